@@ -1,0 +1,89 @@
+"""The tjeneste catalogue, shipped as package data (tjenester.toml)."""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from fravaer_cli.errors import InputError
+
+CATALOGUE_FILE = Path(__file__).with_name("tjenester.toml")
+ALL = "alle"
+
+
+@dataclass(frozen=True)
+class Tjeneste:
+    key: str
+    nb: str
+    nn: str
+    en: str
+
+    def name(self, lang: str = "nb") -> str:
+        return getattr(self, lang)
+
+
+@cache
+def catalogue() -> dict[str, Tjeneste]:
+    """Key -> Tjeneste, in the file's order."""
+    import tomllib
+
+    with CATALOGUE_FILE.open("rb") as f:
+        entries = tomllib.load(f)["tjeneste"]
+    return {e["key"]: Tjeneste(e["key"], e["nb"], e["nn"], e["en"]) for e in entries}
+
+
+def display_name(key: str, lang: str = "nb") -> str:
+    """The name to show; a key the catalogue no longer has is shown as it is."""
+    tjeneste = catalogue().get(key)
+    return tjeneste.name(lang) if tjeneste else key
+
+
+@cache
+def _positions() -> dict[str, int]:
+    return {key: i for i, key in enumerate(catalogue())}
+
+
+def position(key: str) -> int:
+    """Place in the catalogue; a key it no longer has sorts last."""
+    return _positions().get(key, len(_positions()))
+
+
+def order(keys) -> list[str]:
+    """Keys in catalogue order, no duplicates."""
+    return sorted(set(keys), key=lambda k: (position(k), k))
+
+
+@cache
+def _lookup() -> dict[str, str]:
+    table = {}
+    for t in catalogue().values():
+        for spelling in (t.key, t.nb, t.nn, t.en):
+            table[spelling.casefold()] = t.key
+    return table
+
+
+def resolve(value: str, option: str = "--tjeneste") -> str:
+    """A key or display name in any language and case -> the key."""
+    wanted = " ".join(value.split()).casefold()
+    key = _lookup().get(wanted)
+    if key is not None:
+        return key
+    import difflib
+
+    keys = list(catalogue())
+    close = difflib.get_close_matches(wanted, list(_lookup()), n=1, cutoff=0.5)
+    hint = f" Mente du «{_lookup()[close[0]]}»?" if close else ""
+    raise InputError(f"Ukjent tjeneste for {option}: «{value}».{hint} Gyldige: {', '.join(keys)} (eller «{ALL}»).")
+
+
+def resolve_many(values, option: str = "--tjeneste", allow_all: bool = True) -> list[str]:
+    """Repeated options, each possibly comma-separated; 'alle' means every tjeneste."""
+    keys = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            if allow_all and part.strip().casefold() == ALL:
+                keys.extend(catalogue())
+            else:
+                keys.append(resolve(part, option))
+    return order(keys)

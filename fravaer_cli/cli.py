@@ -1,0 +1,628 @@
+"""The command line: parses options, makes one call into the core, renders the result.
+
+All errors end at one boundary (FravaerGroup.main), which maps them to the
+SPEC's exit codes and one or a few Norwegian lines on stderr.
+"""
+
+import os
+import sys
+from datetime import date
+from typing import Annotated
+
+# Typer < 0.26 runs on the separately installed Click (pinned in pyproject.toml),
+# so Click's exceptions are the ones raised here.
+import click
+import typer
+from typer.core import TyperGroup
+
+from fravaer_cli import __version__, catalogue, dates, operations, output
+from fravaer_cli.errors import FravaerError, InputError, StoreError
+from fravaer_cli.messages import INFO_HEADING, LANGUAGES
+
+EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
+VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
+STORE_FORMATS = ("toml", "json")
+
+
+class FravaerGroup(TyperGroup):
+    """The one error boundary: every exit code and error message is decided here."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except FravaerError as e:
+            code = _fail(str(e), e.exit_code)
+        except click.exceptions.ClickException as e:
+            code = _usage_error(e)
+        except click.exceptions.Abort:
+            code = _fail("Avbrutt.", 1)
+        except KeyboardInterrupt:
+            code = _fail("Avbrutt.", 130)
+        except BrokenPipeError:
+            # The reader went away (| head); nothing more to say to it.
+            sys.stderr.close()
+            code = 0
+        except Exception as e:  # a bug: say so in one line, trace only on request
+            if os.environ.get("FRAVAER_DEBUG") == "1":
+                import traceback
+
+                traceback.print_exc()
+            code = _fail(f"Intern feil i fravaer {__version__} ({type(e).__name__}: {e}). "
+                         "Dette er en feil i programmet; kjør med FRAVAER_DEBUG=1 for detaljer.", 70)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(message: str, code: int) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _usage_error(e: "click.exceptions.ClickException") -> int:
+    """Click's English usage errors, said in Norwegian."""
+    ctx = getattr(e, "ctx", None)
+    command = ctx.command_path if ctx else "fravaer"
+    hint = f"Se «{command} --help»."
+    if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:
+        print(ctx.get_help())
+        return 0
+    if isinstance(e, click.exceptions.NoSuchOption):
+        close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
+        return _fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
+    if isinstance(e, click.exceptions.MissingParameter) and e.param is not None:
+        name = "/".join(e.param.opts) if e.param.param_type_name == "option" else (e.param.human_readable_name or "").upper()
+        return _fail(f"Mangler {name}. {hint}", 2)
+    if isinstance(e, click.exceptions.BadOptionUsage) and "requires an argument" in e.message:
+        return _fail(f"Valget {e.option_name} må ha en verdi. {hint}", 2)
+    if isinstance(e, click.exceptions.BadParameter):
+        param = e.param.opts[0] if e.param is not None and e.param.opts else "verdien"
+        return _fail(f"Ugyldig verdi for {param}: {e.message} {hint}", 2)
+    message = e.format_message()
+    if message.startswith("No such command"):
+        name = message.split("'")[1] if "'" in message else message
+        known = ", ".join(sorted(ctx.command.list_commands(ctx))) if ctx else ""
+        return _fail(f"Ukjent kommando: «{name}». Kommandoer: {known}.", 2)
+    if message.startswith("Got unexpected extra argument"):
+        extra = message.split("(", 1)[-1].rstrip(")")
+        return _fail(f"Uventet argument: {extra}. {hint}", 2)
+    return _fail(f"Feil bruk av kommandoen: {message} {hint}", e.exit_code)
+
+
+app = typer.Typer(
+    cls=FravaerGroup,
+    name="fravaer",
+    help="Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["--help", "-h"], "max_content_width": 100},
+)
+
+
+class Env:
+    """Global options, and what every command gets from them."""
+
+    def __init__(self, data_dir: str | None, store_format: str | None, av: str | None):
+        from fravaer_cli.store import default_dir
+
+        self.folder = default_dir(data_dir)
+        fmt = (store_format or os.environ.get("FRAVAER_STORE_FORMAT") or "toml").lower()
+        if fmt not in STORE_FORMATS:
+            raise InputError(f"Ukjent lagringsformat: «{fmt}». Godtatt: {', '.join(STORE_FORMATS)}.")
+        self.store_format = fmt
+        self.av = av.strip() if av and av.strip() else _login_name()
+        self._store = None
+        self._today = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from fravaer_cli import clock
+            from fravaer_cli.store import Store
+
+            self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
+        return self._store
+
+    @property
+    def today(self) -> date:
+        if self._today is None:
+            from fravaer_cli import clock
+
+            self._today = clock.today()
+        return self._today
+
+    def date(self, text: str | None, what: str) -> date:
+        return self.today if text is None else dates.parse_date(text, self.today, what)
+
+    def virksomhet(self, text: str | None, allow_new: bool = False) -> str:
+        if text is None:
+            raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet).")
+        return operations.find_virksomhet(self.store, text, allow_new)
+
+    def scope(self, text: str | None, every: bool) -> str | None:
+        """--virksomhet X (its orgnr) or --all (None)."""
+        if every and text is not None:
+            raise InputError("Bruk enten --virksomhet eller --all, ikke begge.")
+        if not every and text is None:
+            raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet) eller --all.")
+        return None if every else self.virksomhet(text)
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no name for this uid (containers): still record something
+        return f"uid {os.getuid()}"
+
+
+def _env(ctx: typer.Context) -> Env:
+    return ctx.obj
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fravaer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).", metavar="MAPPE")] = None,
+    store_format: Annotated[str | None, typer.Option("--store-format", help="Format for nye filer: toml (standard) eller json.", metavar="toml|json")] = None,
+    av: Annotated[str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")] = None,
+    version: Annotated[bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)] = False,
+) -> None:
+    """Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett."""
+    ctx.obj = Env(data_dir, store_format, av)
+
+
+# -- shared options ------------------------------------------------------------
+
+Virksomhet = Annotated[str | None, typer.Option("--virksomhet", help="Organisasjonsnummer, eller en del av navnet på en lagret virksomhet.", metavar="ORGNR|NAVN")]
+AllOffices = Annotated[bool, typer.Option("--all", help="Alle lagrede virksomheter.")]
+Format = Annotated[str, typer.Option("--format", help="Utdata: table, json eller csv.", metavar="table|json|csv")]
+Json = Annotated[bool, typer.Option("--json", help="Kort for --format json.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Vis hva som ville skjedd, uten å lagre noe.")]
+AllowPast = Annotated[bool, typer.Option("--allow-past", help="Tillat fravær som sluttet før i dag.")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Dagen (standard: i dag). Som 20.06.2024, 2024-06-20, i dag, i morgen, +N.", metavar="DATO")]
+Tjenester = Annotated[list[str] | None, typer.Option("--tjeneste", help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.", metavar="TJENESTE")]
+Vikar = Annotated[list[str] | None, typer.Option("--vikar", help="Tjeneste som vikar tar, og som holdes åpen. Kan gjentas.", metavar="TJENESTE")]
+
+
+def _format(fmt: str, as_json: bool) -> str:
+    if as_json:
+        return "json"
+    value = fmt.strip().lower()
+    if value not in output.FORMATS:
+        raise InputError(f"Ukjent format: «{fmt}». Godtatt: {', '.join(output.FORMATS)}.")
+    return value
+
+
+def _reminders(vikar_involved: bool) -> None:
+    print(EPJ_REMINDER, file=sys.stderr)
+    if vikar_involved:
+        print(VIKAR_REMINDER, file=sys.stderr)
+
+
+def _tjeneste_keys(values: list[str] | None, option: str, allow_all: bool = True) -> tuple[list[str], bool]:
+    """(keys, whether 'alle' was among them)."""
+    values = values or []
+    said_all = any(part.strip().casefold() == catalogue.ALL for v in values for part in v.split(","))
+    return catalogue.resolve_many(values, option, allow_all), said_all
+
+
+def _names(keys) -> str:
+    return ", ".join(catalogue.display_name(k) for k in keys)
+
+
+# -- commands ------------------------------------------------------------------
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    behandler: Annotated[str | None, typer.Option("--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN")] = None,
+    fra: Annotated[str | None, typer.Option("--fra", help="Fra og med (første dag med fravær).", metavar="DATO")] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Til og med (siste dag med fravær).", metavar="DATO")] = None,
+    tjeneste: Tjenester = None,
+    vikar: Vikar = None,
+    hpr: Annotated[str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer.", metavar="NUMMER")] = None,
+    kommentar: Annotated[str | None, typer.Option("--kommentar", help="Intern kommentar (vises ikke for innbyggere).", metavar="TEKST")] = None,
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Registrer ett fravær. Skriver id-en alene på standard ut."""
+    from fravaer_cli.model import make_draft
+
+    env = _env(ctx)
+    for value, name in ((behandler, "--behandler"), (fra, "--fra"), (til, "--til"), (tjeneste, "--tjeneste")):
+        if not value:
+            raise InputError(f"Mangler {name}. Se «fravaer add --help».")
+    orgnr = env.virksomhet(virksomhet, allow_new=True)
+    closed, said_all = _tjeneste_keys(tjeneste, "--tjeneste")
+    vikar_keys, _ = _tjeneste_keys(vikar, "--vikar", allow_all=False)
+    draft = make_draft(
+        behandler, env.date(fra, "fra og med-dato"), env.date(til, "til og med-dato"),
+        closed, vikar_keys, kommentar, hpr, all_tjenester=said_all,
+    )
+    fravaer, created = operations.add(env.store, orgnr, draft, env.today, allow_past, env.store.now(), dry_run)
+    if dry_run:
+        if created:
+            print(f"Tørrkjøring: ville registrert fravær {_describe_draft(fravaer)} hos {orgnr}. Ingenting er lagret.", file=sys.stderr)
+        else:
+            print(fravaer.id)
+            print(f"Tørrkjøring: fraværet finnes allerede (fravær {fravaer.id}); ingenting ville blitt endret.", file=sys.stderr)
+        return
+    print(fravaer.id)
+    if created:
+        print(f"Registrert fravær {fravaer.describe()} hos {orgnr}.", file=sys.stderr)
+    else:
+        print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
+    _reminders(bool(fravaer.vikar))
+
+
+def _describe_draft(fravaer) -> str:
+    return fravaer.describe().split(": ", 1)[1]
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    every: AllOffices = False,
+    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")] = None,
+    tjeneste: Annotated[str | None, typer.Option("--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE")] = None,
+    include_past: Annotated[bool, typer.Option("--include-past", help="Ta med fravær som er over.")] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Oversikt over fravær: ID, behandler, fra og med, til og med, tjenester."""
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    orgnr = env.scope(virksomhet, every)
+    tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
+    rows, errors = [], []
+    for office in operations.offices(env.store, orgnr):
+        if isinstance(office, StoreError):
+            errors.append(office)
+            continue
+        for f in operations.list_fravaer(office, env.today, behandler, tjeneste_key, include_past):
+            rows.append((office, f))
+    if fmt == "json":
+        output.print_json([{"id": f.id, "virksomhet": o.orgnr, **_without_id(f.to_dict())} for o, f in rows])
+    elif fmt == "csv":
+        headers = ["id", "virksomhet", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert"]
+        output.print_csv(headers, [
+            [f.id, o.orgnr, f.behandler, f.fra.isoformat(), f.til.isoformat(), ";".join(f.tjenester),
+             ";".join(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert]
+            for o, f in rows
+        ])
+    elif not rows:
+        print("Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + ".")
+    else:
+        any_vikar = any(f.vikar for _, f in rows)
+        headers = (["Virksomhet"] if orgnr is None else []) + ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester"]
+        headers += ["Vikar"] if any_vikar else []
+        table = []
+        for o, f in rows:
+            row = ([o.label] if orgnr is None else []) + [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), _names(f.tjenester)]
+            table.append(row + ([_names(f.vikar)] if any_vikar else []))
+        output.print_table(headers, table)
+    _report_unreadable(errors)
+
+
+def _without_id(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "id"}
+
+
+def _report_unreadable(errors: list[StoreError]) -> None:
+    """--all goes on past unreadable files, then names them and exits 5."""
+    if errors:
+        for e in errors:
+            print(str(e), file=sys.stderr)
+        raise StoreError(f"{len(errors)} fil(er) i lagringsmappen kunne ikke leses; resten er vist.")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID")],
+    virksomhet: Virksomhet = None,
+    fra: Annotated[str | None, typer.Option("--fra", help="Ny fra og med-dato.", metavar="DATO")] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Ny til og med-dato.", metavar="DATO")] = None,
+    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».", metavar="TJENESTE")] = None,
+    vikar: Annotated[list[str] | None, typer.Option("--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE")] = None,
+    no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
+    kommentar: Annotated[str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")] = None,
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Endre ett fravær; id-en beholdes, og reglene er de samme som for add."""
+    env = _env(ctx)
+    orgnr = env.virksomhet(virksomhet)
+    if vikar and no_vikar:
+        raise InputError("Bruk enten --vikar eller --no-vikar, ikke begge.")
+    closed, said_all = _tjeneste_keys(tjeneste, "--tjeneste") if tjeneste else (None, False)
+    vikar_keys = [] if no_vikar else (_tjeneste_keys(vikar, "--vikar", allow_all=False)[0] if vikar else None)
+    old, new = operations.edit(
+        env.store, orgnr, fravaer_id, env.today, allow_past, dry_run,
+        fra=env.date(fra, "fra og med-dato") if fra else None,
+        til=env.date(til, "til og med-dato") if til else None,
+        tjenester=closed, vikar=vikar_keys, kommentar=kommentar, all_tjenester=said_all,
+    )
+    prefix = "Tørrkjøring: ville endret" if dry_run else "Endret"
+    if old == new:
+        print(f"Ingen endring: fravær {new.describe()}.", file=sys.stderr)
+        return
+    print(f"{prefix} fravær {old.describe()}\n  til {_describe_draft(new)}.", file=sys.stderr)
+    if not dry_run:
+        _reminders(bool(new.vikar))
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID")],
+    virksomhet: Virksomhet = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Slett uten å spørre.")] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Slett ett fravær. Spør først på en terminal; --yes hopper over spørsmålet."""
+    env = _env(ctx)
+    orgnr = env.virksomhet(virksomhet)
+    fravaer = operations.find(env.store, orgnr, fravaer_id)
+    if dry_run:
+        print(f"Tørrkjøring: ville slettet fravær {fravaer.describe()}. Ingenting er endret.", file=sys.stderr)
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError(
+                f"Sletter ikke fravær {fravaer_id} uten bekreftelse, og standard inn er ikke en terminal. "
+                "Bruk --yes for å slette fra et skript."
+            )
+        answer = _ask(f"Slette fravær {fravaer.describe()}? [j/N] ")
+        if answer not in ("j", "ja", "y", "yes"):
+            print("Ingenting er slettet.", file=sys.stderr)
+            return
+    deleted = operations.delete(env.store, orgnr, fravaer_id, expected=fravaer)
+    print(f"Slettet fravær {deleted.describe()}.", file=sys.stderr)
+    print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end="", file=sys.stderr, flush=True)
+    try:
+        return sys.stdin.readline().strip().casefold()
+    except (EOFError, KeyboardInterrupt):
+        return ""
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    every: AllOffices = False,
+    day: DateOpt = None,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="Avslutt med kode 1 når noe er stengt denne dagen.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges eller åpner i morgen.")] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Hva som er stengt en dag, og hva som stenges og åpner igjen dagen etter."""
+    from fravaer_cli import schedule
+
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    orgnr = env.scope(virksomhet, every)
+    when = env.date(day, "dato")
+    report = {"stengt": [], "starter_i_morgen": [], "apner_i_morgen": []}
+    errors = []
+    for office in operations.offices(env.store, orgnr):
+        if isinstance(office, StoreError):
+            errors.append(office)
+            continue
+        result = schedule.day_status(office.fravaer, when)
+        for key, stretches in (("stengt", result.closed), ("starter_i_morgen", result.starts_tomorrow), ("apner_i_morgen", result.reopens_tomorrow)):
+            report[key].extend((office, s) for s in stretches)
+    quiet_day = not report["starter_i_morgen"] and not report["apner_i_morgen"]
+    if not (quiet and quiet_day):
+        _print_status(when, report, fmt, single=orgnr is not None)
+    _report_unreadable(errors)
+    if exit_code and report["stengt"]:
+        raise typer.Exit(1)
+
+
+def _status_entry(office, s) -> dict:
+    return {
+        "virksomhet": office.orgnr,
+        "behandler": s.behandler,
+        "tjeneste": s.tjeneste,
+        "fra": s.fra.isoformat(),
+        "til": s.til.isoformat(),
+        "apner_igjen": s.apner_igjen.isoformat(),
+        "virksomhet_navn": office.navn,
+        "fravaer": list(s.ids),
+    }
+
+
+def _print_status(when: date, report: dict, fmt: str, single: bool) -> None:
+    from fravaer_cli.schedule import ONE_DAY
+
+    if fmt == "json":
+        output.print_json({"dato": when.isoformat(), **{k: [_status_entry(o, s) for o, s in v] for k, v in report.items()}})
+        return
+    if fmt == "csv":
+        headers = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
+        rows = [[kind] + [_status_entry(o, s)[h] for h in headers[1:]] for kind, entries in report.items() for o, s in entries]
+        output.print_csv(headers, rows)
+        return
+    tomorrow = dates.short(when + ONE_DAY)
+    sections = (
+        ("stengt", f"Stengt {dates.short(when)}:"),
+        ("starter_i_morgen", f"Stenges fra {tomorrow} (husk å skru av tjenestene i EPJ):"),
+        ("apner_i_morgen", f"Åpner igjen {tomorrow} (husk å skru på tjenestene i EPJ):"),
+    )
+    parts = []
+    for key, heading in sections:
+        entries = report[key]
+        if not entries:
+            parts.append(f"{heading}\n  Ingenting.")
+            continue
+        headers = ([] if single else ["Virksomhet"]) + ["Behandler", "Tjeneste", "Fra og med", "Til og med", "Åpner igjen"]
+        rows = [
+            ([] if single else [o.label]) + [s.behandler, catalogue.display_name(s.tjeneste), dates.short(s.fra), dates.short(s.til), dates.short(s.apner_igjen)]
+            for o, s in entries
+        ]
+        parts.append(f"{heading}\n{output.table(headers, rows)}")
+    print("\n\n".join(parts))
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")] = None,
+    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE")] = None,
+    day: DateOpt = None,
+    lang: Annotated[str, typer.Option("--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en")] = "nb",
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Teksten en innbygger ser på Helsenorge en gitt dag."""
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    language = lang.strip().lower()
+    if language not in LANGUAGES:
+        raise InputError(f"Ukjent språk for --lang: «{lang}». Godtatt: {', '.join(LANGUAGES)}.")
+    orgnr = env.virksomhet(virksomhet)
+    keys = catalogue.resolve_many(tjeneste) if tjeneste else list(catalogue.catalogue())
+    office = env.store.load(orgnr)
+    lines, unknown = operations.preview(office, env.date(day, "dato"), keys, language, behandler)
+    if unknown:
+        print(f"Merk: ingen fravær er registrert for «{behandler}» hos {office.label}.", file=sys.stderr)
+    if fmt == "json":
+        output.print_json([
+            {"behandler": l.behandler, "tjeneste": l.tjeneste, "stengt": l.apner_igjen is not None,
+             "apner_igjen": l.apner_igjen.isoformat() if l.apner_igjen else None, "melding": l.melding}
+            for l in lines
+        ])
+        return
+    if fmt == "csv":
+        output.print_csv(["behandler", "tjeneste", "stengt", "apner_igjen", "melding"], [
+            [l.behandler, l.tjeneste, "ja" if l.apner_igjen else "nei", l.apner_igjen.isoformat() if l.apner_igjen else "", l.melding]
+            for l in lines
+        ])
+        return
+    behandlere = list(dict.fromkeys(l.behandler for l in lines))
+    if len(behandlere) <= 1:
+        text = [l.melding for l in lines]
+    else:
+        text = []
+        for name in behandlere:
+            text.append(f"{name}:")
+            text.extend(f"  {l.melding}" for l in lines if l.behandler == name)
+    if office.info:
+        text.append(f"\n{INFO_HEADING[language]}: {office.info}")
+    print("\n".join(text))
+
+
+@app.command("info")
+def info(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    navn: Annotated[str | None, typer.Option("--navn", help="Sett virksomhetens navn.", metavar="NAVN")] = None,
+    set_text: Annotated[str | None, typer.Option("--set", help="Sett informasjon til pasient (høyst 200 tegn).", metavar="TEKST")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Fjern informasjon til pasient.")] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Vis virksomheten, eller sett navnet og informasjon til pasient."""
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    if set_text is not None and clear:
+        raise InputError("Bruk enten --set eller --clear, ikke begge.")
+    changing = navn is not None or set_text is not None or clear
+    orgnr = env.virksomhet(virksomhet, allow_new=changing)
+    if changing:
+        office = operations.set_info(env.store, orgnr, navn, "" if clear else set_text)
+        print(f"Lagret {office.label}.", file=sys.stderr)
+    else:
+        office = env.store.load(orgnr)
+    record = {"orgnr": office.orgnr, "navn": office.navn, "info": office.info, "antall_fravaer": len(office.fravaer)}
+    if fmt == "json":
+        output.print_json(record)
+    elif fmt == "csv":
+        output.print_csv(list(record), [list(record.values())])
+    else:
+        output.print_table([], [
+            ["Organisasjonsnummer", office.orgnr],
+            ["Navn", office.navn or "(uten navn)"],
+            ["Informasjon til pasient", office.info or "(ingen)"],
+            ["Fravær registrert", str(len(office.fravaer))],
+        ])
+
+
+ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare endringer for behandlere med denne teksten i navnet.", metavar="NAVN")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="Bare endringer av fravær som gjelder denne dagen.", metavar="DATO")] = None,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Loggen for en virksomhet: når, hvem og hva som ble lagt til, endret eller slettet."""
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    orgnr = env.virksomhet(virksomhet)
+    entries = operations.log_entries(env.store, orgnr, behandler, env.date(day, "dato") if day else None)
+    if fmt == "json":
+        output.print_json(entries)
+        return
+    rows = [[e.get("tid", ""), e.get("av", ""), e.get("handling", ""), _log_subject(e)] for e in entries]
+    if fmt == "csv":
+        output.print_csv(["tid", "av", "handling", "hva"], rows)
+    elif not rows:
+        print("Ingen endringer i loggen" + (" som passer filteret" if behandler or day else "") + ".")
+    else:
+        for row in rows:
+            row[0] = _short_time(row[0])
+            row[2] = ACTIONS.get(row[2], row[2])
+        output.print_table(["Tid", "Av", "Handling", "Hva"], rows)
+
+
+def _log_subject(entry: dict) -> str:
+    record = entry.get("fravaer")
+    if isinstance(record, dict):
+        try:
+            text = f"{record['id']}: {record['behandler']}, {dates.short(date.fromisoformat(record['fra']))}–{dates.short(date.fromisoformat(record['til']))}: {_names(record['tjenester'])}"
+        except (KeyError, TypeError, ValueError):
+            return str(record)
+        return text + (f" (vikar: {_names(record['vikar'])})" if record.get("vikar") else "")
+    office = entry.get("virksomhet")
+    if isinstance(office, dict):
+        return f"navn «{office.get('navn', '')}», info «{office.get('info', '')}»"
+    return ""
+
+
+def _short_time(stamp: str) -> str:
+    # '2026-11-26T23:40:12+01:00' -> '26.11.2026 23:40'
+    try:
+        return f"{dates.short(date.fromisoformat(stamp[:10]))} {stamp[11:16]}"
+    except ValueError:
+        return stamp
+
+
+def main() -> int:
+    """Console-script entry point."""
+    return typer.main.get_command(app).main(prog_name="fravaer")

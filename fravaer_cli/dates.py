@@ -1,0 +1,51 @@
+"""Dates as Norwegian users write and read them, independent of the machine's locale."""
+
+import re
+from datetime import date, timedelta
+
+from fravaer_cli.errors import InputError
+
+MONTHS_NO = (
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+)  # fmt: skip
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+ACCEPTED = "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» eller +N (N dager fra i dag)"
+
+_NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_OFFSET = re.compile(r"\+(\d{1,5})")
+_RELATIVE = {"i dag": 0, "idag": 0, "today": 0, "i morgen": 1, "imorgen": 1, "tomorrow": 1}
+
+
+def parse_date(text: str, today: date, what: str = "dato") -> date:
+    """Parse one of the accepted forms; anything else is an InputError naming the value."""
+    value = " ".join(text.split()).lower()
+    try:
+        if value in _RELATIVE:
+            return today + timedelta(days=_RELATIVE[value])
+        if m := _OFFSET.fullmatch(value):
+            return today + timedelta(days=int(m[1]))
+        if m := _NORWEGIAN.fullmatch(value):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        if m := _ISO.fullmatch(value):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+    except (ValueError, OverflowError):
+        raise InputError(f"Ugyldig {what}: «{text}» finnes ikke i kalenderen. Godtatt: {ACCEPTED}.") from None
+    raise InputError(f"Ugyldig {what}: «{text}». Godtatt: {ACCEPTED}.")
+
+
+def short(day: date) -> str:
+    """The admin page's format: 08.07.2024."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
+
+
+def long(day: date, lang: str = "nb") -> str:
+    """The citizen's format: '9. juli 2024' (nb, nn) or '9 July 2024' (en)."""
+    if lang == "en":
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.day}. {MONTHS_NO[day.month - 1]} {day.year}"

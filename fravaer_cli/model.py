@@ -1,0 +1,314 @@
+"""The domain: virksomhet, fravær and the rules for adding, editing and deleting them.
+
+No I/O and no clock here: 'today' and the registering user come in as arguments.
+"""
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from fravaer_cli import catalogue, dates
+from fravaer_cli.errors import ConflictError, InputError, NotFoundError
+
+MAX_NAME = 100
+MAX_COMMENT = 500
+MAX_INFO = 200
+MAX_ID_LENGTH = 8
+
+# Bidi overrides and isolates can make a name display as something else.
+_FORBIDDEN = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def behandler_key(name: str) -> str:
+    """The same GP whatever the case, spacing or Unicode form of the name."""
+    folded = unicodedata.normalize("NFC", name).casefold()
+    return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+def clean_text(value: str, what: str, max_length: int, required: bool = False) -> str:
+    """Trimmed text without control characters; an InputError names what is wrong."""
+    text = value.strip()
+    if required and not text:
+        raise InputError(f"{what} kan ikke være tom.")
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" or ch in _FORBIDDEN), None)
+    if bad is not None:
+        raise InputError(f"{what} inneholder et kontrolltegn (U+{ord(bad):04X}), som ikke er tillatt: «{text!r}».")
+    length = len(unicodedata.normalize("NFC", text))
+    if length > max_length:
+        raise InputError(f"{what} er {length} tegn lang; høyst {max_length} tegn er tillatt.")
+    return text
+
+
+def clean_hpr(value: str | None) -> str:
+    if not value:
+        return ""
+    hpr = value.strip()
+    if not (hpr.isascii() and hpr.isdigit() and len(hpr) <= 10):
+        raise InputError(f"Ugyldig HPR-nummer: «{value}». Et HPR-nummer er kun sifre (høyst 10).")
+    return hpr
+
+
+@dataclass
+class Fravaer:
+    id: str
+    behandler: str
+    fra: date
+    til: date
+    tjenester: tuple[str, ...]
+    vikar: tuple[str, ...] = ()
+    kommentar: str = ""
+    hpr: str = ""
+    registrert_av: str = ""
+    registrert: str = ""
+
+    @property
+    def key(self) -> str:
+        return behandler_key(self.behandler)
+
+    def identity(self) -> tuple:
+        """What makes two registrations the same (the comment does not count)."""
+        return (self.key, self.fra, self.til, frozenset(self.tjenester), frozenset(self.vikar))
+
+    def overlaps(self, other: "Fravaer") -> bool:
+        return (
+            self.fra <= other.til
+            and other.fra <= self.til
+            and self.key == other.key
+            and not set(self.tjenester).isdisjoint(other.tjenester)
+        )
+
+    def describe(self) -> str:
+        """One line for people: '3: Astrid Info, 12.06.2024–08.07.2024: Timebestilling'."""
+        names = ", ".join(catalogue.display_name(k) for k in self.tjenester)
+        text = f"{self.id}: {self.behandler}, {dates.short(self.fra)}–{dates.short(self.til)}: {names}"
+        if self.vikar:
+            text += f" (vikar: {', '.join(catalogue.display_name(k) for k in self.vikar)})"
+        return text
+
+    def to_dict(self) -> dict:
+        """The stable JSON shape, with ISO dates and catalogue keys."""
+        return {
+            "id": self.id,
+            "behandler": self.behandler,
+            "fra": self.fra.isoformat(),
+            "til": self.til.isoformat(),
+            "tjenester": list(self.tjenester),
+            "vikar": list(self.vikar),
+            "kommentar": self.kommentar,
+            "hpr": self.hpr or None,
+            "registrert_av": self.registrert_av,
+            "registrert": self.registrert,
+        }
+
+
+@dataclass
+class Draft:
+    """A fravær as the user asked for it, before it has an id."""
+
+    behandler: str
+    fra: date
+    til: date
+    tjenester: tuple[str, ...]
+    vikar: tuple[str, ...] = ()
+    kommentar: str = ""
+    hpr: str = ""
+
+
+def make_draft(
+    behandler: str,
+    fra: date,
+    til: date,
+    tjenester: list[str],
+    vikar: list[str] = (),
+    kommentar: str | None = "",
+    hpr: str | None = "",
+    all_tjenester: bool = False,
+) -> Draft:
+    """Check one registration on its own (not against the store).
+
+    all_tjenester: the user said 'alle', meaning every tjeneste not served by a vikar.
+    """
+    name = clean_text(behandler, "Behandler", MAX_NAME, required=True)
+    vikar_keys = tuple(catalogue.order(vikar))
+    if all_tjenester:
+        tjenester = [k for k in tjenester if k not in vikar_keys]
+    closed = tuple(catalogue.order(tjenester))
+    _check_dates(fra, til)
+    _check_tjenester(closed, vikar_keys)
+    return Draft(
+        behandler=name,
+        fra=fra,
+        til=til,
+        tjenester=closed,
+        vikar=vikar_keys,
+        kommentar=clean_text(kommentar or "", "Kommentar", MAX_COMMENT),
+        hpr=clean_hpr(hpr),
+    )
+
+
+def _check_dates(fra: date, til: date) -> None:
+    if fra > til:
+        raise InputError(
+            f"Fra og med ({dates.short(fra)}) er etter til og med ({dates.short(til)}). "
+            "Begge datoene er med i fraværet, så de kan være like, men fra og med kan ikke komme etter."
+        )
+
+
+def _check_tjenester(closed, vikar) -> None:
+    if not closed:
+        raise InputError(
+            "Ingen tjeneste å stenge: oppgi minst én --tjeneste (eller «alle»). "
+            "Tjenester med vikar holdes åpne og stenges ikke."
+        )
+    both = [k for k in closed if k in vikar]
+    if both:
+        names = ", ".join(catalogue.display_name(k) for k in both)
+        raise InputError(
+            f"{names} er oppgitt både som stengt og med vikar. En tjeneste med vikar holdes åpen; velg det ene."
+        )
+
+
+def _check_not_past(til: date, today: date) -> None:
+    if til < today:
+        raise InputError(
+            f"Fraværet sluttet {dates.short(til)}, før i dag ({dates.short(today)}). "
+            "Bruk --allow-past for å registrere et fravær som er over."
+        )
+
+
+@dataclass
+class Virksomhet:
+    orgnr: str
+    navn: str = ""
+    info: str = ""
+    next_id: int = 1
+    fravaer: list[Fravaer] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._by_key: dict[str, list[Fravaer]] | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.navn} ({self.orgnr})" if self.navn else self.orgnr
+
+    # An index by behandler keeps add and import linear in the number of fravær.
+    def _index(self) -> dict[str, list[Fravaer]]:
+        if self._by_key is None:
+            self._by_key = {}
+            for f in self.fravaer:
+                self._by_key.setdefault(f.key, []).append(f)
+        return self._by_key
+
+    def of_behandler(self, key: str) -> list[Fravaer]:
+        return self._index().get(key, [])
+
+    def get(self, fravaer_id: str) -> Fravaer:
+        for f in self.fravaer:
+            if f.id == fravaer_id:
+                return f
+        raise NotFoundError(f"Fant ikke fravær med id «{fravaer_id}» hos {self.label}. Se «fravaer list --include-past».")
+
+    def find_identical(self, draft: Draft) -> Fravaer | None:
+        candidate = Fravaer("", draft.behandler, draft.fra, draft.til, draft.tjenester, draft.vikar)
+        wanted = candidate.identity()
+        return next((f for f in self.of_behandler(candidate.key) if f.identity() == wanted), None)
+
+    def find_overlap(self, candidate: Fravaer, ignore_id: str | None = None) -> Fravaer | None:
+        for f in self.of_behandler(candidate.key):
+            if f.id != ignore_id and f.overlaps(candidate):
+                return f
+        return None
+
+    def _stored_name(self, name: str) -> str:
+        """A GP's name is kept as first written."""
+        same = self.of_behandler(behandler_key(name))
+        return same[0].behandler if same else name
+
+    def add(self, draft: Draft, today: date, allow_past: bool, av: str, now: str) -> tuple[Fravaer, bool]:
+        """Register a draft. Returns (fravær, created); an identical stored one is returned as is."""
+        existing = self.find_identical(draft)
+        if existing is not None:
+            return existing, False
+        if not allow_past:
+            _check_not_past(draft.til, today)
+        new = Fravaer(
+            id=str(self.next_id),
+            behandler=self._stored_name(draft.behandler),
+            fra=draft.fra,
+            til=draft.til,
+            tjenester=draft.tjenester,
+            vikar=draft.vikar,
+            kommentar=draft.kommentar,
+            hpr=draft.hpr,
+            registrert_av=av,
+            registrert=now,
+        )
+        if len(new.id) > MAX_ID_LENGTH:
+            raise ConflictError(f"{self.label} har brukt opp alle fravær-id-er (høyst {MAX_ID_LENGTH} tegn).")
+        clash = self.find_overlap(new)
+        if clash is not None:
+            raise _overlap_error(new, clash)
+        self.fravaer.append(new)
+        self._index().setdefault(new.key, []).append(new)
+        self.next_id += 1
+        return new, True
+
+    def edit(
+        self,
+        fravaer_id: str,
+        today: date,
+        allow_past: bool,
+        fra: date | None = None,
+        til: date | None = None,
+        tjenester: list[str] | None = None,
+        vikar: list[str] | None = None,
+        kommentar: str | None = None,
+        all_tjenester: bool = False,
+    ) -> tuple[Fravaer, Fravaer]:
+        """Change a fravær in place under the same rules as add. Returns (before, after)."""
+        old = self.get(fravaer_id)
+        new_vikar = tuple(catalogue.order(vikar)) if vikar is not None else old.vikar
+        if tjenester is not None and all_tjenester:
+            tjenester = [k for k in tjenester if k not in new_vikar]
+        new = replace(
+            old,
+            fra=fra or old.fra,
+            til=til or old.til,
+            tjenester=tuple(catalogue.order(tjenester)) if tjenester is not None else old.tjenester,
+            vikar=new_vikar,
+            kommentar=clean_text(kommentar, "Kommentar", MAX_COMMENT) if kommentar is not None else old.kommentar,
+        )
+        _check_dates(new.fra, new.til)
+        _check_tjenester(new.tjenester, new.vikar)
+        if not allow_past and (new.fra, new.til) != (old.fra, old.til):
+            _check_not_past(new.til, today)
+        clash = self.find_overlap(new, ignore_id=old.id)
+        if clash is not None:
+            raise _overlap_error(new, clash)
+        position = self.fravaer.index(old)
+        self.fravaer[position] = new
+        self._by_key = None
+        return old, new
+
+    def delete(self, fravaer_id: str) -> Fravaer:
+        old = self.get(fravaer_id)
+        self.fravaer.remove(old)
+        self._by_key = None
+        return old
+
+
+def _overlap_error(new: Fravaer, clash: Fravaer) -> ConflictError:
+    shared = catalogue.order(set(new.tjenester) & set(clash.tjenester))
+    names = ", ".join(catalogue.display_name(k) for k in shared)
+    return ConflictError(
+        f"Overlapper med fravær {clash.id} ({clash.describe().split(': ', 1)[1]}) "
+        f"for samme behandler og tjeneste ({names}). Endre eller slett fravær {clash.id} først."
+    )
+
+
+def check_info(text: str) -> str:
+    return clean_text(text, "Informasjon til pasient", MAX_INFO)
+
+
+def check_navn(text: str) -> str:
+    return clean_text(text, "Navnet på virksomheten", MAX_NAME, required=True)

@@ -1,0 +1,181 @@
+"""What each command does with the store, without any CLI in it.
+
+Each function takes the store, already-parsed values and 'today', and returns
+domain objects for the CLI to render.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from fravaer_cli import orgnr as orgnr_check
+from fravaer_cli import schedule
+from fravaer_cli.errors import InputError, NotFoundError, StoreError
+from fravaer_cli.messages import citizen_message
+from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn
+from fravaer_cli.store import Store
+
+MAX_CANDIDATES = 10
+
+
+def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
+    """An orgnr, or a part of a stored office's name that matches exactly one office."""
+    value = text.strip()
+    if not value:
+        raise InputError("--virksomhet kan ikke være tom: oppgi organisasjonsnummer eller en del av navnet.")
+    if orgnr_check.looks_like_orgnr(value):
+        number = value.replace(" ", "")
+        if not orgnr_check.is_valid(number):
+            raise InputError(
+                f"Ugyldig organisasjonsnummer: «{text}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer."
+            )
+        if not allow_new and not store.exists(number):
+            raise NotFoundError(f"Fant ingen virksomhet med organisasjonsnummer {number} i {store.folder}.")
+        return number
+    wanted = behandler_key(value)
+    matches = []
+    for number, office in store.iter_offices():
+        if isinstance(office, Virksomhet) and wanted in behandler_key(office.navn):
+            matches.append(office)
+    exact = [o for o in matches if behandler_key(o.navn) == wanted]
+    if len(matches) == 1 or len(exact) == 1:
+        return (exact or matches)[0].orgnr
+    if not matches:
+        raise InputError(
+            f"Ingen lagret virksomhet har «{text}» i navnet. Oppgi organisasjonsnummer (9 sifre) "
+            "eller en del av navnet; «fravaer list --all» viser de lagrede."
+        )
+    shown = "\n".join(f"  {o.orgnr}  {o.navn}" for o in matches[:MAX_CANDIDATES])
+    more = f"\n  … og {len(matches) - MAX_CANDIDATES} til" if len(matches) > MAX_CANDIDATES else ""
+    raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
+
+
+def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):
+    """Returns (fravær, created)."""
+    with store.change(orgnr, create=True, dry_run=dry_run) as change:
+        fravaer, created = change.office.add(draft, today, allow_past, store.av, now)
+        if created:
+            change.record("add", fravaer.to_dict())
+    return fravaer, created
+
+
+def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: bool, dry_run: bool = False, **changes):
+    """Returns (before, after)."""
+    with store.change(orgnr, dry_run=dry_run) as change:
+        old, new = change.office.edit(fravaer_id, today, allow_past, **changes)
+        if old != new:
+            change.record("edit", new.to_dict(), forrige=old.to_dict())
+    return old, new
+
+
+def find(store: Store, orgnr: str, fravaer_id: str) -> Fravaer:
+    return store.load(orgnr).get(fravaer_id)
+
+
+def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None) -> Fravaer:
+    """Delete; with expected, only if the stored fravær is still what the user confirmed."""
+    with store.change(orgnr) as change:
+        current = change.office.get(fravaer_id)
+        if expected is not None and current != expected:
+            raise StoreError(f"Fravær {fravaer_id} ble endret av noen andre mens du svarte; ingenting er slettet. Prøv igjen.")
+        change.office.delete(fravaer_id)
+        change.record("delete", current.to_dict())
+    return current
+
+
+def set_info(store: Store, orgnr: str, navn: str | None = None, info: str | None = None) -> Virksomhet:
+    """Set the name and/or the info text ('' clears it). Creates the office when it is new."""
+    navn = check_navn(navn) if navn is not None else None
+    info = check_info(info) if info is not None else None
+    with store.change(orgnr, create=True) as change:
+        office = change.office
+        before = {"navn": office.navn, "info": office.info}
+        if navn is not None:
+            office.navn = navn
+        if info is not None:
+            office.info = info
+        after = {"navn": office.navn, "info": office.info}
+        if after != before or not store.exists(orgnr):
+            change.record("info", None, virksomhet=after, forrige=before)
+    return office
+
+
+def offices(store: Store, orgnr: str | None):
+    """One office, or every stored one (orgnr None), one at a time; unreadable ones as StoreError."""
+    if orgnr is not None:
+        yield store.load(orgnr)
+        return
+    for _, office in store.iter_offices():
+        yield office
+
+
+def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
+    return wanted is None or behandler_key(wanted) in fravaer.key
+
+
+def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:
+    chosen = [
+        f
+        for f in office.fravaer
+        if (include_past or f.til >= today)
+        and matches_behandler(f, behandler)
+        and (tjeneste is None or tjeneste in f.tjenester or tjeneste in f.vikar)
+    ]
+    chosen.sort(key=lambda f: (f.fra, f.key, f.til, _id_order(f.id)))
+    return chosen
+
+
+def _id_order(fravaer_id: str):
+    return (0, int(fravaer_id), "") if fravaer_id.isdigit() else (1, 0, fravaer_id)
+
+
+@dataclass
+class PreviewLine:
+    behandler: str | None
+    tjeneste: str
+    apner_igjen: date | None
+    melding: str
+
+
+def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, behandler: str | None = None):
+    """What a citizen sees on day, per behandler and tjeneste. Returns (lines, unknown_behandler)."""
+    names: dict[str, str] = {}
+    for f in office.fravaer:
+        names.setdefault(f.key, f.behandler)
+    unknown = False
+    if behandler is not None:
+        wanted = behandler_key(behandler)
+        if wanted in names:
+            names = {wanted: names[wanted]}
+        else:
+            partial = {k: v for k, v in names.items() if wanted in k}
+            if len(partial) > 1:
+                shown = ", ".join(sorted(partial.values()))
+                raise InputError(f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet.")
+            unknown = not partial
+            names = partial or {wanted: behandler.strip()}
+    lines = []
+    for key, name in sorted(names.items(), key=lambda item: item[1].casefold()):
+        for tjeneste in tjenester:
+            stretch = schedule.closed_until(office.fravaer, key, tjeneste, day)
+            reopens = stretch.apner_igjen if stretch else None
+            lines.append(PreviewLine(name, tjeneste, reopens, citizen_message(tjeneste, reopens, lang)))
+    if not names:
+        lines = [PreviewLine(None, t, None, citizen_message(t, None, lang)) for t in tjenester]
+    return lines, unknown
+
+
+def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: date | None = None) -> list[dict]:
+    """The audit log oldest first, optionally only entries about a GP or a fravær covering day."""
+    entries = store.read_log(orgnr)
+    if behandler is None and day is None:
+        return entries
+    wanted = behandler_key(behandler) if behandler is not None else None
+    chosen = []
+    for entry in entries:
+        record = entry.get("fravaer") or {}
+        if wanted is not None and wanted not in behandler_key(str(record.get("behandler", ""))):
+            continue
+        if day is not None and not (str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))):
+            continue
+        chosen.append(entry)
+    return chosen

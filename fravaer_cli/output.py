@@ -1,0 +1,36 @@
+"""Output for people (tables) and for scripts (JSON, CSV)."""
+
+import json
+import sys
+
+FORMATS = ("table", "json", "csv")
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def print_json(value) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def print_csv(headers: list[str], rows: list[list]) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    """A plain table; tabulate never wraps, so a pipe gets whole lines."""
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    sys.stdout.write(table(headers, rows) + "\n")

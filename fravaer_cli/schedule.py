@@ -1,0 +1,86 @@
+"""When a tjeneste is closed for a behandler, and when it opens again.
+
+A closed stretch is the union of fravær for one behandler and tjeneste that
+overlap or follow each other without a gap: the citizen is told the day after
+the whole stretch, not after the first fravær in it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fravaer_cli import catalogue
+from fravaer_cli.model import Fravaer
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    behandler: str
+    tjeneste: str
+    fra: date
+    til: date
+    ids: tuple[str, ...]
+
+    @property
+    def apner_igjen(self) -> date:
+        return self.til + ONE_DAY
+
+    def covers(self, day: date) -> bool:
+        return self.fra <= day <= self.til
+
+
+def stretches(fravaer: list[Fravaer]) -> list[Stretch]:
+    """Every closed stretch, per behandler and tjeneste (vikar tjenester stay open)."""
+    spans: dict[tuple[str, str], list[Fravaer]] = {}
+    names: dict[str, str] = {}
+    for f in fravaer:
+        names.setdefault(f.key, f.behandler)
+        for tjeneste in f.tjenester:
+            spans.setdefault((f.key, tjeneste), []).append(f)
+    result = []
+    for (key, tjeneste), group in spans.items():
+        group.sort(key=lambda f: f.fra)
+        current = None
+        for f in group:
+            if current and f.fra <= current[1] + ONE_DAY:
+                current = (current[0], max(current[1], f.til), current[2] + (f.id,))
+            else:
+                if current:
+                    result.append(Stretch(names[key], tjeneste, *current))
+                current = (f.fra, f.til, (f.id,))
+        result.append(Stretch(names[key], tjeneste, *current))
+    return result
+
+
+def _sort_key(s: Stretch):
+    return (s.behandler.casefold(), catalogue.position(s.tjeneste), s.tjeneste)
+
+
+@dataclass
+class DayStatus:
+    closed: list[Stretch]
+    starts_tomorrow: list[Stretch]
+    reopens_tomorrow: list[Stretch]
+
+
+def day_status(fravaer: list[Fravaer], day: date) -> DayStatus:
+    """What is closed on day, what closes the day after, and what opens again the day after."""
+    closed, starts, reopens = [], [], []
+    tomorrow = day + ONE_DAY
+    for s in stretches(fravaer):
+        if s.covers(day):
+            closed.append(s)
+            if s.til == day:
+                reopens.append(s)
+        elif s.fra == tomorrow:
+            starts.append(s)
+    for group in (closed, starts, reopens):
+        group.sort(key=_sort_key)
+    return DayStatus(closed, starts, reopens)
+
+
+def closed_until(fravaer: list[Fravaer], key: str, tjeneste: str, day: date) -> Stretch | None:
+    """The stretch that closes tjeneste for the behandler with this key on day, if any."""
+    own = [f for f in fravaer if f.key == key and tjeneste in f.tjenester]
+    return next((s for s in stretches(own) if s.covers(day)), None)

@@ -1,0 +1,449 @@
+"""The store: one file per virksomhet (TOML or JSON), written atomically under a lock.
+
+Layout of the store folder:
+    974760673.toml    the office and its fravær (or 974760673.json)
+    974760673.log     its audit log, JSON Lines, append-only
+    .974760673.lock   taken (flock) by every writer of that office
+"""
+
+import errno
+import json
+import os
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from fravaer_cli import orgnr as orgnr_check
+from fravaer_cli.errors import InputError, NotFoundError, StoreError
+from fravaer_cli.model import MAX_ID_LENGTH, Fravaer, Virksomhet
+
+SCHEMA = 1
+FORMATS = ("toml", "json")
+STORE_FILE = re.compile(r"(\d{9})\.(toml|json)")
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+_TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
+_OFFICE_KEYS = {"orgnr", "navn", "info"}
+_FRAVAER_KEYS = {"id", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert"}
+
+
+def default_dir(explicit: str | None = None) -> Path:
+    """--data-dir, else $FRAVAER_DATA_DIR, else $XDG_DATA_HOME/fravaer, else ~/.local/share/fravaer."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if env := os.environ.get("FRAVAER_DATA_DIR"):
+        return Path(env).expanduser()
+    if xdg := os.environ.get("XDG_DATA_HOME"):
+        return Path(xdg) / "fravaer"
+    return Path.home() / ".local" / "share" / "fravaer"
+
+
+def _checked_orgnr(value: str) -> str:
+    # Every path in the store is built from a checked orgnr, so no input reaches outside it.
+    if not orgnr_check.is_valid(value):
+        raise InputError(f"Ugyldig organisasjonsnummer: «{value}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer.")
+    return value
+
+
+class _Invalid(Exception):
+    """A problem in a store document; becomes a StoreError naming the file."""
+
+
+@dataclass
+class Change:
+    """An office being changed: what to write back and what to record in the audit log."""
+
+    office: Virksomhet
+    entries: list[dict] = field(default_factory=list)
+    changed: bool = False
+
+    def record(self, handling: str, fravaer: dict | None, **extra) -> None:
+        self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
+        self.changed = True
+
+
+class Store:
+    def __init__(self, folder: Path, new_format: str = "toml", av: str = "", clock=None):
+        self.folder = folder
+        self.new_format = new_format
+        self.av = av
+        self._clock = clock
+        self.lock_timeout = _lock_timeout()
+
+    # -- finding files -------------------------------------------------------
+
+    def orgnrs(self) -> list[str]:
+        """Stored offices, sorted; files whose name is not a valid orgnr are not offices."""
+        try:
+            names = os.listdir(self.folder)
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {e.strerror}.") from None
+        found = set()
+        for name in names:
+            m = STORE_FILE.fullmatch(name)
+            if m and orgnr_check.is_valid(m[1]):
+                found.add(m[1])
+        return sorted(found)
+
+    def path_of(self, orgnr: str) -> Path | None:
+        """The office's existing file, or None. Both formats at once is ambiguous: refused."""
+        _checked_orgnr(orgnr)
+        existing = [p for p in (self.folder / f"{orgnr}.{fmt}" for fmt in FORMATS) if os.path.lexists(p)]
+        if len(existing) > 1:
+            raise StoreError(
+                f"Virksomhet {orgnr} finnes både som {existing[0]} og {existing[1]}. "
+                "Fjern eller flytt den ene; fravaer endrer ingen av dem før det er gjort."
+            )
+        return existing[0] if existing else None
+
+    def exists(self, orgnr: str) -> bool:
+        return self.path_of(orgnr) is not None
+
+    # -- reading -------------------------------------------------------------
+
+    def load(self, orgnr: str) -> Virksomhet:
+        path = self.path_of(orgnr)
+        if path is None:
+            raise NotFoundError(f"Fant ingen virksomhet med organisasjonsnummer {orgnr} i {self.folder}.")
+        return self._read(path, orgnr)
+
+    def iter_offices(self):
+        """(orgnr, Virksomhet or StoreError) one office at a time, so memory stays flat."""
+        for orgnr in self.orgnrs():
+            try:
+                yield orgnr, self.load(orgnr)
+            except StoreError as e:
+                yield orgnr, e
+
+    def _read(self, path: Path, orgnr: str) -> Virksomhet:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as f:
+                raw = f.read()
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise StoreError(f"{path} er en symbolsk lenke; fravaer leser bare vanlige filer i lagringsmappen.") from None
+            raise StoreError(f"Kan ikke lese {path}: {e.strerror}.") from None
+        try:
+            document = _parse(raw, path.suffix)
+            return _office_from(document, orgnr)
+        except _Invalid as e:
+            raise StoreError(
+                f"{path} kan ikke brukes: {e}. Filen er ikke endret; rett den for hånd eller hent en sikkerhetskopi."
+            ) from None
+
+    # -- writing -------------------------------------------------------------
+
+    @contextmanager
+    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
+        """Read-modify-write of one office under its lock. Nothing is written on an exception or dry run."""
+        _checked_orgnr(orgnr)
+        if dry_run:
+            yield Change(self._load_or_new(orgnr, create))
+            return
+        with self._locked(orgnr):
+            change = Change(self._load_or_new(orgnr, create))
+            yield change
+            if change.changed:
+                path = self.path_of(orgnr) or self.folder / f"{orgnr}.{self.new_format}"
+                self._write(path, _document_of(change.office))
+                self._append_log(orgnr, change.entries)
+
+    def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
+        if create and not self.exists(orgnr):
+            return Virksomhet(orgnr)
+        return self.load(orgnr)
+
+    @contextmanager
+    def _locked(self, orgnr: str):
+        import fcntl
+
+        self._ensure_folder()
+        lock_path = self.folder / f".{orgnr}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except OSError as e:
+            raise StoreError(f"Kan ikke åpne låsefilen {lock_path}: {e.strerror}.") from None
+        try:
+            deadline = time.monotonic() + self.lock_timeout
+            delay = 0.002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(
+                            f"Fikk ikke låst virksomhet {orgnr} innen {self.lock_timeout:g} sekunder: "
+                            "en annen fravaer-prosess skriver til den. Prøv igjen om litt."
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _ensure_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"Kan ikke opprette lagringsmappen {self.folder}: {e.strerror}.") from None
+
+    def _write(self, path: Path, document: dict) -> None:
+        """Temporary file in the same folder, flushed to disk, then an atomic replace."""
+        data = _serialise(document, path.suffix)
+        self._remove_stale_temporaries(path.stem)
+        tmp = None
+        try:
+            fd, tmp = _mkstemp(self.folder, f".{path.stem}.", ".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+                os.fchmod(f.fileno(), _mode_for(path))
+            os.replace(tmp, path)
+            tmp = None
+            _fsync_folder(self.folder)
+        except OSError as e:
+            raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+    def _remove_stale_temporaries(self, orgnr: str) -> None:
+        # Left by a writer killed mid-write; we hold the lock, so none is in use.
+        for name in os.listdir(self.folder):
+            if name.startswith(f".{orgnr}.") and name.endswith(".tmp"):
+                try:
+                    os.unlink(self.folder / name)
+                except OSError:
+                    pass
+
+    def _append_log(self, orgnr: str, entries: list[dict]) -> None:
+        if not entries:
+            return
+        now = self.now()
+        lines = "".join(
+            json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False) + "\n" for entry in entries
+        )
+        path = self.folder / f"{orgnr}.log"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
+            try:
+                os.write(fd, lines.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {e.strerror}.") from None
+
+    def now(self) -> str:
+        return self._clock() if self._clock else ""
+
+    def read_log(self, orgnr: str) -> list[dict]:
+        """The audit log, oldest first."""
+        path = self.folder / f"{orgnr}.log"
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise StoreError(f"Kan ikke lese loggen {path}: {e.strerror}.") from None
+        entries = []
+        for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                if not isinstance(entry, dict):
+                    raise ValueError
+            except ValueError:
+                raise StoreError(f"Linje {number} i loggen {path} kan ikke leses.") from None
+            entries.append(entry)
+        return entries
+
+
+def _lock_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("FRAVAER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def _mkstemp(folder: Path, prefix: str, suffix: str):
+    import tempfile
+
+    return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- the document --------------------------------------------------------------
+
+
+def _parse(raw: bytes, suffix: str) -> dict:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise _Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
+    if suffix == ".toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise _Invalid(f"ugyldig TOML ({e})") from None
+    try:
+        document = json.loads(text)
+    except ValueError as e:
+        raise _Invalid(f"ugyldig JSON ({e})") from None
+    if not isinstance(document, dict):
+        raise _Invalid("dokumentet er ikke et JSON-objekt")
+    return document
+
+
+def _expect(value, kind, where: str):
+    # bool is an int in Python; a schema or id of 'true' is still wrong.
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = {str: "tekst", int: "et heltall", list: "en liste", dict: "en tabell"}
+        raise _Invalid(f"{where} skal være {names.get(kind, kind.__name__)}, ikke {value!r}")
+    return value
+
+
+def _date(value, where: str) -> date:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _Invalid(f"{where} skal være en dato (ÅÅÅÅ-MM-DD), ikke {value!r}")
+
+
+def _unknown(keys, allowed, where: str) -> None:
+    extra = sorted(set(keys) - allowed)
+    if extra:
+        raise _Invalid(f"ukjent nøkkel «{extra[0]}» i {where}; fravaer forstår ikke filen helt og endrer den ikke")
+
+
+def _office_from(doc: dict, orgnr: str) -> Virksomhet:
+    if "schema" not in doc:
+        raise _Invalid("mangler «schema»")
+    schema = _expect(doc["schema"], int, "schema")
+    if schema > SCHEMA:
+        raise _Invalid(f"schema {schema} er nyere enn denne versjonen av fravaer forstår (schema {SCHEMA}); oppgrader fravaer")
+    if schema < 1:
+        raise _Invalid(f"ukjent schema {schema}")
+    _unknown(doc, _TOP_KEYS, "dokumentet")
+    office = _expect(doc.get("virksomhet"), dict, "[virksomhet]")
+    _unknown(office, _OFFICE_KEYS, "[virksomhet]")
+    stored_orgnr = _expect(office.get("orgnr"), str, "virksomhet.orgnr")
+    if stored_orgnr != orgnr:
+        raise _Invalid(f"virksomhet.orgnr er {stored_orgnr}, men filen heter {orgnr}")
+    next_id = _expect(doc.get("neste_id"), int, "neste_id")
+    records = _expect(doc.get("fravaer", []), list, "fravaer")
+    fravaer = []
+    seen = set()
+    for number, record in enumerate(records, start=1):
+        where = f"fravær nr. {number}"
+        _expect(record, dict, where)
+        _unknown(record, _FRAVAER_KEYS, where)
+        fid = _expect(record.get("id"), str, f"id i {where}")
+        if not fid or len(fid) > MAX_ID_LENGTH:
+            raise _Invalid(f"id i {where} skal være 1 til {MAX_ID_LENGTH} tegn, ikke {fid!r}")
+        where = f"fravær {fid}"
+        if fid in seen:
+            raise _Invalid(f"id {fid} finnes to ganger")
+        seen.add(fid)
+        if fid.isdigit() and int(fid) >= next_id:
+            raise _Invalid(f"neste_id ({next_id}) skal være større enn id {fid}, ellers kan id-er brukes om igjen")
+        f = Fravaer(
+            id=fid,
+            behandler=_expect(record.get("behandler"), str, f"behandler i {where}"),
+            fra=_date(record.get("fra"), f"fra i {where}"),
+            til=_date(record.get("til"), f"til i {where}"),
+            tjenester=tuple(_str_list(record.get("tjenester"), f"tjenester i {where}")),
+            vikar=tuple(_str_list(record.get("vikar", []), f"vikar i {where}")),
+            kommentar=_expect(record.get("kommentar", ""), str, f"kommentar i {where}"),
+            hpr=_expect(record.get("hpr", ""), str, f"hpr i {where}"),
+            registrert_av=_expect(record.get("registrert_av", ""), str, f"registrert_av i {where}"),
+            registrert=_expect(record.get("registrert", ""), str, f"registrert i {where}"),
+        )
+        if not f.behandler.strip():
+            raise _Invalid(f"behandler i {where} er tom")
+        if f.fra > f.til:
+            raise _Invalid(f"fra ({f.fra}) er etter til ({f.til}) i {where}")
+        if not f.tjenester:
+            raise _Invalid(f"tjenester i {where} er tom")
+        fravaer.append(f)
+    return Virksomhet(
+        orgnr=orgnr,
+        navn=_expect(office.get("navn", ""), str, "virksomhet.navn"),
+        info=_expect(office.get("info", ""), str, "virksomhet.info"),
+        next_id=next_id,
+        fravaer=fravaer,
+    )
+
+
+def _str_list(value, where: str) -> list[str]:
+    _expect(value, list, where)
+    for item in value:
+        _expect(item, str, f"hvert element i {where}")
+    return value
+
+
+def _document_of(office: Virksomhet) -> dict:
+    records = []
+    for f in office.fravaer:
+        record = {
+            "id": f.id,
+            "behandler": f.behandler,
+            "fra": f.fra,
+            "til": f.til,
+            "tjenester": list(f.tjenester),
+            "vikar": list(f.vikar),
+        }
+        for key in ("kommentar", "hpr", "registrert_av", "registrert"):
+            if value := getattr(f, key):
+                record[key] = value
+        records.append(record)
+    return {
+        "schema": SCHEMA,
+        "virksomhet": {"orgnr": office.orgnr, "navn": office.navn, "info": office.info},
+        "neste_id": office.next_id,
+        "fravaer": records,
+    }
+
+
+def _serialise(document: dict, suffix: str) -> bytes:
+    if suffix == ".toml":
+        import tomli_w
+
+        return tomli_w.dumps(document).encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, indent=2, default=date.isoformat) + "\n").encode("utf-8")
