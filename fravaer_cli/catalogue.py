@@ -67,12 +67,19 @@ def resolve(value: str, option: str = "--tjeneste") -> str:
     key = _lookup().get(wanted)
     if key is not None:
         return key
+    raise InputError(
+        f"Ukjent tjeneste for {option}: «{value}».{_suggestion(wanted)} "
+        f"Gyldige: {', '.join(catalogue())} (eller «{ALL}»)."
+    )
+
+
+def _suggestion(wanted: str) -> str:
     import difflib
 
-    keys = list(catalogue())
-    close = difflib.get_close_matches(wanted, list(_lookup()), n=1, cutoff=0.5)
-    hint = f" Mente du «{_lookup()[close[0]]}»?" if close else ""
-    raise InputError(f"Ukjent tjeneste for {option}: «{value}».{hint} Gyldige: {', '.join(keys)} (eller «{ALL}»).")
+    spellings = list(_lookup())
+    close = [s for s in spellings if s.startswith(wanted)] if wanted else []
+    close = close or difflib.get_close_matches(wanted, spellings, n=1, cutoff=0.5)
+    return f" Mente du «{_lookup()[close[0]]}»?" if close else ""
 
 
 def resolve_many(values, option: str = "--tjeneste", allow_all: bool = True) -> list[str]:

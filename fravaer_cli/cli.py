@@ -243,7 +243,7 @@ def add(
 
     env = _env(ctx)
     for value, name in ((behandler, "--behandler"), (fra, "--fra"), (til, "--til"), (tjeneste, "--tjeneste")):
-        if not value:
+        if value is None:
             raise InputError(f"Mangler {name}. Se «fravaer add --help».")
     orgnr = env.virksomhet(virksomhet, allow_new=True)
     closed, said_all = _tjeneste_keys(tjeneste, "--tjeneste")
@@ -382,7 +382,7 @@ def delete(
         print(f"Tørrkjøring: ville slettet fravær {fravaer.describe()}. Ingenting er endret.", file=sys.stderr)
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not _stdin_is_terminal():
             raise InputError(
                 f"Sletter ikke fravær {fravaer_id} uten bekreftelse, og standard inn er ikke en terminal. "
                 "Bruk --yes for å slette fra et skript."
@@ -394,6 +394,10 @@ def delete(
     deleted = operations.delete(env.store, orgnr, fravaer_id, expected=fravaer)
     print(f"Slettet fravær {deleted.describe()}.", file=sys.stderr)
     print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _ask(prompt: str) -> str:

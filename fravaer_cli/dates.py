@@ -16,9 +16,10 @@ MONTHS_EN = (
 
 ACCEPTED = "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» eller +N (N dager fra i dag)"
 
-_NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_OFFSET = re.compile(r"\+(\d{1,5})")
+# re.ASCII: \d would otherwise take any script's digits, which int() then accepts.
+_NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_OFFSET = re.compile(r"\+(\d{1,5})", re.ASCII)
 _RELATIVE = {"i dag": 0, "idag": 0, "today": 0, "i morgen": 1, "imorgen": 1, "tomorrow": 1}
 
 

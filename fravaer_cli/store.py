@@ -328,6 +328,8 @@ def _parse(raw: bytes, suffix: str) -> dict:
 
 
 def _expect(value, kind, where: str):
+    if value is None:
+        raise _Invalid(f"{where} mangler")
     # bool is an int in Python; a schema or id of 'true' is still wrong.
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = {str: "tekst", int: "et heltall", list: "en liste", dict: "en tabell"}

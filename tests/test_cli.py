@@ -1,0 +1,492 @@
+"""Every command through Typer's CliRunner: exit code, stdout and stderr asserted separately."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from fravaer_cli.store import Store
+from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, snapshot
+
+SEED = ["--behandler", "Astrid Info", "--fra", "12.06.2024", "--til", "08.07.2024", "--tjeneste", "alle", "--allow-past"]
+
+
+def future(today, days: int) -> str:
+    return (today + timedelta(days=days)).strftime("%d.%m.%Y")
+
+
+# -- the seed example ------------------------------------------------------------
+
+
+def test_seed_example_prints_the_exact_citizen_line(fravaer):
+    result = fravaer("add", "--virksomhet", ORGNR, *SEED)
+    assert result.exit_code == 0
+    assert result.stdout == "1\n"
+    preview = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024")
+    assert preview.exit_code == 0
+    assert preview.stdout == SEED_LINE + "\n"
+    assert preview.stderr == ""
+
+
+def test_seed_example_list_row_is_the_helsenorge_overview_row(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("list", "--virksomhet", ORGNR, "--include-past")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ID", "Behandler", "Fra", "og", "med", "Til", "og", "med", "Tjenester"]
+    assert lines[2].split("  ")[0] == "1"
+    assert " ".join(lines[2].split()) == (
+        "1 Astrid Info 12.06.2024 08.07.2024 Reseptfornyelse, E-konsultasjon, Kontakt legekontoret, Timebestilling"
+    )
+
+
+# -- add -----------------------------------------------------------------------------
+
+
+def test_add_prints_only_the_id_on_stdout_and_the_reminder_on_stderr(fravaer, today):
+    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+5", "--tjeneste", "timebestilling")
+    assert result.exit_code == 0
+    assert result.stdout == "1\n"
+    assert "Registrert fravær 1: Per Test" in result.stderr
+    assert result.stderr.rstrip().endswith(EPJ_REMINDER)
+    assert VIKAR_REMINDER not in result.stderr
+
+
+def test_add_with_vikar_adds_the_vikar_reminder(fravaer):
+    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+5",
+                     "--tjeneste", "alle", "--vikar", "timebestilling")  # fmt: skip
+    assert result.exit_code == 0
+    assert result.stderr.rstrip().endswith(EPJ_REMINDER + "\n" + VIKAR_REMINDER)
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert listed[0]["tjenester"] == ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret"]
+    assert listed[0]["vikar"] == ["timebestilling"]
+
+
+def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer, store_dir):
+    first = fravaer.add(*SEED, "--kommentar", "første")
+    before = snapshot(store_dir)
+    again = fravaer("add", "--virksomhet", ORGNR, *SEED[:-3], "--tjeneste", "Timebestilling,reseptfornyelse",
+                    "--tjeneste", "e-konsultasjon", "--tjeneste", "kontakt legekontoret", "--allow-past", "--kommentar", "annen")  # fmt: skip
+    assert again.exit_code == 0
+    assert again.stdout == f"{first}\n"
+    assert "finnes allerede" in again.stderr
+    assert snapshot(store_dir) == before
+
+
+def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer, store_dir):
+    fravaer.add(*SEED)
+    before = snapshot(store_dir)
+    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "ASTRID INFO", "--fra", "01.07.2024", "--til", "20.07.2024",
+                     "--tjeneste", "timebestilling", "--allow-past")  # fmt: skip
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert "fravær 1" in result.stderr
+    assert snapshot(store_dir) == before
+
+
+def test_past_fravaer_needs_allow_past(fravaer, store_dir):
+    result = fravaer("add", "--virksomhet", ORGNR, *SEED[:-1])
+    assert result.exit_code == 2
+    assert "--allow-past" in result.stderr
+    assert snapshot(store_dir) == {}
+
+
+@pytest.mark.parametrize(
+    "args, named",
+    [
+        (["--fra", "31.02.2024"], "«31.02.2024»"),
+        (["--fra", "12"], "«12»"),
+        (["--til", "i overmorgen"], "«i overmorgen»"),
+        (["--fra", "10.07.2024", "--til", "09.07.2024"], "10.07.2024"),
+        (["--tjeneste", "timebestiling"], "Mente du «timebestilling»?"),
+        (["--vikar", "alle"], "«alle»"),
+        (["--tjeneste", "timebestilling", "--vikar", "timebestilling"], "både som stengt og med vikar"),
+        (["--hpr", "12-34"], "«12-34»"),
+        (["--behandler", ""], "Behandler kan ikke være tom"),
+        (["--kommentar", "x" * 501], "501 tegn"),
+    ],
+)
+def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, store_dir, args, named):
+    base = {"--behandler": "Astrid Info", "--fra": "01.07.2024", "--til": "10.07.2024", "--tjeneste": "alle"}
+    given = dict(zip(args[::2], args[1::2]))
+    merged = [x for k, v in {**base, **given}.items() for x in (k, v)]
+    result = fravaer("add", "--virksomhet", ORGNR, *merged, "--allow-past")
+    assert result.exit_code == 2, result.stderr
+    assert named in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert snapshot(store_dir) == {}
+
+
+@pytest.mark.parametrize("orgnr", ["974760674", "97476067", "../../../tmp/x", "974760673/../x", "123 456 786", "٩٧٤٧٦٠٦٧٣"])
+def test_bad_orgnr_exits_2_and_no_path_is_reached(fravaer, store_dir, tmp_path, orgnr):
+    result = fravaer("add", "--virksomhet", orgnr, *SEED)
+    assert result.exit_code == 2
+    assert f"«{orgnr}»" in result.stderr
+    assert snapshot(store_dir) == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_orgnr_with_spaces_is_accepted(fravaer, store_dir):
+    assert fravaer("add", "--virksomhet", "974 760 673", *SEED).exit_code == 0
+    assert (store_dir / f"{ORGNR}.toml").exists()
+
+
+def test_missing_required_option_is_norwegian(fravaer):
+    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Astrid Info")
+    assert result.exit_code == 2
+    assert "Mangler --fra" in result.stderr
+
+
+def test_unknown_option_and_command_are_norwegian(fravaer):
+    result = fravaer("add", "--virksomhett", ORGNR)
+    assert result.exit_code == 2
+    assert "Ukjent valg: --virksomhett" in result.stderr and "--virksomhet" in result.stderr
+    result = fravaer("lsit")
+    assert result.exit_code == 2
+    assert "Ukjent kommando: «lsit»" in result.stderr
+
+
+def test_dry_run_add_writes_nothing(fravaer, store_dir):
+    result = fravaer("add", "--virksomhet", ORGNR, *SEED, "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "Tørrkjøring" in result.stderr
+    assert snapshot(store_dir) == {}
+
+
+def test_store_format_json(fravaer, store_dir):
+    assert fravaer("--store-format", "json", "add", "--virksomhet", ORGNR, *SEED).exit_code == 0
+    assert (store_dir / f"{ORGNR}.json").exists()
+    result = fravaer("--store-format", "yaml", "list", "--all")
+    assert result.exit_code == 2 and "«yaml»" in result.stderr
+
+
+# -- list ----------------------------------------------------------------------------
+
+
+def test_list_json_shape(fravaer, today):
+    fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "e-konsultasjon", "--kommentar", "Kurs")
+    result = fravaer("list", "--virksomhet", ORGNR, "--json")
+    assert result.exit_code == 0
+    [row] = json.loads(result.stdout)
+    assert {k: row[k] for k in ("id", "virksomhet", "behandler", "fra", "til", "tjenester", "vikar", "kommentar")} == {
+        "id": "1",
+        "virksomhet": ORGNR,
+        "behandler": "Per Test",
+        "fra": (today + timedelta(days=1)).isoformat(),
+        "til": (today + timedelta(days=3)).isoformat(),
+        "tjenester": ["e-konsultasjon"],
+        "vikar": [],
+        "kommentar": "Kurs",
+    }
+
+
+def test_list_hides_past_unless_asked_and_filters(fravaer):
+    fravaer.add(*SEED)
+    fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "e-konsultasjon")
+    fravaer.add("--behandler", "Kari Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling", orgnr=OTHER_ORGNR)
+    ids = lambda *args: [(r["virksomhet"], r["id"]) for r in json.loads(fravaer("list", *args, "--json").stdout)]  # noqa: E731
+    assert ids("--virksomhet", ORGNR) == [(ORGNR, "2")]
+    assert ids("--virksomhet", ORGNR, "--include-past") == [(ORGNR, "1"), (ORGNR, "2")]
+    assert ids("--all", "--tjeneste", "Timebestilling") == [(OTHER_ORGNR, "1")]
+    assert ids("--all", "--behandler", "astrid", "--include-past") == [(ORGNR, "1")]
+    assert ids("--all", "--behandler", "TEST") == [(ORGNR, "2"), (OTHER_ORGNR, "1")]
+
+
+def test_list_needs_virksomhet_or_all(fravaer):
+    result = fravaer("list")
+    assert result.exit_code == 2 and "--all" in result.stderr
+
+
+def test_list_csv_defuses_formulas(fravaer):
+    fravaer.add("--behandler", "=HYPERLINK(\"http://x\")", "--fra", "+1", "--til", "+3", "--tjeneste", "alle", "--kommentar", "+cmd")
+    result = fravaer("list", "--virksomhet", ORGNR, "--format", "csv")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("id,virksomhet,behandler,fra,til,tjenester,vikar,kommentar")
+    assert "\"'=HYPERLINK(\"\"http://x\"\")\"" in lines[1]
+    assert ",'+cmd," in lines[1]
+    stored = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)[0]
+    assert stored["behandler"] == "=HYPERLINK(\"http://x\")"
+
+
+def test_unknown_format_is_refused(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("list", "--virksomhet", ORGNR, "--format", "xml")
+    assert result.exit_code == 2 and "«xml»" in result.stderr
+
+
+def test_table_is_not_wrapped_at_80_columns(fravaer):
+    fravaer.add("--behandler", "Astrid Info med et svært langt navn som går langt forbi", "--fra", "+1", "--til", "+3", "--tjeneste", "alle")
+    result = fravaer("list", "--virksomhet", ORGNR)
+    assert len(result.stdout.splitlines()) == 3
+    assert max(len(line) for line in result.stdout.splitlines()) > 80
+
+
+# -- virksomhet by name --------------------------------------------------------------
+
+
+def test_virksomhet_by_part_of_name(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "Legesenteret på Bryn").exit_code == 0
+    assert fravaer("info", "--virksomhet", OTHER_ORGNR, "--navn", "Bryn Legekontor Øst").exit_code == 0
+    result = fravaer("info", "--virksomhet", "på bryn", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["orgnr"] == ORGNR
+    ambiguous = fravaer("info", "--virksomhet", "BRYN")
+    assert ambiguous.exit_code == 2
+    assert ORGNR in ambiguous.stderr and OTHER_ORGNR in ambiguous.stderr
+    none = fravaer("info", "--virksomhet", "Majorstuen")
+    assert none.exit_code == 2 and "«Majorstuen»" in none.stderr
+
+
+def test_unknown_orgnr_is_not_found(fravaer):
+    result = fravaer("list", "--virksomhet", ORGNR)
+    assert result.exit_code == 3
+    assert ORGNR in result.stderr
+
+
+# -- edit and delete -----------------------------------------------------------------
+
+
+def test_edit_changes_in_place_keeping_the_id(fravaer, store_dir):
+    fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling")
+    result = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "+10", "--vikar", "reseptfornyelse", "--kommentar", "Lengre")
+    assert result.exit_code == 0, result.stderr
+    assert "Endret fravær 1" in result.stderr
+    assert result.stderr.rstrip().endswith(VIKAR_REMINDER)
+    [row] = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert (row["id"], row["vikar"], row["kommentar"]) == ("1", ["reseptfornyelse"], "Lengre")
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["handling"] for e in log] == ["add", "edit"]
+    assert log[1]["forrige"]["til"] != log[1]["fravaer"]["til"]
+
+
+def test_edit_overlap_is_refused_and_changes_nothing(fravaer, store_dir):
+    fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling")
+    fravaer.add("--behandler", "Per Test", "--fra", "+5", "--til", "+7", "--tjeneste", "timebestilling")
+    before = snapshot(store_dir)
+    result = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "+5")
+    assert result.exit_code == 4 and "fravær 2" in result.stderr
+    assert snapshot(store_dir) == before
+
+
+def test_edit_unknown_id_is_not_found(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("edit", "9", "--virksomhet", ORGNR, "--til", "+5")
+    assert result.exit_code == 3 and "«9»" in result.stderr
+
+
+def test_delete_outside_a_terminal_needs_yes(fravaer, store_dir):
+    fravaer.add(*SEED)
+    before = snapshot(store_dir)
+    result = fravaer("delete", "1", "--virksomhet", ORGNR)
+    assert result.exit_code == 2 and "--yes" in result.stderr
+    assert snapshot(store_dir) == before
+    dry = fravaer("delete", "1", "--virksomhet", ORGNR, "--dry-run")
+    assert dry.exit_code == 0 and "ville slettet" in dry.stderr
+    assert snapshot(store_dir) == before
+    done = fravaer("delete", "1", "--virksomhet", ORGNR, "--yes")
+    assert done.exit_code == 0 and "Slettet fravær 1" in done.stderr
+    assert json.loads(fravaer("list", "--virksomhet", ORGNR, "--include-past", "--json").stdout) == []
+    assert fravaer("delete", "1", "--virksomhet", ORGNR, "--yes").exit_code == 3
+    # The id is not given out again.
+    assert fravaer.add(*SEED) == "2"
+
+
+def test_delete_asks_on_a_terminal(fravaer, monkeypatch):
+    fravaer.add(*SEED)
+    monkeypatch.setattr("fravaer_cli.cli._stdin_is_terminal", lambda: True)
+    no = fravaer("delete", "1", "--virksomhet", ORGNR, input="n\n")
+    assert no.exit_code == 0 and "Ingenting er slettet" in no.stderr
+    yes = fravaer("delete", "1", "--virksomhet", ORGNR, input="j\n")
+    assert yes.exit_code == 0 and "Slettet fravær 1" in yes.stderr
+
+
+# -- status --------------------------------------------------------------------------
+
+
+def test_status_json_shape_and_exit_code(fravaer):
+    fravaer.add(*SEED)
+    fravaer.add("--behandler", "Per Test", "--fra", "21.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling", "--allow-past")
+    result = fravaer("status", "--virksomhet", ORGNR, "--date", "20.06.2024", "--json", "--exit-code")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["dato"] == "2024-06-20"
+    assert len(report["stengt"]) == 4
+    assert {k: report["stengt"][3][k] for k in ("virksomhet", "behandler", "tjeneste", "fra", "til", "apner_igjen")} == {
+        "virksomhet": ORGNR, "behandler": "Astrid Info", "tjeneste": "timebestilling",
+        "fra": "2024-06-12", "til": "2024-07-08", "apner_igjen": "2024-07-09",
+    }  # fmt: skip
+    assert [(e["behandler"], e["tjeneste"], e["fra"]) for e in report["starter_i_morgen"]] == [
+        ("Per Test", "timebestilling", "2024-06-21")
+    ]
+    assert report["apner_i_morgen"] == []
+    quiet_day = fravaer("status", "--virksomhet", ORGNR, "--date", "10.06.2024", "--exit-code")
+    assert quiet_day.exit_code == 0
+
+
+def test_status_text_names_reminders(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("status", "--virksomhet", ORGNR, "--date", "08.07.2024")
+    assert result.exit_code == 0
+    assert "Stengt 08.07.2024:" in result.stdout
+    assert "Åpner igjen 09.07.2024 (husk å skru på tjenestene i EPJ):" in result.stdout
+    assert "Timebestilling" in result.stdout and "09.07.2024" in result.stdout
+
+
+def test_status_quiet_prints_nothing_on_a_quiet_day(fravaer):
+    fravaer.add(*SEED)
+    assert fravaer("status", "--virksomhet", ORGNR, "--date", "20.06.2024", "--quiet").stdout == ""
+    assert "Stenges fra 12.06.2024" in fravaer("status", "--virksomhet", ORGNR, "--date", "11.06.2024", "--quiet").stdout
+
+
+def test_status_all_reports_a_corrupt_file_and_goes_on(fravaer, store_dir):
+    fravaer.add(*SEED)
+    bad = store_dir / f"{OTHER_ORGNR}.toml"
+    bad.write_text("schema = 1\n[virksomhet\n")
+    before = snapshot(store_dir)
+    result = fravaer("status", "--all", "--date", "20.06.2024", "--json")
+    assert result.exit_code == 5
+    assert len(json.loads(result.stdout)["stengt"]) == 4
+    assert str(bad) in result.stderr
+    listed = fravaer("list", "--all", "--include-past", "--json")
+    assert listed.exit_code == 5 and len(json.loads(listed.stdout)) == 1
+    assert str(bad) in listed.stderr
+    assert fravaer("add", "--virksomhet", OTHER_ORGNR, *SEED).exit_code == 5
+    assert snapshot(store_dir) == before
+
+
+# -- preview -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lang, line",
+    [
+        ("nb", SEED_LINE),
+        ("nn", "Timebestilling er mellombels stengd hos fastlegen din, og opnar igjen 9. juli 2024."),
+        ("en", "Appointment booking is temporarily closed at your GP and reopens on 9 July 2024."),
+    ],
+)
+def test_preview_languages(fravaer, lang, line):
+    fravaer.add(*SEED)
+    result = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024", "--lang", lang)
+    assert result.stdout == line + "\n"
+
+
+def test_preview_unknown_lang_exits_2(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("preview", "--virksomhet", ORGNR, "--lang", "se")
+    assert result.exit_code == 2 and "«se»" in result.stderr and "nb, nn, en" in result.stderr
+
+
+def test_preview_with_info_text_and_several_behandlere(fravaer):
+    fravaer.add(*SEED)
+    fravaer.add("--behandler", "Per Test", "--fra", "01.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling",
+                "--vikar", "reseptfornyelse", "--allow-past")  # fmt: skip
+    assert fravaer("info", "--virksomhet", ORGNR, "--set", "Sommerstengt uke 28.").exit_code == 0
+    result = fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--tjeneste", "timebestilling", "--tjeneste", "reseptfornyelse")
+    assert result.stdout == (
+        "Astrid Info:\n"
+        "  Reseptfornyelse er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024.\n"
+        "  Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024.\n"
+        "Per Test:\n"
+        "  Reseptfornyelse er tilgjengelig.\n"
+        "  Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 1. juli 2024.\n"
+        "\n"
+        "Informasjon fra legekontoret: Sommerstengt uke 28.\n"
+    )
+    data = json.loads(fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--behandler", "per test", "--json").stdout)
+    assert data[0] == {
+        "behandler": "Per Test", "tjeneste": "reseptfornyelse", "stengt": False, "apner_igjen": None,
+        "melding": "Reseptfornyelse er tilgjengelig.",
+    }  # fmt: skip
+    assert data[3]["apner_igjen"] == "2024-07-01" and data[3]["stengt"] is True
+
+
+def test_preview_of_a_gp_without_fravaer_is_all_available(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "Ola Nordmann", "--tjeneste", "timebestilling", "--date", "20.06.2024")
+    assert result.exit_code == 0
+    assert result.stdout == "Timebestilling er tilgjengelig.\n"
+    assert "«Ola Nordmann»" in result.stderr
+
+
+# -- info ----------------------------------------------------------------------------
+
+
+def test_info_text_over_200_characters_is_refused(fravaer, store_dir):
+    fravaer.add(*SEED)
+    before = snapshot(store_dir)
+    result = fravaer("info", "--virksomhet", ORGNR, "--set", "x" * 201)
+    assert result.exit_code == 2 and "201 tegn" in result.stderr and "200" in result.stderr
+    assert snapshot(store_dir) == before
+    assert fravaer("info", "--virksomhet", ORGNR, "--set", "æ" * 200).exit_code == 0
+
+
+def test_info_set_clear_and_show(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test", "--set", "Hei").exit_code == 0
+    shown = json.loads(fravaer("info", "--virksomhet", "ddfl", "--json").stdout)
+    assert shown == {"orgnr": ORGNR, "navn": "DDFL Test", "info": "Hei", "antall_fravaer": 0}
+    assert fravaer("info", "--virksomhet", ORGNR, "--clear").exit_code == 0
+    assert json.loads(fravaer("info", "--virksomhet", ORGNR, "--json").stdout)["info"] == ""
+    table = fravaer("info", "--virksomhet", ORGNR)
+    assert "Organisasjonsnummer" in table.stdout and "DDFL Test" in table.stdout
+
+
+# -- log -----------------------------------------------------------------------------
+
+
+def test_log_records_who_with_av_and_user(fravaer):
+    assert fravaer("--av", "kari", "add", "--virksomhet", ORGNR, *SEED).exit_code == 0
+    assert fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+2", "--tjeneste", "alle",
+                   env={"USER": "ola", "LOGNAME": "ola"}).exit_code == 0  # fmt: skip
+    assert fravaer("delete", "2", "--virksomhet", ORGNR, "--yes", env={"USER": "ola", "LOGNAME": "ola"}).exit_code == 0
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(e["av"], e["handling"], e["fravaer"]["id"]) for e in log] == [("kari", "add", "1"), ("ola", "add", "2"), ("ola", "delete", "2")]
+    assert all(set(e) >= {"tid", "av", "handling", "fravaer"} for e in log)
+    only_astrid = json.loads(fravaer("log", "--virksomhet", ORGNR, "--behandler", "astrid", "--json").stdout)
+    assert [e["fravaer"]["id"] for e in only_astrid] == ["1"]
+    on_day = json.loads(fravaer("log", "--virksomhet", ORGNR, "--date", "20.06.2024", "--json").stdout)
+    assert [e["fravaer"]["id"] for e in on_day] == ["1"]
+    table = fravaer("log", "--virksomhet", ORGNR)
+    assert "lagt til" in table.stdout and "slettet" in table.stdout and "kari" in table.stdout
+
+
+# -- the error boundary --------------------------------------------------------------
+
+
+def test_a_bug_is_exit_70_with_one_line(fravaer, monkeypatch):
+    fravaer.add(*SEED)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("fravaer_cli.operations.list_fravaer", boom)
+    result = fravaer("list", "--virksomhet", ORGNR)
+    assert result.exit_code == 70
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr and "FRAVAER_DEBUG=1" in result.stderr
+    debug = fravaer("list", "--virksomhet", ORGNR, env={"FRAVAER_DEBUG": "1"})
+    assert debug.exit_code == 70 and "Traceback" in debug.stderr
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from fravaer_cli.cli import app
+
+    monkeypatch.setenv("FRAVAER_DATA_DIR", str(tmp_path / "env-store"))
+    result = CliRunner().invoke(app, ["add", "--virksomhet", ORGNR, *SEED])
+    assert result.exit_code == 0
+    assert Store(tmp_path / "env-store").load(ORGNR).fravaer[0].behandler == "Astrid Info"
+    monkeypatch.delenv("FRAVAER_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert CliRunner().invoke(app, ["add", "--virksomhet", ORGNR, *SEED]).exit_code == 0
+    assert (tmp_path / "xdg" / "fravaer" / f"{ORGNR}.toml").exists()
+
+
+def test_version(fravaer):
+    from fravaer_cli import __version__
+
+    result = fravaer("--version")
+    assert result.exit_code == 0 and result.stdout == f"fravaer {__version__}\n"

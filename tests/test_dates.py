@@ -1,0 +1,97 @@
+from datetime import date, datetime, timezone
+
+import pytest
+
+from fravaer_cli import clock, dates
+from fravaer_cli.errors import InputError
+
+TODAY = date(2024, 6, 20)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12.06.2024", date(2024, 6, 12)),
+        ("12.6.2024", date(2024, 6, 12)),
+        ("1.7.2024", date(2024, 7, 1)),
+        ("2024-06-12", date(2024, 6, 12)),
+        (" 2024-06-12 ", date(2024, 6, 12)),
+        ("i dag", TODAY),
+        ("I  Dag", TODAY),
+        ("today", TODAY),
+        ("i morgen", date(2024, 6, 21)),
+        ("tomorrow", date(2024, 6, 21)),
+        ("+0", TODAY),
+        ("+11", date(2024, 7, 1)),
+        ("29.02.2024", date(2024, 2, 29)),
+        ("29.02.2000", date(2000, 2, 29)),
+        ("2024-02-29", date(2024, 2, 29)),
+        ("31.12.2024", date(2024, 12, 31)),
+    ],
+)
+def test_accepted_forms(text, expected):
+    assert dates.parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31.02.2024", "29.02.2023", "29.02.1900", "2023-02-29", "12", "", "12.06", "12.06.24", "2024-6-12",
+        "32.01.2024", "00.01.2024", "12.13.2024", "-1", "+", "+1d", "12/06/2024", "i går", "igår", "neste uke",
+        "١٢.٠٦.٢٠٢٤", "2024-06-12T10:00", "+999999",
+    ],
+)  # fmt: skip
+def test_rejected_forms_name_the_value(text):
+    with pytest.raises(InputError) as raised:
+        dates.parse_date(text, TODAY, "fra og med-dato")
+    message = str(raised.value)
+    assert f"«{text}»" in message
+    assert "fra og med-dato" in message
+    assert "dd.mm.åååå" in message
+
+
+def test_impossible_date_says_it_is_not_in_the_calendar():
+    with pytest.raises(InputError, match="finnes ikke i kalenderen"):
+        dates.parse_date("31.02.2024", TODAY)
+
+
+MONTHS = [
+    "januar", "februar", "mars", "april", "mai", "juni",
+    "juli", "august", "september", "oktober", "november", "desember",
+]  # fmt: skip
+MONTHS_EN = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_long_dates_in_every_month(month):
+    day = date(2024, month, 9)
+    assert dates.long(day, "nb") == f"9. {MONTHS[month - 1]} 2024"
+    assert dates.long(day, "nn") == f"9. {MONTHS[month - 1]} 2024"
+    assert dates.long(day, "en") == f"9 {MONTHS_EN[month - 1]} 2024"
+
+
+def test_long_date_has_no_leading_zero_and_leap_day():
+    assert dates.long(date(2024, 2, 29)) == "29. februar 2024"
+    assert dates.long(date(2024, 7, 1), "en") == "1 July 2024"
+
+
+def test_short_date_is_the_admin_pages_format():
+    assert dates.short(date(2024, 7, 8)) == "08.07.2024"
+
+
+@pytest.mark.parametrize(
+    "instant, expected",
+    [
+        # Summer time: Oslo is UTC+2, so 22:30 UTC is already the next day.
+        (datetime(2024, 6, 19, 22, 30, tzinfo=timezone.utc), date(2024, 6, 20)),
+        (datetime(2024, 6, 19, 21, 59, tzinfo=timezone.utc), date(2024, 6, 19)),
+        # Winter time: UTC+1.
+        (datetime(2024, 12, 31, 23, 0, tzinfo=timezone.utc), date(2025, 1, 1)),
+        (datetime(2024, 12, 31, 22, 59, tzinfo=timezone.utc), date(2024, 12, 31)),
+    ],
+)
+def test_today_is_the_date_in_oslo(instant, expected):
+    assert clock.today(instant) == expected
