@@ -47,9 +47,15 @@ def position(key: str) -> int:
     return _positions().get(key, len(_positions()))
 
 
-def order(keys) -> list[str]:
+def order(keys) -> tuple[str, ...]:
     """Keys in catalogue order, no duplicates."""
-    return sorted(set(keys), key=lambda k: (position(k), k))
+    return _order(tuple(keys))
+
+
+@cache
+def _order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: a big import orders the same few combinations many times.
+    return tuple(sorted(set(keys), key=lambda k: (position(k), k)))
 
 
 @cache
@@ -61,14 +67,14 @@ def _lookup() -> dict[str, str]:
     return table
 
 
-def resolve(value: str, option: str = "--tjeneste") -> str:
+def resolve(value: str, option: str | None = "--tjeneste") -> str:
     """A key or display name in any language and case -> the key."""
     wanted = " ".join(value.split()).casefold()
     key = _lookup().get(wanted)
     if key is not None:
         return key
     raise InputError(
-        f"Ukjent tjeneste for {option}: «{value}».{_suggestion(wanted)} "
+        f"Ukjent tjeneste{f' for {option}' if option else ''}: «{value}».{_suggestion(wanted)} "
         f"Gyldige: {', '.join(catalogue())} (eller «{ALL}»)."
     )
 
@@ -82,7 +88,7 @@ def _suggestion(wanted: str) -> str:
     return f" Mente du «{_lookup()[close[0]]}»?" if close else ""
 
 
-def resolve_many(values, option: str = "--tjeneste", allow_all: bool = True) -> list[str]:
+def resolve_many(values, option: str | None = "--tjeneste", allow_all: bool = True) -> tuple[str, ...]:
     """Repeated options, each possibly comma-separated; 'alle' means every tjeneste."""
     keys = []
     for value in values:

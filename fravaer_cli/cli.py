@@ -408,6 +408,91 @@ def _ask(prompt: str) -> str:
         return ""
 
 
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL")],
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Registrer mange fravær fra CSV (regneark) eller JSON. Alle rader sjekkes før noe lagres."""
+    env = _env(ctx)
+    fmt = _format(fmt, as_json)
+    name = "standard inn" if file == "-" else file
+    raw = _read_input(file)
+    source, plan = operations.import_rows(
+        env.store, raw, name, env.today, allow_past, env.store.now(), dry_run, progress=_progress_bar(len(raw))
+    )
+    for note in source.notes:
+        print(note, file=sys.stderr)
+    if plan.errors:
+        for error in plan.errors:
+            print(error, file=sys.stderr)
+        raise InputError(f"{len(plan.errors)} feil i {name} ({plan.row_count} rader); ingenting er importert.")
+    _print_import(plan, fmt, dry_run)
+    if plan.added and not dry_run:
+        _reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
+
+
+def _read_input(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(file, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise InputError(f"Finner ikke filen «{file}».") from None
+    except IsADirectoryError:
+        raise InputError(f"«{file}» er en mappe, ikke en fil.") from None
+    except OSError as e:
+        raise InputError(f"Kan ikke lese «{file}»: {e.strerror}.") from None
+
+
+def _progress_bar(size: int):
+    """A one-line progress report on a terminal for large files; nothing in pipes or under cron."""
+    if size < 200_000 or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rLagrer: {done} av {total} virksomheter", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _print_import(plan, fmt: str, dry_run: bool) -> None:
+    offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
+    if fmt == "json":
+        output.print_json({
+            "torrkjoring": dry_run,
+            "lagt_til": plan.added,
+            "hoppet_over": plan.skipped,
+            "virksomheter": [
+                {"virksomhet": p.office.orgnr, "navn": p.office.navn, "lagt_til": [f.id for _, f in p.added],
+                 "hoppet_over": [f.id for _, f in p.skipped]}
+                for p in offices
+            ],
+        })  # fmt: skip
+        return
+    if fmt == "csv":
+        output.print_csv(["virksomhet", "navn", "lagt_til", "hoppet_over"],
+                         [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices])  # fmt: skip
+        return
+    if dry_run:
+        rows = [[where, p.office.orgnr, "legges til", _describe_draft(f)] for p in offices for where, f in p.added]
+        rows += [[where, p.office.orgnr, f"finnes (fravær {f.id})", _describe_draft(f)] for p in offices for where, f in p.skipped]
+        print("Tørrkjøring: ingenting er lagret.\n")
+        if rows:
+            output.print_table(["Rad", "Virksomhet", "Handling", "Fravær"], rows)
+            print()
+    added = "Legges til" if dry_run else "Lagt til"
+    summary = [[p.office.label, len(p.added), len(p.skipped)] for p in offices]
+    summary.append(["Totalt", plan.added, plan.skipped])
+    output.print_table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary)
+
+
 @app.command("status")
 def status(
     ctx: typer.Context,

@@ -3,9 +3,12 @@
 No I/O and no clock here: 'today' and the registering user come in as arguments.
 """
 
+import re
 import unicodedata
+from bisect import bisect_right, insort
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from fravaer_cli import catalogue, dates
 from fravaer_cli.errors import ConflictError, InputError, NotFoundError
@@ -15,10 +18,13 @@ MAX_COMMENT = 500
 MAX_INFO = 200
 MAX_ID_LENGTH = 8
 
-# Bidi overrides and isolates can make a name display as something else.
-_FORBIDDEN = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# Control characters (Unicode category Cc), and bidi overrides and isolates,
+# which can make a name display as something else.
+# Lone surrogates (from JSON's \ud800) cannot be written as UTF-8 at all.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+@lru_cache(maxsize=8192)
 def behandler_key(name: str) -> str:
     """The same GP whatever the case, spacing or Unicode form of the name."""
     folded = unicodedata.normalize("NFC", name).casefold()
@@ -30,9 +36,9 @@ def clean_text(value: str, what: str, max_length: int, required: bool = False) -
     text = value.strip()
     if required and not text:
         raise InputError(f"{what} kan ikke være tom.")
-    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" or ch in _FORBIDDEN), None)
+    bad = _FORBIDDEN.search(text)
     if bad is not None:
-        raise InputError(f"{what} inneholder et kontrolltegn (U+{ord(bad):04X}), som ikke er tillatt: «{text!r}».")
+        raise InputError(f"{what} inneholder et kontrolltegn (U+{ord(bad[0]):04X}), som ikke er tillatt: {text!r}.")
     length = len(unicodedata.normalize("NFC", text))
     if length > max_length:
         raise InputError(f"{what} er {length} tegn lang; høyst {max_length} tegn er tillatt.")
@@ -48,7 +54,7 @@ def clean_hpr(value: str | None) -> str:
     return hpr
 
 
-@dataclass
+@dataclass(slots=True)
 class Fravaer:
     id: str
     behandler: str
@@ -60,14 +66,18 @@ class Fravaer:
     hpr: str = ""
     registrert_av: str = ""
     registrert: str = ""
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return behandler_key(self.behandler)
+    def __post_init__(self):
+        self.key = behandler_key(self.behandler)
 
     def identity(self) -> tuple:
-        """What makes two registrations the same (the comment does not count)."""
-        return (self.key, self.fra, self.til, frozenset(self.tjenester), frozenset(self.vikar))
+        """What makes two registrations the same (the comment does not count).
+
+        tjenester and vikar are always in catalogue order (drafts and the store
+        put them so), so the tuples compare as sets would.
+        """
+        return (self.key, self.fra, self.til, self.tjenester, self.vikar)
 
     def overlaps(self, other: "Fravaer") -> bool:
         return (
@@ -101,7 +111,7 @@ class Fravaer:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Draft:
     """A fravær as the user asked for it, before it has an id."""
 
@@ -128,22 +138,21 @@ def make_draft(
 
     all_tjenester: the user said 'alle', meaning every tjeneste not served by a vikar.
     """
-    name = clean_text(behandler, "Behandler", MAX_NAME, required=True)
-    vikar_keys = tuple(catalogue.order(vikar))
+    return checked_draft(
+        clean_text(behandler, "Behandler", MAX_NAME, required=True), fra, til, tjenester, vikar,
+        clean_text(kommentar or "", "Kommentar", MAX_COMMENT), clean_hpr(hpr), all_tjenester,
+    )  # fmt: skip
+
+
+def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tjenester=False) -> Draft:
+    """The checks between fields, for texts already cleaned (import parses each distinct cell once)."""
+    vikar_keys = catalogue.order(vikar)
     if all_tjenester:
         tjenester = [k for k in tjenester if k not in vikar_keys]
-    closed = tuple(catalogue.order(tjenester))
+    closed = catalogue.order(tjenester)
     _check_dates(fra, til)
     _check_tjenester(closed, vikar_keys)
-    return Draft(
-        behandler=name,
-        fra=fra,
-        til=til,
-        tjenester=closed,
-        vikar=vikar_keys,
-        kommentar=clean_text(kommentar or "", "Kommentar", MAX_COMMENT),
-        hpr=clean_hpr(hpr),
-    )
+    return Draft(behandler, fra, til, closed, vikar_keys, kommentar, hpr)
 
 
 def _check_dates(fra: date, til: date) -> None:
@@ -185,22 +194,33 @@ class Virksomhet:
     fravaer: list[Fravaer] = field(default_factory=list)
 
     def __post_init__(self):
-        self._by_key: dict[str, list[Fravaer]] | None = None
+        self._indexed = False
 
     @property
     def label(self) -> str:
         return f"{self.navn} ({self.orgnr})" if self.navn else self.orgnr
 
-    # An index by behandler keeps add and import linear in the number of fravær.
-    def _index(self) -> dict[str, list[Fravaer]]:
-        if self._by_key is None:
-            self._by_key = {}
-            for f in self.fravaer:
-                self._by_key.setdefault(f.key, []).append(f)
-        return self._by_key
+    # Indexes keep add and import linear: an identical registration is one dict
+    # look-up, and an overlap is a binary search among the fravær of one
+    # behandler and tjeneste, which the overlap rule keeps disjoint and sorted.
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        self._identities: dict[tuple, Fravaer] = {}
+        self._spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
+        self._names: dict[str, str] = {}
+        self._indexed = True
+        for f in self.fravaer:
+            self._remember(f)
 
-    def of_behandler(self, key: str) -> list[Fravaer]:
-        return self._index().get(key, [])
+    def _remember(self, f: Fravaer) -> None:
+        self._identities.setdefault(f.identity(), f)
+        self._names.setdefault(f.key, f.behandler)
+        for tjeneste in f.tjenester:
+            insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
+
+    def _forget(self) -> None:
+        self._indexed = False
 
     def get(self, fravaer_id: str) -> Fravaer:
         for f in self.fravaer:
@@ -209,20 +229,27 @@ class Virksomhet:
         raise NotFoundError(f"Fant ikke fravær med id «{fravaer_id}» hos {self.label}. Se «fravaer list --include-past».")
 
     def find_identical(self, draft: Draft) -> Fravaer | None:
+        self._index()
         candidate = Fravaer("", draft.behandler, draft.fra, draft.til, draft.tjenester, draft.vikar)
-        wanted = candidate.identity()
-        return next((f for f in self.of_behandler(candidate.key) if f.identity() == wanted), None)
+        return self._identities.get(candidate.identity())
 
     def find_overlap(self, candidate: Fravaer, ignore_id: str | None = None) -> Fravaer | None:
-        for f in self.of_behandler(candidate.key):
-            if f.id != ignore_id and f.overlaps(candidate):
-                return f
+        self._index()
+        for tjeneste in candidate.tjenester:
+            spans = self._spans.get((candidate.key, tjeneste), [])
+            # Those starting on or before candidate.til, latest first; stop at the first that ends before it starts.
+            for fra, _, f in reversed(spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]):
+                if f.id == ignore_id:
+                    continue
+                if f.til >= candidate.fra:
+                    return f
+                break
         return None
 
     def _stored_name(self, name: str) -> str:
         """A GP's name is kept as first written."""
-        same = self.of_behandler(behandler_key(name))
-        return same[0].behandler if same else name
+        self._index()
+        return self._names.get(behandler_key(name), name)
 
     def add(self, draft: Draft, today: date, allow_past: bool, av: str, now: str) -> tuple[Fravaer, bool]:
         """Register a draft. Returns (fravær, created); an identical stored one is returned as is."""
@@ -249,7 +276,7 @@ class Virksomhet:
         if clash is not None:
             raise _overlap_error(new, clash)
         self.fravaer.append(new)
-        self._index().setdefault(new.key, []).append(new)
+        self._remember(new)
         self.next_id += 1
         return new, True
 
@@ -267,14 +294,14 @@ class Virksomhet:
     ) -> tuple[Fravaer, Fravaer]:
         """Change a fravær in place under the same rules as add. Returns (before, after)."""
         old = self.get(fravaer_id)
-        new_vikar = tuple(catalogue.order(vikar)) if vikar is not None else old.vikar
+        new_vikar = catalogue.order(vikar) if vikar is not None else old.vikar
         if tjenester is not None and all_tjenester:
             tjenester = [k for k in tjenester if k not in new_vikar]
         new = replace(
             old,
             fra=fra or old.fra,
             til=til or old.til,
-            tjenester=tuple(catalogue.order(tjenester)) if tjenester is not None else old.tjenester,
+            tjenester=catalogue.order(tjenester) if tjenester is not None else old.tjenester,
             vikar=new_vikar,
             kommentar=clean_text(kommentar, "Kommentar", MAX_COMMENT) if kommentar is not None else old.kommentar,
         )
@@ -287,23 +314,25 @@ class Virksomhet:
             raise _overlap_error(new, clash)
         position = self.fravaer.index(old)
         self.fravaer[position] = new
-        self._by_key = None
+        self._forget()
         return old, new
 
     def delete(self, fravaer_id: str) -> Fravaer:
         old = self.get(fravaer_id)
         self.fravaer.remove(old)
-        self._by_key = None
+        self._forget()
         return old
 
 
 def _overlap_error(new: Fravaer, clash: Fravaer) -> ConflictError:
     shared = catalogue.order(set(new.tjenester) & set(clash.tjenester))
     names = ", ".join(catalogue.display_name(k) for k in shared)
-    return ConflictError(
+    error = ConflictError(
         f"Overlapper med fravær {clash.id} ({clash.describe().split(': ', 1)[1]}) "
         f"for samme behandler og tjeneste ({names}). Endre eller slett fravær {clash.id} først."
     )
+    error.existing = clash
+    return error
 
 
 def check_info(text: str) -> str:

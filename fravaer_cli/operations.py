@@ -7,9 +7,9 @@ domain objects for the CLI to render.
 from dataclasses import dataclass
 from datetime import date
 
+from fravaer_cli import importer, schedule
 from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli import schedule
-from fravaer_cli.errors import InputError, NotFoundError, StoreError
+from fravaer_cli.errors import ConflictError, InputError, NotFoundError, StoreError
 from fravaer_cli.messages import citizen_message
 from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn
 from fravaer_cli.store import Store
@@ -65,6 +65,58 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
         if old != new:
             change.record("edit", new.to_dict(), forrige=old.to_dict())
     return old, new
+
+
+def import_rows(store: Store, raw: bytes, name: str, today: date, allow_past: bool, now: str, dry_run: bool, progress=None):
+    """Check every row, then write each office once. Returns (source, plan); plan.errors means nothing was written."""
+    import gc
+
+    # Every row becomes objects that live until the end; the cyclic collector
+    # would walk them again and again (most of the time of a big import) and find nothing.
+    gc.disable()
+    try:
+        return _import_rows(store, raw, name, today, allow_past, now, dry_run, progress)
+    finally:
+        gc.freeze()  # and not afterwards either, once the summary is printed
+        gc.enable()
+
+
+def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress):
+    source = importer.read(raw, name)
+    plan = importer.check(source, store.load_for_change, today, allow_past, store.av, now)
+    if plan.errors or dry_run:
+        return source, plan
+    with store.batch():
+        _write_plan(store, plan, today, now, progress)
+    return source, plan
+
+
+def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
+    for done, (orgnr, office_plan) in enumerate(plan.offices.items(), start=1):
+        if office_plan.added:
+            with store.change(orgnr, create=True, prepared=(office_plan.office, office_plan.stamp)) as change:
+                if not change.reused:
+                    # Someone wrote to the office after it was checked: check its rows again, under the lock.
+                    office_plan.added = _apply_again(change.office, office_plan, today, now, store.av)
+                for _, fravaer in office_plan.added:
+                    change.record("import", fravaer.to_dict())
+        if progress:
+            progress(done, len(plan.offices))
+
+
+def _apply_again(office: Virksomhet, office_plan, today: date, now: str, av: str) -> list:
+    added = []
+    for where, f in office_plan.added:
+        draft = Draft(f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr)
+        try:
+            fravaer, created = office.add(draft, today, True, av, now)
+        except ConflictError as e:
+            raise ConflictError(
+                f"{where}: {e} Fraværet ble registrert av noen andre mens importen pågikk. Virksomhetene før "
+                f"{office.orgnr} er importert; løs konflikten og kjør importen på nytt (det som finnes, hoppes over)."
+            ) from None
+        (added if created else office_plan.skipped).append((where, fravaer))
+    return added
 
 
 def find(store: Store, orgnr: str, fravaer_id: str) -> Fravaer:

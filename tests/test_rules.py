@@ -294,3 +294,38 @@ def test_reopening_on_a_leap_day():
     assert citizen_message("timebestilling", stretch.apner_igjen) == (
         "Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 29. februar 2024."
     )
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SPANS = st.lists(
+    st.tuples(
+        st.integers(0, 60), st.integers(0, 10), st.sets(st.sampled_from(ALL[:2]), min_size=1), st.sampled_from(["A", "B"])
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SPANS)
+def test_overlap_index_agrees_with_checking_every_pair(spans):
+    office = Virksomhet("974760673")
+    accepted = []
+    for start, length, tjenester, name in spans:
+        fra = date(2030, 1, 1).fromordinal(date(2030, 1, 1).toordinal() + start)
+        til = fra.fromordinal(fra.toordinal() + length)
+        draft = make_draft(name, fra, til, sorted(tjenester))
+        identical = any((a.key, a.fra, a.til, set(a.tjenester)) == (behandler_key(name), fra, til, tjenester) for a in accepted)
+        clash = any(
+            a.key == behandler_key(name) and a.fra <= til and fra <= a.til and set(a.tjenester) & tjenester for a in accepted
+        )
+        try:
+            f, created = office.add(draft, TODAY, False, "t", "t")
+        except ConflictError:
+            assert clash and not identical
+            continue
+        assert created == (not identical)
+        assert identical or not clash
+        if created:
+            accepted.append(f)

@@ -155,7 +155,7 @@ def test_failed_replace_leaves_the_old_file_and_no_temporaries(tmp_path, monkeyp
 def test_stale_temporary_files_are_removed_on_the_next_write(tmp_path):
     store = Store(tmp_path)
     add(store)
-    (tmp_path / f".{ORGNR}.abc123.tmp").write_text("half")
+    (tmp_path / f".{ORGNR}.toml.tmp").write_text("half, from a writer that was killed")
     add(store, behandler="Per Test")
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -197,8 +197,8 @@ def test_lock_not_obtained_in_time_is_a_store_error(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import fcntl, os, sys, time
-            fd = os.open({str(tmp_path / f'.{ORGNR}.lock')!r}, os.O_RDWR | os.O_CREAT)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            fd = os.open({str(tmp_path / '.lock')!r}, os.O_RDWR | os.O_CREAT)
+            fcntl.lockf(fd, fcntl.LOCK_EX, 1, {int(ORGNR)})
             print("locked", flush=True)
             time.sleep(30)
         """)],
@@ -244,3 +244,32 @@ def test_concurrent_writers_from_several_processes_lose_nothing(tmp_path):
     assert len({f.id for f in office.fravaer}) == writers * each
     assert office.next_id == writers * each + 1
     assert len(Store(tmp_path).read_log(ORGNR)) == writers * each
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    navn=TEXT,
+    records=st.lists(
+        st.fixed_dictionaries(
+            {"id": st.text("0123456789", min_size=1, max_size=8), "behandler": TEXT, "fra": st.dates(), "til": st.dates(),
+             "tjenester": st.lists(TEXT, max_size=4), "vikar": st.lists(TEXT, max_size=2)},
+            optional={"kommentar": TEXT, "hpr": TEXT, "registrert_av": TEXT, "registrert": TEXT},
+        ),  # fmt: skip
+        max_size=5,
+    ),
+)
+def test_toml_writer_reads_back_exactly_and_as_tomli_w_writes_it(navn, records):
+    import tomllib
+
+    import tomli_w
+
+    document = {"schema": 1, "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": navn[::-1]}, "neste_id": 9, "fravaer": records}
+    ours = tomllib.loads(store_module._serialise(document, ".toml").decode("utf-8"))
+    assert ours == tomllib.loads(tomli_w.dumps(document))
+    assert ours == {**document, "fravaer": records}

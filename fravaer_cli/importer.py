@@ -1,0 +1,336 @@
+"""Bulk registrations from CSV or JSON: reading the file, and checking every row.
+
+Nothing here touches the store: the caller passes a function that loads an
+office, and writes the checked plan afterwards.
+"""
+
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from fravaer_cli import catalogue, dates
+from fravaer_cli import orgnr as orgnr_check
+from fravaer_cli.errors import ConflictError, FravaerError, InputError
+from fravaer_cli.model import MAX_COMMENT, MAX_NAME, Fravaer, Virksomhet, checked_draft, clean_hpr, clean_text
+
+REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")
+OPTIONAL = ("vikar", "kommentar", "hpr")
+# Header names as spreadsheets tend to have them, matched after case folding and trimming.
+ALIASES = {
+    "orgnr": "virksomhet",
+    "organisasjonsnummer": "virksomhet",
+    "fra og med": "fra",
+    "til og med": "til",
+    "tjeneste": "tjenester",
+    "hpr-nummer": "hpr",
+    "hpr nummer": "hpr",
+}
+DELIMITERS = (";", ",", "\t")
+
+
+@dataclass
+class Row:
+    where: str  # "linje 5" (CSV, JSON Lines) or "objekt 3" (JSON array)
+    values: dict
+
+
+@dataclass
+class Source:
+    name: str
+    rows: Iterable[Row]  # CSV rows are read as they are checked, not held all at once
+    kind: str  # "CSV (semikolon)", "JSON", "JSON Lines"
+    notes: list[str] = field(default_factory=list)
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
+    """UTF-8 (a byte-order mark ignored), else Windows-1252 as Excel writes it, else refused."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{name} er verken UTF-8 eller Windows-1252 (byte {e.start}). Lagre filen som «CSV UTF-8» og prøv igjen."
+        ) from None
+    return text, [f"Merk: {name} er ikke UTF-8; den er lest som Windows-1252."]
+
+
+def read(raw: bytes, name: str) -> Source:
+    """Rows from CSV, a JSON array or JSON Lines, by the file's extension or else its content."""
+    text, notes = decode(raw, name)
+    if not text.strip():
+        raise InputError(f"{name} er tom: ingen rader å importere.")
+    lower = name.lower()
+    if lower.endswith((".json", ".jsonl", ".ndjson")) or (
+        not lower.endswith((".csv", ".tsv", ".txt")) and text.lstrip()[:1] in ("[", "{")
+    ):
+        source = _read_json(text, name)
+    else:
+        source = _read_csv(text, name)
+    source.notes[:0] = notes
+    return source
+
+
+def _column(header: str) -> str:
+    name = " ".join(header.replace("\ufeff", "").split()).casefold()
+    return ALIASES.get(name, name)
+
+
+def _read_csv(text: str, name: str) -> Source:
+    import csv
+
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=first_line.count) if any(d in first_line for d in DELIMITERS) else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+        while not any(cell.strip() for cell in header):
+            header = next(reader)
+    except StopIteration:
+        raise InputError(f"{name} er tom: ingen rader å importere.") from None
+    except csv.Error as e:
+        raise InputError(f"{name}, linje {reader.line_num}: kan ikke leses som CSV ({e}).") from None
+    columns = [_column(h) for h in header]
+    _check_columns(columns, [h.strip() for h in header], name)
+    notes = [f"Merk: kolonnen «{h.strip()}» brukes ikke." for h, c in zip(header, columns) if c not in REQUIRED + OPTIONAL and h.strip()]
+    kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
+    return Source(name, _csv_rows(reader, columns, name), kind, notes)
+
+
+def _csv_rows(reader, columns: list[str], name: str):
+    import csv
+
+    wanted = [(i, c) for i, c in enumerate(columns) if c in REQUIRED + OPTIONAL]
+    line = reader.line_num
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # spreadsheets leave empty rows (;;;;) at the end
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+                yield Row(f"linje {start}", {"__extra__": (len(cells), len(columns))})
+                continue
+            yield Row(f"linje {start}", {c: cells[i] for i, c in wanted if i < len(cells)})
+    except csv.Error as e:
+        raise InputError(f"{name}, linje {reader.line_num}: kan ikke leses som CSV ({e}).") from None
+
+
+def _check_columns(columns: list[str], shown: list[str], name: str) -> None:
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise InputError(
+            f"{name} mangler kolonnen(e) {', '.join(missing)}. Påkrevd: {', '.join(REQUIRED)}; "
+            f"valgfrie: {', '.join(OPTIONAL)}. Fant: {', '.join(s for s in shown if s) or '(ingen)'}."
+        )
+    doubled = sorted({c for c in columns if columns.count(c) > 1 and c in REQUIRED + OPTIONAL})
+    if doubled:
+        raise InputError(f"{name} har kolonnen(e) {', '.join(doubled)} mer enn én gang.")
+
+
+def _read_json(text: str, name: str) -> Source:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return _read_json_lines(text, name)
+    if isinstance(document, dict) and "\n" not in text.strip():
+        document = [document]  # JSON Lines with one line
+    if not isinstance(document, list):
+        raise InputError(f"{name} er JSON, men ikke en liste av objekter (eller JSON Lines: ett objekt per linje).")
+    rows = []
+    for number, item in enumerate(document, start=1):
+        if not isinstance(item, dict):
+            raise InputError(f"{name}: element {number} i lista er ikke et objekt, men {json.dumps(item, ensure_ascii=False)[:40]}.")
+        rows.append(Row(f"objekt {number}", _json_values(item)))
+    _check_json_columns(rows, name)
+    return Source(name, rows, "JSON")
+
+
+def _read_json_lines(text: str, name: str) -> Source:
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as e:
+            raise InputError(f"{name}, linje {number}: ugyldig JSON ({e.args[0].split(':')[0]}).") from None
+        if not isinstance(item, dict):
+            raise InputError(f"{name}, linje {number}: ikke et JSON-objekt.")
+        rows.append(Row(f"linje {number}", _json_values(item)))
+    _check_json_columns(rows, name)
+    return Source(name, rows, "JSON Lines")
+
+
+def _json_values(item: dict) -> dict:
+    return {_column(str(k)): v for k, v in item.items()}
+
+
+def _check_json_columns(rows: list[Row], name: str) -> None:
+    present = {c for row in rows for c in row.values}
+    _check_columns(list(present), sorted(present), name)
+
+
+# -- checking ------------------------------------------------------------------
+
+
+@dataclass
+class OfficePlan:
+    office: Virksomhet
+    stamp: object  # the file's signature when it was read, to skip re-reading it under the lock
+    added: list[tuple[str, Fravaer]] = field(default_factory=list)
+    skipped: list[tuple[str, Fravaer]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    offices: dict[str, OfficePlan]
+    errors: list[str]
+    row_count: int
+
+    @property
+    def added(self) -> int:
+        return sum(len(p.added) for p in self.offices.values())
+
+    @property
+    def skipped(self) -> int:
+        return sum(len(p.skipped) for p in self.offices.values())
+
+
+# Several tjenester in one cell. No display name has a comma, so a comma is
+# taken too, also inside a quoted cell of a comma-separated file.
+_SEPARATOR = re.compile(r"[|;,]")
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(f"skal være tekst, ikke {json.dumps(value, ensure_ascii=False)[:40]}")
+    return str(value)
+
+
+def _keys(value, allow_all: bool) -> tuple[list[str], bool]:
+    if isinstance(value, list):
+        parts = [_text(v) for v in value]
+    else:
+        parts = _SEPARATOR.split(_text(value))
+    parts = [p.strip() for p in parts if p.strip()]
+    said_all = allow_all and any(p.casefold() == catalogue.ALL for p in parts)
+    return catalogue.resolve_many(parts, None, allow_all), said_all
+
+
+def check(
+    source: Source,
+    load: Callable[[str], tuple[Virksomhet, object]],
+    today: date,
+    allow_past: bool,
+    av: str,
+    now: str,
+) -> Plan:
+    """Check every row against the others and the store; nothing is written here."""
+    offices: dict[str, OfficePlan] = {}
+    errors: list[str] = []
+    new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
+    fields_of = _FieldParser(today)
+    count = 0
+    for row in source.rows:
+        count += 1
+        if "__extra__" in row.values:
+            cells, columns = row.values["__extra__"]
+            errors.append(f"{row.where}: har {cells} celler, flere enn det er kolonner ({columns}).")
+            continue
+        fields, problems = fields_of.parse(row.values)
+        if problems:
+            errors.extend(f"{row.where}, kolonne «{column}»: {message}" for column, message in problems)
+            continue
+        try:
+            draft = checked_draft(
+                fields["behandler"], fields["fra"], fields["til"], fields["tjenester"][0], fields["vikar"][0],
+                fields["kommentar"], fields["hpr"], all_tjenester=fields["tjenester"][1],
+            )  # fmt: skip
+        except InputError as e:
+            errors.append(f"{row.where}: {e}")
+            continue
+        orgnr = fields["virksomhet"]
+        if orgnr not in offices:
+            offices[orgnr] = OfficePlan(*load(orgnr))
+        plan = offices[orgnr]
+        try:
+            fravaer, created = plan.office.add(draft, today, allow_past, av, now)
+        except ConflictError as e:
+            other = new_lines.get((orgnr, e.existing.id))
+            if other:
+                errors.append(f"{row.where}: overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr}).")
+            else:
+                errors.append(f"{row.where}: {e}")
+            continue
+        except InputError as e:
+            errors.append(f"{row.where}: {e}")
+            continue
+        if created:
+            new_lines[(orgnr, fravaer.id)] = row.where
+            plan.added.append((row.where, fravaer))
+        else:
+            plan.skipped.append((row.where, fravaer))
+    if count == 0:
+        raise InputError(f"{source.name} har ingen rader å importere, bare overskrifter.")
+    return Plan(offices, errors, count)
+
+
+class _FieldParser:
+    """Parses a row's cells. A big file repeats its values (orgnrs, names, dates,
+    tjenester), so each distinct value of a column is parsed once."""
+
+    def __init__(self, today: date):
+        self.parsers = {
+            "virksomhet": _orgnr,
+            "behandler": lambda v: clean_text(_text(v), "Behandler", MAX_NAME, required=True),
+            "fra": lambda v: dates.parse_date(_text(v), today, "fra og med-dato"),
+            "til": lambda v: dates.parse_date(_text(v), today, "til og med-dato"),
+            "tjenester": lambda v: _keys(v, allow_all=True),
+            "vikar": lambda v: _keys(v, allow_all=False),
+            "kommentar": lambda v: clean_text(_text(v), "Kommentar", MAX_COMMENT),
+            "hpr": lambda v: clean_hpr(_text(v)),
+        }
+        self.cache: dict[str, dict] = {column: {} for column in self.parsers}
+
+    def parse(self, values: dict) -> tuple[dict, list[tuple[str, str]]]:
+        fields, problems = {}, []
+        for column, parse in self.parsers.items():
+            raw = values.get(column)
+            # The type is part of the key: in JSON, true == 1 but only 1 is a valid value.
+            key = (type(raw), tuple(raw) if isinstance(raw, list) else raw)
+            cache = self.cache[column]
+            try:
+                fields[column] = cache[key]
+                continue
+            except KeyError:
+                pass
+            except TypeError:  # unhashable (a JSON object in a cell): parse it to get its error
+                key = None
+            try:
+                fields[column] = parse(raw)
+            except FravaerError as e:
+                problems.append((column, str(e)))
+                continue
+            if key is not None:
+                cache[key] = fields[column]
+        return fields, problems
+
+
+def _orgnr(value) -> str:
+    text = _text(value).strip()
+    number = text.replace(" ", "")
+    if not orgnr_check.is_valid(number):
+        raise InputError(f"ugyldig organisasjonsnummer «{text}» (9 sifre med gyldig kontrollsiffer)")
+    return number

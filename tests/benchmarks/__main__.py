@@ -1,0 +1,130 @@
+"""Run the benchmarks: each real command side by side with its floor, alternating, in one run.
+
+    python -m tests.benchmarks            # every benchmark
+    python -m tests.benchmarks import     # only those whose name contains 'import'
+
+Prints median, floor, ratio and peak memory per row; exits 1 when a target is missed.
+Uses the `fravaer` installed next to this Python (pip install '.[test]').
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.benchmarks import data
+
+BIN = Path(sys.executable).parent
+FRAVAER = str(BIN / "fravaer")
+FLOORS = [sys.executable, "-m", "tests.benchmarks.floors"]
+
+
+@dataclass
+class Result:
+    name: str
+    median: float
+    floor: float
+    target: float
+    peak_mib: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.median / self.floor
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= self.target
+
+
+def run_once(command: list[str], env: dict | None = None, before=None) -> tuple[float, float]:
+    """(seconds, peak RSS in MiB) of one run of command."""
+    if before:
+        before()
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()}")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def compare(name, real, floor, target, runs, reset=None, env=None) -> Result:
+    """Alternate real and floor runs, so both see the same machine load."""
+    real_times, floor_times, peaks = [], [], []
+    for _ in range(runs):
+        seconds, peak = run_once(floor, env, reset)
+        floor_times.append(seconds)
+        seconds, peak = run_once(real, env, reset)
+        real_times.append(seconds)
+        peaks.append(peak)
+    return Result(name, statistics.median(real_times), statistics.median(floor_times), target, max(peaks))
+
+
+def bench_import(work: Path) -> list[Result]:
+    csv_path = work / "import.csv"
+    rows = data.write_csv(csv_path, offices=2000, per_office=50)
+    store, floor_out = work / "import-store", work / "import-floor"
+
+    def empty():
+        shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(floor_out, ignore_errors=True)
+
+    result = compare(
+        f"import, {rows:,} rows, 2,000 offices",
+        [FRAVAER, "--data-dir", str(store), "import", str(csv_path)],
+        [*FLOORS, "import", str(csv_path), str(floor_out)],
+        target=2.0, runs=3, reset=empty,
+    )  # fmt: skip
+    empty()
+
+    # Not quadratic: twice the rows into one office cost about twice the time
+    # (a little less, as start-up is paid once); quadratic work would cost four times.
+    half, full = work / "one-2000.csv", work / "one-4000.csv"
+    data.write_csv(half, offices=1, per_office=2000)
+    data.write_csv(full, offices=1, per_office=4000)
+    one = work / "one-store"
+
+    def clear():
+        shutil.rmtree(one, ignore_errors=True)
+
+    per_row = compare(
+        "import into one office: 4,000 rows vs 2,000 rows",
+        [FRAVAER, "--data-dir", str(one), "import", str(full)],
+        [FRAVAER, "--data-dir", str(one), "import", str(half)],
+        target=2.3, runs=5, reset=clear,
+    )  # fmt: skip
+    clear()
+    return [result, per_row]
+
+
+BENCHMARKS = {"import": bench_import}
+
+
+def main(argv: list[str]) -> int:
+    if not Path(FRAVAER).exists():
+        print(f"{FRAVAER} not found: install first (pip install '.[test]')", file=sys.stderr)
+        return 2
+    chosen = [name for name in BENCHMARKS if not argv or any(a in name for a in argv)]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="fravaer-bench-") as tmp:
+        for name in chosen:
+            results.extend(BENCHMARKS[name](Path(tmp)))
+    print(f"{'benchmark':58} {'median':>9} {'floor':>9} {'ratio':>6} {'target':>7} {'peak MiB':>9}")
+    for r in results:
+        mark = "ok" if r.ok else "MISSED"
+        print(f"{r.name:58} {r.median * 1000:7.0f}ms {r.floor * 1000:7.0f}ms {r.ratio:6.2f} {'≤' + format(r.target, 'g'):>7} {r.peak_mib:9.1f}  {mark}")
+    print(f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,214 @@
+"""fravaer import: spreadsheets as Norwegian offices save them, JSON, and every row checked first."""
+
+import json
+
+import pytest
+
+from fravaer_cli import cli
+from fravaer_cli.store import Store
+from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, VIKAR_REMINDER, snapshot
+
+HEADER = "Virksomhet;Behandler;Fra;Til;Tjenester;Vikar;Kommentar"
+ROWS = [
+    f"{ORGNR};Astrid Info;01.07.2030;21.07.2030;alle;;Sommerferie",
+    f"{ORGNR};Bjørn Ødegård;2030-07-01;2030-07-14;Timebestilling|Reseptfornyelse;e-konsultasjon;",
+    f"{OTHER_ORGNR};Kari Test;1.8.2030;2.8.2030;timebestilling,kontakt legekontoret;;Kurs",
+]
+
+
+def write(tmp_path, name: str, text: str, encoding: str = "utf-8", bom: bool = False, newline: str = "\n") -> str:
+    path = tmp_path / name
+    data = text.replace("\n", newline).encode(encoding)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
+    return str(path)
+
+
+def stored(store_dir, orgnr=ORGNR):
+    return [(f.behandler, f.fra.isoformat(), f.til.isoformat(), f.tjenester, f.vikar) for f in Store(store_dir).load(orgnr).fravaer]
+
+
+def test_semicolon_csv_from_excel_with_bom_and_crlf_imports_as_is(fravaer, store_dir, tmp_path):
+    path = write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS, ";;;;;;", ""]), bom=True, newline="\r\n")
+    result = fravaer("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert stored(store_dir) == [
+        ("Astrid Info", "2030-07-01", "2030-07-21", ("reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"), ()),
+        ("Bjørn Ødegård", "2030-07-01", "2030-07-14", ("reseptfornyelse", "timebestilling"), ("e-konsultasjon",)),
+    ]
+    assert stored(store_dir, OTHER_ORGNR) == [("Kari Test", "2030-08-01", "2030-08-02", ("kontakt-legekontoret", "timebestilling"), ())]
+    assert "Totalt" in result.stdout and " 3 " in result.stdout.splitlines()[-1] + " "
+    assert result.stderr.rstrip().endswith(EPJ_REMINDER + "\n" + VIKAR_REMINDER)
+
+
+def test_windows_1252_file_is_read_with_a_note(fravaer, store_dir, tmp_path):
+    path = write(tmp_path, "sommer.csv", "\n".join([HEADER, ROWS[1]]), encoding="cp1252")
+    result = fravaer("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert "Windows-1252" in result.stderr
+    assert stored(store_dir)[0][0] == "Bjørn Ødegård"
+
+
+def test_file_neither_utf8_nor_windows_1252_is_refused(fravaer, store_dir, tmp_path):
+    path = tmp_path / "rar.csv"
+    path.write_bytes(HEADER.encode() + b"\n" + ORGNR.encode() + b";Astrid \x81\xff;1.7.2030;2.7.2030;alle;;\n")
+    result = fravaer("import", str(path))
+    assert result.exit_code == 2
+    assert "verken UTF-8 eller Windows-1252" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(store_dir) == {}
+
+
+@pytest.mark.parametrize("delimiter", [";", ",", "\t"])
+def test_delimiter_is_detected_and_headers_match_loosely(fravaer, store_dir, tmp_path, delimiter):
+    header = delimiter.join([" VIRKSOMHET ", "behandler", "Fra og med", "Til og med", "Tjenester "])
+    row = delimiter.join([ORGNR, "Astrid Info", "1.7.2030", "2.7.2030", "timebestilling|reseptfornyelse"])
+    result = fravaer("import", write(tmp_path, "plan.txt", f"{header}\n{row}\n"))
+    assert result.exit_code == 0, result.stderr
+    assert stored(store_dir)[0][3] == ("reseptfornyelse", "timebestilling")
+
+
+def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
+    array = [
+        {"virksomhet": ORGNR, "behandler": "Astrid Info", "fra": "2030-07-01", "til": "2030-07-02", "tjenester": ["timebestilling"]},
+        {"virksomhet": int(OTHER_ORGNR), "behandler": "Per Test", "fra": "1.7.2030", "til": "2.7.2030", "tjenester": "alle", "hpr": 9144889},
+    ]  # fmt: skip
+    assert fravaer("import", write(tmp_path, "a.json", json.dumps(array))).exit_code == 0
+    lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"]}) for a in array)
+    result = fravaer("import", "-", input=lines + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert [f[0] for f in stored(store_dir)] == ["Astrid Info", "Ny Astrid Info"]
+    assert Store(store_dir).load(OTHER_ORGNR).fravaer[0].hpr == "9144889"
+
+
+def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(fravaer, store_dir, tmp_path):
+    fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "10.07.2030", "--tjeneste", "timebestilling")
+    before = snapshot(store_dir)
+    rows = [
+        HEADER,
+        f"{ORGNR};Per Test;31.02.2030;01.03.2030;alle;;",  # line 2: impossible date
+        f"97476067x;;1.7.2030;2.7.2030;timebestiling;;",  # line 3: orgnr, behandler, tjeneste
+        f"{ORGNR};Kari Test;1.7.2030;5.7.2030;timebestilling;;",  # line 4: fine on its own
+        f"{ORGNR};KARI  TEST;5.7.2030;9.7.2030;timebestilling;;",  # line 5: overlaps line 4
+        f"{ORGNR};Astrid Info;10.7.2030;12.7.2030;timebestilling;;",  # line 6: overlaps stored fravær 1
+        f"{ORGNR};Ola Test;1.7.2030;2.7.2030;timebestilling;timebestilling;",  # line 7: closed and vikar
+        f"{ORGNR};Ola Test;3.7.2030;1.7.2030;timebestilling;;",  # line 8: fra after til
+        f"{ORGNR};Ola Test;1.7.2020;2.7.2020;timebestilling;;",  # line 9: past
+        f"{ORGNR};Ola Test;1.8.2030;2.8.2030;timebestilling;;;;extra",  # line 10: too many cells
+    ]
+    result = fravaer("import", write(tmp_path, "bad.csv", "\n".join(rows) + "\n"))
+    assert result.exit_code == 2
+    err = result.stderr
+    assert "linje 2, kolonne «fra»: " in err and "«31.02.2030»" in err
+    assert "linje 3, kolonne «virksomhet»: " in err and "«97476067x»" in err
+    assert "linje 3, kolonne «behandler»: " in err
+    assert "linje 3, kolonne «tjenester»: " in err and "Mente du «timebestilling»?" in err
+    assert "\nlinje 4" not in "\n" + err
+    assert "linje 5: overlapper med linje 4 i filen" in err
+    assert "linje 6: Overlapper med fravær 1" in err
+    assert "linje 7: " in err and "både som stengt og med vikar" in err
+    assert "linje 8: Fra og med (03.07.2030) er etter til og med (01.07.2030)" in err
+    assert "linje 9: " in err and "--allow-past" in err
+    assert "linje 10: har 9 celler, flere enn det er kolonner (7)" in err
+    assert "10 feil" in err and "ingenting er importert" in err
+    assert result.stdout == ""
+    assert snapshot(store_dir) == before
+
+
+def test_re_running_the_same_file_changes_nothing(fravaer, store_dir, tmp_path):
+    path = write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS]))
+    assert fravaer("import", path).exit_code == 0
+    before = snapshot(store_dir)
+    again = fravaer("import", path, "--json")
+    assert again.exit_code == 0
+    summary = json.loads(again.stdout)
+    assert (summary["lagt_til"], summary["hoppet_over"]) == (0, 3)
+    assert snapshot(store_dir) == before
+
+
+def test_identical_rows_in_one_file_are_stored_once(fravaer, store_dir, tmp_path):
+    result = fravaer("import", write(tmp_path, "dobbel.csv", "\n".join([HEADER, ROWS[0], ROWS[0]])), "--json")
+    assert result.exit_code == 0
+    assert (json.loads(result.stdout)["lagt_til"], json.loads(result.stdout)["hoppet_over"]) == (1, 1)
+    assert len(stored(store_dir)) == 1
+
+
+def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, store_dir, tmp_path):
+    fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "21.07.2030", "--tjeneste", "alle")
+    before = snapshot(store_dir)
+    result = fravaer("import", write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS])), "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "Tørrkjøring" in result.stdout
+    assert "linje 2" in result.stdout and "finnes (fravær 1)" in result.stdout
+    assert "linje 3" in result.stdout and "legges til" in result.stdout
+    assert snapshot(store_dir) == before
+
+
+def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, store_dir, tmp_path, monkeypatch):
+    writes = []
+    original = Store._write
+    monkeypatch.setattr(Store, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc)))
+    rows = [f"{ORGNR};Lege {i};1.7.2030;2.7.2030;alle;;" for i in range(300)] + [ROWS[2]]
+    assert fravaer("--av", "importør", "import", write(tmp_path, "mange.csv", "\n".join([HEADER, *rows]))).exit_code == 0
+    assert sorted(writes) == [f"{ORGNR}.toml", f"{OTHER_ORGNR}.toml"]
+    log = Store(store_dir).read_log(ORGNR)
+    assert len(log) == 300 and {(e["handling"], e["av"]) for e in log} == {("import", "importør")}
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("tom.csv", "", "er tom"),
+        ("bom.csv", "\ufeff\n\n", "er tom"),
+        ("header.csv", HEADER + "\n", "ingen rader"),
+        ("kolonner.csv", "virksomhet;navn;fra\n974760673;A;1.7.2030\n", "mangler kolonnen(e) behandler, til, tjenester"),
+        ("tall.json", "42", "ikke en liste av objekter"),
+        ("objekt.json", '{\n"virksomhet": "974760673"\n}', "ikke en liste av objekter"),
+        ("liste.json", "[1, 2]", "element 1 i lista er ikke et objekt"),
+        ("linjer.jsonl", '{"virksomhet": "974760673"}\nnot json\n', "linje 2: ugyldig JSON"),
+    ],
+)
+def test_file_level_problems_exit_2_naming_what_is_wrong(fravaer, store_dir, tmp_path, name, content, message):
+    result = fravaer("import", write(tmp_path, name, content))
+    assert result.exit_code == 2
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(store_dir) == {}
+
+
+def test_missing_file_and_folder(fravaer, tmp_path):
+    result = fravaer("import", str(tmp_path / "finnes-ikke.csv"))
+    assert result.exit_code == 2 and "Finner ikke filen" in result.stderr
+    result = fravaer("import", str(tmp_path))
+    assert result.exit_code == 2 and "er en mappe" in result.stderr
+
+
+def test_corrupt_store_file_stops_the_import_before_anything_is_written(fravaer, store_dir, tmp_path):
+    fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "21.07.2030", "--tjeneste", "alle", orgnr=OTHER_ORGNR)
+    (store_dir / f"{ORGNR}.toml").write_text("schema = 1\n[virksomhet\n")
+    before = snapshot(store_dir)
+    rows = [f"{OTHER_ORGNR};Per Test;1.7.2030;2.7.2030;alle;;", ROWS[0]]
+    result = fravaer("import", write(tmp_path, "plan.csv", "\n".join([HEADER, *rows])))
+    assert result.exit_code == 5
+    assert f"{ORGNR}.toml" in result.stderr
+    assert snapshot(store_dir) == before
+
+
+def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, store_dir, tmp_path, monkeypatch):
+    """Between checking and writing, another process adds an overlapping fravær: the import must not lose it."""
+    from fravaer_cli import operations
+
+    check = operations.importer.check
+
+    def check_then_someone_else_writes(*args, **kwargs):
+        plan = check(*args, **kwargs)
+        fravaer.add("--behandler", "Astrid Info", "--fra", "05.07.2030", "--til", "06.07.2030", "--tjeneste", "timebestilling")
+        return plan
+
+    monkeypatch.setattr(operations.importer, "check", check_then_someone_else_writes)
+    result = fravaer("import", write(tmp_path, "plan.csv", "\n".join([HEADER, ROWS[0]])))
+    assert result.exit_code == 4
+    assert "mens importen pågikk" in result.stderr
+    assert [f[1] for f in stored(store_dir)] == ["2030-07-05"]
+
+
+def test_no_progress_bar_in_a_pipe():
+    assert cli._progress_bar(10_000_000) is None
