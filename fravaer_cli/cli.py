@@ -22,12 +22,19 @@ from fravaer_cli.messages import INFO_HEADING, LANGUAGES
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
 STORE_FORMATS = ("toml", "json")
+COMPLETE_VAR = "_FRAVAER_COMPLETE"
 
 
 class FravaerGroup(TyperGroup):
     """The one error boundary: every exit code and error message is decided here."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if os.environ.get(complete_var or COMPLETE_VAR):
+            # Typer's completion scripts and protocol (completions/), without
+            # its --install-completion options, which guess the shell.
+            from typer._completion_classes import completion_init
+
+            completion_init()
         try:
             result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
@@ -160,6 +167,89 @@ def _login_name() -> str:
         return f"uid {os.getuid()}"
 
 
+# -- shell completion -----------------------------------------------------------
+# Completion runs the program with _FRAVAER_COMPLETE set (see completions/);
+# these types only add what to offer. Values are still checked by the core.
+
+
+class _Completing(click.ParamType):
+    name = "text"
+
+    def __init__(self, offer):
+        self.offer = offer  # (ctx, incomplete) -> [(value, help)]
+
+    def convert(self, value, param, ctx):
+        return value
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        try:
+            return [CompletionItem(value, help=_brief(help_text)) for value, help_text in self.offer(ctx, incomplete)]
+        except Exception:  # a broken store must not break the user's shell
+            return []
+
+
+def _brief(text: str | None, width: int = 50) -> str | None:
+    # Typer renders descriptions with rich, which wraps long ones onto a second
+    # line, and fish then offers that line as a value of its own.
+    if text is None or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
+
+
+def _choices(*values: str) -> _Completing:
+    return _Completing(lambda ctx, incomplete: [(v, None) for v in values if v.startswith(incomplete)])
+
+
+def _offer_tjenester(allow_all: bool):
+    def offer(ctx, incomplete):
+        items = [(t.key, t.nb) for t in catalogue.catalogue().values()]
+        items += [(catalogue.ALL, "alle tjenester")] if allow_all else []
+        return [(key, name) for key, name in items if key.startswith(incomplete.casefold())]
+
+    return _Completing(offer)
+
+
+def _completion_store(ctx):
+    from fravaer_cli.store import Store, default_dir
+
+    return Store(default_dir(ctx.find_root().params.get("data_dir")))
+
+
+def _offer_virksomheter(ctx, incomplete):
+    """Stored orgnrs; a part of a name completes to the office's orgnr."""
+    from fravaer_cli.model import behandler_key
+
+    wanted = behandler_key(incomplete)
+    offered = []
+    for orgnr, office in _completion_store(ctx).iter_offices():
+        navn = getattr(office, "navn", "")
+        if orgnr.startswith(incomplete) or (wanted and wanted in behandler_key(navn)):
+            offered.append((orgnr, navn or None))
+    return offered
+
+
+def _offer_ids(ctx, incomplete):
+    """Ids of the fravær of the office named by --virksomhet (given before the id)."""
+    text = ctx.params.get("virksomhet")
+    if not text:
+        return []
+    store = _completion_store(ctx)
+    office = store.load(operations.find_virksomhet(store, text))
+    return [
+        (f.id, f"{f.behandler}, {dates.short(f.fra)}–{dates.short(f.til)}")
+        for f in office.fravaer
+        if f.id.startswith(incomplete)
+    ]
+
+
+VIRKSOMHET_TYPE = _Completing(_offer_virksomheter)
+TJENESTE_TYPE = _offer_tjenester(allow_all=True)
+VIKAR_TYPE = _offer_tjenester(allow_all=False)
+ID_TYPE = _Completing(_offer_ids)
+
+
 def _env(ctx: typer.Context) -> Env:
     return ctx.obj
 
@@ -174,7 +264,7 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     data_dir: Annotated[str | None, typer.Option("--data-dir", help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).", metavar="MAPPE")] = None,
-    store_format: Annotated[str | None, typer.Option("--store-format", help="Format for nye filer: toml (standard) eller json.", metavar="toml|json")] = None,
+    store_format: Annotated[str | None, typer.Option("--store-format", help="Format for nye filer: toml (standard) eller json.", metavar="toml|json", click_type=_choices(*STORE_FORMATS))] = None,
     av: Annotated[str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")] = None,
     version: Annotated[bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)] = False,
 ) -> None:
@@ -184,15 +274,15 @@ def main_options(
 
 # -- shared options ------------------------------------------------------------
 
-Virksomhet = Annotated[str | None, typer.Option("--virksomhet", help="Organisasjonsnummer, eller en del av navnet på en lagret virksomhet.", metavar="ORGNR|NAVN")]
+Virksomhet = Annotated[str | None, typer.Option("--virksomhet", help="Organisasjonsnummer, eller en del av navnet på en lagret virksomhet.", metavar="ORGNR|NAVN", click_type=VIRKSOMHET_TYPE)]
 AllOffices = Annotated[bool, typer.Option("--all", help="Alle lagrede virksomheter.")]
-Format = Annotated[str, typer.Option("--format", help="Utdata: table, json eller csv.", metavar="table|json|csv")]
+Format = Annotated[str, typer.Option("--format", help="Utdata: table, json eller csv.", metavar="table|json|csv", click_type=_choices(*output.FORMATS))]
 Json = Annotated[bool, typer.Option("--json", help="Kort for --format json.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Vis hva som ville skjedd, uten å lagre noe.")]
 AllowPast = Annotated[bool, typer.Option("--allow-past", help="Tillat fravær som sluttet før i dag.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Dagen (standard: i dag). Som 20.06.2024, 2024-06-20, i dag, i morgen, +N.", metavar="DATO")]
-Tjenester = Annotated[list[str] | None, typer.Option("--tjeneste", help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.", metavar="TJENESTE")]
-Vikar = Annotated[list[str] | None, typer.Option("--vikar", help="Tjeneste som vikar tar, og som holdes åpen. Kan gjentas.", metavar="TJENESTE")]
+Tjenester = Annotated[list[str] | None, typer.Option("--tjeneste", help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.", metavar="TJENESTE", click_type=TJENESTE_TYPE)]
+Vikar = Annotated[list[str] | None, typer.Option("--vikar", help="Tjeneste som vikar tar, og som holdes åpen. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)]
 
 
 def _format(fmt: str, as_json: bool) -> str:
@@ -278,7 +368,7 @@ def list_(
     virksomhet: Virksomhet = None,
     every: AllOffices = False,
     behandler: Annotated[str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")] = None,
-    tjeneste: Annotated[str | None, typer.Option("--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE")] = None,
+    tjeneste: Annotated[str | None, typer.Option("--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
     include_past: Annotated[bool, typer.Option("--include-past", help="Ta med fravær som er over.")] = False,
     fmt: Format = "table",
     as_json: Json = False,
@@ -288,13 +378,7 @@ def list_(
     fmt = _format(fmt, as_json)
     orgnr = env.scope(virksomhet, every)
     tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
-    rows, errors = [], []
-    for office in operations.offices(env.store, orgnr):
-        if isinstance(office, StoreError):
-            errors.append(office)
-            continue
-        for f in operations.list_fravaer(office, env.today, behandler, tjeneste_key, include_past):
-            rows.append((office, f))
+    rows, errors = operations.list_all(env.store, orgnr, env.today, behandler, tjeneste_key, include_past)
     if fmt == "json":
         output.print_json([{"id": f.id, "virksomhet": o.orgnr, **_without_id(f.to_dict())} for o, f in rows])
     elif fmt == "csv":
@@ -333,12 +417,12 @@ def _report_unreadable(errors: list[StoreError]) -> None:
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID")],
+    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
     virksomhet: Virksomhet = None,
     fra: Annotated[str | None, typer.Option("--fra", help="Ny fra og med-dato.", metavar="DATO")] = None,
     til: Annotated[str | None, typer.Option("--til", help="Ny til og med-dato.", metavar="DATO")] = None,
-    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».", metavar="TJENESTE")] = None,
-    vikar: Annotated[list[str] | None, typer.Option("--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE")] = None,
+    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».", metavar="TJENESTE", click_type=TJENESTE_TYPE)] = None,
+    vikar: Annotated[list[str] | None, typer.Option("--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
     no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
     kommentar: Annotated[str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")] = None,
     allow_past: AllowPast = False,
@@ -369,7 +453,7 @@ def edit(
 @app.command("delete")
 def delete(
     ctx: typer.Context,
-    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID")],
+    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
     virksomhet: Virksomhet = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Slett uten å spørre.")] = False,
     dry_run: DryRun = False,
@@ -505,26 +589,21 @@ def status(
     as_json: Json = False,
 ) -> None:
     """Hva som er stengt en dag, og hva som stenges og åpner igjen dagen etter."""
-    from fravaer_cli import schedule
-
     env = _env(ctx)
     fmt = _format(fmt, as_json)
     orgnr = env.scope(virksomhet, every)
     when = env.date(day, "dato")
-    report = {"stengt": [], "starter_i_morgen": [], "apner_i_morgen": []}
-    errors = []
-    for office in operations.offices(env.store, orgnr):
-        if isinstance(office, StoreError):
-            errors.append(office)
-            continue
-        result = schedule.day_status(office.fravaer, when)
-        for key, stretches in (("stengt", result.closed), ("starter_i_morgen", result.starts_tomorrow), ("apner_i_morgen", result.reopens_tomorrow)):
-            report[key].extend((office, s) for s in stretches)
-    quiet_day = not report["starter_i_morgen"] and not report["apner_i_morgen"]
-    if not (quiet and quiet_day):
-        _print_status(when, report, fmt, single=orgnr is not None)
+    entries, errors = operations.status_entries(env.store, orgnr, when)
+    closed = 0
+    if quiet or fmt == "table":
+        entries = list(entries)  # --quiet must see tomorrow before printing; a table needs all its rows
+        closed = sum(kind == "stengt" for kind, _, _ in entries)
+        if quiet and closed == len(entries):  # nothing closes or reopens tomorrow
+            entries = None
+    if entries is not None:
+        closed = _print_status(when, entries, fmt, single=orgnr is not None)
     _report_unreadable(errors)
-    if exit_code and report["stengt"]:
+    if exit_code and closed:
         raise typer.Exit(1)
 
 
@@ -541,17 +620,46 @@ def _status_entry(office, s) -> dict:
     }
 
 
-def _print_status(when: date, report: dict, fmt: str, single: bool) -> None:
+STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen")
+
+
+def _print_status(when: date, entries, fmt: str, single: bool) -> int:
+    """Print the report; returns how many entries say closed. JSON and CSV print
+    what is closed as each office is read, holding only tomorrow's changes."""
     from fravaer_cli.schedule import ONE_DAY
 
+    later = {"starter_i_morgen": [], "apner_i_morgen": []}
+    closed = 0
+
+    def closed_now():
+        nonlocal closed
+        for kind, ref, stretch in entries:
+            if kind == "stengt":
+                closed += 1
+                yield ref, stretch
+            else:
+                later[kind].append((ref, stretch))
+
     if fmt == "json":
-        output.print_json({"dato": when.isoformat(), **{k: [_status_entry(o, s) for o, s in v] for k, v in report.items()}})
-        return
+        head = {"dato": when.isoformat()}
+        lists = {"stengt": (_status_entry(o, s) for o, s in closed_now())}
+        lists.update((kind, (_status_entry(o, s) for o, s in later[kind])) for kind in later)
+        output.print_json_streaming(head, lists)
+        return closed
     if fmt == "csv":
         headers = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
-        rows = [[kind] + [_status_entry(o, s)[h] for h in headers[1:]] for kind, entries in report.items() for o, s in entries]
-        output.print_csv(headers, rows)
-        return
+
+        def rows():
+            for kind, pairs in (("stengt", closed_now()), *later.items()):
+                for o, s in pairs:
+                    entry = _status_entry(o, s)
+                    yield [kind] + [entry[h] for h in headers[1:]]
+
+        output.print_csv(headers, rows())
+        return closed
+    report = {kind: [] for kind in STATUS_KINDS}
+    for kind, ref, stretch in entries:
+        report[kind].append((ref, stretch))
     tomorrow = dates.short(when + ONE_DAY)
     sections = (
         ("stengt", f"Stengt {dates.short(when)}:"),
@@ -560,17 +668,17 @@ def _print_status(when: date, report: dict, fmt: str, single: bool) -> None:
     )
     parts = []
     for key, heading in sections:
-        entries = report[key]
-        if not entries:
+        if not report[key]:
             parts.append(f"{heading}\n  Ingenting.")
             continue
         headers = ([] if single else ["Virksomhet"]) + ["Behandler", "Tjeneste", "Fra og med", "Til og med", "Åpner igjen"]
         rows = [
             ([] if single else [o.label]) + [s.behandler, catalogue.display_name(s.tjeneste), dates.short(s.fra), dates.short(s.til), dates.short(s.apner_igjen)]
-            for o, s in entries
+            for o, s in report[key]
         ]
         parts.append(f"{heading}\n{output.table(headers, rows)}")
     print("\n\n".join(parts))
+    return len(report["stengt"])
 
 
 @app.command("preview")
@@ -578,9 +686,9 @@ def preview(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
     behandler: Annotated[str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")] = None,
-    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE")] = None,
+    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
     day: DateOpt = None,
-    lang: Annotated[str, typer.Option("--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en")] = "nb",
+    lang: Annotated[str, typer.Option("--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en", click_type=_choices(*LANGUAGES))] = "nb",
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:

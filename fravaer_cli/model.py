@@ -185,6 +185,11 @@ def _check_not_past(til: date, today: date) -> None:
         )
 
 
+def office_label(orgnr: str, navn: str) -> str:
+    """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
+    return f"{navn} ({orgnr})" if navn else orgnr
+
+
 @dataclass
 class Virksomhet:
     orgnr: str
@@ -198,7 +203,7 @@ class Virksomhet:
 
     @property
     def label(self) -> str:
-        return f"{self.navn} ({self.orgnr})" if self.navn else self.orgnr
+        return office_label(self.orgnr, self.navn)
 
     # Indexes keep add and import linear: an identical registration is one dict
     # look-up, and an overlap is a binary search among the fravær of one

@@ -11,7 +11,7 @@ from fravaer_cli import importer, schedule
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import ConflictError, InputError, NotFoundError, StoreError
 from fravaer_cli.messages import citizen_message
-from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn
+from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn, office_label
 from fravaer_cli.store import Store
 
 MAX_CANDIDATES = 10
@@ -149,6 +149,51 @@ def set_info(store: Store, orgnr: str, navn: str | None = None, info: str | None
         if after != before or not store.exists(orgnr):
             change.record("info", None, virksomhet=after, forrige=before)
     return office
+
+
+@dataclass(frozen=True)
+class OfficeRef:
+    """What a report keeps of an office, so that the office itself can be let go."""
+
+    orgnr: str
+    navn: str
+
+    @property
+    def label(self) -> str:
+        return office_label(self.orgnr, self.navn)
+
+
+def status_entries(store: Store, orgnr: str | None, day: date):
+    """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
+    "stengt", "starter_i_morgen", "apner_i_morgen", reading one office at a time;
+    unreadable gets the files that could not be read, as they are met."""
+    errors: list[StoreError] = []
+
+    def entries():
+        for office in offices(store, orgnr):
+            if isinstance(office, StoreError):
+                errors.append(office)
+                continue
+            result = schedule.day_status(office.fravaer, day)
+            ref = OfficeRef(office.orgnr, office.navn)
+            for kind, stretches in (("stengt", result.closed), ("starter_i_morgen", result.starts_tomorrow),
+                                    ("apner_i_morgen", result.reopens_tomorrow)):  # fmt: skip
+                for stretch in stretches:
+                    yield kind, ref, stretch
+
+    return entries(), errors
+
+
+def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
+    """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
+    rows, errors = [], []
+    for office in offices(store, orgnr):
+        if isinstance(office, StoreError):
+            errors.append(office)
+            continue
+        ref = OfficeRef(office.orgnr, office.navn)
+        rows.extend((ref, f) for f in list_fravaer(office, today, behandler, tjeneste, include_past))
+    return rows, errors
 
 
 def offices(store: Store, orgnr: str | None):

@@ -12,6 +12,24 @@ def print_json(value) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
+def print_json_streaming(head: dict, lists: dict) -> None:
+    """The same text as print_json({**head, **lists}), with each list written as
+    its items come, so a long report is never held whole."""
+    out = sys.stdout
+    out.write("{\n")
+    fields = [f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    out.write(",\n".join(fields))
+    for i, (key, items) in enumerate(lists.items()):
+        out.write((",\n" if fields or i else "") + f"  {json.dumps(key, ensure_ascii=False)}: [")
+        first = True
+        for item in items:
+            text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    ")
+            out.write(("\n    " if first else ",\n    ") + text)
+            first = False
+        out.write("]" if first else "\n  ]")
+    out.write("\n}\n")
+
+
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

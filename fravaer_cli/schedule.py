@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from fravaer_cli import catalogue
-from fravaer_cli.model import Fravaer
+from fravaer_cli.model import Fravaer, behandler_key
 
 ONE_DAY = timedelta(days=1)
 
@@ -68,7 +68,13 @@ def day_status(fravaer: list[Fravaer], day: date) -> DayStatus:
     """What is closed on day, what closes the day after, and what opens again the day after."""
     closed, starts, reopens = [], [], []
     tomorrow = day + ONE_DAY
-    for s in stretches(fravaer):
+    # Only a behandler and tjeneste with a fravær touching day or tomorrow can
+    # be in the report; their stretches are merged whole, the rest not at all.
+    touching = {(f.key, t) for f in fravaer if f.fra <= tomorrow and f.til >= day for t in f.tjenester}
+    relevant = [f for f in fravaer if any((f.key, t) in touching for t in f.tjenester)]
+    for s in stretches(relevant):
+        if (behandler_key(s.behandler), s.tjeneste) not in touching:
+            continue
         if s.covers(day):
             closed.append(s)
             if s.til == day:

@@ -490,3 +490,26 @@ def test_version(fravaer):
 
     result = fravaer("--version")
     assert result.exit_code == 0 and result.stdout == f"fravaer {__version__}\n"
+
+
+def test_streamed_status_json_is_the_same_text_as_other_json(fravaer):
+    fravaer.add(*SEED)
+    fravaer.add("--behandler", "Per Test", "--fra", "21.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling", "--allow-past")
+    for day in ("20.06.2024", "01.01.2024"):
+        text = fravaer("status", "--all", "--date", day, "--json").stdout
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_status_quiet_with_exit_code_still_counts_what_is_closed(fravaer):
+    fravaer.add(*SEED)
+    result = fravaer("status", "--virksomhet", ORGNR, "--date", "20.06.2024", "--quiet", "--exit-code")
+    assert (result.exit_code, result.stdout) == (1, "")
+
+
+def test_output_has_no_colour_or_terminal_codes(fravaer):
+    fravaer.add(*SEED)
+    for args in (["status", "--all", "--date", "20.06.2024"], ["list", "--all", "--include-past"], ["log", "--virksomhet", ORGNR]):
+        for env in ({}, {"NO_COLOR": "1"}):
+            result = fravaer(*args, env=env)
+            assert "\x1b" not in result.stdout + result.stderr
+            assert "\r" not in result.stdout + result.stderr

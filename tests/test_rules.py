@@ -329,3 +329,22 @@ def test_overlap_index_agrees_with_checking_every_pair(spans):
         assert identical or not clash
         if created:
             accepted.append(f)
+
+
+@settings(max_examples=200, deadline=None)
+@given(SPANS, st.integers(0, 70))
+def test_day_status_agrees_with_merging_everything(spans, offset):
+    office = Virksomhet("974760673")
+    for start, length, tjenester, name in spans:
+        fra = date.fromordinal(date(2030, 1, 1).toordinal() + start)
+        try:
+            office.add(make_draft(name, fra, date.fromordinal(fra.toordinal() + length), sorted(tjenester)), TODAY, False, "t", "t")
+        except ConflictError:
+            pass
+    day = date.fromordinal(date(2030, 1, 1).toordinal() + offset)
+    every = schedule.stretches(office.fravaer)
+    status = schedule.day_status(office.fravaer, day)
+    key = lambda s: (s.behandler, s.tjeneste, s.fra)  # noqa: E731
+    assert sorted(status.closed, key=key) == sorted((s for s in every if s.covers(day)), key=key)
+    assert sorted(status.starts_tomorrow, key=key) == sorted((s for s in every if s.fra == day + schedule.ONE_DAY), key=key)
+    assert sorted(status.reopens_tomorrow, key=key) == sorted((s for s in every if s.til == day), key=key)

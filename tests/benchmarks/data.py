@@ -18,12 +18,19 @@ def orgnrs(count: int, start: int = 900_000_000) -> list[str]:
     return found
 
 
-def rows(offices: int, per_office: int, first_day: date = date(2030, 1, 1)):
-    """per_office fravær per office: 10 GPs, each with non-overlapping week-long fravær."""
+FIRST_DAY = date(2030, 1, 1)
+# A day on which about one GP in ten is away, as on an ordinary day of the year.
+ORDINARY_DAY = date(2030, 2, 4)
+
+
+def rows(offices: int, per_office: int, first_day: date = FIRST_DAY):
+    """per_office fravær per office: 10 GPs, each away a week at a time, spread over the year."""
+    slots = max(1, per_office // 10)
+    spacing = max(7, 365 // slots)
     for orgnr in orgnrs(offices):
         for i in range(per_office):
             gp, slot = i % 10, i // 10
-            fra = first_day + timedelta(days=14 * slot + gp % 3)
+            fra = first_day + timedelta(days=spacing * slot + 7 * gp)
             til = fra + timedelta(days=6)
             tjenester = "alle" if i % 3 == 0 else "|".join(TJENESTER[: 1 + i % 4])
             yield [orgnr, f"Lege {gp} Testesen", fra.strftime("%d.%m.%Y"), til.strftime("%d.%m.%Y"), tjenester, f"Ferie {i}"]

@@ -1,0 +1,1 @@
+complete --command fravaer --no-files --arguments "(env _FRAVAER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) fravaer)" --condition "env _FRAVAER_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) fravaer"

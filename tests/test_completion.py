@@ -1,0 +1,101 @@
+"""Shell completion: the committed scripts are what the program generates, and they work in real shells."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fravaer_cli.cli import app
+from tests.conftest import REPO
+
+SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
+# CI installs zsh and fish (.ci/run) and sets this, so a missing shell fails there instead of skipping.
+REQUIRED = os.environ.get("FRAVAER_REQUIRE_SHELLS") == "1"
+
+
+def needs(shell: str) -> str:
+    path = shutil.which(shell)
+    if path is None:
+        if REQUIRED:
+            pytest.fail(f"{shell} is not installed (.ci/run installs it)")
+        pytest.skip(f"{shell} is not installed")
+    return path
+
+
+@pytest.mark.parametrize("shell", sorted(SCRIPTS))
+def test_committed_script_is_what_the_program_generates(shell):
+    result = CliRunner().invoke(app, [], env={"_FRAVAER_COMPLETE": f"source_{shell}"}, prog_name="fravaer")
+    assert result.exit_code == 0
+    committed = (REPO / "completions" / SCRIPTS[shell]).read_text()
+    assert result.stdout == committed, f"completions/{SCRIPTS[shell]} is out of date: run completions/regenerate.sh"
+
+
+@pytest.fixture
+def shell_env(example_store):
+    bin_dir = str(Path(sys.executable).parent)
+    assert shutil.which("fravaer", path=bin_dir), "fravaer is not installed next to this Python"
+    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "FRAVAER_DATA_DIR": str(example_store)}
+
+
+CASES = [
+    ("fravaer pre", ["preview"]),
+    ("fravaer add --tjeneste time", ["timebestilling"]),
+    ("fravaer add --vikar e-", ["e-konsultasjon"]),
+    ("fravaer add --vi", ["--vikar", "--virksomhet"]),
+    ("fravaer list --virksomhet ", ["910000004", "920000002"]),
+    ("fravaer list --virksomhet bryn", ["920000002"]),
+    ("fravaer delete --virksomhet 910000004 ", ["1", "2"]),
+    ("fravaer preview --virksomhet ddfl --lang ", ["en", "nb", "nn"]),
+    ("fravaer list --virksomhet ddfl --format ", ["csv", "json", "table"]),
+]
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_bash(shell_env, line, expected):
+    bash = needs("bash")
+    words = line.split(" ")
+    script = f"""
+        source {REPO / "completions" / SCRIPTS["bash"]}
+        COMP_WORDS=({" ".join(f"'{w}'" for w in words)})
+        COMP_CWORD={len(words) - 1}
+        _fravaer_completion fravaer '{words[-1]}' '{words[-2]}'
+        printf '%s\\n' "${{COMPREPLY[@]}}"
+    """
+    result = subprocess.run([bash, "--norc", "--noprofile", "-c", script], capture_output=True, text=True, env=shell_env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.split()) == expected
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_zsh(shell_env, line, expected):
+    zsh = needs("zsh")
+    # zsh's completion system needs a terminal; its entry points are stubbed so
+    # that the committed function and the program's answer are what is tested.
+    script = f"""
+        compdef() {{ : }}
+        source {REPO / "completions" / SCRIPTS["zsh"]}
+        _arguments() {{ print -r -- "$@" }}
+        words=({" ".join(f"'{w}'" for w in line.split(" "))})
+        CURRENT=${{#words}}
+        _fravaer_completion
+    """
+    result = subprocess.run([zsh, "-f", "-c", script], capture_output=True, text=True, env=shell_env)
+    assert result.returncode == 0, result.stderr
+    # _arguments '*: :(("value":"help" "value" ...))': the values, without their help.
+    offered = sorted(re.findall(r'"((?:[^"\\]|\\.)*)"(?::"(?:[^"\\]|\\.)*")?', result.stdout))
+    assert offered == expected, result.stdout
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_fish(shell_env, line, expected, tmp_path):
+    fish = needs("fish")
+    script = f"source {REPO / 'completions' / SCRIPTS['fish']}; complete -C '{line}'"
+    env = {**shell_env, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run([fish, "--no-config", "-c", script], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(row.split("\t")[0] for row in result.stdout.splitlines()) == expected
