@@ -1,3 +1,3 @@
 from fravaer_cli.cli import main
 
-raise SystemExit(main())
+main()

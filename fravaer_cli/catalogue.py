@@ -24,10 +24,9 @@ class Tjeneste:
 @cache
 def catalogue() -> dict[str, Tjeneste]:
     """Key -> Tjeneste, in the file's order."""
-    import tomllib
+    from fravaer_cli import fasttoml
 
-    with CATALOGUE_FILE.open("rb") as f:
-        entries = tomllib.load(f)["tjeneste"]
+    entries = fasttoml.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["tjeneste"]
     return {e["key"]: Tjeneste(e["key"], e["nb"], e["nn"], e["en"]) for e in entries}
 
 

@@ -16,10 +16,9 @@ MONTHS_EN = (
 
 ACCEPTED = "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» eller +N (N dager fra i dag)"
 
-# re.ASCII: \d would otherwise take any script's digits, which int() then accepts.
-_NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", re.ASCII)
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
-_OFFSET = re.compile(r"\+(\d{1,5})", re.ASCII)
+_RE_NORWEGIAN = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
+_RE_ISO = r"(\d{4})-(\d{2})-(\d{2})"
+_RE_OFFSET = r"\+(\d{1,5})"
 _RELATIVE = {"i dag": 0, "idag": 0, "today": 0, "i morgen": 1, "imorgen": 1, "tomorrow": 1}
 
 
@@ -29,11 +28,12 @@ def parse_date(text: str, today: date, what: str = "dato") -> date:
     try:
         if value in _RELATIVE:
             return today + timedelta(days=_RELATIVE[value])
-        if m := _OFFSET.fullmatch(value):
+        # re.ASCII: \d would otherwise take any script's digits, which int() then accepts.
+        if m := re.fullmatch(_RE_OFFSET, value, re.ASCII):
             return today + timedelta(days=int(m[1]))
-        if m := _NORWEGIAN.fullmatch(value):
+        if m := re.fullmatch(_RE_NORWEGIAN, value, re.ASCII):
             return date(int(m[3]), int(m[2]), int(m[1]))
-        if m := _ISO.fullmatch(value):
+        if m := re.fullmatch(_RE_ISO, value, re.ASCII):
             return date(int(m[1]), int(m[2]), int(m[3]))
     except (ValueError, OverflowError):
         raise InputError(f"Ugyldig {what}: «{text}» finnes ikke i kalenderen. Godtatt: {ACCEPTED}.") from None

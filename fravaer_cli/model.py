@@ -18,10 +18,13 @@ MAX_COMMENT = 500
 MAX_INFO = 200
 MAX_ID_LENGTH = 8
 
-# Control characters (Unicode category Cc), and bidi overrides and isolates,
-# which can make a name display as something else.
-# Lone surrogates (from JSON's \ud800) cannot be written as UTF-8 at all.
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+@lru_cache(maxsize=1)
+def _forbidden():
+    # Control characters (Unicode category Cc), and bidi overrides and isolates,
+    # which can make a name display as something else. Lone surrogates (from
+    # JSON's \ud800) cannot be written as UTF-8 at all. Compiled when first
+    # needed: most calls check no text.
+    return re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 @lru_cache(maxsize=8192)
@@ -36,7 +39,7 @@ def clean_text(value: str, what: str, max_length: int, required: bool = False) -
     text = value.strip()
     if required and not text:
         raise InputError(f"{what} kan ikke være tom.")
-    bad = _FORBIDDEN.search(text)
+    bad = _forbidden().search(text)
     if bad is not None:
         raise InputError(f"{what} inneholder et kontrolltegn (U+{ord(bad[0]):04X}), som ikke er tillatt: {text!r}.")
     length = len(unicodedata.normalize("NFC", text))

@@ -4,15 +4,22 @@ Each function takes the store, already-parsed values and 'today', and returns
 domain objects for the CLI to render.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from fravaer_cli import importer, schedule
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import ConflictError, InputError, NotFoundError, StoreError
 from fravaer_cli.messages import citizen_message
 from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn, office_label
-from fravaer_cli.store import Store
+
+if TYPE_CHECKING:
+    from fravaer_cli.store import Store
+
+# importer and schedule are imported where they are used: a call of fravaer
+# pays only for what its command needs.
 
 MAX_CANDIDATES = 10
 
@@ -82,6 +89,8 @@ def import_rows(store: Store, raw: bytes, name: str, today: date, allow_past: bo
 
 
 def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress):
+    from fravaer_cli import importer
+
     source = importer.read(raw, name)
     plan = importer.check(source, store.load_for_change, today, allow_past, store.av, now)
     if plan.errors or dry_run:
@@ -167,6 +176,8 @@ def status_entries(store: Store, orgnr: str | None, day: date):
     """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
     "stengt", "starter_i_morgen", "apner_i_morgen", reading one office at a time;
     unreadable gets the files that could not be read, as they are met."""
+    from fravaer_cli import schedule
+
     errors: list[StoreError] = []
 
     def entries():
@@ -235,6 +246,8 @@ class PreviewLine:
 
 def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, behandler: str | None = None):
     """What a citizen sees on day, per behandler and tjeneste. Returns (lines, unknown_behandler)."""
+    from fravaer_cli import schedule
+
     names: dict[str, str] = {}
     for f in office.fravaer:
         names.setdefault(f.key, f.behandler)

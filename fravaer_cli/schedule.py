@@ -5,8 +5,8 @@ overlap or follow each other without a gap: the citizen is told the day after
 the whole stretch, not after the first fravær in it.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from fravaer_cli import catalogue
 from fravaer_cli.model import Fravaer, behandler_key
@@ -14,13 +14,22 @@ from fravaer_cli.model import Fravaer, behandler_key
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
 class Stretch:
-    behandler: str
-    tjeneste: str
-    fra: date
-    til: date
-    ids: tuple[str, ...]
+    """A closed stretch. A plain class: importing a dataclass costs every call of fravaer."""
+
+    __slots__ = ("behandler", "tjeneste", "fra", "til", "ids")
+
+    def __init__(self, behandler: str, tjeneste: str, fra: date, til: date, ids: tuple[str, ...]):
+        self.behandler, self.tjeneste, self.fra, self.til, self.ids = behandler, tjeneste, fra, til, ids
+
+    def __eq__(self, other):
+        return isinstance(other, Stretch) and self._fields() == other._fields()
+
+    def __repr__(self):
+        return f"Stretch{self._fields()}"
+
+    def _fields(self):
+        return (self.behandler, self.tjeneste, self.fra, self.til, self.ids)
 
     @property
     def apner_igjen(self) -> date:
@@ -57,8 +66,7 @@ def _sort_key(s: Stretch):
     return (s.behandler.casefold(), catalogue.position(s.tjeneste), s.tjeneste)
 
 
-@dataclass
-class DayStatus:
+class DayStatus(NamedTuple):
     closed: list[Stretch]
     starts_tomorrow: list[Stretch]
     reopens_tomorrow: list[Stretch]

@@ -23,7 +23,7 @@ from fravaer_cli.model import MAX_ID_LENGTH, Fravaer, Virksomhet
 
 SCHEMA = 1
 FORMATS = ("toml", "json")
-STORE_FILE = re.compile(r"(\d{9})\.(toml|json)")
+STORE_FILE = r"(\d{9})\.(toml|json)"
 DEFAULT_LOCK_TIMEOUT = 10.0
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
@@ -68,15 +68,22 @@ class Change:
 
 
 class Store:
-    def __init__(self, folder: Path, new_format: str = "toml", av: str = "", clock=None):
+    def __init__(self, folder: Path, new_format: str = "toml", av="", clock=None):
+        """av: who the audit log records, or a function that says it (asked only when something is written)."""
         self.folder = folder
         self.new_format = new_format
-        self.av = av
+        self._av = av
         self._clock = clock
         self.lock_timeout = _lock_timeout()
         self._folder_fd = None
         self._lock_fd = None
         self._deferred_sync = None  # in a batch: whether the folder still needs an fsync
+
+    @property
+    def av(self) -> str:
+        if callable(self._av):
+            self._av = self._av()
+        return self._av
 
     # -- finding files -------------------------------------------------------
 
@@ -90,7 +97,7 @@ class Store:
             raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {e.strerror}.") from None
         found = set()
         for name in names:
-            m = STORE_FILE.fullmatch(name)
+            m = re.fullmatch(STORE_FILE, name, re.ASCII)
             if m and orgnr_check.is_valid(m[1]):
                 found.add(m[1])
         return sorted(found)
@@ -366,11 +373,11 @@ def _parse(raw: bytes, suffix: str) -> dict:
     except UnicodeDecodeError as e:
         raise _Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
     if suffix == ".toml":
-        import tomllib
+        from fravaer_cli import fasttoml
 
         try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
+            return fasttoml.loads(text)
+        except ValueError as e:  # tomllib.TOMLDecodeError
             raise _Invalid(f"ugyldig TOML ({e})") from None
     try:
         document = json.loads(text)

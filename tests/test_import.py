@@ -194,16 +194,16 @@ def test_corrupt_store_file_stops_the_import_before_anything_is_written(fravaer,
 
 def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, store_dir, tmp_path, monkeypatch):
     """Between checking and writing, another process adds an overlapping fravær: the import must not lose it."""
-    from fravaer_cli import operations
+    from fravaer_cli import importer
 
-    check = operations.importer.check
+    check = importer.check
 
     def check_then_someone_else_writes(*args, **kwargs):
         plan = check(*args, **kwargs)
         fravaer.add("--behandler", "Astrid Info", "--fra", "05.07.2030", "--til", "06.07.2030", "--tjeneste", "timebestilling")
         return plan
 
-    monkeypatch.setattr(operations.importer, "check", check_then_someone_else_writes)
+    monkeypatch.setattr(importer, "check", check_then_someone_else_writes)
     result = fravaer("import", write(tmp_path, "plan.csv", "\n".join([HEADER, ROWS[0]])))
     assert result.exit_code == 4
     assert "mens importen pågikk" in result.stderr

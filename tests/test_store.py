@@ -273,3 +273,64 @@ def test_toml_writer_reads_back_exactly_and_as_tomli_w_writes_it(navn, records):
     ours = tomllib.loads(store_module._serialise(document, ".toml").decode("utf-8"))
     assert ours == tomllib.loads(tomli_w.dumps(document))
     assert ours == {**document, "fravaer": records}
+
+
+def _fast_or_none(text):
+    from fravaer_cli import fasttoml
+
+    try:
+        return fasttoml._plain(text)
+    except fasttoml._Bail:
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    navn=TEXT,
+    records=st.lists(
+        st.fixed_dictionaries(
+            {"id": st.text("0123456789", min_size=1, max_size=8), "behandler": TEXT, "fra": st.dates(), "til": st.dates(),
+             "tjenester": st.lists(TEXT, max_size=4), "vikar": st.lists(TEXT, max_size=2)},
+            optional={"kommentar": TEXT, "registrert": TEXT},
+        ),  # fmt: skip
+        max_size=4,
+    ),
+)
+def test_fast_reader_reads_what_fravaer_writes_as_tomllib_does(navn, records):
+    import tomllib
+
+    document = {"schema": 1, "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": ""}, "neste_id": 9, "fravaer": records}
+    text = store_module._serialise(document, ".toml").decode("utf-8")
+    fast = _fast_or_none(text)
+    if fast is None:
+        # tomli-w leaves a tab in a string as it is, which JSON does not read: tomllib reads that file.
+        assert "\t" in navn
+    else:
+        assert fast == tomllib.loads(text)
+
+
+BASE_FILE = (
+    'schema = 1\nneste_id = 3\n\n[virksomhet]\norgnr = "974760673"\nnavn = "DDFL \\"Test\\""\ninfo = ""\n\n'
+    '[[fravaer]]\nid = "1"\nbehandler = "Åse Ødegård"\nfra = 2024-06-12\ntil = 2024-07-08\n'
+    'tjenester = ["timebestilling", "reseptfornyelse"]\nvikar = []\nkommentar = "a\\\\b\\u00e5"\n'
+)
+# Pieces of TOML and of JSON that a hand edit could bring in.
+PIECES = st.sampled_from([
+    " ", "\t", "#", "\n", "\r", '"', "'", "\\", "\\u", "\\U0001F600", "\\/", "\\ud83d", "\x7f", "\x00", "=", "[", "]", "[[", "]]",
+    ",", "{", "}", "0", "01", "-1", "1_0", "true", "1e3", "2024-13-01", "T10:00", "x", "é", "\u2028", '""', "[]",
+])  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(BASE_FILE)), st.integers(0, 3), PIECES), max_size=3))
+def test_fast_reader_agrees_with_tomllib_on_edited_files(edits):
+    """Whatever a hand edit does, the fast reader gives tomllib's answer or leaves the file to tomllib."""
+    import tomllib
+
+    text = BASE_FILE
+    for position, removed, piece in edits:
+        text = text[:position] + piece + text[position + removed :]
+    fast = _fast_or_none(text)
+    if fast is None:
+        return
+    assert fast == tomllib.loads(text), repr(text)

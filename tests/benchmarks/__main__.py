@@ -135,7 +135,54 @@ def bench_status_all(work: Path) -> list[Result]:
     return results
 
 
-BENCHMARKS = {"import": bench_import, "status --all": bench_status_all}
+PYTHON_PASS = [sys.executable, "-c", "pass"]
+
+
+def bench_start_up(work: Path) -> list[Result]:
+    """Single calls, against starting Python and doing nothing."""
+    store = filled_store(work, 1, 50)
+    orgnr = data.orgnrs(1)[0]
+    day = data.ORDINARY_DAY.isoformat()
+    calls = {
+        "fravaer --help": ([FRAVAER, "--help"], 7),
+        "fravaer status --virksomhet X (50 fravær)": ([FRAVAER, "--data-dir", str(store), "status", "--virksomhet", orgnr, "--date", day], 7),
+        "fravaer preview --virksomhet X (50 fravær)": ([FRAVAER, "--data-dir", str(store), "preview", "--virksomhet", orgnr, "--date", day], 7),
+    }
+    return [compare(name, command, PYTHON_PASS, target, runs=21) for name, (command, target) in calls.items()]
+
+
+def bench_add_loop(work: Path) -> list[Result]:
+    """200 adds in a row into one office, as a shell loop of an office admin's script does."""
+    orgnr = data.orgnrs(1)[0]
+    rows = list(data.rows(1, 200))
+    timings = []
+    floors = []
+    for round_ in range(3):
+        store = work / f"add-loop-{round_}"
+        shutil.rmtree(store, ignore_errors=True)
+        for number, (_, behandler, fra, til, tjenester, kommentar) in enumerate(rows):
+            floors.append((number, run_once(PYTHON_PASS)[0]))
+            command = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr, "--behandler", behandler,
+                       "--fra", fra, "--til", til, "--tjeneste", tjenester.replace("|", ","), "--kommentar", kommentar]  # fmt: skip
+            seconds, peak = run_once(command)
+            timings.append((number, seconds, peak))
+    all_adds = [t for _, t, _ in timings]
+    first = [t for n, t, _ in timings if n < 20]
+    last = [t for n, t, _ in timings if n >= 180]
+    peak = max(p for _, _, p in timings)
+    return [
+        Result("fravaer add, one of 200 in a loop into one office", statistics.median(all_adds),
+               statistics.median(f for _, f in floors), 8, peak),
+        Result("fravaer add: the last 20 of 200 vs the first 20", statistics.median(last), statistics.median(first), 1.1, peak),
+    ]  # fmt: skip
+
+
+BENCHMARKS = {
+    "start-up": bench_start_up,
+    "add loop": bench_add_loop,
+    "status --all": bench_status_all,
+    "import": bench_import,
+}
 
 
 def main(argv: list[str]) -> int:

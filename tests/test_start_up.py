@@ -1,0 +1,63 @@
+"""What a call imports, counted exactly (timings are for the benchmark, not for tests).
+
+Each module left out of a call is start-up time saved on every call of a shell loop.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ORGNR
+
+NEVER = {"pydantic", "rich", "dateutil"}  # Typer 0.24 needs none of these at run time; dateutil only without tzdata
+WRITING = {"tomli_w"}
+
+
+def imported(args, store) -> set[str]:
+    """The modules one real call of fravaer imports (python -X importtime writes them to stderr)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "fravaer_cli", "--data-dir", str(store), *args],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    return {line.split("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:") and "|" in line}
+
+
+@pytest.fixture
+def store(tmp_path):
+    from datetime import date
+
+    from fravaer_cli.model import make_draft
+    from fravaer_cli.store import Store
+
+    folder = tmp_path / "store"
+    with Store(folder).change(ORGNR, create=True) as change:
+        for n in range(50):
+            draft = make_draft(f"Lege {n % 10}", date(2030, 1, 1 + n // 10 * 5), date(2030, 1, 3 + n // 10 * 5), ["timebestilling"])
+            f, _ = change.office.add(draft, date(2024, 1, 1), False, "test", "t")
+            change.record("add", f.to_dict())
+    return folder
+
+
+def test_help_imports_no_store_clock_or_table(store):
+    modules = imported(["--help"], store)
+    assert not modules & (NEVER | WRITING | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo"})
+
+
+def test_status_json_reads_its_own_file_without_tomllib_or_tabulate(store):
+    modules = imported(["status", "--virksomhet", ORGNR, "--date", "2030-01-02", "--json"], store)
+    assert "fravaer_cli.store" in modules and "fravaer_cli.fasttoml" in modules
+    assert not modules & (NEVER | WRITING | {"tabulate", "tomllib", "fravaer_cli.importer", "csv"})
+
+
+def test_status_table_needs_tabulate_but_not_the_importer(store):
+    modules = imported(["status", "--virksomhet", ORGNR, "--date", "2030-01-02"], store)
+    assert "tabulate" in modules
+    assert not modules & (NEVER | WRITING | {"tomllib", "fravaer_cli.importer"})
+
+
+def test_add_writes_without_tables_or_the_importer(store):
+    modules = imported(["add", "--virksomhet", ORGNR, "--behandler", "Ny Lege", "--fra", "1.1.2031", "--til", "2.1.2031",
+                        "--tjeneste", "alle"], store)  # fmt: skip
+    assert not modules & (NEVER | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})
