@@ -186,8 +186,14 @@ class Store:
             yield change
             if change.changed:
                 path = self.path_of(orgnr) or self.folder / f"{orgnr}.{self.new_format}"
-                self._write(path, _document_of(change.office))
-                self._append_log(orgnr, change.entries)
+                lines = self._log_lines(change.entries)
+                # The log is opened first: if it cannot be written, nothing is changed.
+                log = self._open_log(orgnr)
+                try:
+                    self._write(path, _document_of(change.office))
+                    self._append_log(log, lines)
+                finally:
+                    os.close(log[0])
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):
@@ -293,24 +299,29 @@ class Store:
             self._folder_fd = os.open(self.folder, os.O_RDONLY)
         os.fsync(self._folder_fd)
 
-    def _append_log(self, orgnr: str, entries: list[dict]) -> None:
-        if not entries:
-            return
+    def _log_lines(self, entries: list[dict]) -> bytes:
         now = self.now()
-        lines = "".join(
-            json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False) + "\n" for entry in entries
-        )
+        text = "".join(json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False) + "\n" for entry in entries)
+        return text.encode("utf-8")
+
+    def _open_log(self, orgnr: str) -> tuple[int, Path]:
+        """The office's audit log, append-only, never through a symbolic link."""
         path = self.folder / f"{orgnr}.log"
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
-            try:
-                _write_all(fd, lines.encode("utf-8"))
-                if self._deferred_sync is None:
-                    os.fsync(fd)
-                else:
-                    self._deferred_sync = True
-            finally:
-                os.close(fd)
+        except OSError as e:
+            reason = "er en symbolsk lenke" if e.errno == errno.ELOOP else f"kan ikke åpnes: {e.strerror}"
+            raise StoreError(f"Loggen {path} {reason}. Ingenting er endret.") from None
+        return fd, path
+
+    def _append_log(self, log: tuple[int, Path], lines: bytes) -> None:
+        fd, path = log
+        try:
+            _write_all(fd, lines)
+            if self._deferred_sync is None:
+                os.fsync(fd)
+            else:
+                self._deferred_sync = True
         except OSError as e:
             raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {e.strerror}.") from None
 
@@ -385,7 +396,19 @@ def _parse(raw: bytes, suffix: str) -> dict:
         raise _Invalid(f"ugyldig JSON ({e})") from None
     if not isinstance(document, dict):
         raise _Invalid("dokumentet er ikke et JSON-objekt")
+    if re.search(r"\\u[dD][89a-fA-F]", text) and _has_lone_surrogate(document):
+        raise _Invalid("en tekst har et ugyldig tegn (\\ud800–\\udfff alene), som ikke kan skrives tilbake")
     return document
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 def _expect(value, kind, where: str):
