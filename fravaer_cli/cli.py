@@ -159,6 +159,9 @@ class Env:
 
 
 def _login_name() -> str:
+    """$USER, as the SPEC says, else what the system knows of this user."""
+    if user := os.environ.get("USER", "").strip():
+        return user
     import getpass
 
     try:
@@ -514,7 +517,7 @@ def import_(
     if plan.errors:
         for error in plan.errors:
             print(error, file=sys.stderr)
-        raise InputError(f"{len(plan.errors)} feil i {name} ({plan.row_count} rader); ingenting er importert.")
+        raise InputError(f"{len(plan.errors)} feil i {name} ({plan.row_count} {'rad' if plan.row_count == 1 else 'rader'}); ingenting er importert.")
     _print_import(plan, fmt, dry_run)
     if plan.added and not dry_run:
         _reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))

@@ -99,7 +99,7 @@ def _read_csv(text: str, name: str) -> Source:
     except StopIteration:
         raise InputError(f"{name} er tom: ingen rader å importere.") from None
     except csv.Error as e:
-        raise InputError(f"{name}, linje {reader.line_num}: kan ikke leses som CSV ({e}).") from None
+        raise _csv_error(name, reader.line_num, e) from None
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name)
     notes = [f"Merk: kolonnen «{h.strip()}» brukes ikke." for h, c in zip(header, columns) if c not in REQUIRED + OPTIONAL and h.strip()]
@@ -122,7 +122,14 @@ def _csv_rows(reader, columns: list[str], name: str):
                 continue
             yield Row(f"linje {start}", {c: cells[i] for i, c in wanted if i < len(cells)})
     except csv.Error as e:
-        raise InputError(f"{name}, linje {reader.line_num}: kan ikke leses som CSV ({e}).") from None
+        raise _csv_error(name, reader.line_num, e) from None
+
+
+def _csv_error(name: str, line: int, error: Exception) -> InputError:
+    reason = str(error)
+    if "field larger than field limit" in reason:
+        reason = "en celle er lengre enn 131 072 tegn"
+    return InputError(f"{name}, linje {line}: kan ikke leses som CSV ({reason}).")
 
 
 def _check_columns(columns: list[str], shown: list[str], name: str) -> None:

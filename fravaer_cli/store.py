@@ -272,7 +272,12 @@ class Store:
         data = _serialise(document, path.suffix)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            # Whatever is at the temporary name is a leftover (or a planted link): removed, never followed.
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()

@@ -14,8 +14,7 @@ from fravaer_cli.cli import app
 from tests.conftest import REPO
 
 SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
-# CI installs zsh and fish (.ci/run) and sets this, so a missing shell fails there instead of skipping.
-REQUIRED = os.environ.get("FRAVAER_REQUIRE_SHELLS") == "1"
+from tests.trust_helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
 
 
 def needs(shell: str) -> str:
