@@ -25,6 +25,31 @@ STORE_FORMATS = ("toml", "json")
 COMPLETE_VAR = "_FRAVAER_COMPLETE"
 
 
+# Click and Typer write the words of their help screens through gettext, which
+# has no Norwegian for them; these are the ones --help shows.
+_HELP_WORDS = {
+    "Usage:": "Bruk:",
+    "Options": "Valg",
+    "Commands": "Kommandoer",
+    "Arguments": "Argumenter",
+    "Show this message and exit.": "Vis denne hjelpen og avslutt.",
+    "default: {default}": "standard: {default}",
+    "env var: {var}": "miljøvariabel: {var}",
+    "required": "påkrevd",
+}
+
+
+def _help_in_norwegian() -> None:
+    def translate(message: str) -> str:
+        return _HELP_WORDS.get(message, message)
+
+    for module in (click.core, click.formatting, click.decorators, typer.core):
+        module._ = translate
+
+
+_help_in_norwegian()
+
+
 class FravaerGroup(TyperGroup):
     """The one error boundary: every exit code and error message is decided here."""
 
@@ -97,8 +122,12 @@ def _usage_error(e: "click.exceptions.ClickException") -> int:
     return _fail(f"Feil bruk av kommandoen: {message} {hint}", e.exit_code)
 
 
+OPTIONS_METAVAR = "[VALG]"
+
 app = typer.Typer(
     cls=FravaerGroup,
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar="KOMMANDO [ARGUMENTER]...",
     name="fravaer",
     help="Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett.",
     no_args_is_help=True,
@@ -317,7 +346,7 @@ def _names(keys) -> str:
 # -- commands ------------------------------------------------------------------
 
 
-@app.command("add")
+@app.command("add", options_metavar=OPTIONS_METAVAR)
 def add(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
@@ -365,7 +394,7 @@ def _describe_draft(fravaer) -> str:
     return fravaer.describe().split(": ", 1)[1]
 
 
-@app.command("list")
+@app.command("list", options_metavar=OPTIONS_METAVAR)
 def list_(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
@@ -417,7 +446,7 @@ def _report_unreadable(errors: list[StoreError]) -> None:
         raise StoreError(f"{len(errors)} fil(er) i lagringsmappen kunne ikke leses; resten er vist.")
 
 
-@app.command("edit")
+@app.command("edit", options_metavar=OPTIONS_METAVAR)
 def edit(
     ctx: typer.Context,
     fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
@@ -453,7 +482,7 @@ def edit(
         _reminders(bool(new.vikar))
 
 
-@app.command("delete")
+@app.command("delete", options_metavar=OPTIONS_METAVAR)
 def delete(
     ctx: typer.Context,
     fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
@@ -495,7 +524,7 @@ def _ask(prompt: str) -> str:
         return ""
 
 
-@app.command("import")
+@app.command("import", options_metavar=OPTIONS_METAVAR)
 def import_(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL")],
@@ -580,7 +609,7 @@ def _print_import(plan, fmt: str, dry_run: bool) -> None:
     output.print_table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary)
 
 
-@app.command("status")
+@app.command("status", options_metavar=OPTIONS_METAVAR)
 def status(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
@@ -684,7 +713,7 @@ def _print_status(when: date, entries, fmt: str, single: bool) -> int:
     return len(report["stengt"])
 
 
-@app.command("preview")
+@app.command("preview", options_metavar=OPTIONS_METAVAR)
 def preview(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
@@ -733,7 +762,7 @@ def preview(
     print("\n".join(text))
 
 
-@app.command("info")
+@app.command("info", options_metavar=OPTIONS_METAVAR)
 def info(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
@@ -772,7 +801,7 @@ def info(
 ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
 
 
-@app.command("log")
+@app.command("log", options_metavar=OPTIONS_METAVAR)
 def log(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,

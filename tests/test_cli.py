@@ -513,3 +513,12 @@ def test_output_has_no_colour_or_terminal_codes(fravaer):
             result = fravaer(*args, env=env)
             assert "\x1b" not in result.stdout + result.stderr
             assert "\r" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["add", "--help"], ["edit", "--help"], ["status", "--help"], []])
+def test_help_is_in_norwegian(fravaer, args):
+    result = fravaer(*args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Bruk: fravaer")
+    for english in ("Usage:", "Options", "Commands", "Show this message", "[OPTIONS]", "required", "default:"):
+        assert english not in result.stdout
