@@ -108,10 +108,14 @@ def _usage_error(e: "click.exceptions.ClickException") -> int:
         return _fail(f"Mangler {name}. {hint}", 2)
     if isinstance(e, click.exceptions.BadOptionUsage) and "requires an argument" in e.message:
         return _fail(f"Valget {e.option_name} må ha en verdi. {hint}", 2)
+    if isinstance(e, click.exceptions.BadOptionUsage) and "does not take a value" in e.message:
+        return _fail(f"Valget {e.option_name} tar ingen verdi. {hint}", 2)
     if isinstance(e, click.exceptions.BadParameter):
         param = e.param.opts[0] if e.param is not None and e.param.opts else "verdien"
         return _fail(f"Ugyldig verdi for {param}: {e.message} {hint}", 2)
     message = e.format_message()
+    if message.startswith("Missing command") and ctx is not None:
+        return _fail(f"Mangler kommando. Kommandoer: {', '.join(ctx.command.list_commands(ctx))}. {hint}", 2)
     if message.startswith("No such command"):
         name = message.split("'")[1] if "'" in message else message
         known = ", ".join(sorted(ctx.command.list_commands(ctx))) if ctx else ""

@@ -516,9 +516,29 @@ def test_output_has_no_colour_or_terminal_codes(fravaer):
 
 
 @pytest.mark.parametrize("args", [["--help"], ["add", "--help"], ["edit", "--help"], ["status", "--help"], []])
-def test_help_is_in_norwegian(fravaer, args):
-    result = fravaer(*args)
+def test_help_is_in_norwegian(args):
+    from typer.testing import CliRunner
+
+    from fravaer_cli.cli import app
+
+    result = CliRunner().invoke(app, args, prog_name="fravaer")
     assert result.exit_code == 0
     assert result.stdout.startswith("Bruk: fravaer")
     for english in ("Usage:", "Options", "Commands", "Show this message", "[OPTIONS]", "required", "default:"):
         assert english not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "Mangler kommando"),
+        (["add", "--fra"], "Valget --fra må ha en verdi"),
+        (["add", "--allow-past=ja"], "Valget --allow-past tar ingen verdi"),
+        (["list", "ekstra"], "Uventet argument: ekstra"),
+        (["edit"], "Mangler ID"),
+    ],
+)
+def test_usage_errors_are_norwegian(fravaer, args, message):
+    result = fravaer(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stdout == ""
