@@ -80,8 +80,11 @@ class FravaerGroup(TyperGroup):
                 import traceback
 
                 traceback.print_exc()
-            code = _fail(f"Intern feil i fravaer {__version__} ({type(e).__name__}: {e}). "
-                         "Dette er en feil i programmet; kjør med FRAVAER_DEBUG=1 for detaljer.", 70)
+            code = _fail(
+                f"Intern feil i fravaer {__version__} ({type(e).__name__}: {e}). "
+                "Dette er en feil i programmet; kjør med FRAVAER_DEBUG=1 for detaljer.",
+                70,
+            )
         if standalone_mode:
             sys.exit(code)
         return code
@@ -104,7 +107,11 @@ def _usage_error(e: "click.exceptions.ClickException") -> int:
         close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
         return _fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
     if isinstance(e, click.exceptions.MissingParameter) and e.param is not None:
-        name = "/".join(e.param.opts) if e.param.param_type_name == "option" else (e.param.human_readable_name or "").upper()
+        name = (
+            "/".join(e.param.opts)
+            if e.param.param_type_name == "option"
+            else (e.param.human_readable_name or "").upper()
+        )
         return _fail(f"Mangler {name}. {hint}", 2)
     if isinstance(e, click.exceptions.BadOptionUsage) and "requires an argument" in e.message:
         return _fail(f"Valget {e.option_name} må ha en verdi. {hint}", 2)
@@ -299,10 +306,29 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     ctx: typer.Context,
-    data_dir: Annotated[str | None, typer.Option("--data-dir", help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).", metavar="MAPPE")] = None,
-    store_format: Annotated[str | None, typer.Option("--store-format", help="Format for nye filer: toml (standard) eller json.", metavar="toml|json", click_type=_choices(*STORE_FORMATS))] = None,
-    av: Annotated[str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")] = None,
-    version: Annotated[bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)] = False,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).",
+            metavar="MAPPE",
+        ),
+    ] = None,
+    store_format: Annotated[
+        str | None,
+        typer.Option(
+            "--store-format",
+            help="Format for nye filer: toml (standard) eller json.",
+            metavar="toml|json",
+            click_type=_choices(*STORE_FORMATS),
+        ),
+    ] = None,
+    av: Annotated[
+        str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)
+    ] = False,
 ) -> None:
     """Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett."""
     ctx.obj = Env(data_dir, store_format, av)
@@ -310,15 +336,52 @@ def main_options(
 
 # -- shared options ------------------------------------------------------------
 
-Virksomhet = Annotated[str | None, typer.Option("--virksomhet", help="Organisasjonsnummer, eller en del av navnet på en lagret virksomhet.", metavar="ORGNR|NAVN", click_type=VIRKSOMHET_TYPE)]
+Virksomhet = Annotated[
+    str | None,
+    typer.Option(
+        "--virksomhet",
+        help="Organisasjonsnummer, eller en del av navnet på en lagret virksomhet.",
+        metavar="ORGNR|NAVN",
+        click_type=VIRKSOMHET_TYPE,
+    ),
+]
 AllOffices = Annotated[bool, typer.Option("--all", help="Alle lagrede virksomheter.")]
-Format = Annotated[str, typer.Option("--format", help="Utdata: table, json eller csv.", metavar="table|json|csv", click_type=_choices(*output.FORMATS))]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="Utdata: table, json eller csv.",
+        metavar="table|json|csv",
+        click_type=_choices(*output.FORMATS),
+    ),
+]
 Json = Annotated[bool, typer.Option("--json", help="Kort for --format json.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Vis hva som ville skjedd, uten å lagre noe.")]
 AllowPast = Annotated[bool, typer.Option("--allow-past", help="Tillat fravær som sluttet før i dag.")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Dagen (standard: i dag). Som 20.06.2024, 2024-06-20, i dag, i morgen, +N.", metavar="DATO")]
-Tjenester = Annotated[list[str] | None, typer.Option("--tjeneste", help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.", metavar="TJENESTE", click_type=TJENESTE_TYPE)]
-Vikar = Annotated[list[str] | None, typer.Option("--vikar", help="Tjeneste som vikar tar, og som holdes åpen. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date", help="Dagen (standard: i dag). Som 20.06.2024, 2024-06-20, i dag, i morgen, +N.", metavar="DATO"
+    ),
+]
+Tjenester = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tjeneste",
+        help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.",
+        metavar="TJENESTE",
+        click_type=TJENESTE_TYPE,
+    ),
+]
+Vikar = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vikar",
+        help="Tjeneste som vikar tar, og som holdes åpen. Kan gjentas.",
+        metavar="TJENESTE",
+        click_type=VIKAR_TYPE,
+    ),
+]
 
 
 def _format(fmt: str, as_json: bool) -> str:
@@ -354,13 +417,19 @@ def _names(keys) -> str:
 def add(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
-    behandler: Annotated[str | None, typer.Option("--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN")] = None,
-    fra: Annotated[str | None, typer.Option("--fra", help="Fra og med (første dag med fravær).", metavar="DATO")] = None,
+    behandler: Annotated[
+        str | None, typer.Option("--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN")
+    ] = None,
+    fra: Annotated[
+        str | None, typer.Option("--fra", help="Fra og med (første dag med fravær).", metavar="DATO")
+    ] = None,
     til: Annotated[str | None, typer.Option("--til", help="Til og med (siste dag med fravær).", metavar="DATO")] = None,
     tjeneste: Tjenester = None,
     vikar: Vikar = None,
     hpr: Annotated[str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer.", metavar="NUMMER")] = None,
-    kommentar: Annotated[str | None, typer.Option("--kommentar", help="Intern kommentar (vises ikke for innbyggere).", metavar="TEKST")] = None,
+    kommentar: Annotated[
+        str | None, typer.Option("--kommentar", help="Intern kommentar (vises ikke for innbyggere).", metavar="TEKST")
+    ] = None,
     allow_past: AllowPast = False,
     dry_run: DryRun = False,
 ) -> None:
@@ -375,16 +444,28 @@ def add(
     closed, said_all = _tjeneste_keys(tjeneste, "--tjeneste")
     vikar_keys, _ = _tjeneste_keys(vikar, "--vikar", allow_all=False)
     draft = make_draft(
-        behandler, env.date(fra, "fra og med-dato"), env.date(til, "til og med-dato"),
-        closed, vikar_keys, kommentar, hpr, all_tjenester=said_all,
+        behandler,
+        env.date(fra, "fra og med-dato"),
+        env.date(til, "til og med-dato"),
+        closed,
+        vikar_keys,
+        kommentar,
+        hpr,
+        all_tjenester=said_all,
     )
     fravaer, created = operations.add(env.store, orgnr, draft, env.today, allow_past, env.store.now(), dry_run)
     if dry_run:
         if created:
-            print(f"Tørrkjøring: ville registrert fravær {_describe_draft(fravaer)} hos {orgnr}. Ingenting er lagret.", file=sys.stderr)
+            print(
+                f"Tørrkjøring: ville registrert fravær {_describe_draft(fravaer)} hos {orgnr}. Ingenting er lagret.",
+                file=sys.stderr,
+            )
         else:
             print(fravaer.id)
-            print(f"Tørrkjøring: fraværet finnes allerede (fravær {fravaer.id}); ingenting ville blitt endret.", file=sys.stderr)
+            print(
+                f"Tørrkjøring: fraværet finnes allerede (fravær {fravaer.id}); ingenting ville blitt endret.",
+                file=sys.stderr,
+            )
         return
     print(fravaer.id)
     if created:
@@ -403,8 +484,15 @@ def list_(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
     every: AllOffices = False,
-    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")] = None,
-    tjeneste: Annotated[str | None, typer.Option("--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
+    behandler: Annotated[
+        str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")
+    ] = None,
+    tjeneste: Annotated[
+        str | None,
+        typer.Option(
+            "--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
     include_past: Annotated[bool, typer.Option("--include-past", help="Ta med fravær som er over.")] = False,
     fmt: Format = "table",
     as_json: Json = False,
@@ -418,21 +506,61 @@ def list_(
     if fmt == "json":
         output.print_json([{"id": f.id, "virksomhet": o.orgnr, **_without_id(f.to_dict())} for o, f in rows])
     elif fmt == "csv":
-        headers = ["id", "virksomhet", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert"]
-        output.print_csv(headers, [
-            [f.id, o.orgnr, f.behandler, f.fra.isoformat(), f.til.isoformat(), ";".join(f.tjenester),
-             ";".join(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert]
-            for o, f in rows
-        ])
+        headers = [
+            "id",
+            "virksomhet",
+            "behandler",
+            "fra",
+            "til",
+            "tjenester",
+            "vikar",
+            "kommentar",
+            "hpr",
+            "registrert_av",
+            "registrert",
+        ]
+        output.print_csv(
+            headers,
+            [
+                [
+                    f.id,
+                    o.orgnr,
+                    f.behandler,
+                    f.fra.isoformat(),
+                    f.til.isoformat(),
+                    ";".join(f.tjenester),
+                    ";".join(f.vikar),
+                    f.kommentar,
+                    f.hpr,
+                    f.registrert_av,
+                    f.registrert,
+                ]
+                for o, f in rows
+            ],
+        )
     elif not rows:
-        print("Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + ".")
+        print(
+            "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
+        )
     else:
         any_vikar = any(f.vikar for _, f in rows)
-        headers = (["Virksomhet"] if orgnr is None else []) + ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester"]
+        headers = (["Virksomhet"] if orgnr is None else []) + [
+            "ID",
+            "Behandler",
+            "Fra og med",
+            "Til og med",
+            "Tjenester",
+        ]
         headers += ["Vikar"] if any_vikar else []
         table = []
         for o, f in rows:
-            row = ([o.label] if orgnr is None else []) + [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), _names(f.tjenester)]
+            row = ([o.label] if orgnr is None else []) + [
+                f.id,
+                f.behandler,
+                dates.short(f.fra),
+                dates.short(f.til),
+                _names(f.tjenester),
+            ]
             table.append(row + ([_names(f.vikar)] if any_vikar else []))
         output.print_table(headers, table)
     _report_unreadable(errors)
@@ -453,14 +581,31 @@ def _report_unreadable(errors: list[StoreError]) -> None:
 @app.command("edit", options_metavar=OPTIONS_METAVAR)
 def edit(
     ctx: typer.Context,
-    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
+    fravaer_id: Annotated[
+        str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)
+    ],
     virksomhet: Virksomhet = None,
     fra: Annotated[str | None, typer.Option("--fra", help="Ny fra og med-dato.", metavar="DATO")] = None,
     til: Annotated[str | None, typer.Option("--til", help="Ny til og med-dato.", metavar="DATO")] = None,
-    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».", metavar="TJENESTE", click_type=TJENESTE_TYPE)] = None,
-    vikar: Annotated[list[str] | None, typer.Option("--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
+    tjeneste: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tjeneste",
+            help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».",
+            metavar="TJENESTE",
+            click_type=TJENESTE_TYPE,
+        ),
+    ] = None,
+    vikar: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
     no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
-    kommentar: Annotated[str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")] = None,
+    kommentar: Annotated[
+        str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")
+    ] = None,
     allow_past: AllowPast = False,
     dry_run: DryRun = False,
 ) -> None:
@@ -472,10 +617,18 @@ def edit(
     closed, said_all = _tjeneste_keys(tjeneste, "--tjeneste") if tjeneste else (None, False)
     vikar_keys = [] if no_vikar else (_tjeneste_keys(vikar, "--vikar", allow_all=False)[0] if vikar else None)
     old, new = operations.edit(
-        env.store, orgnr, fravaer_id, env.today, allow_past, dry_run,
+        env.store,
+        orgnr,
+        fravaer_id,
+        env.today,
+        allow_past,
+        dry_run,
         fra=env.date(fra, "fra og med-dato") if fra else None,
         til=env.date(til, "til og med-dato") if til else None,
-        tjenester=closed, vikar=vikar_keys, kommentar=kommentar, all_tjenester=said_all,
+        tjenester=closed,
+        vikar=vikar_keys,
+        kommentar=kommentar,
+        all_tjenester=said_all,
     )
     prefix = "Tørrkjøring: ville endret" if dry_run else "Endret"
     if old == new:
@@ -489,7 +642,9 @@ def edit(
 @app.command("delete", options_metavar=OPTIONS_METAVAR)
 def delete(
     ctx: typer.Context,
-    fravaer_id: Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)],
+    fravaer_id: Annotated[
+        str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)
+    ],
     virksomhet: Virksomhet = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Slett uten å spørre.")] = False,
     dry_run: DryRun = False,
@@ -550,7 +705,8 @@ def import_(
     if plan.errors:
         for error in plan.errors:
             print(error, file=sys.stderr)
-        raise InputError(f"{len(plan.errors)} feil i {name} ({plan.row_count} {'rad' if plan.row_count == 1 else 'rader'}); ingenting er importert.")
+        rows = f"{plan.row_count} {'rad' if plan.row_count == 1 else 'rader'}"
+        raise InputError(f"{len(plan.errors)} feil i {name} ({rows}); ingenting er importert.")
     _print_import(plan, fmt, dry_run)
     if plan.added and not dry_run:
         _reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
@@ -585,24 +741,36 @@ def _progress_bar(size: int):
 def _print_import(plan, fmt: str, dry_run: bool) -> None:
     offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
     if fmt == "json":
-        output.print_json({
-            "torrkjoring": dry_run,
-            "lagt_til": plan.added,
-            "hoppet_over": plan.skipped,
-            "virksomheter": [
-                {"virksomhet": p.office.orgnr, "navn": p.office.navn, "lagt_til": [f.id for _, f in p.added],
-                 "hoppet_over": [f.id for _, f in p.skipped]}
-                for p in offices
-            ],
-        })  # fmt: skip
+        output.print_json(
+            {
+                "torrkjoring": dry_run,
+                "lagt_til": plan.added,
+                "hoppet_over": plan.skipped,
+                "virksomheter": [
+                    {
+                        "virksomhet": p.office.orgnr,
+                        "navn": p.office.navn,
+                        "lagt_til": [f.id for _, f in p.added],
+                        "hoppet_over": [f.id for _, f in p.skipped],
+                    }
+                    for p in offices
+                ],
+            }
+        )
         return
     if fmt == "csv":
-        output.print_csv(["virksomhet", "navn", "lagt_til", "hoppet_over"],
-                         [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices])  # fmt: skip
+        output.print_csv(
+            ["virksomhet", "navn", "lagt_til", "hoppet_over"],
+            [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices],
+        )
         return
     if dry_run:
         rows = [[where, p.office.orgnr, "legges til", _describe_draft(f)] for p in offices for where, f in p.added]
-        rows += [[where, p.office.orgnr, f"finnes (fravær {f.id})", _describe_draft(f)] for p in offices for where, f in p.skipped]
+        rows += [
+            [where, p.office.orgnr, f"finnes (fravær {f.id})", _describe_draft(f)]
+            for p in offices
+            for where, f in p.skipped
+        ]
         print("Tørrkjøring: ingenting er lagret.\n")
         if rows:
             output.print_table(["Rad", "Virksomhet", "Handling", "Fravær"], rows)
@@ -619,8 +787,12 @@ def status(
     virksomhet: Virksomhet = None,
     every: AllOffices = False,
     day: DateOpt = None,
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Avslutt med kode 1 når noe er stengt denne dagen.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges eller åpner i morgen.")] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Avslutt med kode 1 når noe er stengt denne dagen.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges eller åpner i morgen.")
+    ] = False,
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
@@ -707,9 +879,22 @@ def _print_status(when: date, entries, fmt: str, single: bool) -> int:
         if not report[key]:
             parts.append(f"{heading}\n  Ingenting.")
             continue
-        headers = ([] if single else ["Virksomhet"]) + ["Behandler", "Tjeneste", "Fra og med", "Til og med", "Åpner igjen"]
+        headers = ([] if single else ["Virksomhet"]) + [
+            "Behandler",
+            "Tjeneste",
+            "Fra og med",
+            "Til og med",
+            "Åpner igjen",
+        ]
         rows = [
-            ([] if single else [o.label]) + [s.behandler, catalogue.display_name(s.tjeneste), dates.short(s.fra), dates.short(s.til), dates.short(s.apner_igjen)]
+            ([] if single else [o.label])
+            + [
+                s.behandler,
+                catalogue.display_name(s.tjeneste),
+                dates.short(s.fra),
+                dates.short(s.til),
+                dates.short(s.apner_igjen),
+            ]
             for o, s in report[key]
         ]
         parts.append(f"{heading}\n{output.table(headers, rows)}")
@@ -721,10 +906,22 @@ def _print_status(when: date, entries, fmt: str, single: bool) -> int:
 def preview(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
-    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")] = None,
-    tjeneste: Annotated[list[str] | None, typer.Option("--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE)] = None,
+    behandler: Annotated[
+        str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")
+    ] = None,
+    tjeneste: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
     day: DateOpt = None,
-    lang: Annotated[str, typer.Option("--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en", click_type=_choices(*LANGUAGES))] = "nb",
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en", click_type=_choices(*LANGUAGES)
+        ),
+    ] = "nb",
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
@@ -741,26 +938,42 @@ def preview(
     if unknown:
         print(f"Merk: ingen fravær er registrert for «{behandler}» hos {office.label}.", file=sys.stderr)
     if fmt == "json":
-        output.print_json([
-            {"behandler": l.behandler, "tjeneste": l.tjeneste, "stengt": l.apner_igjen is not None,
-             "apner_igjen": l.apner_igjen.isoformat() if l.apner_igjen else None, "melding": l.melding}
-            for l in lines
-        ])
+        output.print_json(
+            [
+                {
+                    "behandler": line.behandler,
+                    "tjeneste": line.tjeneste,
+                    "stengt": line.apner_igjen is not None,
+                    "apner_igjen": line.apner_igjen.isoformat() if line.apner_igjen else None,
+                    "melding": line.melding,
+                }
+                for line in lines
+            ]
+        )
         return
     if fmt == "csv":
-        output.print_csv(["behandler", "tjeneste", "stengt", "apner_igjen", "melding"], [
-            [l.behandler, l.tjeneste, "ja" if l.apner_igjen else "nei", l.apner_igjen.isoformat() if l.apner_igjen else "", l.melding]
-            for l in lines
-        ])
+        output.print_csv(
+            ["behandler", "tjeneste", "stengt", "apner_igjen", "melding"],
+            [
+                [
+                    line.behandler,
+                    line.tjeneste,
+                    "ja" if line.apner_igjen else "nei",
+                    line.apner_igjen.isoformat() if line.apner_igjen else "",
+                    line.melding,
+                ]
+                for line in lines
+            ],
+        )
         return
-    behandlere = list(dict.fromkeys(l.behandler for l in lines))
+    behandlere = list(dict.fromkeys(line.behandler for line in lines))
     if len(behandlere) <= 1:
-        text = [l.melding for l in lines]
+        text = [line.melding for line in lines]
     else:
         text = []
         for name in behandlere:
             text.append(f"{name}:")
-            text.extend(f"  {l.melding}" for l in lines if l.behandler == name)
+            text.extend(f"  {line.melding}" for line in lines if line.behandler == name)
     if office.info:
         text.append(f"\n{INFO_HEADING[language]}: {office.info}")
     print("\n".join(text))
@@ -771,7 +984,9 @@ def info(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
     navn: Annotated[str | None, typer.Option("--navn", help="Sett virksomhetens navn.", metavar="NAVN")] = None,
-    set_text: Annotated[str | None, typer.Option("--set", help="Sett informasjon til pasient (høyst 200 tegn).", metavar="TEKST")] = None,
+    set_text: Annotated[
+        str | None, typer.Option("--set", help="Sett informasjon til pasient (høyst 200 tegn).", metavar="TEKST")
+    ] = None,
     clear: Annotated[bool, typer.Option("--clear", help="Fjern informasjon til pasient.")] = False,
     fmt: Format = "table",
     as_json: Json = False,
@@ -794,12 +1009,15 @@ def info(
     elif fmt == "csv":
         output.print_csv(list(record), [list(record.values())])
     else:
-        output.print_table([], [
-            ["Organisasjonsnummer", office.orgnr],
-            ["Navn", office.navn or "(uten navn)"],
-            ["Informasjon til pasient", office.info or "(ingen)"],
-            ["Fravær registrert", str(len(office.fravaer))],
-        ])
+        output.print_table(
+            [],
+            [
+                ["Organisasjonsnummer", office.orgnr],
+                ["Navn", office.navn or "(uten navn)"],
+                ["Informasjon til pasient", office.info or "(ingen)"],
+                ["Fravær registrert", str(len(office.fravaer))],
+            ],
+        )
 
 
 ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
@@ -809,8 +1027,13 @@ ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "
 def log(
     ctx: typer.Context,
     virksomhet: Virksomhet = None,
-    behandler: Annotated[str | None, typer.Option("--behandler", help="Bare endringer for behandlere med denne teksten i navnet.", metavar="NAVN")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Bare endringer av fravær som gjelder denne dagen.", metavar="DATO")] = None,
+    behandler: Annotated[
+        str | None,
+        typer.Option("--behandler", help="Bare endringer for behandlere med denne teksten i navnet.", metavar="NAVN"),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Bare endringer av fravær som gjelder denne dagen.", metavar="DATO")
+    ] = None,
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
@@ -838,7 +1061,9 @@ def _log_subject(entry: dict) -> str:
     record = entry.get("fravaer")
     if isinstance(record, dict):
         try:
-            text = f"{record['id']}: {record['behandler']}, {dates.short(date.fromisoformat(record['fra']))}–{dates.short(date.fromisoformat(record['til']))}: {_names(record['tjenester'])}"
+            fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
+            period = f"{dates.short(fra)}–{dates.short(til)}"
+            text = f"{record['id']}: {record['behandler']}, {period}: {_names(record['tjenester'])}"
         except (KeyError, TypeError, ValueError):
             return str(record)
         return text + (f" (vikar: {_names(record['vikar'])})" if record.get("vikar") else "")

@@ -6,15 +6,38 @@ from datetime import date, timedelta
 from fravaer_cli.errors import InputError
 
 MONTHS_NO = (
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-)  # fmt: skip
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
 MONTHS_EN = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
-ACCEPTED = "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» eller +N (N dager fra i dag)"
+ACCEPTED = (
+    "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» "
+    "eller +N (N dager fra i dag)"
+)
 
 _RE_NORWEGIAN = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
 _RE_ISO = r"(\d{4})-(\d{2})-(\d{2})"

@@ -102,7 +102,11 @@ def _read_csv(text: str, name: str) -> Source:
         raise _csv_error(name, reader.line_num, e) from None
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name)
-    notes = [f"Merk: kolonnen «{h.strip()}» brukes ikke." for h, c in zip(header, columns) if c not in REQUIRED + OPTIONAL and h.strip()]
+    notes = [
+        f"Merk: kolonnen «{h.strip()}» brukes ikke."
+        for h, c in zip(header, columns, strict=True)
+        if c not in REQUIRED + OPTIONAL and h.strip()
+    ]
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
     return Source(name, _csv_rows(reader, columns, name), kind, notes)
 
@@ -117,7 +121,7 @@ def _csv_rows(reader, columns: list[str], name: str):
             start, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue  # spreadsheets leave empty rows (;;;;) at the end
-            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns):]):
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
                 yield Row(f"linje {start}", {"__extra__": (len(cells), len(columns))})
                 continue
             yield Row(f"linje {start}", {c: cells[i] for i, c in wanted if i < len(cells)})
@@ -156,7 +160,9 @@ def _read_json(text: str, name: str) -> Source:
     rows = []
     for number, item in enumerate(document, start=1):
         if not isinstance(item, dict):
-            raise InputError(f"{name}: element {number} i lista er ikke et objekt, men {json.dumps(item, ensure_ascii=False)[:40]}.")
+            raise InputError(
+                f"{name}: element {number} i lista er ikke et objekt, men {json.dumps(item, ensure_ascii=False)[:40]}."
+            )
         rows.append(Row(f"objekt {number}", _json_values(item)))
     _check_json_columns(rows, name)
     return Source(name, rows, "JSON")
@@ -262,9 +268,15 @@ def check(
             continue
         try:
             draft = checked_draft(
-                fields["behandler"], fields["fra"], fields["til"], fields["tjenester"][0], fields["vikar"][0],
-                fields["kommentar"], fields["hpr"], all_tjenester=fields["tjenester"][1],
-            )  # fmt: skip
+                fields["behandler"],
+                fields["fra"],
+                fields["til"],
+                fields["tjenester"][0],
+                fields["vikar"][0],
+                fields["kommentar"],
+                fields["hpr"],
+                all_tjenester=fields["tjenester"][1],
+            )
         except InputError as e:
             errors.append(f"{row.where}: {e}")
             continue
@@ -277,7 +289,9 @@ def check(
         except ConflictError as e:
             other = new_lines.get((orgnr, e.existing.id))
             if other:
-                errors.append(f"{row.where}: overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr}).")
+                errors.append(
+                    f"{row.where}: overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr})."
+                )
             else:
                 errors.append(f"{row.where}: {e}")
             continue

@@ -18,6 +18,7 @@ MAX_COMMENT = 500
 MAX_INFO = 200
 MAX_ID_LENGTH = 8
 
+
 @lru_cache(maxsize=1)
 def _forbidden():
     # Control characters (Unicode category Cc), and bidi overrides and isolates,
@@ -142,9 +143,15 @@ def make_draft(
     all_tjenester: the user said 'alle', meaning every tjeneste not served by a vikar.
     """
     return checked_draft(
-        clean_text(behandler, "Behandler", MAX_NAME, required=True), fra, til, tjenester, vikar,
-        clean_text(kommentar or "", "Kommentar", MAX_COMMENT), clean_hpr(hpr), all_tjenester,
-    )  # fmt: skip
+        clean_text(behandler, "Behandler", MAX_NAME, required=True),
+        fra,
+        til,
+        tjenester,
+        vikar,
+        clean_text(kommentar or "", "Kommentar", MAX_COMMENT),
+        clean_hpr(hpr),
+        all_tjenester,
+    )
 
 
 def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tjenester=False) -> Draft:
@@ -234,7 +241,9 @@ class Virksomhet:
         for f in self.fravaer:
             if f.id == fravaer_id:
                 return f
-        raise NotFoundError(f"Fant ikke fravær med id «{fravaer_id}» hos {self.label}. Se «fravaer list --include-past».")
+        raise NotFoundError(
+            f"Fant ikke fravær med id «{fravaer_id}» hos {self.label}. Se «fravaer list --include-past»."
+        )
 
     def find_identical(self, draft: Draft) -> Fravaer | None:
         self._index()
@@ -246,7 +255,7 @@ class Virksomhet:
         for tjeneste in candidate.tjenester:
             spans = self._spans.get((candidate.key, tjeneste), [])
             # Those starting on or before candidate.til, latest first; stop at the first that ends before it starts.
-            for fra, _, f in reversed(spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]):
+            for _, _, f in reversed(spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]):
                 if f.id == ignore_id:
                     continue
                 if f.til >= candidate.fra:

@@ -40,7 +40,7 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
         return number
     wanted = behandler_key(value)
     matches = []
-    for number, office in store.iter_offices():
+    for _, office in store.iter_offices():
         if isinstance(office, Virksomhet) and wanted in behandler_key(office.navn):
             matches.append(office)
     exact = [o for o in matches if behandler_key(o.navn) == wanted]
@@ -74,7 +74,9 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
     return old, new
 
 
-def import_rows(store: Store, raw: bytes, name: str, today: date, allow_past: bool, now: str, dry_run: bool, progress=None):
+def import_rows(
+    store: Store, raw: bytes, name: str, today: date, allow_past: bool, now: str, dry_run: bool, progress=None
+):
     """Check every row, then write each office once. Returns (source, plan); plan.errors means nothing was written."""
     import gc
 
@@ -137,7 +139,9 @@ def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None =
     with store.change(orgnr) as change:
         current = change.office.get(fravaer_id)
         if expected is not None and current != expected:
-            raise StoreError(f"Fravær {fravaer_id} ble endret av noen andre mens du svarte; ingenting er slettet. Prøv igjen.")
+            raise StoreError(
+                f"Fravær {fravaer_id} ble endret av noen andre mens du svarte; ingenting er slettet. Prøv igjen."
+            )
         change.office.delete(fravaer_id)
         change.record("delete", current.to_dict())
     return current
@@ -187,8 +191,11 @@ def status_entries(store: Store, orgnr: str | None, day: date):
                 continue
             result = schedule.day_status(office.fravaer, day)
             ref = OfficeRef(office.orgnr, office.navn)
-            for kind, stretches in (("stengt", result.closed), ("starter_i_morgen", result.starts_tomorrow),
-                                    ("apner_i_morgen", result.reopens_tomorrow)):  # fmt: skip
+            for kind, stretches in (
+                ("stengt", result.closed),
+                ("starter_i_morgen", result.starts_tomorrow),
+                ("apner_i_morgen", result.reopens_tomorrow),
+            ):
                 for stretch in stretches:
                     yield kind, ref, stretch
 
@@ -260,7 +267,9 @@ def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, beha
             partial = {k: v for k, v in names.items() if wanted in k}
             if len(partial) > 1:
                 shown = ", ".join(sorted(partial.values()))
-                raise InputError(f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet.")
+                raise InputError(
+                    f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet."
+                )
             unknown = not partial
             names = partial or {wanted: behandler.strip()}
     lines = []

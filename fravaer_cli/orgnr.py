@@ -7,7 +7,7 @@ def is_valid(value: str) -> bool:
     # isascii() first: str.isdigit() also accepts digits such as '٣' and '²'.
     if len(value) != 9 or not value.isascii() or not value.isdigit():
         return False
-    remainder = sum(int(d) * w for d, w in zip(value, WEIGHTS)) % 11
+    remainder = sum(int(d) * w for d, w in zip(value, WEIGHTS, strict=False)) % 11
     if remainder == 1:
         return False
     check = 0 if remainder == 0 else 11 - remainder

@@ -28,7 +28,18 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
-_FRAVAER_KEYS = {"id", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert"}
+_FRAVAER_KEYS = {
+    "id",
+    "behandler",
+    "fra",
+    "til",
+    "tjenester",
+    "vikar",
+    "kommentar",
+    "hpr",
+    "registrert_av",
+    "registrert",
+}
 
 
 def default_dir(explicit: str | None = None) -> Path:
@@ -45,7 +56,9 @@ def default_dir(explicit: str | None = None) -> Path:
 def _checked_orgnr(value: str) -> str:
     # Every path in the store is built from a checked orgnr, so no input reaches outside it.
     if not orgnr_check.is_valid(value):
-        raise InputError(f"Ugyldig organisasjonsnummer: «{value}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer.")
+        raise InputError(
+            f"Ugyldig organisasjonsnummer: «{value}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer."
+        )
     return value
 
 
@@ -139,7 +152,9 @@ class Store:
                 raw = f.read()
         except OSError as e:
             if e.errno == errno.ELOOP:
-                raise StoreError(f"{path} er en symbolsk lenke; fravaer leser bare vanlige filer i lagringsmappen.") from None
+                raise StoreError(
+                    f"{path} er en symbolsk lenke; fravaer leser bare vanlige filer i lagringsmappen."
+                ) from None
             raise StoreError(f"Kan ikke lese {path}: {e.strerror}.") from None
         try:
             document = _parse(raw, path.suffix)
@@ -293,7 +308,9 @@ class Store:
         try:
             self._fsync_folder()
         except OSError as e:
-            raise StoreError(f"{path} er skrevet, men lagringsmappen kunne ikke synkroniseres til disk: {e.strerror}.") from None
+            raise StoreError(
+                f"{path} er skrevet, men lagringsmappen kunne ikke synkroniseres til disk: {e.strerror}."
+            ) from None
 
     def _fsync_folder(self) -> None:
         # So the rename itself survives a power cut; the folder is opened once per run.
@@ -368,7 +385,7 @@ def _lock_timeout() -> float:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _mode_for(path: Path) -> int:
@@ -448,7 +465,9 @@ def _office_from(doc: dict, orgnr: str) -> Virksomhet:
         raise _Invalid("mangler «schema»")
     schema = _expect(doc["schema"], int, "schema")
     if schema > SCHEMA:
-        raise _Invalid(f"schema {schema} er nyere enn denne versjonen av fravaer forstår (schema {SCHEMA}); oppgrader fravaer")
+        raise _Invalid(
+            f"schema {schema} er nyere enn denne versjonen av fravaer forstår (schema {SCHEMA}); oppgrader fravaer"
+        )
     if schema < 1:
         raise _Invalid(f"ukjent schema {schema}")
     _unknown(doc, _TOP_KEYS, "dokumentet")
@@ -494,21 +513,36 @@ def _fravaer_quickly(record) -> Fravaer | None:
         if type(fra) is str:
             fra, til = date.fromisoformat(fra), date.fromisoformat(til)
         if not (
-            type(fid) is str and 0 < len(fid) <= MAX_ID_LENGTH
-            and type(behandler) is str and behandler.strip()
-            and type(fra) is date and type(til) is date and fra <= til
-            and type(tjenester) is list and tjenester and all(type(t) is str for t in tjenester)
-            and type(vikar) is list and all(type(v) is str for v in vikar)
+            type(fid) is str
+            and 0 < len(fid) <= MAX_ID_LENGTH
+            and type(behandler) is str
+            and behandler.strip()
+            and type(fra) is date
+            and type(til) is date
+            and fra <= til
+            and type(tjenester) is list
+            and tjenester
+            and all(type(t) is str for t in tjenester)
+            and type(vikar) is list
+            and all(type(v) is str for v in vikar)
             and all(type(record.get(k, "")) is str for k in _OPTIONAL_TEXT)
-        ):  # fmt: skip
+        ):
             return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     get = record.get
     return Fravaer(
-        fid, behandler, fra, til, catalogue.order(tjenester), catalogue.order(vikar),
-        get("kommentar", ""), get("hpr", ""), get("registrert_av", ""), get("registrert", ""),
-    )  # fmt: skip
+        fid,
+        behandler,
+        fra,
+        til,
+        catalogue.order(tjenester),
+        catalogue.order(vikar),
+        get("kommentar", ""),
+        get("hpr", ""),
+        get("registrert_av", ""),
+        get("registrert", ""),
+    )
 
 
 def _fravaer_checked(record, number: int) -> Fravaer:

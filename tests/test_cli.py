@@ -8,7 +8,17 @@ import pytest
 from fravaer_cli.store import Store
 from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, snapshot
 
-SEED = ["--behandler", "Astrid Info", "--fra", "12.06.2024", "--til", "08.07.2024", "--tjeneste", "alle", "--allow-past"]
+SEED = [
+    "--behandler",
+    "Astrid Info",
+    "--fra",
+    "12.06.2024",
+    "--til",
+    "08.07.2024",
+    "--tjeneste",
+    "alle",
+    "--allow-past",
+]
 
 
 def future(today, days: int) -> str:
@@ -44,7 +54,19 @@ def test_seed_example_list_row_is_the_helsenorge_overview_row(fravaer):
 
 
 def test_add_prints_only_the_id_on_stdout_and_the_reminder_on_stderr(fravaer, today):
-    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+5", "--tjeneste", "timebestilling")
+    result = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "+1",
+        "--til",
+        "+5",
+        "--tjeneste",
+        "timebestilling",
+    )
     assert result.exit_code == 0
     assert result.stdout == "1\n"
     assert "Registrert fravær 1: Per Test" in result.stderr
@@ -53,8 +75,21 @@ def test_add_prints_only_the_id_on_stdout_and_the_reminder_on_stderr(fravaer, to
 
 
 def test_add_with_vikar_adds_the_vikar_reminder(fravaer):
-    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+5",
-                     "--tjeneste", "alle", "--vikar", "timebestilling")  # fmt: skip
+    result = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "+1",
+        "--til",
+        "+5",
+        "--tjeneste",
+        "alle",
+        "--vikar",
+        "timebestilling",
+    )
     assert result.exit_code == 0
     assert result.stderr.rstrip().endswith(EPJ_REMINDER + "\n" + VIKAR_REMINDER)
     listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
@@ -65,8 +100,21 @@ def test_add_with_vikar_adds_the_vikar_reminder(fravaer):
 def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer, store_dir):
     first = fravaer.add(*SEED, "--kommentar", "første")
     before = snapshot(store_dir)
-    again = fravaer("add", "--virksomhet", ORGNR, *SEED[:-3], "--tjeneste", "Timebestilling,reseptfornyelse",
-                    "--tjeneste", "e-konsultasjon", "--tjeneste", "kontakt legekontoret", "--allow-past", "--kommentar", "annen")  # fmt: skip
+    again = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        *SEED[:-3],
+        "--tjeneste",
+        "Timebestilling,reseptfornyelse",
+        "--tjeneste",
+        "e-konsultasjon",
+        "--tjeneste",
+        "kontakt legekontoret",
+        "--allow-past",
+        "--kommentar",
+        "annen",
+    )
     assert again.exit_code == 0
     assert again.stdout == f"{first}\n"
     assert "finnes allerede" in again.stderr
@@ -76,8 +124,20 @@ def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer, store
 def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer, store_dir):
     fravaer.add(*SEED)
     before = snapshot(store_dir)
-    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "ASTRID INFO", "--fra", "01.07.2024", "--til", "20.07.2024",
-                     "--tjeneste", "timebestilling", "--allow-past")  # fmt: skip
+    result = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "ASTRID INFO",
+        "--fra",
+        "01.07.2024",
+        "--til",
+        "20.07.2024",
+        "--tjeneste",
+        "timebestilling",
+        "--allow-past",
+    )
     assert result.exit_code == 4
     assert result.stdout == ""
     assert "fravær 1" in result.stderr
@@ -108,7 +168,7 @@ def test_past_fravaer_needs_allow_past(fravaer, store_dir):
 )
 def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, store_dir, args, named):
     base = {"--behandler": "Astrid Info", "--fra": "01.07.2024", "--til": "10.07.2024", "--tjeneste": "alle"}
-    given = dict(zip(args[::2], args[1::2]))
+    given = dict(zip(args[::2], args[1::2], strict=True))
     merged = [x for k, v in {**base, **given}.items() for x in (k, v)]
     result = fravaer("add", "--virksomhet", ORGNR, *merged, "--allow-past")
     assert result.exit_code == 2, result.stderr
@@ -118,7 +178,9 @@ def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, stor
     assert snapshot(store_dir) == {}
 
 
-@pytest.mark.parametrize("orgnr", ["974760674", "97476067", "../../../tmp/x", "974760673/../x", "123 456 786", "٩٧٤٧٦٠٦٧٣"])
+@pytest.mark.parametrize(
+    "orgnr", ["974760674", "97476067", "../../../tmp/x", "974760673/../x", "123 456 786", "٩٧٤٧٦٠٦٧٣"]
+)
 def test_bad_orgnr_exits_2_and_no_path_is_reached(fravaer, store_dir, tmp_path, orgnr):
     result = fravaer("add", "--virksomhet", orgnr, *SEED)
     assert result.exit_code == 2
@@ -166,7 +228,9 @@ def test_store_format_json(fravaer, store_dir):
 
 
 def test_list_json_shape(fravaer, today):
-    fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "e-konsultasjon", "--kommentar", "Kurs")
+    fravaer.add(
+        "--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "e-konsultasjon", "--kommentar", "Kurs"
+    )
     result = fravaer("list", "--virksomhet", ORGNR, "--json")
     assert result.exit_code == 0
     [row] = json.loads(result.stdout)
@@ -185,7 +249,9 @@ def test_list_json_shape(fravaer, today):
 def test_list_hides_past_unless_asked_and_filters(fravaer):
     fravaer.add(*SEED)
     fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "e-konsultasjon")
-    fravaer.add("--behandler", "Kari Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling", orgnr=OTHER_ORGNR)
+    fravaer.add(
+        "--behandler", "Kari Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling", orgnr=OTHER_ORGNR
+    )
     ids = lambda *args: [(r["virksomhet"], r["id"]) for r in json.loads(fravaer("list", *args, "--json").stdout)]  # noqa: E731
     assert ids("--virksomhet", ORGNR) == [(ORGNR, "2")]
     assert ids("--virksomhet", ORGNR, "--include-past") == [(ORGNR, "1"), (ORGNR, "2")]
@@ -200,15 +266,26 @@ def test_list_needs_virksomhet_or_all(fravaer):
 
 
 def test_list_csv_defuses_formulas(fravaer):
-    fravaer.add("--behandler", "=HYPERLINK(\"http://x\")", "--fra", "+1", "--til", "+3", "--tjeneste", "alle", "--kommentar", "+cmd")
+    fravaer.add(
+        "--behandler",
+        '=HYPERLINK("http://x")',
+        "--fra",
+        "+1",
+        "--til",
+        "+3",
+        "--tjeneste",
+        "alle",
+        "--kommentar",
+        "+cmd",
+    )
     result = fravaer("list", "--virksomhet", ORGNR, "--format", "csv")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("id,virksomhet,behandler,fra,til,tjenester,vikar,kommentar")
-    assert "\"'=HYPERLINK(\"\"http://x\"\")\"" in lines[1]
+    assert '"\'=HYPERLINK(""http://x"")"' in lines[1]
     assert ",'+cmd," in lines[1]
     stored = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)[0]
-    assert stored["behandler"] == "=HYPERLINK(\"http://x\")"
+    assert stored["behandler"] == '=HYPERLINK("http://x")'
 
 
 def test_unknown_format_is_refused(fravaer):
@@ -218,7 +295,16 @@ def test_unknown_format_is_refused(fravaer):
 
 
 def test_table_is_not_wrapped_at_80_columns(fravaer):
-    fravaer.add("--behandler", "Astrid Info med et svært langt navn som går langt forbi", "--fra", "+1", "--til", "+3", "--tjeneste", "alle")
+    fravaer.add(
+        "--behandler",
+        "Astrid Info med et svært langt navn som går langt forbi",
+        "--fra",
+        "+1",
+        "--til",
+        "+3",
+        "--tjeneste",
+        "alle",
+    )
     result = fravaer("list", "--virksomhet", ORGNR)
     assert len(result.stdout.splitlines()) == 3
     assert max(len(line) for line in result.stdout.splitlines()) > 80
@@ -250,7 +336,9 @@ def test_unknown_orgnr_is_not_found(fravaer):
 
 def test_edit_changes_in_place_keeping_the_id(fravaer, store_dir):
     fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling")
-    result = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "+10", "--vikar", "reseptfornyelse", "--kommentar", "Lengre")
+    result = fravaer(
+        "edit", "1", "--virksomhet", ORGNR, "--til", "+10", "--vikar", "reseptfornyelse", "--kommentar", "Lengre"
+    )
     assert result.exit_code == 0, result.stderr
     assert "Endret fravær 1" in result.stderr
     assert result.stderr.rstrip().endswith(VIKAR_REMINDER)
@@ -307,16 +395,32 @@ def test_delete_asks_on_a_terminal(fravaer, monkeypatch):
 
 def test_status_json_shape_and_exit_code(fravaer):
     fravaer.add(*SEED)
-    fravaer.add("--behandler", "Per Test", "--fra", "21.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling", "--allow-past")
+    fravaer.add(
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "21.06.2024",
+        "--til",
+        "30.06.2024",
+        "--tjeneste",
+        "timebestilling",
+        "--allow-past",
+    )
     result = fravaer("status", "--virksomhet", ORGNR, "--date", "20.06.2024", "--json", "--exit-code")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["dato"] == "2024-06-20"
     assert len(report["stengt"]) == 4
-    assert {k: report["stengt"][3][k] for k in ("virksomhet", "behandler", "tjeneste", "fra", "til", "apner_igjen")} == {
-        "virksomhet": ORGNR, "behandler": "Astrid Info", "tjeneste": "timebestilling",
-        "fra": "2024-06-12", "til": "2024-07-08", "apner_igjen": "2024-07-09",
-    }  # fmt: skip
+    assert {
+        k: report["stengt"][3][k] for k in ("virksomhet", "behandler", "tjeneste", "fra", "til", "apner_igjen")
+    } == {
+        "virksomhet": ORGNR,
+        "behandler": "Astrid Info",
+        "tjeneste": "timebestilling",
+        "fra": "2024-06-12",
+        "til": "2024-07-08",
+        "apner_igjen": "2024-07-09",
+    }
     assert [(e["behandler"], e["tjeneste"], e["fra"]) for e in report["starter_i_morgen"]] == [
         ("Per Test", "timebestilling", "2024-06-21")
     ]
@@ -337,7 +441,9 @@ def test_status_text_names_reminders(fravaer):
 def test_status_quiet_prints_nothing_on_a_quiet_day(fravaer):
     fravaer.add(*SEED)
     assert fravaer("status", "--virksomhet", ORGNR, "--date", "20.06.2024", "--quiet").stdout == ""
-    assert "Stenges fra 12.06.2024" in fravaer("status", "--virksomhet", ORGNR, "--date", "11.06.2024", "--quiet").stdout
+    assert (
+        "Stenges fra 12.06.2024" in fravaer("status", "--virksomhet", ORGNR, "--date", "11.06.2024", "--quiet").stdout
+    )
 
 
 def test_status_all_reports_a_corrupt_file_and_goes_on(fravaer, store_dir):
@@ -369,7 +475,9 @@ def test_status_all_reports_a_corrupt_file_and_goes_on(fravaer, store_dir):
 )
 def test_preview_languages(fravaer, lang, line):
     fravaer.add(*SEED)
-    result = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024", "--lang", lang)
+    result = fravaer(
+        "preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024", "--lang", lang
+    )
     assert result.stdout == line + "\n"
 
 
@@ -381,10 +489,31 @@ def test_preview_unknown_lang_exits_2(fravaer):
 
 def test_preview_with_info_text_and_several_behandlere(fravaer):
     fravaer.add(*SEED)
-    fravaer.add("--behandler", "Per Test", "--fra", "01.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling",
-                "--vikar", "reseptfornyelse", "--allow-past")  # fmt: skip
+    fravaer.add(
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "01.06.2024",
+        "--til",
+        "30.06.2024",
+        "--tjeneste",
+        "timebestilling",
+        "--vikar",
+        "reseptfornyelse",
+        "--allow-past",
+    )
     assert fravaer("info", "--virksomhet", ORGNR, "--set", "Sommerstengt uke 28.").exit_code == 0
-    result = fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--tjeneste", "timebestilling", "--tjeneste", "reseptfornyelse")
+    result = fravaer(
+        "preview",
+        "--virksomhet",
+        ORGNR,
+        "--date",
+        "20.06.2024",
+        "--tjeneste",
+        "timebestilling",
+        "--tjeneste",
+        "reseptfornyelse",
+    )
     assert result.stdout == (
         "Astrid Info:\n"
         "  Reseptfornyelse er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024.\n"
@@ -395,17 +524,32 @@ def test_preview_with_info_text_and_several_behandlere(fravaer):
         "\n"
         "Informasjon fra legekontoret: Sommerstengt uke 28.\n"
     )
-    data = json.loads(fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--behandler", "per test", "--json").stdout)
+    data = json.loads(
+        fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--behandler", "per test", "--json").stdout
+    )
     assert data[0] == {
-        "behandler": "Per Test", "tjeneste": "reseptfornyelse", "stengt": False, "apner_igjen": None,
+        "behandler": "Per Test",
+        "tjeneste": "reseptfornyelse",
+        "stengt": False,
+        "apner_igjen": None,
         "melding": "Reseptfornyelse er tilgjengelig.",
-    }  # fmt: skip
+    }
     assert data[3]["apner_igjen"] == "2024-07-01" and data[3]["stengt"] is True
 
 
 def test_preview_of_a_gp_without_fravaer_is_all_available(fravaer):
     fravaer.add(*SEED)
-    result = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "Ola Nordmann", "--tjeneste", "timebestilling", "--date", "20.06.2024")
+    result = fravaer(
+        "preview",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Ola Nordmann",
+        "--tjeneste",
+        "timebestilling",
+        "--date",
+        "20.06.2024",
+    )
     assert result.exit_code == 0
     assert result.stdout == "Timebestilling er tilgjengelig.\n"
     assert "«Ola Nordmann»" in result.stderr
@@ -438,11 +582,30 @@ def test_info_set_clear_and_show(fravaer):
 
 def test_log_records_who_with_av_and_user(fravaer):
     assert fravaer("--av", "kari", "add", "--virksomhet", ORGNR, *SEED).exit_code == 0
-    assert fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+2", "--tjeneste", "alle",
-                   env={"USER": "ola", "LOGNAME": "ola"}).exit_code == 0  # fmt: skip
+    assert (
+        fravaer(
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "+1",
+            "--til",
+            "+2",
+            "--tjeneste",
+            "alle",
+            env={"USER": "ola", "LOGNAME": "ola"},
+        ).exit_code
+        == 0
+    )
     assert fravaer("delete", "2", "--virksomhet", ORGNR, "--yes", env={"USER": "ola", "LOGNAME": "ola"}).exit_code == 0
     log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
-    assert [(e["av"], e["handling"], e["fravaer"]["id"]) for e in log] == [("kari", "add", "1"), ("ola", "add", "2"), ("ola", "delete", "2")]
+    assert [(e["av"], e["handling"], e["fravaer"]["id"]) for e in log] == [
+        ("kari", "add", "1"),
+        ("ola", "add", "2"),
+        ("ola", "delete", "2"),
+    ]
     assert all(set(e) >= {"tid", "av", "handling", "fravaer"} for e in log)
     only_astrid = json.loads(fravaer("log", "--virksomhet", ORGNR, "--behandler", "astrid", "--json").stdout)
     assert [e["fravaer"]["id"] for e in only_astrid] == ["1"]
@@ -494,7 +657,17 @@ def test_version(fravaer):
 
 def test_streamed_status_json_is_the_same_text_as_other_json(fravaer):
     fravaer.add(*SEED)
-    fravaer.add("--behandler", "Per Test", "--fra", "21.06.2024", "--til", "30.06.2024", "--tjeneste", "timebestilling", "--allow-past")
+    fravaer.add(
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "21.06.2024",
+        "--til",
+        "30.06.2024",
+        "--tjeneste",
+        "timebestilling",
+        "--allow-past",
+    )
     for day in ("20.06.2024", "01.01.2024"):
         text = fravaer("status", "--all", "--date", day, "--json").stdout
         assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=2) + "\n"
@@ -508,7 +681,11 @@ def test_status_quiet_with_exit_code_still_counts_what_is_closed(fravaer):
 
 def test_output_has_no_colour_or_terminal_codes(fravaer):
     fravaer.add(*SEED)
-    for args in (["status", "--all", "--date", "20.06.2024"], ["list", "--all", "--include-past"], ["log", "--virksomhet", ORGNR]):
+    for args in (
+        ["status", "--all", "--date", "20.06.2024"],
+        ["list", "--all", "--include-past"],
+        ["log", "--virksomhet", ORGNR],
+    ):
         for env in ({}, {"NO_COLOR": "1"}):
             result = fravaer(*args, env=env)
             assert "\x1b" not in result.stdout + result.stderr

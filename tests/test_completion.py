@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from fravaer_cli.cli import app
 from tests.conftest import REPO
+from tests.trust_helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
 
 SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
-from tests.trust_helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
 
 
 def needs(shell: str) -> str:
@@ -65,7 +65,9 @@ def test_bash(shell_env, line, expected):
         _fravaer_completion fravaer '{words[-1]}' '{words[-2]}'
         printf '%s\\n' "${{COMPREPLY[@]}}"
     """
-    result = subprocess.run([bash, "--norc", "--noprofile", "-c", script], capture_output=True, text=True, env=shell_env)
+    result = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", script], capture_output=True, text=True, env=shell_env
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(result.stdout.split()) == expected
 

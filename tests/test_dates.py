@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -36,11 +36,30 @@ def test_accepted_forms(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "31.02.2024", "29.02.2023", "29.02.1900", "2023-02-29", "12", "", "12.06", "12.06.24", "2024-6-12",
-        "32.01.2024", "00.01.2024", "12.13.2024", "-1", "+", "+1d", "12/06/2024", "i går", "igår", "neste uke",
-        "١٢.٠٦.٢٠٢٤", "2024-06-12T10:00", "+999999",
+        "31.02.2024",
+        "29.02.2023",
+        "29.02.1900",
+        "2023-02-29",
+        "12",
+        "",
+        "12.06",
+        "12.06.24",
+        "2024-6-12",
+        "32.01.2024",
+        "00.01.2024",
+        "12.13.2024",
+        "-1",
+        "+",
+        "+1d",
+        "12/06/2024",
+        "i går",
+        "igår",
+        "neste uke",
+        "١٢.٠٦.٢٠٢٤",
+        "2024-06-12T10:00",
+        "+999999",
     ],
-)  # fmt: skip
+)
 def test_rejected_forms_name_the_value(text):
     with pytest.raises(InputError) as raised:
         dates.parse_date(text, TODAY, "fra og med-dato")
@@ -56,13 +75,33 @@ def test_impossible_date_says_it_is_not_in_the_calendar():
 
 
 MONTHS = [
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-]  # fmt: skip
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
 MONTHS_EN = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 @pytest.mark.parametrize("month", range(1, 13))
@@ -86,11 +125,11 @@ def test_short_date_is_the_admin_pages_format():
     "instant, expected",
     [
         # Summer time: Oslo is UTC+2, so 22:30 UTC is already the next day.
-        (datetime(2024, 6, 19, 22, 30, tzinfo=timezone.utc), date(2024, 6, 20)),
-        (datetime(2024, 6, 19, 21, 59, tzinfo=timezone.utc), date(2024, 6, 19)),
+        (datetime(2024, 6, 19, 22, 30, tzinfo=UTC), date(2024, 6, 20)),
+        (datetime(2024, 6, 19, 21, 59, tzinfo=UTC), date(2024, 6, 19)),
         # Winter time: UTC+1.
-        (datetime(2024, 12, 31, 23, 0, tzinfo=timezone.utc), date(2025, 1, 1)),
-        (datetime(2024, 12, 31, 22, 59, tzinfo=timezone.utc), date(2024, 12, 31)),
+        (datetime(2024, 12, 31, 23, 0, tzinfo=UTC), date(2025, 1, 1)),
+        (datetime(2024, 12, 31, 22, 59, tzinfo=UTC), date(2024, 12, 31)),
     ],
 )
 def test_today_is_the_date_in_oslo(instant, expected):

@@ -17,22 +17,62 @@ EXECUTABLE = shutil.which("fravaer", path=str(Path(sys.executable).parent))
 
 def run(*args, env=None, cwd=None):
     assert EXECUTABLE, "fravaer is not installed in this environment: pip install '.[test]'"
-    return subprocess.run([EXECUTABLE, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [EXECUTABLE, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=cwd
+    )
 
 
 def test_installed_command_runs_the_seed_example(tmp_path):
     store = str(tmp_path / "store")
-    added = run("--data-dir", store, "add", "--virksomhet", ORGNR, "--behandler", "Astrid Info",
-                "--fra", "12.06.2024", "--til", "08.07.2024", "--tjeneste", "alle", "--allow-past")  # fmt: skip
+    added = run(
+        "--data-dir",
+        store,
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Astrid Info",
+        "--fra",
+        "12.06.2024",
+        "--til",
+        "08.07.2024",
+        "--tjeneste",
+        "alle",
+        "--allow-past",
+    )
     assert (added.returncode, added.stdout) == (0, "1\n"), added.stderr
     # Run from another folder: the catalogue comes from the installed package, not the checkout.
-    shown = run("--data-dir", store, "preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024", cwd=tmp_path)
+    shown = run(
+        "--data-dir",
+        store,
+        "preview",
+        "--virksomhet",
+        ORGNR,
+        "--tjeneste",
+        "timebestilling",
+        "--date",
+        "20.06.2024",
+        cwd=tmp_path,
+    )
     assert (shown.returncode, shown.stdout, shown.stderr) == (0, SEED_LINE + "\n", "")
 
 
 def test_errors_reach_the_shell_as_norwegian_without_traceback(tmp_path):
-    result = run("--data-dir", str(tmp_path), "add", "--virksomhet", ORGNR, "--behandler", "A", "--fra", "31.02.2024",
-                 "--til", "+1", "--tjeneste", "alle")  # fmt: skip
+    result = run(
+        "--data-dir",
+        str(tmp_path),
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "A",
+        "--fra",
+        "31.02.2024",
+        "--til",
+        "+1",
+        "--tjeneste",
+        "alle",
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert "«31.02.2024»" in result.stderr and "Traceback" not in result.stderr

@@ -24,7 +24,10 @@ def write(tmp_path, name: str, text: str, encoding: str = "utf-8", bom: bool = F
 
 
 def stored(store_dir, orgnr=ORGNR):
-    return [(f.behandler, f.fra.isoformat(), f.til.isoformat(), f.tjenester, f.vikar) for f in Store(store_dir).load(orgnr).fravaer]
+    return [
+        (f.behandler, f.fra.isoformat(), f.til.isoformat(), f.tjenester, f.vikar)
+        for f in Store(store_dir).load(orgnr).fravaer
+    ]
 
 
 def test_semicolon_csv_from_excel_with_bom_and_crlf_imports_as_is(fravaer, store_dir, tmp_path):
@@ -32,10 +35,18 @@ def test_semicolon_csv_from_excel_with_bom_and_crlf_imports_as_is(fravaer, store
     result = fravaer("import", path)
     assert result.exit_code == 0, result.stderr
     assert stored(store_dir) == [
-        ("Astrid Info", "2030-07-01", "2030-07-21", ("reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"), ()),
+        (
+            "Astrid Info",
+            "2030-07-01",
+            "2030-07-21",
+            ("reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"),
+            (),
+        ),
         ("Bjørn Ødegård", "2030-07-01", "2030-07-14", ("reseptfornyelse", "timebestilling"), ("e-konsultasjon",)),
     ]
-    assert stored(store_dir, OTHER_ORGNR) == [("Kari Test", "2030-08-01", "2030-08-02", ("kontakt-legekontoret", "timebestilling"), ())]
+    assert stored(store_dir, OTHER_ORGNR) == [
+        ("Kari Test", "2030-08-01", "2030-08-02", ("kontakt-legekontoret", "timebestilling"), ())
+    ]
     assert "Totalt" in result.stdout and " 3 " in result.stdout.splitlines()[-1] + " "
     assert result.stderr.rstrip().endswith(EPJ_REMINDER + "\n" + VIKAR_REMINDER)
 
@@ -68,9 +79,22 @@ def test_delimiter_is_detected_and_headers_match_loosely(fravaer, store_dir, tmp
 
 def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
     array = [
-        {"virksomhet": ORGNR, "behandler": "Astrid Info", "fra": "2030-07-01", "til": "2030-07-02", "tjenester": ["timebestilling"]},
-        {"virksomhet": int(OTHER_ORGNR), "behandler": "Per Test", "fra": "1.7.2030", "til": "2.7.2030", "tjenester": "alle", "hpr": 9144889},
-    ]  # fmt: skip
+        {
+            "virksomhet": ORGNR,
+            "behandler": "Astrid Info",
+            "fra": "2030-07-01",
+            "til": "2030-07-02",
+            "tjenester": ["timebestilling"],
+        },
+        {
+            "virksomhet": int(OTHER_ORGNR),
+            "behandler": "Per Test",
+            "fra": "1.7.2030",
+            "til": "2.7.2030",
+            "tjenester": "alle",
+            "hpr": 9144889,
+        },
+    ]
     assert fravaer("import", write(tmp_path, "a.json", json.dumps(array))).exit_code == 0
     lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"]}) for a in array)
     result = fravaer("import", "-", input=lines + "\n")
@@ -80,12 +104,14 @@ def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
 
 
 def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(fravaer, store_dir, tmp_path):
-    fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "10.07.2030", "--tjeneste", "timebestilling")
+    fravaer.add(
+        "--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "10.07.2030", "--tjeneste", "timebestilling"
+    )
     before = snapshot(store_dir)
     rows = [
         HEADER,
         f"{ORGNR};Per Test;31.02.2030;01.03.2030;alle;;",  # line 2: impossible date
-        f"97476067x;;1.7.2030;2.7.2030;timebestiling;;",  # line 3: orgnr, behandler, tjeneste
+        "97476067x;;1.7.2030;2.7.2030;timebestiling;;",  # line 3: orgnr, behandler, tjeneste
         f"{ORGNR};Kari Test;1.7.2030;5.7.2030;timebestilling;;",  # line 4: fine on its own
         f"{ORGNR};KARI  TEST;5.7.2030;9.7.2030;timebestilling;;",  # line 5: overlaps line 4
         f"{ORGNR};Astrid Info;10.7.2030;12.7.2030;timebestilling;;",  # line 6: overlaps stored fravær 1
@@ -147,7 +173,9 @@ def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, s
     original = Store._write
     monkeypatch.setattr(Store, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc)))
     rows = [f"{ORGNR};Lege {i};1.7.2030;2.7.2030;alle;;" for i in range(300)] + [ROWS[2]]
-    assert fravaer("--av", "importør", "import", write(tmp_path, "mange.csv", "\n".join([HEADER, *rows]))).exit_code == 0
+    assert (
+        fravaer("--av", "importør", "import", write(tmp_path, "mange.csv", "\n".join([HEADER, *rows]))).exit_code == 0
+    )
     assert sorted(writes) == [f"{ORGNR}.toml", f"{OTHER_ORGNR}.toml"]
     log = Store(store_dir).read_log(ORGNR)
     assert len(log) == 300 and {(e["handling"], e["av"]) for e in log} == {("import", "importør")}
@@ -159,7 +187,11 @@ def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, s
         ("tom.csv", "", "er tom"),
         ("bom.csv", "\ufeff\n\n", "er tom"),
         ("header.csv", HEADER + "\n", "ingen rader"),
-        ("kolonner.csv", "virksomhet;navn;fra\n974760673;A;1.7.2030\n", "mangler kolonnen(e) behandler, til, tjenester"),
+        (
+            "kolonner.csv",
+            "virksomhet;navn;fra\n974760673;A;1.7.2030\n",
+            "mangler kolonnen(e) behandler, til, tjenester",
+        ),
         ("tall.json", "42", "ikke en liste av objekter"),
         ("objekt.json", '{\n"virksomhet": "974760673"\n}', "ikke en liste av objekter"),
         ("liste.json", "[1, 2]", "element 1 i lista er ikke et objekt"),
@@ -182,7 +214,17 @@ def test_missing_file_and_folder(fravaer, tmp_path):
 
 
 def test_corrupt_store_file_stops_the_import_before_anything_is_written(fravaer, store_dir, tmp_path):
-    fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "21.07.2030", "--tjeneste", "alle", orgnr=OTHER_ORGNR)
+    fravaer.add(
+        "--behandler",
+        "Astrid Info",
+        "--fra",
+        "01.07.2030",
+        "--til",
+        "21.07.2030",
+        "--tjeneste",
+        "alle",
+        orgnr=OTHER_ORGNR,
+    )
     (store_dir / f"{ORGNR}.toml").write_text("schema = 1\n[virksomhet\n")
     before = snapshot(store_dir)
     rows = [f"{OTHER_ORGNR};Per Test;1.7.2030;2.7.2030;alle;;", ROWS[0]]
@@ -200,7 +242,9 @@ def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, s
 
     def check_then_someone_else_writes(*args, **kwargs):
         plan = check(*args, **kwargs)
-        fravaer.add("--behandler", "Astrid Info", "--fra", "05.07.2030", "--til", "06.07.2030", "--tjeneste", "timebestilling")
+        fravaer.add(
+            "--behandler", "Astrid Info", "--fra", "05.07.2030", "--til", "06.07.2030", "--tjeneste", "timebestilling"
+        )
         return plan
 
     monkeypatch.setattr(importer, "check", check_then_someone_else_writes)

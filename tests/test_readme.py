@@ -24,7 +24,9 @@ def test_tour_runs_as_written_and_ends_in_the_citizen_line(tmp_path):
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "TMPDIR": str(tmp_path)}
     env.pop("FRAVAER_DATA_DIR", None)
-    result = subprocess.run(["bash", "-eu", "-c", block_after("tour")], capture_output=True, text=True, env=env, cwd=tmp_path)
+    result = subprocess.run(
+        ["bash", "-eu", "-c", block_after("tour")], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith(SEED_LINE + "\n")
     shown_table = re.search(r"shows the row as the Helsenorge overview does:\n\n((?:    .*\n)+)", README).group(1)

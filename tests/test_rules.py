@@ -166,7 +166,14 @@ def test_past_fravaer_needs_allow_past():
 
 @pytest.mark.parametrize(
     "spelling",
-    ["Åse Ødegård", "åse ødegård", "ÅSE  ØDEGÅRD", " Åse Ødegård ", unicodedata.normalize("NFD", "Åse Ødegård"), "Åse\tØdegård"],
+    [
+        "Åse Ødegård",
+        "åse ødegård",
+        "ÅSE  ØDEGÅRD",
+        " Åse Ødegård ",
+        unicodedata.normalize("NFD", "Åse Ødegård"),
+        "Åse\tØdegård",
+    ],
 )
 def test_behandler_is_the_same_gp_whatever_the_spelling(spelling):
     assert behandler_key(spelling) == behandler_key("Åse Ødegård")
@@ -175,7 +182,9 @@ def test_behandler_is_the_same_gp_whatever_the_spelling(spelling):
 def test_behandler_name_is_stored_as_first_written():
     office = Virksomhet("974760673")
     add(office, "Åse Ødegård", "01.07.2024", "10.07.2024", ["timebestilling"])
-    second, _ = add(office, unicodedata.normalize("NFD", "ÅSE ødegård"), "01.07.2024", "10.07.2024", ["reseptfornyelse"])
+    second, _ = add(
+        office, unicodedata.normalize("NFD", "ÅSE ødegård"), "01.07.2024", "10.07.2024", ["reseptfornyelse"]
+    )
     assert second.behandler == "Åse Ødegård"
     with pytest.raises(ConflictError):
         add(office, "åse  ødegård", "05.07.2024", "06.07.2024", ["timebestilling"])
@@ -259,14 +268,23 @@ def test_touching_fravaer_do_not_reopen_and_close_again():
 @pytest.mark.parametrize(
     "lang, closed, available",
     [
-        ("nb", "Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024.",
-         "Timebestilling er tilgjengelig."),
-        ("nn", "Timebestilling er mellombels stengd hos fastlegen din, og opnar igjen 9. juli 2024.",
-         "Timebestilling er tilgjengeleg."),
-        ("en", "Appointment booking is temporarily closed at your GP and reopens on 9 July 2024.",
-         "Appointment booking is available."),
+        (
+            "nb",
+            "Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024.",
+            "Timebestilling er tilgjengelig.",
+        ),
+        (
+            "nn",
+            "Timebestilling er mellombels stengd hos fastlegen din, og opnar igjen 9. juli 2024.",
+            "Timebestilling er tilgjengeleg.",
+        ),
+        (
+            "en",
+            "Appointment booking is temporarily closed at your GP and reopens on 9 July 2024.",
+            "Appointment booking is available.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_citizen_message_in_three_languages(lang, closed, available):
     assert citizen_message("timebestilling", d("09.07.2024"), lang) == closed
     assert citizen_message("timebestilling", None, lang) == available
@@ -282,8 +300,12 @@ def test_citizen_message_in_three_languages(lang, closed, available):
 )
 def test_every_tjeneste_in_every_language(key, nb, nn, en):
     day = d("01.03.2024")
-    assert citizen_message(key, day, "nb") == f"{nb} er midlertidig stengt hos fastlegen din, og åpner igjen 1. mars 2024."
-    assert citizen_message(key, day, "nn") == f"{nn} er mellombels stengd hos fastlegen din, og opnar igjen 1. mars 2024."
+    assert (
+        citizen_message(key, day, "nb") == f"{nb} er midlertidig stengt hos fastlegen din, og åpner igjen 1. mars 2024."
+    )
+    assert (
+        citizen_message(key, day, "nn") == f"{nn} er mellombels stengd hos fastlegen din, og opnar igjen 1. mars 2024."
+    )
     assert citizen_message(key, day, "en") == f"{en} is temporarily closed at your GP and reopens on 1 March 2024."
 
 
@@ -301,7 +323,10 @@ from hypothesis import strategies as st  # noqa: E402
 
 SPANS = st.lists(
     st.tuples(
-        st.integers(0, 60), st.integers(0, 10), st.sets(st.sampled_from(ALL[:2]), min_size=1), st.sampled_from(["A", "B"])
+        st.integers(0, 60),
+        st.integers(0, 10),
+        st.sets(st.sampled_from(ALL[:2]), min_size=1),
+        st.sampled_from(["A", "B"]),
     ),
     max_size=25,
 )
@@ -316,9 +341,12 @@ def test_overlap_index_agrees_with_checking_every_pair(spans):
         fra = date(2030, 1, 1).fromordinal(date(2030, 1, 1).toordinal() + start)
         til = fra.fromordinal(fra.toordinal() + length)
         draft = make_draft(name, fra, til, sorted(tjenester))
-        identical = any((a.key, a.fra, a.til, set(a.tjenester)) == (behandler_key(name), fra, til, tjenester) for a in accepted)
+        identical = any(
+            (a.key, a.fra, a.til, set(a.tjenester)) == (behandler_key(name), fra, til, tjenester) for a in accepted
+        )
         clash = any(
-            a.key == behandler_key(name) and a.fra <= til and fra <= a.til and set(a.tjenester) & tjenester for a in accepted
+            a.key == behandler_key(name) and a.fra <= til and fra <= a.til and set(a.tjenester) & tjenester
+            for a in accepted
         )
         try:
             f, created = office.add(draft, TODAY, False, "t", "t")
@@ -338,7 +366,13 @@ def test_day_status_agrees_with_merging_everything(spans, offset):
     for start, length, tjenester, name in spans:
         fra = date.fromordinal(date(2030, 1, 1).toordinal() + start)
         try:
-            office.add(make_draft(name, fra, date.fromordinal(fra.toordinal() + length), sorted(tjenester)), TODAY, False, "t", "t")
+            office.add(
+                make_draft(name, fra, date.fromordinal(fra.toordinal() + length), sorted(tjenester)),
+                TODAY,
+                False,
+                "t",
+                "t",
+            )
         except ConflictError:
             pass
     day = date.fromordinal(date(2030, 1, 1).toordinal() + offset)
@@ -346,5 +380,7 @@ def test_day_status_agrees_with_merging_everything(spans, offset):
     status = schedule.day_status(office.fravaer, day)
     key = lambda s: (s.behandler, s.tjeneste, s.fra)  # noqa: E731
     assert sorted(status.closed, key=key) == sorted((s for s in every if s.covers(day)), key=key)
-    assert sorted(status.starts_tomorrow, key=key) == sorted((s for s in every if s.fra == day + schedule.ONE_DAY), key=key)
+    assert sorted(status.starts_tomorrow, key=key) == sorted(
+        (s for s in every if s.fra == day + schedule.ONE_DAY), key=key
+    )
     assert sorted(status.reopens_tomorrow, key=key) == sorted((s for s in every if s.til == day), key=key)

@@ -18,10 +18,15 @@ def imported(args, store) -> set[str]:
     """The modules one real call of fravaer imports (python -X importtime writes them to stderr)."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "fravaer_cli", "--data-dir", str(store), *args],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode in (0, 1), result.stderr
-    return {line.split("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:") and "|" in line}
+    return {
+        line.split("|")[2].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
 
 
 @pytest.fixture
@@ -34,7 +39,9 @@ def store(tmp_path):
     folder = tmp_path / "store"
     with Store(folder).change(ORGNR, create=True) as change:
         for n in range(50):
-            draft = make_draft(f"Lege {n % 10}", date(2030, 1, 1 + n // 10 * 5), date(2030, 1, 3 + n // 10 * 5), ["timebestilling"])
+            draft = make_draft(
+                f"Lege {n % 10}", date(2030, 1, 1 + n // 10 * 5), date(2030, 1, 3 + n // 10 * 5), ["timebestilling"]
+            )
             f, _ = change.office.add(draft, date(2024, 1, 1), False, "test", "t")
             change.record("add", f.to_dict())
     return folder
@@ -42,7 +49,9 @@ def store(tmp_path):
 
 def test_help_imports_no_store_clock_or_table(store):
     modules = imported(["--help"], store)
-    assert not modules & (NEVER | WRITING | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo"})
+    assert not modules & (
+        NEVER | WRITING | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo"}
+    )
 
 
 def test_status_json_reads_its_own_file_without_tomllib_or_tabulate(store):
@@ -58,6 +67,20 @@ def test_status_table_needs_tabulate_but_not_the_importer(store):
 
 
 def test_add_writes_without_tables_or_the_importer(store):
-    modules = imported(["add", "--virksomhet", ORGNR, "--behandler", "Ny Lege", "--fra", "1.1.2031", "--til", "2.1.2031",
-                        "--tjeneste", "alle"], store)  # fmt: skip
+    modules = imported(
+        [
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Ny Lege",
+            "--fra",
+            "1.1.2031",
+            "--til",
+            "2.1.2031",
+            "--tjeneste",
+            "alle",
+        ],
+        store,
+    )
     assert not modules & (NEVER | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})

@@ -18,7 +18,9 @@ from tests.conftest import ORGNR, REPO, snapshot
 TODAY = date(2024, 6, 1)
 
 
-def add(store, behandler="Astrid Info", fra=date(2024, 6, 12), til=date(2024, 7, 8), tjenester=("timebestilling",), **kw):
+def add(
+    store, behandler="Astrid Info", fra=date(2024, 6, 12), til=date(2024, 7, 8), tjenester=("timebestilling",), **kw
+):
     draft = make_draft(behandler, fra, til, list(tjenester), **kw)
     with store.change(ORGNR, create=True) as change:
         fravaer, created = change.office.add(draft, TODAY, False, store.av, "2024-06-01T10:00:00+02:00")
@@ -35,8 +37,12 @@ def test_round_trip_keeps_every_field(tmp_path, fmt):
         change.office.info = "Stengt i juli.\\n Ring 22 22 22 22."
         change.record("info", None)
     written = add(
-        store, behandler='Åse "Ø" = Ødegård #1', tjenester=["timebestilling", "reseptfornyelse"], vikar=["e-konsultasjon"],
-        kommentar="Ferie \"sommer\" 'x' [[a]] \\ # ikke kommentar", hpr="9144889",
+        store,
+        behandler='Åse "Ø" = Ødegård #1',
+        tjenester=["timebestilling", "reseptfornyelse"],
+        vikar=["e-konsultasjon"],
+        kommentar="Ferie \"sommer\" 'x' [[a]] \\ # ikke kommentar",
+        hpr="9144889",
     )
     assert (tmp_path / f"{ORGNR}.{fmt}").exists()
     loaded = Store(tmp_path).load(ORGNR)
@@ -80,7 +86,7 @@ def test_example_store_loads():
 
 CORRUPT = {
     "not toml": b"schema = 1\n[virksomhet\n",
-    "not utf-8": b"schema = 1\nnavn = \"\xff\"\n",
+    "not utf-8": b'schema = 1\nnavn = "\xff"\n',
     "newer schema": b'schema = 2\nneste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
     "no schema": b'neste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
     "schema as text": b'schema = "1"\nneste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
@@ -93,14 +99,17 @@ FRAVAER_TAIL = {
     "missing behandler": 'id = "1"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n',
     "wrong type": 'id = 1\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n',
     "text date": 'id = "1"\nbehandler = "A"\nfra = "1. juli"\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n',
-    "tjenester not list": 'id = "1"\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = "timebestilling"\n',
+    "tjenester not list": (
+        'id = "1"\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = "timebestilling"\n'
+    ),
     "id reused": 'id = "5"\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n',
 }
 for name, tail in FRAVAER_TAIL.items():
     CORRUPT[name] = b'schema = 1\nneste_id = 2\n[virksomhet]\norgnr = "974760673"\n[[fravaer]]\n' + tail.encode()
 CORRUPT["duplicate ids"] = (
     b'schema = 1\nneste_id = 3\n[virksomhet]\norgnr = "974760673"\n'
-    + b'[[fravaer]]\nid = "1"\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n' * 2
+    + b'[[fravaer]]\nid = "1"\nbehandler = "A"\nfra = 2024-07-01\ntil = 2024-07-08\ntjenester = ["timebestilling"]\n'
+    * 2
 )
 
 
@@ -195,15 +204,20 @@ def test_lock_not_obtained_in_time_is_a_store_error(tmp_path):
     add(store)
     store.lock_timeout = 0.2
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import fcntl, os, sys, time
-            fd = os.open({str(tmp_path / '.lock')!r}, os.O_RDWR | os.O_CREAT)
+            fd = os.open({str(tmp_path / ".lock")!r}, os.O_RDWR | os.O_CREAT)
             fcntl.lockf(fd, fcntl.LOCK_EX, 1, {int(ORGNR)})
             print("locked", flush=True)
             time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = snapshot(tmp_path)
@@ -257,10 +271,16 @@ TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=30)
     navn=TEXT,
     records=st.lists(
         st.fixed_dictionaries(
-            {"id": st.text("0123456789", min_size=1, max_size=8), "behandler": TEXT, "fra": st.dates(), "til": st.dates(),
-             "tjenester": st.lists(TEXT, max_size=4), "vikar": st.lists(TEXT, max_size=2)},
+            {
+                "id": st.text("0123456789", min_size=1, max_size=8),
+                "behandler": TEXT,
+                "fra": st.dates(),
+                "til": st.dates(),
+                "tjenester": st.lists(TEXT, max_size=4),
+                "vikar": st.lists(TEXT, max_size=2),
+            },
             optional={"kommentar": TEXT, "hpr": TEXT, "registrert_av": TEXT, "registrert": TEXT},
-        ),  # fmt: skip
+        ),
         max_size=5,
     ),
 )
@@ -269,7 +289,12 @@ def test_toml_writer_reads_back_exactly_and_as_tomli_w_writes_it(navn, records):
 
     import tomli_w
 
-    document = {"schema": 1, "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": navn[::-1]}, "neste_id": 9, "fravaer": records}
+    document = {
+        "schema": 1,
+        "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": navn[::-1]},
+        "neste_id": 9,
+        "fravaer": records,
+    }
     ours = tomllib.loads(store_module._serialise(document, ".toml").decode("utf-8"))
     assert ours == tomllib.loads(tomli_w.dumps(document))
     assert ours == {**document, "fravaer": records}
@@ -289,17 +314,28 @@ def _fast_or_none(text):
     navn=TEXT,
     records=st.lists(
         st.fixed_dictionaries(
-            {"id": st.text("0123456789", min_size=1, max_size=8), "behandler": TEXT, "fra": st.dates(), "til": st.dates(),
-             "tjenester": st.lists(TEXT, max_size=4), "vikar": st.lists(TEXT, max_size=2)},
+            {
+                "id": st.text("0123456789", min_size=1, max_size=8),
+                "behandler": TEXT,
+                "fra": st.dates(),
+                "til": st.dates(),
+                "tjenester": st.lists(TEXT, max_size=4),
+                "vikar": st.lists(TEXT, max_size=2),
+            },
             optional={"kommentar": TEXT, "registrert": TEXT},
-        ),  # fmt: skip
+        ),
         max_size=4,
     ),
 )
 def test_fast_reader_reads_what_fravaer_writes_as_tomllib_does(navn, records):
     import tomllib
 
-    document = {"schema": 1, "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": ""}, "neste_id": 9, "fravaer": records}
+    document = {
+        "schema": 1,
+        "virksomhet": {"orgnr": ORGNR, "navn": navn, "info": ""},
+        "neste_id": 9,
+        "fravaer": records,
+    }
     text = store_module._serialise(document, ".toml").decode("utf-8")
     fast = _fast_or_none(text)
     if fast is None:
@@ -315,10 +351,45 @@ BASE_FILE = (
     'tjenester = ["timebestilling", "reseptfornyelse"]\nvikar = []\nkommentar = "a\\\\b\\u00e5"\n'
 )
 # Pieces of TOML and of JSON that a hand edit could bring in.
-PIECES = st.sampled_from([
-    " ", "\t", "#", "\n", "\r", '"', "'", "\\", "\\u", "\\U0001F600", "\\/", "\\ud83d", "\x7f", "\x00", "=", "[", "]", "[[", "]]",
-    ",", "{", "}", "0", "01", "-1", "1_0", "true", "1e3", "2024-13-01", "T10:00", "x", "é", "\u2028", '""', "[]",
-])  # fmt: skip
+PIECES = st.sampled_from(
+    [
+        " ",
+        "\t",
+        "#",
+        "\n",
+        "\r",
+        '"',
+        "'",
+        "\\",
+        "\\u",
+        "\\U0001F600",
+        "\\/",
+        "\\ud83d",
+        "\x7f",
+        "\x00",
+        "=",
+        "[",
+        "]",
+        "[[",
+        "]]",
+        ",",
+        "{",
+        "}",
+        "0",
+        "01",
+        "-1",
+        "1_0",
+        "true",
+        "1e3",
+        "2024-13-01",
+        "T10:00",
+        "x",
+        "é",
+        "\u2028",
+        '""',
+        "[]",
+    ]
+)
 
 
 @settings(max_examples=1500, deadline=None)

@@ -12,17 +12,34 @@ ADD = ["--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030", 
 
 
 def tree(folder):
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None) for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 @pytest.mark.parametrize(
     "value",
-    ["../outside", "/etc/passwd", f"{ORGNR}/../../outside", f"../{ORGNR}", f"{ORGNR}\x00", "974760673.toml", "~", "*", ".lock"],
+    [
+        "../outside",
+        "/etc/passwd",
+        f"{ORGNR}/../../outside",
+        f"../{ORGNR}",
+        f"{ORGNR}\x00",
+        "974760673.toml",
+        "~",
+        "*",
+        ".lock",
+    ],
 )
 def test_no_virksomhet_value_reaches_outside_the_store(fravaer, store_dir, tmp_path, value):
     fravaer.add(*ADD)
     before = tree(tmp_path)
-    for args in (["add", "--virksomhet", value, *ADD], ["list", "--virksomhet", value], ["info", "--virksomhet", value, "--set", "x"]):
+    for args in (
+        ["add", "--virksomhet", value, *ADD],
+        ["list", "--virksomhet", value],
+        ["info", "--virksomhet", value, "--set", "x"],
+    ):
         result = fravaer(*args)
         assert result.exit_code == 2, (args, result.stderr)
     assert tree(tmp_path) == before
@@ -44,8 +61,20 @@ def test_links_in_the_store_are_not_followed(tmp_path, outside, link):
         path.unlink()
     path.symlink_to(outside)
     before = snapshot(store)
-    result = run(store, "add", "--virksomhet", ORGNR, "--behandler", "Kari Test", "--fra", "01.09.2030", "--til", "02.09.2030",
-                 "--tjeneste", "alle")  # fmt: skip
+    result = run(
+        store,
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Kari Test",
+        "--fra",
+        "01.09.2030",
+        "--til",
+        "02.09.2030",
+        "--tjeneste",
+        "alle",
+    )
     assert result.returncode == 5, result.stderr
     assert "Traceback" not in result.stderr
     assert outside.read_text() == "not fravaer's\n"
@@ -57,8 +86,20 @@ def test_a_link_at_the_temporary_name_is_removed_not_followed(tmp_path, outside)
     store = tmp_path / "store"
     assert run(store, "add", "--virksomhet", ORGNR, *ADD).returncode == 0
     (store / f".{ORGNR}.toml.tmp").symlink_to(outside)
-    result = run(store, "add", "--virksomhet", ORGNR, "--behandler", "Kari Test", "--fra", "01.09.2030", "--til", "02.09.2030",
-                 "--tjeneste", "alle")  # fmt: skip
+    result = run(
+        store,
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Kari Test",
+        "--fra",
+        "01.09.2030",
+        "--til",
+        "02.09.2030",
+        "--tjeneste",
+        "alle",
+    )
     assert result.returncode == 0, result.stderr
     assert outside.read_text() == "not fravaer's\n"
     assert not (store / f".{ORGNR}.toml.tmp").exists() and not (store / f".{ORGNR}.toml.tmp").is_symlink()
@@ -89,4 +130,9 @@ def test_the_audit_log_only_grows_and_records_user_or_av(tmp_path):
         assert now.startswith(previous) and len(now) > len(previous)
         previous = now
     entries = [json.loads(line) for line in previous.decode().splitlines()]
-    assert [(e["av"], e["handling"]) for e in entries] == [("kari", "add"), ("kundesenter", "edit"), ("ola", "info"), ("per", "delete")]
+    assert [(e["av"], e["handling"]) for e in entries] == [
+        ("kari", "add"),
+        ("kundesenter", "edit"),
+        ("ola", "info"),
+        ("per", "delete"),
+    ]

@@ -17,10 +17,27 @@ def test_thirty_adds_at_once_lose_nothing(tmp_path):
     store = tmp_path / "store"
     procs = [
         subprocess.Popen(
-            command(store, "--av", f"admin{n}", "add", "--virksomhet", ORGNR, "--behandler", f"Lege {n}",
-                    "--fra", "01.07.2030", "--til", "21.07.2030", "--tjeneste", "alle"),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-        )  # fmt: skip
+            command(
+                store,
+                "--av",
+                f"admin{n}",
+                "add",
+                "--virksomhet",
+                ORGNR,
+                "--behandler",
+                f"Lege {n}",
+                "--fra",
+                "01.07.2030",
+                "--til",
+                "21.07.2030",
+                "--tjeneste",
+                "alle",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
         for n in range(30)
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
@@ -36,20 +53,58 @@ def test_thirty_adds_at_once_lose_nothing(tmp_path):
 
 def test_import_and_edit_and_adds_at_the_same_time(tmp_path):
     store = tmp_path / "store"
-    assert run(store, "add", "--virksomhet", ORGNR, "--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "10.07.2030",
-               "--tjeneste", "timebestilling").returncode == 0  # fmt: skip
+    assert (
+        run(
+            store,
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Astrid Info",
+            "--fra",
+            "01.07.2030",
+            "--til",
+            "10.07.2030",
+            "--tjeneste",
+            "timebestilling",
+        ).returncode
+        == 0
+    )
     rows = [f"{ORGNR};Lege {n};1.8.2030;2.8.2030;alle" for n in range(400)]
     plan = tmp_path / "plan.csv"
     plan.write_text("virksomhet;behandler;fra;til;tjenester\n" + "\n".join(rows) + "\n")
-    importing = subprocess.Popen(command(store, "import", str(plan)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    importing = subprocess.Popen(
+        command(store, "import", str(plan)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV
+    )
     editing = [
-        subprocess.Popen(command(store, "edit", "1", "--virksomhet", ORGNR, "--kommentar", f"endring {n}"),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)  # fmt: skip
+        subprocess.Popen(
+            command(store, "edit", "1", "--virksomhet", ORGNR, "--kommentar", f"endring {n}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=ENV,
+        )
         for n in range(5)
     ]
     adding = [
-        subprocess.Popen(command(store, "add", "--virksomhet", ORGNR, "--behandler", f"Vikarlege {n}", "--fra", "+1", "--til", "+2",
-                                 "--tjeneste", "alle"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)  # fmt: skip
+        subprocess.Popen(
+            command(
+                store,
+                "add",
+                "--virksomhet",
+                ORGNR,
+                "--behandler",
+                f"Vikarlege {n}",
+                "--fra",
+                "+1",
+                "--til",
+                "+2",
+                "--tjeneste",
+                "alle",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=ENV,
+        )
         for n in range(5)
     ]
     for p in [importing, *editing, *adding]:
@@ -65,24 +120,57 @@ def test_import_and_edit_and_adds_at_the_same_time(tmp_path):
 
 def test_a_lock_not_had_in_time_is_exit_5_not_a_hang(tmp_path):
     store = tmp_path / "store"
-    assert run(store, "add", "--virksomhet", ORGNR, "--behandler", "Astrid Info", "--fra", "+1", "--til", "+2",
-               "--tjeneste", "alle").returncode == 0  # fmt: skip
+    assert (
+        run(
+            store,
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Astrid Info",
+            "--fra",
+            "+1",
+            "--til",
+            "+2",
+            "--tjeneste",
+            "alle",
+        ).returncode
+        == 0
+    )
     holder = subprocess.Popen(
-        ["python3", "-c", textwrap.dedent(f"""
+        [
+            "python3",
+            "-c",
+            textwrap.dedent(f"""
             import fcntl, os, time
-            fd = os.open({str(store / '.lock')!r}, os.O_RDWR)
+            fd = os.open({str(store / ".lock")!r}, os.O_RDWR)
             fcntl.lockf(fd, fcntl.LOCK_EX, 1, {int(ORGNR)})
             print("locked", flush=True)
             time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = snapshot(store)
         started = time.monotonic()
-        result = run(store, "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+2",
-                     "--tjeneste", "alle", env={"FRAVAER_LOCK_TIMEOUT": "1"})  # fmt: skip
+        result = run(
+            store,
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "+1",
+            "--til",
+            "+2",
+            "--tjeneste",
+            "alle",
+            env={"FRAVAER_LOCK_TIMEOUT": "1"},
+        )
         assert time.monotonic() - started < 20
         assert result.returncode == 5
         assert "Fikk ikke låst" in result.stderr and "Traceback" not in result.stderr

@@ -31,8 +31,10 @@ def test_import_killed_at_any_moment_then_run_again(tmp_path):
     store = tmp_path / "store"
     rng = random.Random(20261126)
     killed_during_writes = 0
-    for attempt in range(8):
-        proc = subprocess.Popen(command(store, "import", str(plan)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(8):
+        proc = subprocess.Popen(
+            command(store, "import", str(plan)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.2, 0.95) * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -56,10 +58,23 @@ def test_adds_killed_at_any_moment(tmp_path):
     added = 0
     for n in range(15):
         proc = subprocess.Popen(
-            command(store, "add", "--virksomhet", orgnr, "--behandler", f"Lege {n}", "--fra", "1.7.2030", "--til", "2.7.2030",
-                    "--tjeneste", "alle"),
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            command(
+                store,
+                "add",
+                "--virksomhet",
+                orgnr,
+                "--behandler",
+                f"Lege {n}",
+                "--fra",
+                "1.7.2030",
+                "--til",
+                "2.7.2030",
+                "--tjeneste",
+                "alle",
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.0, 0.12))
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
@@ -67,7 +82,22 @@ def test_adds_killed_at_any_moment(tmp_path):
         counts = check_store(store)
         assert counts.get(orgnr, 0) >= added  # a printed id is a stored fravær
     # Whatever was killed, the next add writes cleanly and leaves no temporary file.
-    assert run(store, "add", "--virksomhet", orgnr, "--behandler", "Siste", "--fra", "1.7.2030", "--til", "2.7.2030",
-               "--tjeneste", "alle").returncode == 0  # fmt: skip
+    assert (
+        run(
+            store,
+            "add",
+            "--virksomhet",
+            orgnr,
+            "--behandler",
+            "Siste",
+            "--fra",
+            "1.7.2030",
+            "--til",
+            "2.7.2030",
+            "--tjeneste",
+            "alle",
+        ).returncode
+        == 0
+    )
     assert not list(store.glob(".*.tmp"))
     check_store(store)

@@ -15,7 +15,9 @@ def tiny_disk(tmp_path):
     """A 256 KiB tmpfs (needs root, as CI has)."""
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         if NO_SKIP:
             pytest.fail(f"cannot mount a tmpfs: {mounted.stderr}")
@@ -34,11 +36,25 @@ def fill_office(store, count: int) -> None:
 def test_full_disk_gives_exit_5_and_leaves_the_file(tiny_disk):
     store = tiny_disk / "store"
     fill_office(store, 150)  # an office file of about 60 KiB
-    free = subprocess.run(["df", "--output=avail", "-B1", str(tiny_disk)], capture_output=True, text=True).stdout.split()[-1]
+    free = subprocess.run(
+        ["df", "--output=avail", "-B1", str(tiny_disk)], capture_output=True, text=True
+    ).stdout.split()[-1]
     (tiny_disk / "filler").write_bytes(b"\0" * max(0, int(free) - 8192))
     before = snapshot(store)
-    result = run(store, "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "1.8.2030", "--til", "2.8.2030",
-                 "--tjeneste", "alle")  # fmt: skip
+    result = run(
+        store,
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "1.8.2030",
+        "--til",
+        "2.8.2030",
+        "--tjeneste",
+        "alle",
+    )
     assert result.returncode == 5, result.stderr
     assert "Kunne ikke skrive" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(store) == before
@@ -46,8 +62,23 @@ def test_full_disk_gives_exit_5_and_leaves_the_file(tiny_disk):
     assert len(Store(store).load(ORGNR).fravaer) == 150
     # With room again, the same add goes through.
     (tiny_disk / "filler").unlink()
-    assert run(store, "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "1.8.2030", "--til", "2.8.2030",
-               "--tjeneste", "alle").returncode == 0  # fmt: skip
+    assert (
+        run(
+            store,
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "1.8.2030",
+            "--til",
+            "2.8.2030",
+            "--tjeneste",
+            "alle",
+        ).returncode
+        == 0
+    )
 
 
 def test_read_only_store_gives_exit_5_and_can_still_be_read(tiny_disk):
@@ -56,7 +87,19 @@ def test_read_only_store_gives_exit_5_and_can_still_be_read(tiny_disk):
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
     before = snapshot(store)
     for args in (
-        ["add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "1.8.2030", "--til", "2.8.2030", "--tjeneste", "alle"],
+        [
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "1.8.2030",
+            "--til",
+            "2.8.2030",
+            "--tjeneste",
+            "alle",
+        ],
         ["delete", "1", "--virksomhet", ORGNR, "--yes"],
         ["info", "--virksomhet", ORGNR, "--set", "Stengt"],
     ):
@@ -76,8 +119,19 @@ def test_a_failing_replace_leaves_the_old_file(fravaer, store_dir, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr("fravaer_cli.store.os.replace", no_permission)
-    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "01.07.2030", "--til", "10.07.2030",
-                     "--tjeneste", "alle")  # fmt: skip
+    result = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "01.07.2030",
+        "--til",
+        "10.07.2030",
+        "--tjeneste",
+        "alle",
+    )
     assert result.exit_code == 5
     assert "Permission denied" in result.stderr
     assert snapshot(store_dir) == before

@@ -32,7 +32,17 @@ def test_every_case_has_its_problem_named():
 
 @pytest.mark.parametrize("case", sorted(CORRUPT))
 def test_hand_edited_file_is_named_with_its_problem_and_never_rewritten(fravaer, store_dir, case):
-    fravaer.add("--behandler", "Kari Test", "--fra", "01.07.2030", "--til", "02.07.2030", "--tjeneste", "alle", orgnr=OTHER_ORGNR)
+    fravaer.add(
+        "--behandler",
+        "Kari Test",
+        "--fra",
+        "01.07.2030",
+        "--til",
+        "02.07.2030",
+        "--tjeneste",
+        "alle",
+        orgnr=OTHER_ORGNR,
+    )
     path = store_dir / f"{ORGNR}.toml"
     path.write_bytes(CORRUPT[case])
     before = snapshot(store_dir)
@@ -40,7 +50,19 @@ def test_hand_edited_file_is_named_with_its_problem_and_never_rewritten(fravaer,
         ["list", "--virksomhet", ORGNR],
         ["status", "--virksomhet", ORGNR],
         ["preview", "--virksomhet", ORGNR],
-        ["add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030", "--tjeneste", "alle"],
+        [
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "01.08.2030",
+            "--til",
+            "02.08.2030",
+            "--tjeneste",
+            "alle",
+        ],
         ["edit", "1", "--virksomhet", ORGNR, "--kommentar", "x"],
         ["delete", "1", "--virksomhet", ORGNR, "--yes"],
         ["info", "--virksomhet", ORGNR, "--set", "x"],
@@ -58,10 +80,23 @@ def test_hand_edited_file_is_named_with_its_problem_and_never_rewritten(fravaer,
 def test_unknown_keys_are_refused_not_dropped(fravaer, store_dir):
     fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "02.07.2030", "--tjeneste", "alle")
     path = store_dir / f"{ORGNR}.toml"
-    path.write_text(path.read_text().replace('behandler = "Astrid Info"', 'behandler = "Astrid Info"\nher_id = "8143060"'))
+    path.write_text(
+        path.read_text().replace('behandler = "Astrid Info"', 'behandler = "Astrid Info"\nher_id = "8143060"')
+    )
     before = snapshot(store_dir)
-    result = fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030",
-                     "--tjeneste", "alle")  # fmt: skip
+    result = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "01.08.2030",
+        "--til",
+        "02.08.2030",
+        "--tjeneste",
+        "alle",
+    )
     assert result.exit_code == 5 and "ukjent nøkkel «her_id»" in result.stderr
     assert snapshot(store_dir) == before
 
@@ -70,12 +105,27 @@ def test_a_hand_edited_but_valid_file_is_read_and_kept(fravaer, store_dir):
     path = store_dir / f"{ORGNR}.toml"
     store_dir.mkdir()
     path.write_text(
-        "# Lagt inn for hånd\nschema = 1\nneste_id = 8\n[virksomhet]\norgnr = '974760673'  # literal string\nnavn = \"DDFL\"\n"
-        "[[fravaer]]\nid = \"7\"\nbehandler = \"Astrid Info\"\nfra = 2030-07-01\ntil = 2030-07-10\n"
-        "tjenester = [\n  \"timebestilling\",\n]\n"
+        "# Lagt inn for hånd\nschema = 1\nneste_id = 8\n[virksomhet]\n"
+        "orgnr = '974760673'  # literal string\nnavn = \"DDFL\"\n"
+        '[[fravaer]]\nid = "7"\nbehandler = "Astrid Info"\nfra = 2030-07-01\ntil = 2030-07-10\n'
+        'tjenester = [\n  "timebestilling",\n]\n'
     )
-    assert fravaer("add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030",
-                   "--tjeneste", "alle").stdout == "8\n"  # fmt: skip
+    assert (
+        fravaer(
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Per Test",
+            "--fra",
+            "01.08.2030",
+            "--til",
+            "02.08.2030",
+            "--tjeneste",
+            "alle",
+        ).stdout
+        == "8\n"
+    )
     rows = json.loads(fravaer("list", "--virksomhet", "ddfl", "--json").stdout)
     assert [(r["id"], r["behandler"]) for r in rows] == [("7", "Astrid Info"), ("8", "Per Test")]
 
@@ -83,7 +133,9 @@ def test_a_hand_edited_but_valid_file_is_read_and_kept(fravaer, store_dir):
 def test_json_store_with_a_lone_surrogate_is_refused(fravaer, store_dir):
     store_dir.mkdir()
     path = store_dir / f"{ORGNR}.json"
-    path.write_text(json.dumps({"schema": 1, "neste_id": 1, "virksomhet": {"orgnr": ORGNR, "navn": "\ud800", "info": ""}}))
+    path.write_text(
+        json.dumps({"schema": 1, "neste_id": 1, "virksomhet": {"orgnr": ORGNR, "navn": "\ud800", "info": ""}})
+    )
     before = snapshot(store_dir)
     result = fravaer("info", "--virksomhet", ORGNR, "--set", "x")
     assert result.exit_code == 5 and str(path) in result.stderr

@@ -17,4 +17,6 @@ def command(store: Path, *args: str) -> list[str]:
 
 
 def run(store: Path, *args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(command(store, *args), capture_output=True, text=True, env={**os.environ, **(env or {})}, input=input)
+    return subprocess.run(
+        command(store, *args), capture_output=True, text=True, env={**os.environ, **(env or {})}, input=input
+    )

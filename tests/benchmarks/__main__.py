@@ -82,8 +82,10 @@ def bench_import(work: Path) -> list[Result]:
         f"import, {rows:,} rows, 2,000 offices",
         [FRAVAER, "--data-dir", str(store), "import", str(csv_path)],
         [*FLOORS, "import", str(csv_path), str(floor_out)],
-        target=2.0, runs=3, reset=empty,
-    )  # fmt: skip
+        target=2.0,
+        runs=3,
+        reset=empty,
+    )
     empty()
 
     # Not quadratic: twice the rows into one office cost about twice the time
@@ -100,8 +102,10 @@ def bench_import(work: Path) -> list[Result]:
         "import into one office: 4,000 rows vs 2,000 rows",
         [FRAVAER, "--data-dir", str(one), "import", str(full)],
         [FRAVAER, "--data-dir", str(one), "import", str(half)],
-        target=2.3, runs=5, reset=clear,
-    )  # fmt: skip
+        target=2.3,
+        runs=5,
+        reset=clear,
+    )
     clear()
     return [result, per_row]
 
@@ -113,7 +117,10 @@ def filled_store(work: Path, offices: int, per_office: int) -> Path:
         csv_path = work / f"fill-{offices}x{per_office}.csv"
         data.write_csv(csv_path, offices, per_office)
         subprocess.run(
-            [FRAVAER, "--data-dir", str(store), "import", str(csv_path)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [FRAVAER, "--data-dir", str(store), "import", str(csv_path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
     return store
 
@@ -126,12 +133,17 @@ def bench_status_all(work: Path) -> list[Result]:
             f"status --all --json, {offices:,} offices × 50 fravær",
             [FRAVAER, "--data-dir", str(store), "status", "--all", "--json", "--date", data.ORDINARY_DAY.isoformat()],
             [*FLOORS, "parse", str(store)],
-            target=1.3, runs=5,
-        )  # fmt: skip
+            target=1.3,
+            runs=5,
+        )
         results.append(result)
     # Memory stays flat as offices grow: one office at a time, not all held at once.
     big, small = results
-    results.append(Result("peak memory, status --all: 2,000 vs 500 offices", big.peak_mib, small.peak_mib, 1.15, big.peak_mib, "MiB"))
+    results.append(
+        Result(
+            "peak memory, status --all: 2,000 vs 500 offices", big.peak_mib, small.peak_mib, 1.15, big.peak_mib, "MiB"
+        )
+    )
     return results
 
 
@@ -145,8 +157,14 @@ def bench_start_up(work: Path) -> list[Result]:
     day = data.ORDINARY_DAY.isoformat()
     calls = {
         "fravaer --help": ([FRAVAER, "--help"], 7),
-        "fravaer status --virksomhet X (50 fravær)": ([FRAVAER, "--data-dir", str(store), "status", "--virksomhet", orgnr, "--date", day], 7),
-        "fravaer preview --virksomhet X (50 fravær)": ([FRAVAER, "--data-dir", str(store), "preview", "--virksomhet", orgnr, "--date", day], 7),
+        "fravaer status --virksomhet X (50 fravær)": (
+            [FRAVAER, "--data-dir", str(store), "status", "--virksomhet", orgnr, "--date", day],
+            7,
+        ),
+        "fravaer preview --virksomhet X (50 fravær)": (
+            [FRAVAER, "--data-dir", str(store), "preview", "--virksomhet", orgnr, "--date", day],
+            7,
+        ),
     }
     return [compare(name, command, PYTHON_PASS, target, runs=21) for name, (command, target) in calls.items()]
 
@@ -162,8 +180,24 @@ def bench_add_loop(work: Path) -> list[Result]:
         shutil.rmtree(store, ignore_errors=True)
         for number, (_, behandler, fra, til, tjenester, kommentar) in enumerate(rows):
             floors.append((number, run_once(PYTHON_PASS)[0]))
-            command = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr, "--behandler", behandler,
-                       "--fra", fra, "--til", til, "--tjeneste", tjenester.replace("|", ","), "--kommentar", kommentar]  # fmt: skip
+            command = [
+                FRAVAER,
+                "--data-dir",
+                str(store),
+                "add",
+                "--virksomhet",
+                orgnr,
+                "--behandler",
+                behandler,
+                "--fra",
+                fra,
+                "--til",
+                til,
+                "--tjeneste",
+                tjenester.replace("|", ","),
+                "--kommentar",
+                kommentar,
+            ]
             seconds, peak = run_once(command)
             timings.append((number, seconds, peak))
     all_adds = [t for _, t, _ in timings]
@@ -171,10 +205,21 @@ def bench_add_loop(work: Path) -> list[Result]:
     last = [t for n, t, _ in timings if n >= 180]
     peak = max(p for _, _, p in timings)
     return [
-        Result("fravaer add, one of 200 in a loop into one office", statistics.median(all_adds),
-               statistics.median(f for _, f in floors), 8, peak),
-        Result("fravaer add: the last 20 of 200 vs the first 20", statistics.median(last), statistics.median(first), 1.1, peak),
-    ]  # fmt: skip
+        Result(
+            "fravaer add, one of 200 in a loop into one office",
+            statistics.median(all_adds),
+            statistics.median(f for _, f in floors),
+            8,
+            peak,
+        ),
+        Result(
+            "fravaer add: the last 20 of 200 vs the first 20",
+            statistics.median(last),
+            statistics.median(first),
+            1.1,
+            peak,
+        ),
+    ]
 
 
 BENCHMARKS = {

@@ -33,7 +33,14 @@ def rows(offices: int, per_office: int, first_day: date = FIRST_DAY):
             fra = first_day + timedelta(days=spacing * slot + 7 * gp)
             til = fra + timedelta(days=6)
             tjenester = "alle" if i % 3 == 0 else "|".join(TJENESTER[: 1 + i % 4])
-            yield [orgnr, f"Lege {gp} Testesen", fra.strftime("%d.%m.%Y"), til.strftime("%d.%m.%Y"), tjenester, f"Ferie {i}"]
+            yield [
+                orgnr,
+                f"Lege {gp} Testesen",
+                fra.strftime("%d.%m.%Y"),
+                til.strftime("%d.%m.%Y"),
+                tjenester,
+                f"Ferie {i}",
+            ]
 
 
 def write_csv(path: Path, offices: int, per_office: int) -> int:

@@ -18,15 +18,26 @@ def import_floor(csv_path: str, out_dir: str) -> None:
         for orgnr, behandler, fra, til, tjenester, kommentar in reader:
             d, m, y = fra.split(".")
             d2, m2, y2 = til.split(".")
-            offices.setdefault(orgnr, []).append({
-                "id": str(len(offices.get(orgnr, [])) + 1), "behandler": behandler,
-                "fra": date(int(y), int(m), int(d)), "til": date(int(y2), int(m2), int(d2)),
-                "tjenester": tjenester.split("|"), "vikar": [], "kommentar": kommentar,
-            })  # fmt: skip
+            offices.setdefault(orgnr, []).append(
+                {
+                    "id": str(len(offices.get(orgnr, [])) + 1),
+                    "behandler": behandler,
+                    "fra": date(int(y), int(m), int(d)),
+                    "til": date(int(y2), int(m2), int(d2)),
+                    "tjenester": tjenester.split("|"),
+                    "vikar": [],
+                    "kommentar": kommentar,
+                }
+            )
     out = Path(out_dir)
     out.mkdir(exist_ok=True)
     for orgnr, fravaer in offices.items():
-        document = {"schema": 1, "virksomhet": {"orgnr": orgnr, "navn": "", "info": ""}, "neste_id": len(fravaer) + 1, "fravaer": fravaer}
+        document = {
+            "schema": 1,
+            "virksomhet": {"orgnr": orgnr, "navn": "", "info": ""},
+            "neste_id": len(fravaer) + 1,
+            "fravaer": fravaer,
+        }
         (out / f"{orgnr}.toml").write_text(tomli_w.dumps(document), encoding="utf-8")
 
 
