@@ -68,7 +68,7 @@ class FravaerGroup(TyperGroup):
         except click.exceptions.ClickException as e:
             code = _usage_error(e)
         except click.exceptions.Abort:
-            code = _fail("Avbrutt.", 1)
+            code = _fail("Avbrutt.", 130)
         except KeyboardInterrupt:
             code = _fail("Avbrutt.", 130)
         except BrokenPipeError:
@@ -457,7 +457,7 @@ def add(
     if dry_run:
         if created:
             print(
-                f"Tørrkjøring: ville registrert fravær {_describe_draft(fravaer)} hos {orgnr}. Ingenting er lagret.",
+                f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {orgnr}. Ingenting er lagret.",
                 file=sys.stderr,
             )
         else:
@@ -473,10 +473,6 @@ def add(
     else:
         print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
     _reminders(bool(fravaer.vikar))
-
-
-def _describe_draft(fravaer) -> str:
-    return fravaer.describe().split(": ", 1)[1]
 
 
 @app.command("list", options_metavar=OPTIONS_METAVAR)
@@ -634,7 +630,7 @@ def edit(
     if old == new:
         print(f"Ingen endring: fravær {new.describe()}.", file=sys.stderr)
         return
-    print(f"{prefix} fravær {old.describe()}\n  til {_describe_draft(new)}.", file=sys.stderr)
+    print(f"{prefix} fravær {old.describe()}\n  til {new.summary()}.", file=sys.stderr)
     if not dry_run:
         _reminders(bool(new.vikar))
 
@@ -765,11 +761,9 @@ def _print_import(plan, fmt: str, dry_run: bool) -> None:
         )
         return
     if dry_run:
-        rows = [[where, p.office.orgnr, "legges til", _describe_draft(f)] for p in offices for where, f in p.added]
+        rows = [[where, p.office.orgnr, "legges til", f.summary()] for p in offices for where, f in p.added]
         rows += [
-            [where, p.office.orgnr, f"finnes (fravær {f.id})", _describe_draft(f)]
-            for p in offices
-            for where, f in p.skipped
+            [where, p.office.orgnr, f"finnes (fravær {f.id})", f.summary()] for p in offices for where, f in p.skipped
         ]
         print("Tørrkjøring: ingenting er lagret.\n")
         if rows:

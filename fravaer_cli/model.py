@@ -91,13 +91,17 @@ class Fravaer:
             and not set(self.tjenester).isdisjoint(other.tjenester)
         )
 
-    def describe(self) -> str:
-        """One line for people: '3: Astrid Info, 12.06.2024–08.07.2024: Timebestilling'."""
+    def summary(self) -> str:
+        """For people: 'Astrid Info, 12.06.2024–08.07.2024: Timebestilling (vikar: E-konsultasjon)'."""
         names = ", ".join(catalogue.display_name(k) for k in self.tjenester)
-        text = f"{self.id}: {self.behandler}, {dates.short(self.fra)}–{dates.short(self.til)}: {names}"
+        text = f"{self.behandler}, {dates.short(self.fra)}–{dates.short(self.til)}: {names}"
         if self.vikar:
             text += f" (vikar: {', '.join(catalogue.display_name(k) for k in self.vikar)})"
         return text
+
+    def describe(self) -> str:
+        """The summary with the id first: '3: Astrid Info, ...'."""
+        return f"{self.id}: {self.summary()}"
 
     def to_dict(self) -> dict:
         """The stable JSON shape, with ISO dates and catalogue keys."""
@@ -345,7 +349,7 @@ def _overlap_error(new: Fravaer, clash: Fravaer) -> ConflictError:
     shared = catalogue.order(set(new.tjenester) & set(clash.tjenester))
     names = ", ".join(catalogue.display_name(k) for k in shared)
     error = ConflictError(
-        f"Overlapper med fravær {clash.id} ({clash.describe().split(': ', 1)[1]}) "
+        f"Overlapper med fravær {clash.id} ({clash.summary()}) "
         f"for samme behandler og tjeneste ({names}). Endre eller slett fravær {clash.id} først."
     )
     error.existing = clash
