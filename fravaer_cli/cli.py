@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from fravaer_cli import __version__, catalogue, dates, operations, output
 from fravaer_cli.errors import FravaerError, InputError, StoreError
 from fravaer_cli.messages import INFO_HEADING, LANGUAGES
+from fravaer_cli.model import RECORD_FIELDS
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
@@ -499,41 +500,13 @@ def list_(
     orgnr = env.scope(virksomhet, every)
     tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
     rows, errors = operations.list_all(env.store, orgnr, env.today, behandler, tjeneste_key, include_past)
+    records = ({"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows)
     if fmt == "json":
-        output.print_json([{"id": f.id, "virksomhet": o.orgnr, **_without_id(f.to_dict())} for o, f in rows])
+        output.print_json(list(records))
     elif fmt == "csv":
-        headers = [
-            "id",
-            "virksomhet",
-            "behandler",
-            "fra",
-            "til",
-            "tjenester",
-            "vikar",
-            "kommentar",
-            "hpr",
-            "registrert_av",
-            "registrert",
-        ]
-        output.print_csv(
-            headers,
-            [
-                [
-                    f.id,
-                    o.orgnr,
-                    f.behandler,
-                    f.fra.isoformat(),
-                    f.til.isoformat(),
-                    ";".join(f.tjenester),
-                    ";".join(f.vikar),
-                    f.kommentar,
-                    f.hpr,
-                    f.registrert_av,
-                    f.registrert,
-                ]
-                for o, f in rows
-            ],
-        )
+        # The same columns as the JSON, lists joined with ";" as import reads them.
+        headers = ["id", "virksomhet", *RECORD_FIELDS[1:]]
+        output.print_csv(headers, ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records))
     elif not rows:
         print(
             "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
@@ -560,10 +533,6 @@ def list_(
             table.append(row + ([_names(f.vikar)] if any_vikar else []))
         output.print_table(headers, table)
     _report_unreadable(errors)
-
-
-def _without_id(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k != "id"}
 
 
 def _report_unreadable(errors: list[StoreError]) -> None:

@@ -58,6 +58,21 @@ def clean_hpr(value: str | None) -> str:
     return hpr
 
 
+# A fravær's fields as the store and the JSON and CSV output name them, in their order.
+RECORD_FIELDS = (
+    "id",
+    "behandler",
+    "fra",
+    "til",
+    "tjenester",
+    "vikar",
+    "kommentar",
+    "hpr",
+    "registrert_av",
+    "registrert",
+)
+
+
 @dataclass(slots=True)
 class Fravaer:
     id: str

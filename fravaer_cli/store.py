@@ -19,7 +19,7 @@ from pathlib import Path
 from fravaer_cli import catalogue
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import InputError, NotFoundError, StoreError
-from fravaer_cli.model import MAX_ID_LENGTH, Fravaer, Virksomhet
+from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, Virksomhet
 
 SCHEMA = 1
 FORMATS = ("toml", "json")
@@ -28,18 +28,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
-_FRAVAER_KEYS = {
-    "id",
-    "behandler",
-    "fra",
-    "til",
-    "tjenester",
-    "vikar",
-    "kommentar",
-    "hpr",
-    "registrert_av",
-    "registrert",
-}
+_FRAVAER_KEYS = set(RECORD_FIELDS)
 
 
 def default_dir(explicit: str | None = None) -> Path:
