@@ -4,6 +4,7 @@ Layout of the store folder:
     974760673.toml    the office and its fravær (or 974760673.json)
     974760673.log     its audit log, JSON Lines, append-only
     .lock             one byte per office, locked (fcntl) by every writer of that office
+    .974760673.toml.tmp   only while a write is under way
 """
 
 import errno
@@ -61,12 +62,15 @@ class Change:
 
     office: Virksomhet
     entries: list[dict] = field(default_factory=list)
-    changed: bool = False
     reused: bool = False  # the office checked before the lock was taken is still what the file holds
 
     def record(self, handling: str, fravaer: dict | None, **extra) -> None:
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
-        self.changed = True
+
+    @property
+    def changed(self) -> bool:
+        """Every change is recorded, so an office with nothing to record is not written."""
+        return bool(self.entries)
 
 
 class Store:
