@@ -274,7 +274,10 @@ class Virksomhet:
         for tjeneste in candidate.tjenester:
             spans = self._spans.get((candidate.key, tjeneste), [])
             # Those starting on or before candidate.til, latest first; stop at the first that ends before it starts.
-            for _, _, f in reversed(spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]):
+            i = bisect_right(spans, (candidate.til, "\U0010ffff"))
+            while i > 0:
+                i -= 1
+                f = spans[i][2]
                 if f.id == ignore_id:
                     continue
                 if f.til >= candidate.fra:
