@@ -85,3 +85,44 @@ def test_today_is_oslo_whatever_the_machine_time_zone(tmp_path, tz):
     after = clock.today()
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["dato"] in {before.isoformat(), after.isoformat()}
+
+
+@pytest.mark.parametrize("answer, deleted", [(b"n\n", False), (b"j\n", True)])
+def test_delete_asks_on_a_real_terminal(tmp_path, answer, deleted):
+    import os
+    import pty
+    import subprocess
+
+    from tests.trust_helpers import command
+
+    store = tmp_path / "store"
+    added = run(
+        "--data-dir",
+        str(store),
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "+1",
+        "--til",
+        "+2",
+        "--tjeneste",
+        "alle",
+    )
+    assert added.returncode == 0
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        command(store, "delete", "1", "--virksomhet", ORGNR), stdin=follower, stdout=follower, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    while b"[j/N]" not in seen:
+        seen += os.read(leader, 1024)
+    os.write(leader, answer)
+    assert proc.wait(timeout=30) == 0
+    os.close(leader)
+    assert "Slette fravær 1: Per Test" in seen.decode()
+    listed = json.loads(run("--data-dir", str(store), "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert (listed == []) == deleted

@@ -256,3 +256,35 @@ def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, s
 
 def test_no_progress_bar_in_a_pipe():
     assert cli._progress_bar(10_000_000) is None
+
+
+def test_progress_on_a_terminal_and_never_in_a_pipe(tmp_path):
+    """A large file shows its progress on a terminal (stderr a tty), and not a byte of it in a pipe."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.benchmarks import data
+    from tests.trust_helpers import command
+
+    plan = tmp_path / "stor.csv"
+    data.write_csv(plan, offices=300, per_office=20)  # over the 200 kB where progress starts
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(command(tmp_path / "tty", "import", str(plan)), stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait()
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"Lagrer: 300 av 300 virksomheter" in seen
+    piped = subprocess.run(command(tmp_path / "pipe", "import", str(plan)), capture_output=True, text=True)
+    assert piped.returncode == 0
+    assert "Lagrer" not in piped.stderr and "\r" not in piped.stderr
