@@ -96,22 +96,8 @@ def test_delete_asks_on_a_real_terminal(tmp_path, answer, deleted):
     from tests.trust_helpers import command
 
     store = tmp_path / "store"
-    added = run(
-        "--data-dir",
-        str(store),
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "+1",
-        "--til",
-        "+2",
-        "--tjeneste",
-        "alle",
-    )
-    assert added.returncode == 0
+    add = ["add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+2", "--tjeneste", "alle"]
+    assert run("--data-dir", str(store), *add).returncode == 0
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
         command(store, "delete", "1", "--virksomhet", ORGNR), stdin=follower, stdout=follower, stderr=follower
