@@ -38,6 +38,24 @@ def today() -> date:
     return clock.today()
 
 
+def add_args(*more: str, orgnr: str = ORGNR, behandler="Per Test", fra="01.08.2030", til="02.08.2030", tjeneste="alle"):
+    """The arguments of one `fravaer add`; more options after them."""
+    return [
+        "add",
+        "--virksomhet",
+        orgnr,
+        "--behandler",
+        behandler,
+        "--fra",
+        fra,
+        "--til",
+        til,
+        "--tjeneste",
+        tjeneste,
+        *more,
+    ]
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file in the store folder with its bytes, to show nothing changed."""
     if not folder.exists():

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from fravaer_cli.store import Store
-from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, snapshot
+from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, add_args, snapshot
 
 SEED = [
     "--behandler",
@@ -55,17 +55,7 @@ def test_seed_example_list_row_is_the_helsenorge_overview_row(fravaer):
 
 def test_add_prints_only_the_id_on_stdout_and_the_reminder_on_stderr(fravaer, today):
     result = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "+1",
-        "--til",
-        "+5",
-        "--tjeneste",
-        "timebestilling",
+        *add_args(behandler="Per Test", fra="+1", til="+5", tjeneste="timebestilling"),
     )
     assert result.exit_code == 0
     assert result.stdout == "1\n"
@@ -76,19 +66,7 @@ def test_add_prints_only_the_id_on_stdout_and_the_reminder_on_stderr(fravaer, to
 
 def test_add_with_vikar_adds_the_vikar_reminder(fravaer):
     result = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "+1",
-        "--til",
-        "+5",
-        "--tjeneste",
-        "alle",
-        "--vikar",
-        "timebestilling",
+        *add_args("--vikar", "timebestilling", behandler="Per Test", fra="+1", til="+5", tjeneste="alle"),
     )
     assert result.exit_code == 0
     assert result.stderr.rstrip().endswith(EPJ_REMINDER + "\n" + VIKAR_REMINDER)
@@ -125,18 +103,9 @@ def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer, store_dir):
     fravaer.add(*SEED)
     before = snapshot(store_dir)
     result = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "ASTRID INFO",
-        "--fra",
-        "01.07.2024",
-        "--til",
-        "20.07.2024",
-        "--tjeneste",
-        "timebestilling",
-        "--allow-past",
+        *add_args(
+            "--allow-past", behandler="ASTRID INFO", fra="01.07.2024", til="20.07.2024", tjeneste="timebestilling"
+        ),
     )
     assert result.exit_code == 4
     assert result.stdout == ""
@@ -584,17 +553,7 @@ def test_log_records_who_with_av_and_user(fravaer):
     assert fravaer("--av", "kari", "add", "--virksomhet", ORGNR, *SEED).exit_code == 0
     assert (
         fravaer(
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Per Test",
-            "--fra",
-            "+1",
-            "--til",
-            "+2",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Per Test", fra="+1", til="+2", tjeneste="alle"),
             env={"USER": "ola", "LOGNAME": "ola"},
         ).exit_code
         == 0

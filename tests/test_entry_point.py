@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fravaer_cli import clock
-from tests.conftest import ORGNR, SEED_LINE
+from tests.conftest import ORGNR, SEED_LINE, add_args
 
 EXECUTABLE = shutil.which("fravaer", path=str(Path(sys.executable).parent))
 
@@ -27,18 +27,7 @@ def test_installed_command_runs_the_seed_example(tmp_path):
     added = run(
         "--data-dir",
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Astrid Info",
-        "--fra",
-        "12.06.2024",
-        "--til",
-        "08.07.2024",
-        "--tjeneste",
-        "alle",
-        "--allow-past",
+        *add_args("--allow-past", behandler="Astrid Info", fra="12.06.2024", til="08.07.2024", tjeneste="alle"),
     )
     assert (added.returncode, added.stdout) == (0, "1\n"), added.stderr
     # Run from another folder: the catalogue comes from the installed package, not the checkout.
@@ -61,17 +50,7 @@ def test_errors_reach_the_shell_as_norwegian_without_traceback(tmp_path):
     result = run(
         "--data-dir",
         str(tmp_path),
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "A",
-        "--fra",
-        "31.02.2024",
-        "--til",
-        "+1",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="A", fra="31.02.2024", til="+1", tjeneste="alle"),
     )
     assert result.returncode == 2
     assert result.stdout == ""

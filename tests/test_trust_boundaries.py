@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import ORGNR, snapshot
+from tests.conftest import ORGNR, add_args, snapshot
 from tests.trust_helpers import run
 
 ADD = ["--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030", "--tjeneste", "alle"]
@@ -63,17 +63,7 @@ def test_links_in_the_store_are_not_followed(tmp_path, outside, link):
     before = snapshot(store)
     result = run(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Kari Test",
-        "--fra",
-        "01.09.2030",
-        "--til",
-        "02.09.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="Kari Test", fra="01.09.2030", til="02.09.2030", tjeneste="alle"),
     )
     assert result.returncode == 5, result.stderr
     assert "Traceback" not in result.stderr
@@ -88,17 +78,7 @@ def test_a_link_at_the_temporary_name_is_removed_not_followed(tmp_path, outside)
     (store / f".{ORGNR}.toml.tmp").symlink_to(outside)
     result = run(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Kari Test",
-        "--fra",
-        "01.09.2030",
-        "--til",
-        "02.09.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="Kari Test", fra="01.09.2030", til="02.09.2030", tjeneste="alle"),
     )
     assert result.returncode == 0, result.stderr
     assert outside.read_text() == "not fravaer's\n"

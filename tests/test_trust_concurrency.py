@@ -7,7 +7,7 @@ import textwrap
 import time
 
 from fravaer_cli.store import Store
-from tests.conftest import ORGNR, snapshot
+from tests.conftest import ORGNR, add_args, snapshot
 from tests.trust_helpers import command, run
 
 ENV = {**os.environ, "FRAVAER_LOCK_TIMEOUT": "60"}
@@ -21,17 +21,7 @@ def test_thirty_adds_at_once_lose_nothing(tmp_path):
                 store,
                 "--av",
                 f"admin{n}",
-                "add",
-                "--virksomhet",
-                ORGNR,
-                "--behandler",
-                f"Lege {n}",
-                "--fra",
-                "01.07.2030",
-                "--til",
-                "21.07.2030",
-                "--tjeneste",
-                "alle",
+                *add_args(behandler=f"Lege {n}", fra="01.07.2030", til="21.07.2030", tjeneste="alle"),
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -56,17 +46,7 @@ def test_import_and_edit_and_adds_at_the_same_time(tmp_path):
     assert (
         run(
             store,
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Astrid Info",
-            "--fra",
-            "01.07.2030",
-            "--til",
-            "10.07.2030",
-            "--tjeneste",
-            "timebestilling",
+            *add_args(behandler="Astrid Info", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling"),
         ).returncode
         == 0
     )
@@ -89,17 +69,7 @@ def test_import_and_edit_and_adds_at_the_same_time(tmp_path):
         subprocess.Popen(
             command(
                 store,
-                "add",
-                "--virksomhet",
-                ORGNR,
-                "--behandler",
-                f"Vikarlege {n}",
-                "--fra",
-                "+1",
-                "--til",
-                "+2",
-                "--tjeneste",
-                "alle",
+                *add_args(behandler=f"Vikarlege {n}", fra="+1", til="+2", tjeneste="alle"),
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -123,17 +93,7 @@ def test_a_lock_not_had_in_time_is_exit_5_not_a_hang(tmp_path):
     assert (
         run(
             store,
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Astrid Info",
-            "--fra",
-            "+1",
-            "--til",
-            "+2",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Astrid Info", fra="+1", til="+2", tjeneste="alle"),
         ).returncode
         == 0
     )
@@ -158,17 +118,7 @@ def test_a_lock_not_had_in_time_is_exit_5_not_a_hang(tmp_path):
         started = time.monotonic()
         result = run(
             store,
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Per Test",
-            "--fra",
-            "+1",
-            "--til",
-            "+2",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Per Test", fra="+1", til="+2", tjeneste="alle"),
             env={"FRAVAER_LOCK_TIMEOUT": "1"},
         )
         assert time.monotonic() - started < 20

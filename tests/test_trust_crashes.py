@@ -7,6 +7,7 @@ import time
 
 from fravaer_cli.store import Store
 from tests.benchmarks import data
+from tests.conftest import add_args
 from tests.trust_helpers import command, run
 
 OFFICES, PER_OFFICE = 400, 10
@@ -60,17 +61,7 @@ def test_adds_killed_at_any_moment(tmp_path):
         proc = subprocess.Popen(
             command(
                 store,
-                "add",
-                "--virksomhet",
-                orgnr,
-                "--behandler",
-                f"Lege {n}",
-                "--fra",
-                "1.7.2030",
-                "--til",
-                "2.7.2030",
-                "--tjeneste",
-                "alle",
+                *add_args(orgnr=orgnr, behandler=f"Lege {n}", fra="1.7.2030", til="2.7.2030", tjeneste="alle"),
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -85,17 +76,7 @@ def test_adds_killed_at_any_moment(tmp_path):
     assert (
         run(
             store,
-            "add",
-            "--virksomhet",
-            orgnr,
-            "--behandler",
-            "Siste",
-            "--fra",
-            "1.7.2030",
-            "--til",
-            "2.7.2030",
-            "--tjeneste",
-            "alle",
+            *add_args(orgnr=orgnr, behandler="Siste", fra="1.7.2030", til="2.7.2030", tjeneste="alle"),
         ).returncode
         == 0
     )

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from fravaer_cli.store import Store
-from tests.conftest import ORGNR, snapshot
+from tests.conftest import ORGNR, add_args, snapshot
 from tests.trust_helpers import NO_SKIP, run
 
 
@@ -43,17 +43,7 @@ def test_full_disk_gives_exit_5_and_leaves_the_file(tiny_disk):
     before = snapshot(store)
     result = run(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "1.8.2030",
-        "--til",
-        "2.8.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="Per Test", fra="1.8.2030", til="2.8.2030", tjeneste="alle"),
     )
     assert result.returncode == 5, result.stderr
     assert "Kunne ikke skrive" in result.stderr and "Traceback" not in result.stderr
@@ -65,17 +55,7 @@ def test_full_disk_gives_exit_5_and_leaves_the_file(tiny_disk):
     assert (
         run(
             store,
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Per Test",
-            "--fra",
-            "1.8.2030",
-            "--til",
-            "2.8.2030",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Per Test", fra="1.8.2030", til="2.8.2030", tjeneste="alle"),
         ).returncode
         == 0
     )
@@ -120,17 +100,7 @@ def test_a_failing_replace_leaves_the_old_file(fravaer, store_dir, monkeypatch):
 
     monkeypatch.setattr("fravaer_cli.store.os.replace", no_permission)
     result = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "01.07.2030",
-        "--til",
-        "10.07.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="Per Test", fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
     )
     assert result.exit_code == 5
     assert "Permission denied" in result.stderr

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import ORGNR, OTHER_ORGNR, snapshot
+from tests.conftest import ORGNR, OTHER_ORGNR, add_args, snapshot
 from tests.test_store import CORRUPT
 
 PROBLEMS = {
@@ -85,17 +85,7 @@ def test_unknown_keys_are_refused_not_dropped(fravaer, store_dir):
     )
     before = snapshot(store_dir)
     result = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "01.08.2030",
-        "--til",
-        "02.08.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler="Per Test", fra="01.08.2030", til="02.08.2030", tjeneste="alle"),
     )
     assert result.exit_code == 5 and "ukjent nøkkel «her_id»" in result.stderr
     assert snapshot(store_dir) == before
@@ -112,17 +102,7 @@ def test_a_hand_edited_but_valid_file_is_read_and_kept(fravaer, store_dir):
     )
     assert (
         fravaer(
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Per Test",
-            "--fra",
-            "01.08.2030",
-            "--til",
-            "02.08.2030",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Per Test", fra="01.08.2030", til="02.08.2030", tjeneste="alle"),
         ).stdout
         == "8\n"
     )

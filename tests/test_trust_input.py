@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fravaer_cli.cli import app
-from tests.conftest import ORGNR, snapshot
+from tests.conftest import ORGNR, add_args, snapshot
 
 # Text as hostile as a terminal or a spreadsheet can make it: controls and NUL,
 # right-to-left marks and overrides, combining characters, TOML and CSV syntax.
@@ -72,17 +72,7 @@ def seeded(tmp_path_factory):
     assert (
         invoke(
             store,
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Astrid Info",
-            "--fra",
-            "01.07.2030",
-            "--til",
-            "10.07.2030",
-            "--tjeneste",
-            "alle",
+            *add_args(behandler="Astrid Info", fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
         ).exit_code
         == 0
     )
@@ -155,19 +145,7 @@ def test_names_and_comments_round_trip_exactly(tmp_path_factory, store_format, n
         store,
         "--store-format",
         store_format,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        name,
-        "--fra",
-        "01.07.2030",
-        "--til",
-        "10.07.2030",
-        "--tjeneste",
-        "alle",
-        "--kommentar",
-        comment,
+        *add_args("--kommentar", comment, behandler=name, fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
     )
     assert result.exit_code == 0, result.stderr
     [stored] = json.loads(invoke(store, "list", "--virksomhet", ORGNR, "--json").stdout)
@@ -181,46 +159,16 @@ def test_a_ring_as_one_code_point_or_two_is_the_same_gp(tmp_path):
     assert composed != decomposed
     first = invoke(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        composed,
-        "--fra",
-        "01.07.2030",
-        "--til",
-        "10.07.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler=composed, fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
     )
     again = invoke(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        decomposed,
-        "--fra",
-        "01.07.2030",
-        "--til",
-        "10.07.2030",
-        "--tjeneste",
-        "alle",
+        *add_args(behandler=decomposed, fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
     )
     assert (first.exit_code, again.exit_code, again.stdout) == (0, 0, first.stdout)
     clash = invoke(
         store,
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        decomposed.upper(),
-        "--fra",
-        "05.07.2030",
-        "--til",
-        "12.07.2030",
-        "--tjeneste",
-        "timebestilling",
+        *add_args(behandler=decomposed.upper(), fra="05.07.2030", til="12.07.2030", tjeneste="timebestilling"),
     )
     assert clash.exit_code == 4
 
