@@ -24,9 +24,9 @@ class Tjeneste:
 @cache
 def catalogue() -> dict[str, Tjeneste]:
     """Key -> Tjeneste, in the file's order."""
-    from fravaer_cli import fasttoml
+    import tomli
 
-    entries = fasttoml.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["tjeneste"]
+    entries = tomli.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["tjeneste"]
     return {e["key"]: Tjeneste(e["key"], e["nb"], e["nn"], e["en"]) for e in entries}
 
 

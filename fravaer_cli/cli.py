@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 from fravaer_cli import __version__, catalogue, dates, operations, output
 from fravaer_cli.errors import FravaerError, InputError, StoreError
 from fravaer_cli.messages import INFO_HEADING, LANGUAGES
-from fravaer_cli.model import RECORD_FIELDS
+from fravaer_cli.model import RECORD_FIELDS, check_av
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
@@ -61,9 +61,11 @@ class FravaerGroup(TyperGroup):
             from typer._completion_classes import completion_init
 
             completion_init()
+        _stored.clear()  # tests run many commands in one process
         try:
             result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
+            sys.stdout.flush()  # so that a full disk or a closed stream is met here, not after the boundary
         except FravaerError as e:
             code = _fail(str(e), e.exit_code)
         except click.exceptions.ClickException as e:
@@ -76,6 +78,8 @@ class FravaerGroup(TyperGroup):
             # The reader went away (| head); nothing more to say to it.
             sys.stderr.close()
             code = 0
+        except OSError as e:  # the store's own errors are StoreErrors by now: this is the output
+            code = _output_failed(e)
         except Exception as e:  # a bug: say so in one line, trace only on request
             if os.environ.get("FRAVAER_DEBUG") == "1":
                 import traceback
@@ -92,8 +96,22 @@ class FravaerGroup(TyperGroup):
 
 
 def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
+    print(output.printable(message, keep="\n"), file=sys.stderr)
     return code
+
+
+# What a command has stored, said when its output then cannot be written.
+_stored: list[str] = []
+
+
+def _output_failed(error: OSError) -> int:
+    """Standard output could not be written (a full disk, a closed stream).
+    A change already stored stays stored and the command's exit code is 0;
+    a command whose whole result was its output exits 5."""
+    reason = error.strerror or str(error)
+    if _stored:
+        return _fail(f"{'; '.join(_stored)}, men utdata kunne ikke skrives til standard ut: {reason}.", 0)
+    return _fail(f"Kunne ikke skrive til standard ut: {reason}. Ingenting er endret.", 5)
 
 
 def _usage_error(e: "click.exceptions.ClickException") -> int:
@@ -161,7 +179,10 @@ class Env:
         if fmt not in STORE_FORMATS:
             raise InputError(f"Ukjent lagringsformat: «{fmt}». Godtatt: {', '.join(STORE_FORMATS)}.")
         self.store_format = fmt
-        self.av = av.strip() if av and av.strip() else _login_name  # asked only when something is written
+        if av is not None and av.strip():
+            self.av = check_av(av, "--av")
+        else:
+            self.av = _login_name  # asked only when something is written
         self._store = None
         self._today = None
 
@@ -202,7 +223,7 @@ class Env:
 def _login_name() -> str:
     """$USER, as the SPEC says, else what the system knows of this user."""
     if user := os.environ.get("USER", "").strip():
-        return user
+        return check_av(user, "$USER")
     import getpass
 
     try:
@@ -468,12 +489,13 @@ def add(
                 file=sys.stderr,
             )
         return
-    print(fravaer.id)
     if created:
+        _stored.append(f"Fravær {fravaer.id} er lagret")
         print(f"Registrert fravær {fravaer.describe()} hos {orgnr}.", file=sys.stderr)
     else:
         print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
     _reminders(bool(fravaer.vikar))
+    print(fravaer.id)  # last: the people's lines are said even when standard out cannot be written
 
 
 @app.command("list", options_metavar=OPTIONS_METAVAR)
@@ -637,7 +659,7 @@ def delete(
 
 
 def _stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _ask(prompt: str) -> str:
@@ -668,27 +690,48 @@ def import_(
     for note in source.notes:
         print(note, file=sys.stderr)
     if plan.errors:
-        for error in plan.errors:
-            print(error, file=sys.stderr)
-        rows = f"{plan.row_count} {'rad' if plan.row_count == 1 else 'rader'}"
-        raise InputError(f"{len(plan.errors)} feil i {name} ({rows}); ingenting er importert.")
+        for error in plan.errors[:MAX_ERRORS_SHOWN]:
+            print(output.printable(error), file=sys.stderr)
+        if len(plan.errors) > MAX_ERRORS_SHOWN:
+            print(f"… og {len(plan.errors) - MAX_ERRORS_SHOWN} feil til.", file=sys.stderr)
+        raise InputError(
+            f"{_count(len(plan.errors), 'feil', 'feil')} i {_count(plan.bad_rows, 'rad', 'rader')} av "
+            f"{plan.row_count} i {name}; ingenting er importert."
+        )
     _print_import(plan, fmt, dry_run)
     if plan.added and not dry_run:
         _reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
 
 
+MAX_ERRORS_SHOWN = 10  # the first ones say what is wrong; a whole file of them says no more
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _read_input(file: str) -> bytes:
-    if file == "-":
-        return sys.stdin.buffer.read()
+    from fravaer_cli.importer import MAX_FILE
+
     try:
-        with open(file, "rb") as f:
-            return f.read()
+        if file == "-":
+            if sys.stdin is None:
+                raise InputError("Standard inn er lukket: ingenting å importere. Oppgi en fil, eller send data inn.")
+            raw = sys.stdin.buffer.read(MAX_FILE + 1)
+        else:
+            with open(file, "rb") as f:
+                raw = f.read(MAX_FILE + 1)
     except FileNotFoundError:
         raise InputError(f"Finner ikke filen «{file}».") from None
     except IsADirectoryError:
         raise InputError(f"«{file}» er en mappe, ikke en fil.") from None
     except OSError as e:
         raise InputError(f"Kan ikke lese «{file}»: {e.strerror}.") from None
+    if len(raw) > MAX_FILE:
+        raise InputError(
+            f"«{file}» er større enn {MAX_FILE // 2**20} MiB; høyst så mye importeres på én gang. Del opp filen."
+        )
+    return raw
 
 
 def _progress_bar(size: int):
@@ -1046,12 +1089,55 @@ def _short_time(stamp: str) -> str:
 
 def main() -> None:
     """Console-script entry point."""
+    _usable_streams()
     code = typer.main.get_command(app).main(prog_name="fravaer", standalone_mode=False)
     # Everything is written, flushed and closed by now; the interpreter's own
-    # teardown would add about a sixth to every call, so it is skipped.
+    # teardown would add about a sixth to every call, so it is skipped, except
+    # under a profiler, tracer or coverage, whose results are written at exit.
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a reader that went away (| head)
             pass
+    if _observed():
+        sys.exit(code)
     os._exit(code)
+
+
+_OBSERVERS = ("cProfile", "profile", "coverage", "trace", "pyinstrument", "line_profiler")
+
+
+def _observed() -> bool:
+    return sys.gettrace() is not None or sys.getprofile() is not None or any(m in sys.modules for m in _OBSERVERS)
+
+
+class _ClosedStdout:
+    """Standard output that was closed when fravaer started: writing to it fails
+    as writing to a closed descriptor would, so the boundary can say so."""
+
+    def write(self, text):
+        raise OSError(9, "standard ut er lukket")
+
+    def flush(self):
+        pass
+
+
+def _usable_streams() -> None:
+    """Closed standard descriptors are given /dev/null, so that no file the store
+    opens can take their number; text that the output's encoding cannot show
+    (PYTHONIOENCODING=latin-1 and an emoji) is escaped instead of failing."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # for the life of the process: nowhere to say anything
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")

@@ -29,6 +29,10 @@ ALIASES = {
     "hpr nummer": "hpr",
 }
 DELIMITERS = (";", ",", "\t")
+MAX_COLUMNS = 1000
+MAX_LINE = 1024 * 1024  # per line of a CSV or JSON Lines file
+MAX_FILE = 64 * 1024 * 1024  # a national plan of 100,000 rows is about 10 MiB
+MAX_NOTES = 5
 
 
 @dataclass
@@ -48,14 +52,25 @@ class Source:
 # -- reading -------------------------------------------------------------------
 
 
+# A UTF-8 multi-byte sequence (lead byte and its continuation bytes).
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     """UTF-8 (a byte-order mark ignored), else Windows-1252 as Excel writes it, else refused."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8"), []
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        bad = e
+    if _UTF8_SEQUENCE.search(raw):
+        # Mostly UTF-8 with a stray byte: read as Windows-1252, «Åse» would become «Ã…se», a new GP.
+        line = raw.count(b"\n", 0, bad.start) + 1
+        raise InputError(
+            f"{name}, linje {line}: byte 0x{raw[bad.start]:02X} (byte {bad.start} i filen) er ikke gyldig UTF-8, "
+            "men resten av filen er UTF-8. Rett tegnet på den linjen, eller lagre filen som «CSV UTF-8»."
+        )
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as e:
@@ -74,11 +89,30 @@ def read(raw: bytes, name: str) -> Source:
     if lower.endswith((".json", ".jsonl", ".ndjson")) or (
         not lower.endswith((".csv", ".tsv", ".txt")) and text.lstrip()[:1] in ("[", "{")
     ):
-        source = _read_json(text, name)
+        source = _read_json(text, raw, name)
     else:
+        _check_line_lengths(raw, name)
         source = _read_csv(text, name)
     source.notes[:0] = notes
     return source
+
+
+def _check_line_lengths(raw: bytes, name: str) -> None:
+    """A bound on each line, before anything is decoded or split, so that one
+    enormous line cannot take the machine's memory."""
+    start = 0
+    line = 1
+    size = len(raw)
+    while start < size:
+        end = raw.find(b"\n", start)
+        if end < 0:
+            end = size
+        if end - start > MAX_LINE:
+            raise InputError(
+                f"{name}, linje {line}: er lengre enn {MAX_LINE // 2**20} MiB. "
+                "Er det riktig fil? En rad i en fraværsplan er noen hundre tegn."
+            )
+        start, line = end + 1, line + 1
 
 
 def _column(header: str) -> str:
@@ -100,13 +134,13 @@ def _read_csv(text: str, name: str) -> Source:
         raise InputError(f"{name} er tom: ingen rader å importere.") from None
     except csv.Error as e:
         raise _csv_error(name, reader.line_num, e) from None
+    _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name)
-    notes = [
-        f"Merk: kolonnen «{h.strip()}» brukes ikke."
-        for h, c in zip(header, columns, strict=True)
-        if c not in REQUIRED + OPTIONAL and h.strip()
-    ]
+    unused = [h.strip() for h, c in zip(header, columns, strict=True) if c not in REQUIRED + OPTIONAL and h.strip()]
+    notes = [f"Merk: kolonnen «{h}» brukes ikke." for h in unused[:MAX_NOTES]]
+    if len(unused) > MAX_NOTES:
+        notes.append(f"Merk: … og {len(unused) - MAX_NOTES} kolonner til brukes ikke.")
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
     return Source(name, _csv_rows(reader, columns, name), kind, notes)
 
@@ -121,7 +155,7 @@ def _csv_rows(reader, columns: list[str], name: str):
             start, line = line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue  # spreadsheets leave empty rows (;;;;) at the end
-            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
+            if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) : MAX_COLUMNS + 1]):
                 yield Row(f"linje {start}", {"__extra__": (len(cells), len(columns))})
                 continue
             yield Row(f"linje {start}", {c: cells[i] for i, c in wanted if i < len(cells)})
@@ -136,22 +170,38 @@ def _csv_error(name: str, line: int, error: Exception) -> InputError:
     return InputError(f"{name}, linje {line}: kan ikke leses som CSV ({reason}).")
 
 
+def _check_width(count: int, name: str, what: str) -> None:
+    if count > MAX_COLUMNS:
+        raise InputError(
+            f"{name} har {count} {what}; høyst {MAX_COLUMNS} godtas. Påkrevd: {', '.join(REQUIRED)}; "
+            f"valgfrie: {', '.join(OPTIONAL)}."
+        )
+
+
 def _check_columns(columns: list[str], shown: list[str], name: str) -> None:
+    from collections import Counter
+
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
+        found = [s for s in shown if s]
+        listed = ", ".join(found[:20]) + (f" … og {len(found) - 20} til" if len(found) > 20 else "")
         raise InputError(
             f"{name} mangler kolonnen(e) {', '.join(missing)}. Påkrevd: {', '.join(REQUIRED)}; "
-            f"valgfrie: {', '.join(OPTIONAL)}. Fant: {', '.join(s for s in shown if s) or '(ingen)'}."
+            f"valgfrie: {', '.join(OPTIONAL)}. Fant: {listed or '(ingen)'}."
         )
-    doubled = sorted({c for c in columns if columns.count(c) > 1 and c in REQUIRED + OPTIONAL})
+    counts = Counter(columns)
+    doubled = sorted(c for c, n in counts.items() if n > 1 and c in REQUIRED + OPTIONAL)
     if doubled:
         raise InputError(f"{name} har kolonnen(e) {', '.join(doubled)} mer enn én gang.")
 
 
-def _read_json(text: str, name: str) -> Source:
+def _read_json(text: str, raw: bytes, name: str) -> Source:
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise _too_deep(name) from None
     except ValueError:
+        _check_line_lengths(raw, name)
         return _read_json_lines(text, name)
     if isinstance(document, dict) and "\n" not in text.strip():
         document = [document]  # JSON Lines with one line
@@ -175,6 +225,8 @@ def _read_json_lines(text: str, name: str) -> Source:
             continue
         try:
             item = json.loads(line)
+        except RecursionError:
+            raise _too_deep(name, number) from None
         except ValueError as e:
             raise InputError(f"{name}, linje {number}: ugyldig JSON ({e.args[0].split(':')[0]}).") from None
         if not isinstance(item, dict):
@@ -184,12 +236,18 @@ def _read_json_lines(text: str, name: str) -> Source:
     return Source(name, rows, "JSON Lines")
 
 
+def _too_deep(name: str, line: int | None = None) -> InputError:
+    where = f"{name}, linje {line}" if line else name
+    return InputError(f"{where}: JSON-en er nestet for dypt. Hver rad skal være ett objekt med tekst og lister.")
+
+
 def _json_values(item: dict) -> dict:
     return {_column(str(k)): v for k, v in item.items()}
 
 
 def _check_json_columns(rows: list[Row], name: str) -> None:
     present = {c for row in rows for c in row.values}
+    _check_width(len(present), name, "ulike nøkler")
     _check_columns(list(present), sorted(present), name)
 
 
@@ -209,6 +267,7 @@ class Plan:
     offices: dict[str, OfficePlan]
     errors: list[str]
     row_count: int
+    bad_rows: int = 0
 
     @property
     def added(self) -> int:
@@ -251,21 +310,35 @@ def check(
     now: str,
 ) -> Plan:
     """Check every row against the others and the store; nothing is written here."""
-    offices: dict[str, OfficePlan] = {}
-    errors: list[str] = []
-    new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
-    fields_of = _FieldParser(today)
-    count = 0
+    checker = _RowChecker(load, today, allow_past, av, now)
+    count = bad_rows = 0
     for row in source.rows:
         count += 1
+        problems = checker.check(row)
+        if problems:
+            bad_rows += 1
+            checker.errors.extend(f"{row.where}{problem}" for problem in problems)
+    if count == 0:
+        raise InputError(f"{source.name} har ingen rader å importere, bare overskrifter.")
+    return Plan(checker.offices, checker.errors, count, bad_rows)
+
+
+class _RowChecker:
+    def __init__(self, load, today: date, allow_past: bool, av: str, now: str):
+        self.load, self.today, self.allow_past, self.av, self.now = load, today, allow_past, av, now
+        self.offices: dict[str, OfficePlan] = {}
+        self.errors: list[str] = []
+        self.new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
+        self.fields_of = _FieldParser(today)
+
+    def check(self, row: Row) -> list[str]:
+        """The row's problems (each to follow its place in the file); a good row goes into its office's plan."""
         if "__extra__" in row.values:
             cells, columns = row.values["__extra__"]
-            errors.append(f"{row.where}: har {cells} celler, flere enn det er kolonner ({columns}).")
-            continue
-        fields, problems = fields_of.parse(row.values)
+            return [f": har {cells} celler, flere enn det er kolonner ({columns})."]
+        fields, problems = self.fields_of.parse(row.values)
         if problems:
-            errors.extend(f"{row.where}, kolonne «{column}»: {message}" for column, message in problems)
-            continue
+            return [f", kolonne «{column}»: {message}" for column, message in problems]
         try:
             draft = checked_draft(
                 fields["behandler"],
@@ -278,34 +351,26 @@ def check(
                 all_tjenester=fields["tjenester"][1],
             )
         except InputError as e:
-            errors.append(f"{row.where}: {e}")
-            continue
+            return [f": {e}"]
         orgnr = fields["virksomhet"]
-        if orgnr not in offices:
-            offices[orgnr] = OfficePlan(*load(orgnr))
-        plan = offices[orgnr]
+        if orgnr not in self.offices:
+            self.offices[orgnr] = OfficePlan(*self.load(orgnr))
+        plan = self.offices[orgnr]
         try:
-            fravaer, created = plan.office.add(draft, today, allow_past, av, now)
+            fravaer, created = plan.office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:
-            other = new_lines.get((orgnr, e.existing.id))
+            other = self.new_lines.get((orgnr, e.existing.id))
             if other:
-                errors.append(
-                    f"{row.where}: overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr})."
-                )
-            else:
-                errors.append(f"{row.where}: {e}")
-            continue
+                return [f": overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr})."]
+            return [f": {e}"]
         except InputError as e:
-            errors.append(f"{row.where}: {e}")
-            continue
+            return [f": {e}"]
         if created:
-            new_lines[(orgnr, fravaer.id)] = row.where
+            self.new_lines[(orgnr, fravaer.id)] = row.where
             plan.added.append((row.where, fravaer))
         else:
             plan.skipped.append((row.where, fravaer))
-    if count == 0:
-        raise InputError(f"{source.name} har ingen rader å importere, bare overskrifter.")
-    return Plan(offices, errors, count)
+        return []
 
 
 class _FieldParser:

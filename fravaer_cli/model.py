@@ -42,7 +42,8 @@ def clean_text(value: str, what: str, max_length: int, required: bool = False) -
         raise InputError(f"{what} kan ikke være tom.")
     bad = _forbidden().search(text)
     if bad is not None:
-        raise InputError(f"{what} inneholder et kontrolltegn (U+{ord(bad[0]):04X}), som ikke er tillatt: {text!r}.")
+        kind = "et ugyldig tegn" if "\ud800" <= bad[0] <= "\udfff" else "et kontrolltegn"
+        raise InputError(f"{what} inneholder {kind} (U+{ord(bad[0]):04X}), som ikke er tillatt: {text!r}.")
     length = len(unicodedata.normalize("NFC", text))
     if length > max_length:
         raise InputError(f"{what} er {length} tegn lang; høyst {max_length} tegn er tillatt.")
@@ -185,6 +186,11 @@ def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tje
 
 
 def _check_dates(fra: date, til: date) -> None:
+    if til == date.max:
+        raise InputError(
+            f"Til og med {dates.short(til)} kan ikke brukes: dagen etter, da tjenestene åpner igjen, "
+            "finnes ikke i kalenderen. Siste mulige til og med-dato er 30.12.9999."
+        )
     if fra > til:
         raise InputError(
             f"Fra og med ({dates.short(fra)}) er etter til og med ({dates.short(til)}). "
@@ -372,6 +378,11 @@ def _overlap_error(new: Fravaer, clash: Fravaer) -> ConflictError:
     )
     error.existing = clash
     return error
+
+
+def check_av(text: str, where: str) -> str:
+    """Who the audit log records: the same text rules as a name."""
+    return clean_text(text, f"Navnet i {where}", MAX_NAME, required=True)
 
 
 def check_info(text: str) -> str:

@@ -97,22 +97,34 @@ def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress):
     plan = importer.check(source, store.load_for_change, today, allow_past, store.av, now)
     if plan.errors or dry_run:
         return source, plan
-    with store.batch():
-        _write_plan(store, plan, today, now, progress)
+    _write_plan(store, plan, today, now, progress)
     return source, plan
 
 
 def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
-    for done, (orgnr, office_plan) in enumerate(plan.offices.items(), start=1):
-        if office_plan.added:
-            with store.change(orgnr, create=True, prepared=(office_plan.office, office_plan.stamp)) as change:
+    """Every office of the import under its lock at once: nothing is written until
+    every lock is had, every log is open and every row still fits."""
+    todo = {orgnr: p for orgnr, p in plan.offices.items() if p.added}
+    prepared = {orgnr: (p.office, p.stamp) for orgnr, p in todo.items()}
+    try:
+        with store.change_many(todo, create=True, prepared=prepared, progress=progress) as changes:
+            for orgnr, change in changes.items():
+                office_plan = todo[orgnr]
                 if not change.reused:
                     # Someone wrote to the office after it was checked: check its rows again, under the lock.
                     office_plan.added = _apply_again(change.office, office_plan, today, now, store.av)
+                    office_plan.office = change.office
                 for _, fravaer in office_plan.added:
                     change.record("import", fravaer.to_dict())
-        if progress:
-            progress(done, len(plan.offices))
+    except StoreError as e:
+        written = getattr(e, "written", None)
+        if written:
+            raise StoreError(
+                f"{e}\nImportert før feilen: {len(written)} av {len(todo)} virksomheter ({', '.join(written[:10])}"
+                f"{' …' if len(written) > 10 else ''}); resten er ikke endret. Rett feilen og kjør importen på nytt: "
+                "det som allerede finnes, hoppes over."
+            ) from None
+        raise
 
 
 def _apply_again(office: Virksomhet, office_plan, today: date, now: str, av: str) -> list:
@@ -123,8 +135,8 @@ def _apply_again(office: Virksomhet, office_plan, today: date, now: str, av: str
             fravaer, created = office.add(draft, today, True, av, now)
         except ConflictError as e:
             raise ConflictError(
-                f"{where}: {e} Fraværet ble registrert av noen andre mens importen pågikk. Virksomhetene før "
-                f"{office.orgnr} er importert; løs konflikten og kjør importen på nytt (det som finnes, hoppes over)."
+                f"{where}: {e} Fraværet ble registrert av noen andre mens importen pågikk. "
+                "Ingenting er importert; løs konflikten og kjør importen på nytt."
             ) from None
         (added if created else office_plan.skipped).append((where, fravaer))
     return added
@@ -240,7 +252,8 @@ def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None,
 
 
 def _id_order(fravaer_id: str):
-    return (0, int(fravaer_id), "") if fravaer_id.isdigit() else (1, 0, fravaer_id)
+    numeric = fravaer_id.isascii() and fravaer_id.isdigit()  # '²' is a digit to isdigit, not to int
+    return (0, int(fravaer_id), "") if numeric else (1, 0, fravaer_id)
 
 
 @dataclass

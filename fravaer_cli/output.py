@@ -1,11 +1,31 @@
 """Output for people (tables) and for scripts (JSON, CSV)."""
 
 import json
+import re
 import sys
 
 FORMATS = ("table", "json", "csv")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# What a terminal would act on instead of showing: control characters, and
+# marks that reorder or hide text (bidi overrides, isolates and marks), and
+# the Unicode line and paragraph separators, which would break a line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text for a person's terminal: what it would act on is shown as an escape (\\x1b)."""
+
+    def escape(match) -> str:
+        char = match[0]
+        if char in keep:
+            return char
+        code = ord(char)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
 
 
 def print_json(value) -> None:
@@ -47,6 +67,7 @@ def table(headers: list[str], rows: list[list]) -> str:
     """A plain table; tabulate never wraps, so a pipe gets whole lines."""
     from tabulate import tabulate
 
+    rows = [["" if cell is None else printable(str(cell)) for cell in row] for row in rows]
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 

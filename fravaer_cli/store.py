@@ -11,8 +11,9 @@ import errno
 import json
 import os
 import re
+import stat
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,10 @@ SCHEMA = 1
 FORMATS = ("toml", "json")
 STORE_FILE = r"(\d{9})\.(toml|json)"
 DEFAULT_LOCK_TIMEOUT = 10.0
+# Far beyond any real office (50 fravær take about 10 KiB), and small enough
+# that a planted huge file cannot exhaust memory.
+MAX_STORE_FILE = 64 * 1024 * 1024
+MAX_LOG_LINE = 1024 * 1024
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
@@ -35,12 +40,22 @@ _FRAVAER_KEYS = set(RECORD_FIELDS)
 def default_dir(explicit: str | None = None) -> Path:
     """--data-dir, else $FRAVAER_DATA_DIR, else $XDG_DATA_HOME/fravaer, else ~/.local/share/fravaer."""
     if explicit:
-        return Path(explicit).expanduser()
+        return _expanded(explicit, "--data-dir")
     if env := os.environ.get("FRAVAER_DATA_DIR"):
-        return Path(env).expanduser()
-    if xdg := os.environ.get("XDG_DATA_HOME"):
+        return _expanded(env, "$FRAVAER_DATA_DIR")
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec: a relative path in the variable is invalid and is ignored.
+    if os.path.isabs(xdg):
         return Path(xdg) / "fravaer"
     return Path.home() / ".local" / "share" / "fravaer"
+
+
+def _expanded(path: str, where: str) -> Path:
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # ~name for a user the system does not know
+        user = path[1:].split("/", 1)[0]
+        raise InputError(f"Ukjent bruker «{user}» i {where} «{path}». Skriv hele stien til lagringsmappen.") from None
 
 
 def _checked_orgnr(value: str) -> str:
@@ -81,9 +96,7 @@ class Store:
         self._av = av
         self._clock = clock
         self.lock_timeout = _lock_timeout()
-        self._folder_fd = None
         self._lock_fd = None
-        self._deferred_sync = None  # in a batch: whether the folder still needs an fsync
 
     @property
     def av(self) -> str:
@@ -139,16 +152,10 @@ class Store:
                 yield orgnr, e
 
     def _read(self, path: Path, orgnr: str) -> Virksomhet:
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as f:
-                raw = f.read()
-        except OSError as e:
-            if e.errno == errno.ELOOP:
-                raise StoreError(
-                    f"{path} er en symbolsk lenke; fravaer leser bare vanlige filer i lagringsmappen."
-                ) from None
-            raise StoreError(f"Kan ikke lese {path}: {e.strerror}.") from None
+        with _open_regular(path) as f:
+            raw = f.read(MAX_STORE_FILE + 1)
+        if len(raw) > MAX_STORE_FILE:
+            raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
         try:
             document = _parse(raw, path.suffix)
             return _office_from(document, orgnr)
@@ -171,37 +178,73 @@ class Store:
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
-        """The office (new if not stored) and its stamp, for a later change(prepared=...)."""
+        """The office (new if not stored) and its stamp, for a later change_many(prepared=...)."""
         stamp = self.stamp(orgnr)
         return self._load_or_new(orgnr, create=True), stamp
 
     @contextmanager
-    def change(self, orgnr: str, create: bool = False, dry_run: bool = False, prepared=None):
-        """Read-modify-write of one office under its lock. Nothing is written on an exception or dry run.
+    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
+        """Read-modify-write of one office under its lock. Nothing is written on an exception or dry run."""
+        with self.change_many([orgnr], create, dry_run) as changes:
+            yield changes[orgnr]
 
-        prepared: (office, stamp) from load_for_change; when the file has not
-        changed since, that office is used as it is instead of reading the file again.
+    @contextmanager
+    def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
+        """Read-modify-write of several offices: every lock is taken before anything
+        is read, and every log opened before anything is written, so a lock not had
+        in time or a log that cannot be opened changes nothing.
+
+        prepared: {orgnr: (office, stamp)} from load_for_change; an office whose
+        file has not changed since is used as it is instead of being read again.
+        progress(done, total) is called as each office is written.
         """
-        _checked_orgnr(orgnr)
+        orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
         if dry_run:
-            yield Change(self._load_or_new(orgnr, create))
+            yield {orgnr: Change(self._load_or_new(orgnr, create)) for orgnr in orgnrs}
             return
-        with self._locked(orgnr):
-            if prepared is not None and self.stamp(orgnr) == prepared[1]:
-                change = Change(prepared[0], reused=True)
-            else:
-                change = Change(self._load_or_new(orgnr, create))
-            yield change
-            if change.changed:
+        prepared = prepared or {}
+        self.av  # noqa: B018 - who the log records is checked before anything is touched
+        with ExitStack() as locks:
+            # Sorted, so that two writers of overlapping sets never wait for each other in a circle.
+            for orgnr in orgnrs:
+                locks.enter_context(self._locked(orgnr))
+            changes = {}
+            for orgnr in orgnrs:
+                if orgnr in prepared and self.stamp(orgnr) == prepared[orgnr][1]:
+                    changes[orgnr] = Change(prepared[orgnr][0], reused=True)
+                else:
+                    changes[orgnr] = Change(self._load_or_new(orgnr, create))
+            yield changes
+            self._commit([(orgnr, change) for orgnr, change in changes.items() if change.changed], progress)
+
+    def _commit(self, pending: list[tuple[str, "Change"]], progress=None) -> None:
+        """Write each office and append its log lines; everything that can be
+        opened beforehand is, so that a failure there leaves the store as it was."""
+        if not pending:
+            return
+        folder = self._open_folder()
+        logs = []
+        try:
+            for orgnr, _ in pending:
+                logs.append(self._open_log(orgnr))
+            written = []
+            for (orgnr, change), log in zip(pending, logs, strict=True):
                 path = self.path_of(orgnr) or self.folder / f"{orgnr}.{self.new_format}"
                 lines = self._log_lines(change.entries)
-                # The log is opened first: if it cannot be written, nothing is changed.
-                log = self._open_log(orgnr)
                 try:
                     self._write(path, _document_of(change.office))
                     self._append_log(log, lines)
-                finally:
-                    os.close(log[0])
+                except StoreError as e:
+                    e.written = written
+                    raise
+                written.append(orgnr)
+                if progress:
+                    progress(len(written), len(pending))
+            self._sync(folder, [fd for fd, _ in logs])
+        finally:
+            for fd, _ in logs:
+                os.close(fd)
+            os.close(folder)
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):
@@ -246,30 +289,26 @@ class Store:
         if self._lock_fd is None:
             self._ensure_folder()
             path = self.folder / ".lock"
-            try:
-                self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
-            except OSError as e:
-                raise StoreError(f"Kan ikke åpne låsefilen {path}: {e.strerror}.") from None
+            self._lock_fd = _open_regular_fd(path, os.O_RDWR | os.O_CREAT, "låsefilen")
         return self._lock_fd
-
-    @contextmanager
-    def batch(self):
-        """Many changes in a row (an import): the audit logs and the folder are
-        flushed to disk once, at the end, instead of once per office. Each office
-        file is still flushed before it replaces the old one."""
-        self._deferred_sync = False
-        try:
-            yield
-        finally:
-            pending, self._deferred_sync = self._deferred_sync, None
-            if pending:
-                os.sync()
 
     def _ensure_folder(self) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StoreError(f"Kan ikke opprette lagringsmappen {self.folder}: {e.strerror}.") from None
+
+    def _open_folder(self) -> int:
+        """The folder, opened before anything is written: its fsync makes the
+        replace itself durable, and a folder that cannot be opened must stop the
+        change before it starts, not after the file is replaced."""
+        try:
+            return os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as e:
+            raise StoreError(
+                f"Kan ikke åpne lagringsmappen {self.folder}: {e.strerror}. "
+                "fravaer trenger å kunne lese, skrive og åpne mappen. Ingenting er endret."
+            ) from None
 
     def _write(self, path: Path, document: dict) -> None:
         """Temporary file in the same folder, flushed to disk, then an atomic replace.
@@ -285,7 +324,7 @@ class Store:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
@@ -298,21 +337,21 @@ class Store:
             except OSError:
                 pass
             raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
+
+    def _sync(self, folder: int, logs: list[int]) -> None:
+        """The logs and the folder to disk. Many offices at once (an import):
+        one sync of everything costs less than an fsync per log."""
         try:
-            self._fsync_folder()
+            if len(logs) > 8:
+                os.sync()
+                return
+            for fd in logs:
+                os.fsync(fd)
+            os.fsync(folder)
         except OSError as e:
             raise StoreError(
-                f"{path} er skrevet, men lagringsmappen kunne ikke synkroniseres til disk: {e.strerror}."
+                f"Endringen er lagret og logget i {self.folder}, men kunne ikke synkroniseres til disk: {e.strerror}."
             ) from None
-
-    def _fsync_folder(self) -> None:
-        # So the rename itself survives a power cut; the folder is opened once per run.
-        if self._deferred_sync is not None:
-            self._deferred_sync = True
-            return
-        if self._folder_fd is None:
-            self._folder_fd = os.open(self.folder, os.O_RDONLY)
-        os.fsync(self._folder_fd)
 
     def _log_lines(self, entries: list[dict]) -> bytes:
         now = self.now()
@@ -322,21 +361,13 @@ class Store:
     def _open_log(self, orgnr: str) -> tuple[int, Path]:
         """The office's audit log, append-only, never through a symbolic link."""
         path = self.folder / f"{orgnr}.log"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o666)
-        except OSError as e:
-            reason = "er en symbolsk lenke" if e.errno == errno.ELOOP else f"kan ikke åpnes: {e.strerror}"
-            raise StoreError(f"Loggen {path} {reason}. Ingenting er endret.") from None
+        fd = _open_regular_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, "loggen", " Ingenting er endret.")
         return fd, path
 
     def _append_log(self, log: tuple[int, Path], lines: bytes) -> None:
         fd, path = log
         try:
             _write_all(fd, lines)
-            if self._deferred_sync is None:
-                os.fsync(fd)
-            else:
-                self._deferred_sync = True
         except OSError as e:
             raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {e.strerror}.") from None
 
@@ -346,26 +377,88 @@ class Store:
     def read_log(self, orgnr: str) -> list[dict]:
         """The audit log, oldest first."""
         path = self.folder / f"{orgnr}.log"
-        try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:
+        if not os.path.lexists(path):
             return []
-        except OSError as e:
-            raise StoreError(f"Kan ikke lese loggen {path}: {e.strerror}.") from None
         entries = []
-        for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-                if not isinstance(entry, dict):
-                    raise ValueError
-            except ValueError:
-                raise StoreError(f"Linje {number} i loggen {path} kan ikke leses.") from None
-            entries.append(entry)
+        with _open_regular(path, "loggen") as f:
+            number = 0
+            while line := f.readline(MAX_LOG_LINE + 1):
+                number += 1
+                if len(line) > MAX_LOG_LINE:
+                    raise StoreError(f"Linje {number} i loggen {path} er lengre enn {MAX_LOG_LINE // 2**20} MiB.")
+                if line.strip():
+                    entries.append(_log_entry(line, number, path))
         return entries
+
+
+def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") -> int:
+    """A descriptor of a regular file only: never through a symbolic link, and
+    never a FIFO or a device, which would hang the open or the read (O_NONBLOCK
+    keeps the open itself from waiting)."""
+    label = f"{what} {path}" if what else str(path)
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            reason = "er en symbolsk lenke; fravaer bruker bare vanlige filer i lagringsmappen"
+        elif e.errno == errno.ENXIO:  # a FIFO with no reader
+            reason = "er ikke en vanlig fil"
+        else:
+            reason = f"kan ikke åpnes: {e.strerror}"
+        raise StoreError(f"{label[:1].upper()}{label[1:]} {reason}.{after}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StoreError(f"{label[:1].upper()}{label[1:]} er ikke en vanlig fil; fravaer leser den ikke.{after}")
+    os.set_blocking(fd, True)
+    return fd
+
+
+@contextmanager
+def _open_regular(path: Path, what: str = ""):
+    fd = _open_regular_fd(path, os.O_RDONLY, what)
+    try:
+        with os.fdopen(fd, "rb") as f:
+            yield f
+    except OSError as e:
+        raise StoreError(f"Kan ikke lese {path}: {e.strerror}.") from None
+
+
+_LOG_TEXT = ("tid", "av", "handling")
+
+
+def _log_entry(line: bytes, number: int, path: Path) -> dict:
+    """One audit-log line, checked so that nothing later trips over its shape."""
+    problem = None
+    try:
+        entry = json.loads(line)
+    except RecursionError:
+        problem = "er nestet for dypt"
+    except ValueError:
+        problem = "er ikke gyldig JSON"
+    else:
+        if not isinstance(entry, dict):
+            problem = "er ikke et JSON-objekt"
+        elif not all(isinstance(entry.get(k), str) for k in _LOG_TEXT):
+            problem = "mangler tid, av eller handling som tekst"
+        elif not all(_log_record_ok(entry.get(k)) for k in ("fravaer", "forrige")):
+            problem = "har et fravær som ikke har fraværets form"
+        elif not isinstance(entry.get("virksomhet", {}), dict):
+            problem = "har en virksomhet som ikke er et objekt"
+    if problem:
+        raise StoreError(f"Linje {number} i loggen {path} {problem}; loggen er ikke endret.")
+    return entry
+
+
+def _log_record_ok(record) -> bool:
+    if record is None:
+        return True
+    if not isinstance(record, dict):
+        return False
+    texts = ("id", "behandler", "fra", "til")
+    lists = ("tjenester", "vikar")
+    return all(isinstance(record.get(k, ""), str) for k in texts) and all(
+        isinstance(record.get(k, []), list) and all(isinstance(v, str) for v in record.get(k, [])) for k in lists
+    )
 
 
 def _lock_timeout() -> float:
@@ -399,20 +492,41 @@ def _parse(raw: bytes, suffix: str) -> dict:
     except UnicodeDecodeError as e:
         raise _Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
     if suffix == ".toml":
-        from fravaer_cli import fasttoml
-
-        try:
-            return fasttoml.loads(text)
-        except ValueError as e:  # tomllib.TOMLDecodeError
-            raise _Invalid(f"ugyldig TOML ({e})") from None
+        return toml_loads(text, _Invalid)
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise _Invalid("JSON-en er nestet for dypt") from None
     except ValueError as e:
-        raise _Invalid(f"ugyldig JSON ({e})") from None
+        raise _Invalid(f"ugyldig JSON på linje {e.lineno}, kolonne {e.colno}") from None
     if not isinstance(document, dict):
         raise _Invalid("dokumentet er ikke et JSON-objekt")
     if re.search(r"\\u[dD][89a-fA-F]", text) and _has_lone_surrogate(document):
         raise _Invalid("en tekst har et ugyldig tegn (\\ud800–\\udfff alene), som ikke kan skrives tilbake")
+    return document
+
+
+def toml_loads(text: str, error=ValueError) -> dict:
+    """TOML as tomli reads it, its errors said in Norwegian with line and column."""
+    import tomli
+
+    try:
+        return tomli.loads(text)
+    except RecursionError:
+        raise error("TOML-en er nestet for dypt") from None
+    except tomli.TOMLDecodeError as e:
+        raise error(f"ugyldig TOML på linje {e.lineno}, kolonne {e.colno}") from None
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    # json keeps the last of two equal keys; the next write would then drop what the first held.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Invalid(f"nøkkelen «{key}» står to ganger i samme objekt")
+            seen.add(key)
     return document
 
 
@@ -475,10 +589,14 @@ def _office_from(doc: dict, orgnr: str) -> Virksomhet:
     seen = set()
     for number, record in enumerate(records, start=1):
         f = _fravaer_quickly(record) or _fravaer_checked(record, number)
+        if not _ID.fullmatch(f.id):
+            raise _Invalid(f"id {f.id!r} i fravær nr. {number} skal være bokstaver a–z og sifre 0–9")
         if f.id in seen:
             raise _Invalid(f"id {f.id} finnes to ganger")
+        if f.til == date.max:
+            raise _Invalid(f"til i fravær {f.id} er {f.til}, og dagen etter, da tjenestene åpner igjen, finnes ikke")
         seen.add(f.id)
-        if f.id.isdigit() and int(f.id) >= next_id:
+        if f.id.isascii() and f.id.isdigit() and int(f.id) >= next_id:
             raise _Invalid(f"neste_id ({next_id}) skal være større enn id {f.id}, ellers kan id-er brukes om igjen")
         fravaer.append(f)
     return Virksomhet(
@@ -490,6 +608,9 @@ def _office_from(doc: dict, orgnr: str) -> Virksomhet:
     )
 
 
+# Ids are what fravaer gives out (1, 2, 3) or plain text written by hand; never
+# characters that only look like digits ('²', '①'), which sort and compare otherwise.
+_ID = re.compile(r"[0-9A-Za-z_-]+")
 _OPTIONAL_TEXT = ("kommentar", "hpr", "registrert_av", "registrert")
 
 

@@ -134,7 +134,7 @@ def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(f
     assert "linje 8: Fra og med (03.07.2030) er etter til og med (01.07.2030)" in err
     assert "linje 9: " in err and "--allow-past" in err
     assert "linje 10: har 9 celler, flere enn det er kolonner (7)" in err
-    assert "10 feil" in err and "ingenting er importert" in err
+    assert "10 feil i 8 rader av 9 i " in err and "ingenting er importert" in err
     assert result.stdout == ""
     assert snapshot(store_dir) == before
 

@@ -1,13 +1,15 @@
 """A full disk, a read-only store, a replace that fails: exit 5, and the old file intact."""
 
 import errno
+import os
 import subprocess
+import sys
 
 import pytest
 
 from fravaer_cli.store import Store
 from tests.conftest import ORGNR, add_args, snapshot
-from tests.trust_helpers import NO_SKIP, run
+from tests.trust_helpers import NO_SKIP, command, run
 
 
 @pytest.fixture
@@ -106,3 +108,131 @@ def test_a_failing_replace_leaves_the_old_file(fravaer, store_dir, monkeypatch):
     assert "Permission denied" in result.stderr
     assert snapshot(store_dir) == before
     assert not list(store_dir.glob(".*.tmp"))
+
+
+# -- round two: no half-done import, no change stored without its log ----------
+
+FIRST_ORGNR = "123456785"  # sorts before ORGNR: an import writes it first
+
+
+def plan_file(folder, *orgnrs):
+    rows = [f"{o};Per Test;1.8.2030;2.8.2030;alle" for o in orgnrs]
+    path = folder / "plan.csv"
+    path.write_text("virksomhet;behandler;fra;til;tjenester\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+def test_an_import_whose_later_log_cannot_be_opened_writes_nothing(tmp_path):
+    store = tmp_path / "store"
+    for orgnr in (FIRST_ORGNR, ORGNR):
+        assert run(store, *add_args(orgnr=orgnr, behandler="Kari Test")).returncode == 0
+    log = store / f"{ORGNR}.log"
+    log.unlink()
+    log.mkdir()  # the second office's log cannot be opened for appending
+    before = snapshot(store)
+    result = run(store, "import", plan_file(tmp_path, FIRST_ORGNR, ORGNR))
+    assert result.returncode == 5, result.stderr
+    assert str(log) in result.stderr and "Ingenting er endret" in result.stderr
+    assert snapshot(store) == before
+
+
+def test_an_import_that_cannot_lock_an_office_in_time_writes_nothing(tmp_path):
+    store = tmp_path / "store"
+    for orgnr in (FIRST_ORGNR, ORGNR):
+        assert run(store, *add_args(orgnr=orgnr, behandler="Kari Test")).returncode == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR);"
+            "fcntl.lockf(fd, fcntl.LOCK_EX, 1, int(sys.argv[2])); print('held', flush=True); time.sleep(60)",
+            str(store / ".lock"),
+            ORGNR,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        before = snapshot(store)
+        result = run(store, "import", plan_file(tmp_path, FIRST_ORGNR, ORGNR), env={"FRAVAER_LOCK_TIMEOUT": "0.5"})
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 5, result.stderr
+    assert f"Fikk ikke låst virksomhet {ORGNR}" in result.stderr
+    assert snapshot(store) == before
+
+
+def test_a_folder_that_cannot_be_listed_stores_nothing_rather_than_something_unlogged(tmp_path):
+    """Mode 300: files can be opened by name, the folder not read. Root ignores modes,
+    so the command runs as root without the capabilities that let it."""
+    import shutil
+
+    store = tmp_path / "store"
+    assert run(store, *add_args(behandler="Kari Test")).returncode == 0
+    before = snapshot(store)
+    setpriv = shutil.which("setpriv")
+    store.chmod(0o300)
+    try:
+        args = command(store, *add_args(behandler="Per Test", fra="01.09.2030", til="02.09.2030"))
+        if os.geteuid() == 0:
+            if not setpriv:
+                pytest.skip("setpriv (util-linux) is needed to run without root's capabilities")
+            args = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *args]
+        result = subprocess.run(args, capture_output=True, text=True)
+    finally:
+        store.chmod(0o755)
+    assert result.returncode == 5, result.stderr
+    assert result.stdout == "" and "Ingenting er endret" in result.stderr
+    assert snapshot(store) == before
+
+
+# -- closed and full standard streams: the SPEC's exit code, nothing lost -------------
+
+
+def shell(store, args: list[str], redirect: str, input_text=None):
+    """fravaer run by a real shell with a real redirection (>&-, >/dev/full, <&-, 2>&-)."""
+    import shlex
+
+    line = " ".join(shlex.quote(a) for a in command(store, *args)) + " " + redirect
+    return subprocess.run(["bash", "-c", line], capture_output=True, text=True, input=input_text)
+
+
+@pytest.mark.parametrize("redirect, said", [(">&-", "standard ut er lukket"), (">/dev/full", "No space left")])
+def test_an_add_whose_id_cannot_be_printed_is_stored_and_says_so(tmp_path, redirect, said):
+    store = tmp_path / "store"
+    result = shell(store, add_args(), redirect)
+    assert result.returncode == 0, result.stderr
+    assert "Fravær 1 er lagret, men utdata kunne ikke skrives" in result.stderr and said in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run(store, "list", "--virksomhet", ORGNR, "--json").stdout.count('"id": "1"') == 1
+    assert len(Store(store).read_log(ORGNR)) == 1
+
+
+def test_a_report_that_cannot_be_written_is_exit_5(tmp_path):
+    store = tmp_path / "store"
+    assert run(store, *add_args()).returncode == 0
+    for args in (["list", "--all"], ["status", "--all", "--json"]):
+        result = shell(store, args, ">/dev/full")
+        assert result.returncode == 5, (args, result.stderr)
+        assert "Kunne ikke skrive til standard ut" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, redirect, code",
+    [
+        (add_args(fra="ikke en dato"), "2>&-", 2),
+        (add_args(fra="ikke en dato"), ">&- 2>&-", 2),
+        (["import", "-"], "<&-", 2),
+        (["delete", "1", "--virksomhet", ORGNR], "<&-", 2),
+        (["delete", "1", "--virksomhet", ORGNR, "--yes"], "<&- >&-", 0),
+    ],
+)
+def test_closed_streams_give_the_commands_own_exit_code(tmp_path, args, redirect, code):
+    store = tmp_path / "store"
+    assert run(store, *add_args()).returncode == 0
+    result = shell(store, args, redirect)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(Store(store).read_log(ORGNR)) == (2 if code == 0 else 1)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import ORGNR, OTHER_ORGNR, add_args, snapshot
 from tests.test_store import CORRUPT
+from tests.trust_helpers import run, run_with_timeout
 
 PROBLEMS = {
     "not toml": "ugyldig TOML",
@@ -120,3 +121,125 @@ def test_json_store_with_a_lone_surrogate_is_refused(fravaer, store_dir):
     result = fravaer("info", "--virksomhet", ORGNR, "--set", "x")
     assert result.exit_code == 5 and str(path) in result.stderr
     assert snapshot(store_dir) == before
+
+
+# -- round two: a stored value that breaks every later run -------------------------
+
+OFFICE_HEAD = {"schema": 1, "neste_id": 3, "virksomhet": {"orgnr": ORGNR, "navn": "DDFL", "info": ""}}
+RECORD = '{"id": "1", "behandler": "A", "fra": "2030-07-01", "til": "2030-07-08", "tjenester": ["timebestilling"]}'
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        (
+            '{"schema": 1, "neste_id": 3, "virksomhet": {"orgnr": "974760673"}, '
+            f'"fravaer": [{RECORD}], "fravaer": []}}',
+            "fravaer",
+        ),
+        (
+            '{"schema": 1, "neste_id": 3, "virksomhet": {"orgnr": "974760673"}, '
+            f'"fravaer": [{RECORD[:-1]}, "til": "2030-07-02"}}]}}',
+            "til",
+        ),
+    ],
+)
+def test_a_json_key_written_twice_is_refused_and_the_file_never_rewritten(fravaer, store_dir, text, key):
+    store_dir.mkdir()
+    path = store_dir / f"{ORGNR}.json"
+    path.write_text(text)
+    before = snapshot(store_dir)
+    for args in (add_args(), ["list", "--virksomhet", ORGNR], ["info", "--virksomhet", ORGNR, "--set", "x"]):
+        result = fravaer(*args)
+        assert result.exit_code == 5, result.stderr
+        assert str(path) in result.stderr and f"nøkkelen «{key}» står to ganger" in result.stderr
+    assert snapshot(store_dir) == before
+
+
+def office_file(*records: str) -> str:
+    return json.dumps(OFFICE_HEAD)[:-1] + ', "fravaer": [' + ", ".join(records) + "]}"
+
+
+HOSTILE_FILES = {
+    "reopening day after 9999-12-31": (".json", office_file(RECORD.replace("2030-07-08", "9999-12-31"))),
+    "id ²": (".json", office_file(RECORD.replace('"id": "1"', '"id": "²"'))),
+    "id ①": (
+        ".toml",
+        f'schema = 1\nneste_id = 3\n[virksomhet]\norgnr = "{ORGNR}"\n[[fravaer]]\nid = "①"\nbehandler = "A"\n'
+        'fra = 2030-07-01\ntil = 2030-07-08\ntjenester = ["timebestilling"]\n',
+    ),
+    "toml nested 600 deep": (".toml", "schema = 1\nx = " + "[" * 600 + "]" * 600 + "\n"),
+    "json nested 100,000 deep": (".json", '{"schema": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
+def test_a_hostile_stored_value_is_exit_5_for_its_file_and_status_all_goes_on(fravaer, store_dir, case):
+    fravaer.add(
+        "--behandler",
+        "Kari Test",
+        "--fra",
+        "01.07.2030",
+        "--til",
+        "02.07.2030",
+        "--tjeneste",
+        "alle",
+        orgnr=OTHER_ORGNR,
+    )
+    suffix, text = HOSTILE_FILES[case]
+    path = store_dir / f"{ORGNR}{suffix}"
+    path.write_text(text)
+    before = snapshot(store_dir)
+    for args in (["status", "--virksomhet", ORGNR], ["preview", "--virksomhet", ORGNR], ["list", "--all"], add_args()):
+        result = fravaer(*args)
+        assert result.exit_code == 5, (args, result.exit_code, result.stderr)
+        assert str(path) in result.stderr and "Traceback" not in result.stderr
+    everyone = fravaer("status", "--all", "--json", "--date", "01.07.2030")
+    assert everyone.exit_code == 5 and str(path) in everyone.stderr
+    assert [e["behandler"] for e in json.loads(everyone.stdout)["stengt"]] == ["Kari Test"] * 4  # a whole document
+    assert snapshot(store_dir) == before
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[" * 2000,
+        '{"tid": 5, "av": "x", "handling": "add", "fravaer": null}',
+        '{"tid": "t", "av": "x", "handling": "add", "fravaer": {"id": "1", "vikar": [["x"]]}}',
+        '{"tid": "t", "av": "x", "handling": "add", "fravaer": [1, 2]}',
+    ],
+)
+def test_a_hostile_log_line_is_exit_5_naming_the_log(fravaer, store_dir, line):
+    fravaer.add("--behandler", "Kari Test", "--fra", "01.07.2030", "--til", "02.07.2030", "--tjeneste", "alle")
+    log = store_dir / f"{ORGNR}.log"
+    with log.open("a") as f:
+        f.write(line + "\n")
+    for fmt in ("table", "json", "csv"):
+        result = fravaer("log", "--virksomhet", ORGNR, "--format", fmt)
+        assert result.exit_code == 5, result.stderr
+        assert f"Linje 2 i loggen {log}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_fifo_or_device_in_place_of_a_store_file_or_log_is_exit_5_not_a_hang(tmp_path):
+    import os
+    import stat
+
+    store = tmp_path / "store"
+    assert run(store, *add_args(orgnr=OTHER_ORGNR)).returncode == 0
+    os.mkfifo(store / f"{ORGNR}.toml")
+    for args in (["status", "--all"], ["list", "--virksomhet", ORGNR], add_args(), ["info", "--virksomhet", ORGNR]):
+        result = run_with_timeout(store, *args)
+        assert result.returncode == 5, (args, result.stderr)
+        assert f"{ORGNR}.toml er ikke en vanlig fil" in result.stderr
+    log = store / f"{OTHER_ORGNR}.log"
+    log.unlink()
+    os.mkfifo(log)
+    for args in (["log", "--virksomhet", OTHER_ORGNR], add_args(orgnr=OTHER_ORGNR, fra="01.09.2030", til="02.09.2030")):
+        result = run_with_timeout(store, *args)
+        assert result.returncode == 5, (args, result.stderr)
+        assert "er ikke en vanlig fil" in result.stderr
+    if os.geteuid() == 0:  # a device node needs root to make, as CI has
+        log.unlink()
+        os.mknod(log, 0o666 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        result = run_with_timeout(store, "log", "--virksomhet", OTHER_ORGNR)
+        assert result.returncode == 5 and "er ikke en vanlig fil" in result.stderr

@@ -20,3 +20,8 @@ def run(store: Path, *args: str, env: dict | None = None, input: str | None = No
     return subprocess.run(
         command(store, *args), capture_output=True, text=True, env={**os.environ, **(env or {})}, input=input
     )
+
+
+def run_with_timeout(store: Path, *args: str, seconds: float = 60) -> subprocess.CompletedProcess:
+    """A run that must end by itself: a hang is a failure here, not a wait for ever."""
+    return subprocess.run(command(store, *args), capture_output=True, text=True, timeout=seconds)
