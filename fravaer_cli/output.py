@@ -73,3 +73,40 @@ def table(headers: list[str], rows: list[list]) -> str:
 
 def print_table(headers: list[str], rows: list[list]) -> None:
     sys.stdout.write(table(headers, rows) + "\n")
+
+
+class Streamed:
+    """A JSON object whose lists are written as their items come (print_json_streaming)."""
+
+    __slots__ = ("head", "lists")
+
+    def __init__(self, head: dict, lists: dict):
+        self.head, self.lists = head, lists
+
+
+class Result:
+    """What a command shows, in each of its forms; render() prints the one asked for.
+
+    json: a JSON value, or a Streamed document.
+    csv: (headers, rows); rows may be a generator.
+    text: for people: a string, or a function that makes it (tables are built only when shown).
+    """
+
+    __slots__ = ("json", "csv", "text")
+
+    def __init__(self, json, csv: tuple[list[str], object], text):
+        self.json, self.csv, self.text = json, csv, text
+
+
+def render(result: Result, fmt: str) -> None:
+    """The one place where a command's result becomes table, JSON or CSV."""
+    if fmt == "json":
+        if isinstance(result.json, Streamed):
+            print_json_streaming(result.json.head, result.json.lists)
+        else:
+            print_json(result.json)
+    elif fmt == "csv":
+        print_csv(*result.csv)
+    else:
+        text = result.text() if callable(result.text) else result.text
+        sys.stdout.write(text + "\n")

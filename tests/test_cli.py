@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from fravaer_cli.store import Store
-from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, add_args, snapshot
+from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, add_args, snapshot
 
 SEED = [
     "--behandler",
@@ -352,7 +352,7 @@ def test_delete_outside_a_terminal_needs_yes(fravaer, store_dir):
 
 def test_delete_asks_on_a_terminal(fravaer, monkeypatch):
     fravaer.add(*SEED)
-    monkeypatch.setattr("fravaer_cli.cli._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("fravaer_cli.cli.fravaer._stdin_is_terminal", lambda: True)
     no = fravaer("delete", "1", "--virksomhet", ORGNR, input="n\n")
     assert no.exit_code == 0 and "Ingenting er slettet" in no.stderr
     yes = fravaer("delete", "1", "--virksomhet", ORGNR, input="j\n")
@@ -672,9 +672,29 @@ def test_help_is_in_norwegian(args):
         (["add", "--allow-past=ja"], "Valget --allow-past tar ingen verdi"),
         (["list", "ekstra"], "Uventet argument: ekstra"),
         (["edit"], "Mangler ID"),
+        # From the exception's attributes, not its English text, which quoted «s".» for this:
+        (["it's"], "Ukjent kommando: «it's». Kommandoer: add, list"),
+        # Click raises these without a context: the hint names the command from the arguments.
+        (["add", "--fra"], "Se «fravaer add --help»"),
+        (["status", "--date"], "Valget --date må ha en verdi. Se «fravaer status --help»"),
+        # Declared required, so Click says what is missing (and add --help marks it).
+        (["add", "--virksomhet", ORGNR, "--fra", "1.7.2030"], "Mangler --behandler. Se «fravaer add --help»"),
     ],
 )
 def test_usage_errors_are_norwegian(fravaer, args, message):
     result = fravaer(*args)
     assert result.exit_code == 2
     assert message in result.stderr and result.stdout == ""
+
+
+def test_add_help_marks_its_required_options():
+    import re
+
+    from typer.testing import CliRunner
+
+    from fravaer_cli.cli import app
+
+    screen = CliRunner().invoke(app, ["add", "--help"], prog_name="fravaer").stdout
+    options = re.split(r"\n  (?=-)", screen.split("Valg:", 1)[1])  # one block per option, wrapped lines and all
+    required = [block.split()[0] for block in options if "[påkrevd]" in block]
+    assert required == ["--virksomhet", "--behandler", "--fra", "--til", "--tjeneste"]

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fravaer_cli.cli import app
-from tests.conftest import REPO
-from tests.trust_helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
+from tests.helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
+from tests.helpers import REPO
 
 SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
 

@@ -2,17 +2,13 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from fravaer_cli import clock
-from tests.conftest import ORGNR, SEED_LINE, add_args
-
-EXECUTABLE = shutil.which("fravaer", path=str(Path(sys.executable).parent))
+from tests.helpers import EXECUTABLE, ORGNR, SEED_LINE, add_args
 
 
 def run(*args, env=None, cwd=None):
@@ -72,7 +68,7 @@ def test_delete_asks_on_a_real_terminal(tmp_path, answer, deleted):
     import pty
     import subprocess
 
-    from tests.trust_helpers import command
+    from tests.helpers import command
 
     store = tmp_path / "store"
     add = ["add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "+1", "--til", "+2", "--tjeneste", "alle"]
@@ -91,3 +87,24 @@ def test_delete_asks_on_a_real_terminal(tmp_path, answer, deleted):
     assert "Slette fravær 1: Per Test" in seen.decode()
     listed = json.loads(run("--data-dir", str(store), "list", "--virksomhet", ORGNR, "--json").stdout)
     assert (listed == []) == deleted
+
+
+@pytest.mark.parametrize(
+    "observer",
+    [
+        ["-m", "cProfile", "-o", "{out}", "-m"],
+        ["-m", "trace", "--count", "--file", "{out}", "-C", "{out}.d", "--module"],
+    ],
+)
+def test_under_a_profiler_or_tracer_the_process_exits_normally_so_its_results_are_written(tmp_path, observer):
+    """fravaer ends with os._exit for speed, which would skip what these write at exit."""
+    out = tmp_path / "out"
+    args = [a.replace("{out}", str(out)) for a in observer]
+    result = subprocess.run(
+        [sys.executable, *args, "fravaer_cli", "--data-dir", str(tmp_path / "store"), "status", "--all"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and out.stat().st_size > 0

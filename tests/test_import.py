@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from fravaer_cli import cli
+from fravaer_cli.cli import fravaer as cli_fravaer
 from fravaer_cli.store import Store
-from tests.conftest import EPJ_REMINDER, ORGNR, OTHER_ORGNR, VIKAR_REMINDER, snapshot
+from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, VIKAR_REMINDER, snapshot
 
 HEADER = "Virksomhet;Behandler;Fra;Til;Tjenester;Vikar;Kommentar"
 ROWS = [
@@ -255,7 +255,7 @@ def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, s
 
 
 def test_no_progress_bar_in_a_pipe():
-    assert cli._progress_bar(10_000_000) is None
+    assert cli_fravaer._progress_bar(10_000_000) is None
 
 
 def test_progress_on_a_terminal_and_never_in_a_pipe(tmp_path):
@@ -265,7 +265,7 @@ def test_progress_on_a_terminal_and_never_in_a_pipe(tmp_path):
     import subprocess
 
     from tests.benchmarks import data
-    from tests.trust_helpers import command
+    from tests.helpers import command
 
     plan = tmp_path / "stor.csv"
     data.write_csv(plan, offices=300, per_office=20)  # over the 200 kB where progress starts

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from fravaer_cli.cli import app
-from tests.conftest import REPO, SEED_LINE
+from tests.helpers import REPO, SEED_LINE
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

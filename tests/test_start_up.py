@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ORGNR
+from tests.helpers import ORGNR
 
 NEVER = {"pydantic", "rich", "dateutil"}  # Typer 0.24 needs none of these at run time; dateutil only without tzdata
 WRITING = {"tomli_w"}

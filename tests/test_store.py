@@ -13,7 +13,7 @@ from fravaer_cli import store as store_module
 from fravaer_cli.errors import NotFoundError, StoreError
 from fravaer_cli.model import Virksomhet, make_draft
 from fravaer_cli.store import Store
-from tests.conftest import ORGNR, REPO, snapshot
+from tests.helpers import ORGNR, REPO, snapshot
 
 TODAY = date(2024, 6, 1)
 

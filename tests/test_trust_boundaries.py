@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import ORGNR, add_args, snapshot
-from tests.trust_helpers import run
+from tests.helpers import ORGNR, add_args, run, snapshot
 
 ADD = ["--behandler", "Per Test", "--fra", "01.08.2030", "--til", "02.08.2030", "--tjeneste", "alle"]
 

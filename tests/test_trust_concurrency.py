@@ -7,8 +7,7 @@ import textwrap
 import time
 
 from fravaer_cli.store import Store
-from tests.conftest import ORGNR, add_args, snapshot
-from tests.trust_helpers import command, run
+from tests.helpers import ORGNR, add_args, command, run, snapshot
 
 ENV = {**os.environ, "FRAVAER_LOCK_TIMEOUT": "60"}
 

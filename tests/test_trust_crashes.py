@@ -7,8 +7,7 @@ import time
 
 from fravaer_cli.store import Store
 from tests.benchmarks import data
-from tests.conftest import add_args
-from tests.trust_helpers import command, run
+from tests.helpers import add_args, command, run
 
 OFFICES, PER_OFFICE = 400, 10
 

@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from fravaer_cli.store import Store
-from tests.conftest import ORGNR, add_args, snapshot
-from tests.trust_helpers import NO_SKIP, command, run
+from tests.helpers import NO_SKIP, ORGNR, add_args, command, run, snapshot
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import ORGNR, OTHER_ORGNR, add_args, snapshot
+from tests.helpers import ORGNR, OTHER_ORGNR, add_args, run, run_with_timeout, snapshot
 from tests.test_store import CORRUPT
-from tests.trust_helpers import run, run_with_timeout
 
 PROBLEMS = {
     "not toml": "ugyldig TOML",

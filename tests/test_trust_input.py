@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fravaer_cli.cli import app
-from tests.conftest import ORGNR, add_args, snapshot
+from tests.helpers import ORGNR, add_args, snapshot
 
 # Text as hostile as a terminal or a spreadsheet can make it: controls and NUL,
 # right-to-left marks and overrides, combining characters, TOML and CSV syntax.
@@ -239,7 +239,7 @@ def test_deeply_nested_json_import_is_exit_2(tmp_path, name, text):
 )
 def test_absurdly_wide_files_are_refused_at_once(tmp_path, name, text):
     """Work quadratic in the width took minutes here; the timeout guards against a hang, it times nothing."""
-    from tests.trust_helpers import run_with_timeout
+    from tests.helpers import run_with_timeout
 
     plan = tmp_path / name
     plan.write_text(text)
@@ -262,7 +262,7 @@ def test_who_the_log_records_follows_the_text_rules_of_names(tmp_path, args, env
     import os
     import subprocess
 
-    from tests.trust_helpers import command
+    from tests.helpers import command
 
     store = tmp_path / "store"
     full = [os.fsencode(a) for a in command(store)] + args + [a.encode() for a in add_args()]
@@ -286,7 +286,7 @@ def test_an_unknown_user_in_the_data_dir_and_a_relative_xdg_data_home(tmp_path):
     import os
     import subprocess
 
-    from tests.trust_helpers import EXECUTABLE
+    from tests.helpers import EXECUTABLE
 
     result = subprocess.run(
         [EXECUTABLE, "--data-dir", "~nosuchuser/x", "list", "--all"], capture_output=True, text=True
@@ -306,7 +306,7 @@ def test_an_encoding_that_cannot_show_a_name_escapes_it(tmp_path):
     import os
     import subprocess
 
-    from tests.trust_helpers import command
+    from tests.helpers import command
 
     store = tmp_path / "store"
     env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
@@ -321,7 +321,7 @@ def test_one_enormous_line_is_refused_without_reading_it_into_memory(tmp_path):
     import subprocess
     import sys
 
-    from tests.trust_helpers import command
+    from tests.helpers import command
 
     plan = tmp_path / "linje.csv"
     with plan.open("wb") as f:

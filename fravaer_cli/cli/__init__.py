@@ -1,0 +1,14 @@
+"""The command line: option declarations, one call into the core per command,
+and one error boundary (boundary.py). Typer and Click live in this package only.
+
+    app.py       the Typer app, its global options, and the entry point
+    boundary.py  exit codes and Norwegian messages for every error; help screens in Norwegian
+    options.py   options shared by several commands, and what shell completion offers
+    fravaer.py   add, list, edit, delete, import
+    reports.py   status, preview, info, log
+"""
+
+from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands
+from fravaer_cli.cli.app import app, main
+
+__all__ = ["app", "main"]

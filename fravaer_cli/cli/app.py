@@ -1,0 +1,193 @@
+"""The Typer app, its global options, what every command gets from them, and the entry point."""
+
+import os
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from fravaer_cli import __version__, dates, operations
+from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup
+from fravaer_cli.cli.options import STORE_FORMATS, choices
+from fravaer_cli.errors import InputError
+from fravaer_cli.model import check_av
+
+OPTIONS_METAVAR = "[VALG]"
+
+app = typer.Typer(
+    cls=FravaerGroup,
+    options_metavar=OPTIONS_METAVAR,
+    subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+    name="fravaer",
+    help="Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["--help", "-h"], "max_content_width": 100},
+)
+
+
+def command(name: str):
+    """A command of the app, with the Norwegian help screen and usage errors."""
+    return app.command(name, cls=FravaerCommand, options_metavar=OPTIONS_METAVAR)
+
+
+class Env:
+    """Global options, and what every command gets from them."""
+
+    def __init__(self, data_dir: str | None, store_format: str | None, av: str | None):
+        from fravaer_cli.store import default_dir
+
+        self.folder = default_dir(data_dir)
+        fmt = (store_format or os.environ.get("FRAVAER_STORE_FORMAT") or "toml").lower()
+        if fmt not in STORE_FORMATS:
+            raise InputError(f"Ukjent lagringsformat: «{fmt}». Godtatt: {', '.join(STORE_FORMATS)}.")
+        self.store_format = fmt
+        if av is not None and av.strip():
+            self.av = check_av(av, "--av")
+        else:
+            self.av = _login_name  # asked only when something is written
+        self._store = None
+        self._today = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from fravaer_cli import clock
+            from fravaer_cli.store import Store
+
+            self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
+        return self._store
+
+    @property
+    def today(self) -> date:
+        if self._today is None:
+            from fravaer_cli import clock
+
+            self._today = clock.today()
+        return self._today
+
+    def date(self, text: str | None, what: str) -> date:
+        return self.today if text is None else dates.parse_date(text, self.today, what)
+
+    def virksomhet(self, text: str, allow_new: bool = False) -> str:
+        return operations.find_virksomhet(self.store, text, allow_new)
+
+    def scope(self, text: str | None, every: bool) -> str | None:
+        """--virksomhet X (its orgnr) or --all (None)."""
+        if every and text is not None:
+            raise InputError("Bruk enten --virksomhet eller --all, ikke begge.")
+        if not every and text is None:
+            raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet) eller --all.")
+        return None if every else self.virksomhet(text)
+
+
+def _login_name() -> str:
+    """$USER, as the SPEC says, else what the system knows of this user."""
+    if user := os.environ.get("USER", "").strip():
+        return check_av(user, "$USER (oppgi --av NAVN)")
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no name for this uid (containers): still record something
+        return f"uid {os.getuid()}"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"fravaer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--data-dir",
+            help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).",
+            metavar="MAPPE",
+        ),
+    ] = None,
+    store_format: Annotated[
+        str | None,
+        typer.Option(
+            "--store-format",
+            help="Format for nye filer: toml (standard) eller json.",
+            metavar="toml|json",
+            click_type=choices(*STORE_FORMATS),
+        ),
+    ] = None,
+    av: Annotated[
+        str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett."""
+    ctx.obj = Env(data_dir, store_format, av)
+
+
+def env(ctx: typer.Context) -> Env:
+    return ctx.obj
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _usable_streams()
+    code = typer.main.get_command(app).main(prog_name="fravaer", standalone_mode=False)
+    # Everything is written, flushed and closed by now; the interpreter's own
+    # teardown would add about a sixth to every call, so it is skipped, except
+    # under a profiler, tracer or coverage, whose results are written at exit.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (| head)
+            pass
+    if _observed():
+        sys.exit(code)
+    os._exit(code)
+
+
+_OBSERVERS = ("cProfile", "profile", "coverage", "trace", "pyinstrument", "line_profiler")
+
+
+def _observed() -> bool:
+    return sys.gettrace() is not None or sys.getprofile() is not None or any(m in sys.modules for m in _OBSERVERS)
+
+
+class _ClosedStdout:
+    """Standard output that was closed when fravaer started: writing to it fails
+    as writing to a closed descriptor would, so the boundary can say so."""
+
+    def write(self, text):
+        raise OSError(9, "standard ut er lukket")
+
+    def flush(self):
+        pass
+
+
+def _usable_streams() -> None:
+    """Closed standard descriptors are given /dev/null, so that no file the store
+    opens can take their number; text that the output's encoding cannot show
+    (PYTHONIOENCODING=latin-1 and an emoji) is escaped instead of failing."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # for the life of the process: nowhere to say anything
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and stream.errors == "strict":
+            stream.reconfigure(errors="backslashreplace")

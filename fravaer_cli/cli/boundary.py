@@ -1,0 +1,199 @@
+"""The one error boundary, and Norwegian help screens, through Click's public hooks.
+
+Every exit code and error message is decided in FravaerGroup.main. Click's own
+usage errors are said in Norwegian from the exception's type and attributes
+(never from its English text); help screens get their Norwegian words from a
+formatter class set on the context.
+"""
+
+import os
+import re
+import sys
+
+# Typer < 0.26 runs on the separately installed Click (pinned in pyproject.toml),
+# so Click's exceptions are the ones raised here. TyperGroup and TyperCommand
+# are the only pieces of Typer's internals used: a later Typer changes this module.
+import click
+from typer.core import TyperCommand, TyperGroup
+
+from fravaer_cli import __version__, output
+from fravaer_cli.errors import FravaerError
+
+COMPLETE_VAR = "_FRAVAER_COMPLETE"
+HELP_OPTION_HELP = "Vis denne hjelpen og avslutt."
+_HEADINGS = {
+    "Options": "Valg",
+    "Commands": "Kommandoer",
+    "Arguments": "Argumenter",
+    "Positional arguments": "Argumenter",
+}
+# The bracket Click and Typer put after an option's help: [default: x; required].
+_EXTRAS = re.compile(r"\[([^\[\]]*)\]$")
+_EXTRA_WORDS = (("default: ", "standard: "), ("env var: ", "miljøvariabel: "), ("required", "påkrevd"))
+
+
+class NorwegianHelpFormatter(click.HelpFormatter):
+    def write_usage(self, prog, args="", prefix=None):
+        super().write_usage(prog, args, "Bruk: " if prefix is None else prefix)
+
+    def section(self, name):
+        return super().section(_HEADINGS.get(name, name))
+
+    def write_dl(self, rows, col_max=30, col_spacing=2):
+        super().write_dl([(term, _norwegian_extras(text)) for term, text in rows], col_max, col_spacing)
+
+
+def _norwegian_extras(text: str) -> str:
+    def translate(match) -> str:
+        parts = []
+        for part in match[1].split("; "):
+            for english, norwegian in _EXTRA_WORDS:
+                if part.startswith(english):
+                    part = norwegian + part[len(english) :]
+            parts.append(part)
+        return f"[{'; '.join(parts)}]"
+
+    return _EXTRAS.sub(translate, text)
+
+
+class NorwegianContext(click.Context):
+    formatter_class = NorwegianHelpFormatter
+
+
+class _NorwegianHelpOption:
+    """The help option's own text, which Click writes in English."""
+
+    context_class = NorwegianContext
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_HELP
+        return option
+
+
+class UnexpectedArguments(click.UsageError):
+    """Arguments a command does not take, carried as data (Click says it only in its message)."""
+
+    def __init__(self, arguments: list[str], ctx: click.Context):
+        super().__init__(f"Uventet argument: {' '.join(arguments)}", ctx)
+        self.arguments = arguments
+
+
+class FravaerCommand(_NorwegianHelpOption, TyperCommand):
+    def parse_args(self, ctx, args):
+        # Extra arguments are let through and refused here, so that the error carries them.
+        ctx.allow_extra_args = True
+        rest = super().parse_args(ctx, args)
+        if rest and not ctx.resilient_parsing:
+            raise UnexpectedArguments(rest, ctx)
+        return rest
+
+
+class FravaerGroup(_NorwegianHelpOption, TyperGroup):
+    """The one error boundary: every exit code and error message is decided here."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if os.environ.get(complete_var or COMPLETE_VAR):
+            # Typer's completion scripts and protocol (completions/), without
+            # its --install-completion options, which guess the shell.
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        args = list(sys.argv[1:] if args is None else args)
+        stored.clear()  # tests run many commands in one process
+        try:
+            result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+            sys.stdout.flush()  # so that a full disk or a closed stream is met here, not after the boundary
+        except FravaerError as e:
+            code = fail(str(e), e.exit_code)
+        except click.exceptions.ClickException as e:
+            code = self._usage_error(e, args)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            code = fail("Avbrutt.", 130)
+        except BrokenPipeError:
+            # The reader went away (| head); nothing more to say to it.
+            sys.stderr.close()
+            code = 0
+        except OSError as e:  # the store's own errors are StoreErrors by now: this is the output
+            code = _output_failed(e)
+        except Exception as e:  # a bug: say so in one line, trace only on request
+            if os.environ.get("FRAVAER_DEBUG") == "1":
+                import traceback
+
+                traceback.print_exc()
+            code = fail(
+                f"Intern feil i fravaer {__version__} ({type(e).__name__}: {e}). "
+                "Dette er en feil i programmet; kjør med FRAVAER_DEBUG=1 for detaljer.",
+                70,
+            )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _usage_error(self, e: click.exceptions.ClickException, args: list[str]) -> int:
+        """Click's usage errors in Norwegian, from the exception's type and attributes."""
+        ctx = getattr(e, "ctx", None)
+        if isinstance(e, click.exceptions.NoArgsIsHelpError):
+            print(e.ctx.get_help())
+            return 0
+        hint = f"Se «{self._command_path(ctx, args)} --help»."
+        commands = ", ".join(self.list_commands(ctx)) if ctx is not None else ", ".join(self.commands)
+        if isinstance(e, click.exceptions.NoSuchCommand):
+            close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
+            return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {commands}.", 2)
+        if isinstance(e, click.exceptions.NoSuchOption):
+            close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
+            return fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
+        if isinstance(e, click.exceptions.MissingParameter) and e.param is not None:
+            param = e.param
+            name = "/".join(param.opts) if param.param_type_name == "option" else param.human_readable_name.upper()
+            return fail(f"Mangler {name}. {hint}", 2)
+        if isinstance(e, click.exceptions.BadOptionUsage):
+            if self._is_flag(e.option_name, args):
+                return fail(f"Valget {e.option_name} tar ingen verdi. {hint}", 2)
+            return fail(f"Valget {e.option_name} må ha en verdi. {hint}", 2)
+        if isinstance(e, click.exceptions.BadParameter):
+            param = e.param.opts[0] if e.param is not None and e.param.opts else "verdien"
+            return fail(f"Ugyldig verdi for {param}: {e.message} {hint}", 2)
+        if isinstance(e, UnexpectedArguments):
+            return fail(f"Uventet argument: {' '.join(e.arguments)}. {hint}", 2)
+        if type(e) is click.UsageError and ctx is not None and isinstance(ctx.command, click.Group):
+            # The one plain usage error a group raises: options, but no command.
+            return fail(f"Mangler kommando. Kommandoer: {commands}. {hint}", 2)
+        return fail(f"Feil bruk av kommandoen: {e.format_message()} {hint}", 2)
+
+    def _subcommand(self, args: list[str]):
+        """The command named in the arguments, for errors that Click raises without a context."""
+        return next((self.commands[a] for a in args if a in self.commands), None)
+
+    def _command_path(self, ctx, args: list[str]) -> str:
+        if ctx is not None and ctx.parent is not None:
+            return ctx.command_path
+        command = self._subcommand(args)
+        return f"fravaer {command.name}" if command is not None else "fravaer"
+
+    def _is_flag(self, option_name: str, args: list[str]) -> bool:
+        command = self._subcommand(args)
+        params = [*self.params, *(command.params if command is not None else [])]
+        return any(option_name in p.opts and getattr(p, "is_flag", False) for p in params)
+
+
+def fail(message: str, code: int) -> int:
+    print(output.printable(message, keep="\n"), file=sys.stderr)
+    return code
+
+
+# What a command has stored, said when its output then cannot be written.
+stored: list[str] = []
+
+
+def _output_failed(error: OSError) -> int:
+    """Standard output could not be written (a full disk, a closed stream).
+    A change already stored stays stored and the command's exit code is 0;
+    a command whose whole result was its output exits 5."""
+    reason = error.strerror or str(error)
+    if stored:
+        return fail(f"{'; '.join(stored)}, men utdata kunne ikke skrives til standard ut: {reason}.", 0)
+    return fail(f"Kunne ikke skrive til standard ut: {reason}. Ingenting er endret.", 5)

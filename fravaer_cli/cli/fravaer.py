@@ -1,0 +1,392 @@
+"""The commands that register and change fravær: add, list, edit, delete, import."""
+
+import sys
+from typing import Annotated
+
+import typer
+
+from fravaer_cli import catalogue, dates, operations, output
+from fravaer_cli.cli.app import command, env
+from fravaer_cli.cli.boundary import stored
+from fravaer_cli.cli.options import (
+    TJENESTE_TYPE,
+    VIKAR_TYPE,
+    AllOffices,
+    AllowPast,
+    DryRun,
+    Format,
+    FravaerId,
+    Json,
+    OneVirksomhet,
+    Vikar,
+    Virksomhet,
+    output_format,
+    tjeneste_keys,
+)
+from fravaer_cli.errors import InputError, StoreError
+from fravaer_cli.model import RECORD_FIELDS
+
+EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
+VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
+
+
+def reminders(vikar_involved: bool) -> None:
+    print(EPJ_REMINDER, file=sys.stderr)
+    if vikar_involved:
+        print(VIKAR_REMINDER, file=sys.stderr)
+
+
+def names(keys) -> str:
+    return ", ".join(catalogue.display_name(k) for k in keys)
+
+
+def report_unreadable(errors: list[StoreError]) -> None:
+    """--all goes on past unreadable files, then names them and exits 5."""
+    if errors:
+        for e in errors:
+            print(output.printable(str(e)), file=sys.stderr)
+        raise StoreError(f"{len(errors)} fil(er) i lagringsmappen kunne ikke leses; resten er vist.")
+
+
+@command("add")
+def add(
+    ctx: typer.Context,
+    virksomhet: OneVirksomhet,
+    behandler: Annotated[str, typer.Option("--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN")],
+    fra: Annotated[str, typer.Option("--fra", help="Fra og med (første dag med fravær).", metavar="DATO")],
+    til: Annotated[str, typer.Option("--til", help="Til og med (siste dag med fravær).", metavar="DATO")],
+    tjeneste: Annotated[
+        list[str],
+        typer.Option(
+            "--tjeneste",
+            help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.",
+            metavar="TJENESTE",
+            click_type=TJENESTE_TYPE,
+        ),
+    ],
+    vikar: Vikar = None,
+    hpr: Annotated[str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer.", metavar="NUMMER")] = None,
+    kommentar: Annotated[
+        str | None, typer.Option("--kommentar", help="Intern kommentar (vises ikke for innbyggere).", metavar="TEKST")
+    ] = None,
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Registrer ett fravær. Skriver id-en alene på standard ut.
+
+    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, +N (N dager fra i dag).
+    """
+    from fravaer_cli.model import make_draft
+
+    e = env(ctx)
+    orgnr = e.virksomhet(virksomhet, allow_new=True)
+    closed, said_all = tjeneste_keys(tjeneste, "--tjeneste")
+    vikar_keys, _ = tjeneste_keys(vikar, "--vikar", allow_all=False)
+    draft = make_draft(
+        behandler,
+        e.date(fra, "fra og med-dato"),
+        e.date(til, "til og med-dato"),
+        closed,
+        vikar_keys,
+        kommentar,
+        hpr,
+        all_tjenester=said_all,
+    )
+    fravaer, created = operations.add(e.store, orgnr, draft, e.today, allow_past, e.store.now(), dry_run)
+    if dry_run:
+        if created:
+            print(
+                f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {orgnr}. Ingenting er lagret.",
+                file=sys.stderr,
+            )
+        else:
+            print(fravaer.id)
+            print(
+                f"Tørrkjøring: fraværet finnes allerede (fravær {fravaer.id}); ingenting ville blitt endret.",
+                file=sys.stderr,
+            )
+        return
+    if created:
+        stored.append(f"Fravær {fravaer.id} er lagret")
+        print(f"Registrert fravær {fravaer.describe()} hos {orgnr}.", file=sys.stderr)
+    else:
+        print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
+    reminders(bool(fravaer.vikar))
+    print(fravaer.id)  # last: the people's lines are said even when standard out cannot be written
+
+
+@command("list")
+def list_(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    every: AllOffices = False,
+    behandler: Annotated[
+        str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")
+    ] = None,
+    tjeneste: Annotated[
+        str | None,
+        typer.Option(
+            "--tjeneste", help="Bare fravær som gjelder denne tjenesten.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
+    include_past: Annotated[bool, typer.Option("--include-past", help="Ta med fravær som er over.")] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Oversikt over fravær: ID, behandler, fra og med, til og med, tjenester."""
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    orgnr = e.scope(virksomhet, every)
+    tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
+    rows, errors = operations.list_all(e.store, orgnr, e.today, behandler, tjeneste_key, include_past)
+    records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
+    # CSV has the JSON's columns, lists joined with ";" as import reads them.
+    csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records)
+    output.render(
+        output.Result(
+            records,
+            (["id", "virksomhet", *RECORD_FIELDS[1:]], csv_rows),
+            lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
+        ),
+        fmt,
+    )
+    report_unreadable(errors)
+
+
+def _list_table(rows, every: bool, include_past: bool) -> str:
+    if not rows:
+        return (
+            "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
+        )
+    any_vikar = any(f.vikar for _, f in rows)
+    headers = (["Virksomhet"] if every else []) + ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester"]
+    headers += ["Vikar"] if any_vikar else []
+    table = []
+    for o, f in rows:
+        row = ([o.label] if every else []) + [f.id, f.behandler, dates.short(f.fra), dates.short(f.til)]
+        row.append(names(f.tjenester))
+        table.append(row + ([names(f.vikar)] if any_vikar else []))
+    return output.table(headers, table)
+
+
+@command("edit")
+def edit(
+    ctx: typer.Context,
+    fravaer_id: FravaerId,
+    virksomhet: OneVirksomhet,
+    fra: Annotated[str | None, typer.Option("--fra", help="Ny fra og med-dato.", metavar="DATO")] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Ny til og med-dato.", metavar="DATO")] = None,
+    tjeneste: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tjeneste",
+            help="Erstatter tjenestene som stenges. Kan gjentas, eller «alle».",
+            metavar="TJENESTE",
+            click_type=TJENESTE_TYPE,
+        ),
+    ] = None,
+    vikar: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
+    no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
+    kommentar: Annotated[
+        str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")
+    ] = None,
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Endre ett fravær; id-en beholdes, og reglene er de samme som for add."""
+    e = env(ctx)
+    orgnr = e.virksomhet(virksomhet)
+    if vikar and no_vikar:
+        raise InputError("Bruk enten --vikar eller --no-vikar, ikke begge.")
+    closed, said_all = tjeneste_keys(tjeneste, "--tjeneste") if tjeneste else (None, False)
+    vikar_keys = [] if no_vikar else (tjeneste_keys(vikar, "--vikar", allow_all=False)[0] if vikar else None)
+    old, new = operations.edit(
+        e.store,
+        orgnr,
+        fravaer_id,
+        e.today,
+        allow_past,
+        dry_run,
+        fra=e.date(fra, "fra og med-dato") if fra else None,
+        til=e.date(til, "til og med-dato") if til else None,
+        tjenester=closed,
+        vikar=vikar_keys,
+        kommentar=kommentar,
+        all_tjenester=said_all,
+    )
+    prefix = "Tørrkjøring: ville endret" if dry_run else "Endret"
+    if old == new:
+        print(f"Ingen endring: fravær {new.describe()}.", file=sys.stderr)
+        return
+    print(f"{prefix} fravær {old.describe()}\n  til {new.summary()}.", file=sys.stderr)
+    if not dry_run:
+        reminders(bool(new.vikar))
+
+
+@command("delete")
+def delete(
+    ctx: typer.Context,
+    fravaer_id: FravaerId,
+    virksomhet: OneVirksomhet,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Slett uten å spørre.")] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Slett ett fravær. Spør først på en terminal; --yes hopper over spørsmålet."""
+    e = env(ctx)
+    orgnr = e.virksomhet(virksomhet)
+    fravaer = operations.find(e.store, orgnr, fravaer_id)
+    if dry_run:
+        print(f"Tørrkjøring: ville slettet fravær {fravaer.describe()}. Ingenting er endret.", file=sys.stderr)
+        return
+    if not yes:
+        if not _stdin_is_terminal():
+            raise InputError(
+                f"Sletter ikke fravær {fravaer_id} uten bekreftelse, og standard inn er ikke en terminal. "
+                "Bruk --yes for å slette fra et skript."
+            )
+        answer = _ask(f"Slette fravær {fravaer.describe()}? [j/N] ")
+        if answer not in ("j", "ja", "y", "yes"):
+            print("Ingenting er slettet.", file=sys.stderr)
+            return
+    deleted = operations.delete(e.store, orgnr, fravaer_id, expected=fravaer)
+    print(f"Slettet fravær {deleted.describe()}.", file=sys.stderr)
+    print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end="", file=sys.stderr, flush=True)
+    try:
+        return sys.stdin.readline().strip().casefold()
+    except (EOFError, KeyboardInterrupt):
+        return ""
+
+
+MAX_ERRORS_SHOWN = 10  # the first ones say what is wrong; a whole file of them says no more
+
+
+@command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL")],
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Registrer mange fravær fra CSV (regneark) eller JSON. Alle rader sjekkes før noe lagres.
+
+    Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar, hpr.
+    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, +N (N dager fra i dag).
+    """
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    name = "standard inn" if file == "-" else file
+    raw = _read_input(file)
+    source, plan = operations.import_rows(
+        e.store, raw, name, e.today, allow_past, e.store.now(), dry_run, progress=_progress_bar(len(raw))
+    )
+    for note in source.notes:
+        print(output.printable(note), file=sys.stderr)
+    if plan.errors:
+        for error in plan.errors[:MAX_ERRORS_SHOWN]:
+            print(output.printable(error), file=sys.stderr)
+        if len(plan.errors) > MAX_ERRORS_SHOWN:
+            print(f"… og {len(plan.errors) - MAX_ERRORS_SHOWN} feil til.", file=sys.stderr)
+        raise InputError(
+            f"{_count(len(plan.errors), 'feil', 'feil')} i {_count(plan.bad_rows, 'rad', 'rader')} av "
+            f"{plan.row_count} i {name}; ingenting er importert."
+        )
+    if plan.added and not dry_run:
+        stored.append("Importen er lagret")
+    output.render(_import_result(plan, dry_run), fmt)
+    if plan.added and not dry_run:
+        reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _read_input(file: str) -> bytes:
+    from fravaer_cli.importer import MAX_FILE
+
+    try:
+        if file == "-":
+            if sys.stdin is None:
+                raise InputError("Standard inn er lukket: ingenting å importere. Oppgi en fil, eller send data inn.")
+            raw = sys.stdin.buffer.read(MAX_FILE + 1)
+        else:
+            with open(file, "rb") as f:
+                raw = f.read(MAX_FILE + 1)
+    except FileNotFoundError:
+        raise InputError(f"Finner ikke filen «{file}».") from None
+    except IsADirectoryError:
+        raise InputError(f"«{file}» er en mappe, ikke en fil.") from None
+    except OSError as e:
+        raise InputError(f"Kan ikke lese «{file}»: {e.strerror}.") from None
+    if len(raw) > MAX_FILE:
+        raise InputError(
+            f"«{file}» er større enn {MAX_FILE // 2**20} MiB; høyst så mye importeres på én gang. Del opp filen."
+        )
+    return raw
+
+
+def _progress_bar(size: int):
+    """A one-line progress report on a terminal for large files; nothing in pipes or under cron."""
+    if size < 200_000 or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        print(f"\rLagrer: {done} av {total} virksomheter", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def _import_result(plan, dry_run: bool) -> output.Result:
+    offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
+    document = {
+        "torrkjoring": dry_run,
+        "lagt_til": plan.added,
+        "hoppet_over": plan.skipped,
+        "virksomheter": [
+            {
+                "virksomhet": p.office.orgnr,
+                "navn": p.office.navn,
+                "lagt_til": [f.id for _, f in p.added],
+                "hoppet_over": [f.id for _, f in p.skipped],
+            }
+            for p in offices
+        ],
+    }
+    csv = (
+        ["virksomhet", "navn", "lagt_til", "hoppet_over"],
+        [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices],
+    )
+    return output.Result(document, csv, lambda: _import_text(plan, offices, dry_run))
+
+
+def _import_text(plan, offices, dry_run: bool) -> str:
+    parts = []
+    if dry_run:
+        rows = [[where, p.office.orgnr, "legges til", f.summary()] for p in offices for where, f in p.added]
+        rows += [
+            [where, p.office.orgnr, f"finnes (fravær {f.id})", f.summary()] for p in offices for where, f in p.skipped
+        ]
+        parts.append("Tørrkjøring: ingenting er lagret.\n")
+        if rows:
+            parts.append(output.table(["Rad", "Virksomhet", "Handling", "Fravær"], rows) + "\n")
+    added = "Legges til" if dry_run else "Lagt til"
+    summary = [[p.office.label, len(p.added), len(p.skipped)] for p in offices]
+    summary.append(["Totalt", plan.added, plan.skipped])
+    parts.append(output.table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary))
+    return "\n".join(parts)

@@ -1,0 +1,153 @@
+"""Options shared by several commands, and what shell completion offers for them.
+
+Completion runs the program with _FRAVAER_COMPLETE set (see completions/); the
+types here only add what to offer. Values are still checked by the core.
+"""
+
+from typing import Annotated
+
+import click
+import typer
+
+from fravaer_cli import catalogue, dates, operations, output
+from fravaer_cli.errors import InputError
+
+STORE_FORMATS = ("toml", "json")
+
+
+class _Completing(click.ParamType):
+    name = "text"
+
+    def __init__(self, offer):
+        self.offer = offer  # (ctx, incomplete) -> [(value, help)]
+
+    def convert(self, value, param, ctx):
+        return value
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        try:
+            return [CompletionItem(value, help=_brief(help_text)) for value, help_text in self.offer(ctx, incomplete)]
+        except Exception:  # a broken store must not break the user's shell
+            return []
+
+
+def _brief(text: str | None, width: int = 50) -> str | None:
+    # Typer renders descriptions with rich, which wraps long ones onto a second
+    # line, and fish then offers that line as a value of its own.
+    if text is None or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
+
+
+def choices(*values: str) -> _Completing:
+    return _Completing(lambda ctx, incomplete: [(v, None) for v in values if v.startswith(incomplete)])
+
+
+def _offer_tjenester(allow_all: bool):
+    def offer(ctx, incomplete):
+        items = [(t.key, t.nb) for t in catalogue.catalogue().values()]
+        items += [(catalogue.ALL, "alle tjenester")] if allow_all else []
+        return [(key, name) for key, name in items if key.startswith(incomplete.casefold())]
+
+    return _Completing(offer)
+
+
+def _completion_store(ctx):
+    from fravaer_cli.store import Store, default_dir
+
+    return Store(default_dir(ctx.find_root().params.get("data_dir")))
+
+
+def _offer_virksomheter(ctx, incomplete):
+    """Stored orgnrs; a part of a name completes to the office's orgnr."""
+    from fravaer_cli.model import behandler_key
+
+    wanted = behandler_key(incomplete)
+    offered = []
+    for orgnr, office in _completion_store(ctx).iter_offices():
+        navn = getattr(office, "navn", "")
+        if orgnr.startswith(incomplete) or (wanted and wanted in behandler_key(navn)):
+            offered.append((orgnr, navn or None))
+    return offered
+
+
+def _offer_ids(ctx, incomplete):
+    """Ids of the fravær of the office named by --virksomhet (given before the id)."""
+    text = ctx.params.get("virksomhet")
+    if not text:
+        return []
+    store = _completion_store(ctx)
+    office = store.load(operations.find_virksomhet(store, text))
+    return [
+        (f.id, f"{f.behandler}, {dates.short(f.fra)}–{dates.short(f.til)}")
+        for f in office.fravaer
+        if f.id.startswith(incomplete)
+    ]
+
+
+VIRKSOMHET_TYPE = _Completing(_offer_virksomheter)
+TJENESTE_TYPE = _offer_tjenester(allow_all=True)
+VIKAR_TYPE = _offer_tjenester(allow_all=False)
+ID_TYPE = _Completing(_offer_ids)
+
+# -- declarations --------------------------------------------------------------
+
+_VIRKSOMHET_HELP = "Organisasjonsnummer, eller en del av navnet på en lagret virksomhet."
+Virksomhet = Annotated[
+    str | None,
+    typer.Option("--virksomhet", help=_VIRKSOMHET_HELP, metavar="ORGNR|NAVN", click_type=VIRKSOMHET_TYPE),
+]
+# The same, for commands about one office: Click then says when it is missing.
+OneVirksomhet = Annotated[
+    str,
+    typer.Option("--virksomhet", help=_VIRKSOMHET_HELP, metavar="ORGNR|NAVN", click_type=VIRKSOMHET_TYPE),
+]
+AllOffices = Annotated[bool, typer.Option("--all", help="Alle lagrede virksomheter.")]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="Utdata: table, json eller csv.",
+        metavar="table|json|csv",
+        click_type=choices(*output.FORMATS),
+    ),
+]
+Json = Annotated[bool, typer.Option("--json", help="Kort for --format json.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Vis hva som ville skjedd, uten å lagre noe.")]
+AllowPast = Annotated[bool, typer.Option("--allow-past", help="Tillat fravær som sluttet før i dag.")]
+DateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="Dagen (standard: i dag). For eksempel 20.06.2024, 2024-06-20, i dag, i morgen, +N.",
+        metavar="DATO",
+    ),
+]
+Vikar = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--vikar",
+        help="Tjeneste som vikaren tar, og som holdes åpen. Kan gjentas.",
+        metavar="TJENESTE",
+        click_type=VIKAR_TYPE,
+    ),
+]
+FravaerId = Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)]
+
+
+def output_format(fmt: str, as_json: bool) -> str:
+    if as_json:
+        return "json"
+    value = fmt.strip().lower()
+    if value not in output.FORMATS:
+        raise InputError(f"Ukjent format: «{fmt}». Godtatt: {', '.join(output.FORMATS)}.")
+    return value
+
+
+def tjeneste_keys(values: list[str] | None, option: str, allow_all: bool = True) -> tuple[tuple[str, ...], bool]:
+    """(keys, whether 'alle' was among them)."""
+    values = values or []
+    said_all = any(part.strip().casefold() == catalogue.ALL for v in values for part in v.split(","))
+    return catalogue.resolve_many(values, option, allow_all), said_all

@@ -1,0 +1,310 @@
+"""The commands that report: status, preview, info, log."""
+
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from fravaer_cli import catalogue, dates, operations, output
+from fravaer_cli.cli.app import command, env
+from fravaer_cli.cli.boundary import stored
+from fravaer_cli.cli.fravaer import names, report_unreadable
+from fravaer_cli.cli.options import (
+    VIKAR_TYPE,
+    AllOffices,
+    DateOpt,
+    Format,
+    Json,
+    OneVirksomhet,
+    Virksomhet,
+    choices,
+    output_format,
+)
+from fravaer_cli.errors import InputError
+from fravaer_cli.messages import INFO_HEADING, LANGUAGES
+
+
+@command("status")
+def status(
+    ctx: typer.Context,
+    virksomhet: Virksomhet = None,
+    every: AllOffices = False,
+    day: DateOpt = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Avslutt med kode 1 når noe er stengt denne dagen.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges eller åpner i morgen.")
+    ] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Hva som er stengt en dag, og hva som stenges og åpner igjen dagen etter."""
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    orgnr = e.scope(virksomhet, every)
+    when = e.date(day, "dato")
+    entries, errors = operations.status_entries(e.store, orgnr, when)
+    if quiet or fmt == "table":
+        entries = list(entries)  # --quiet must see tomorrow before printing; a table needs all its rows
+    report = _StatusReport(when, entries, single=orgnr is not None)
+    if not (quiet and report.nothing_tomorrow()):
+        output.render(report.result(), fmt)
+    report_unreadable(errors)
+    if exit_code and report.closed:
+        raise typer.Exit(1)
+
+
+STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen")
+_STATUS_CSV = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
+
+
+class _StatusReport:
+    """The report in each form. JSON and CSV write what is closed as each office
+    is read, holding only tomorrow's changes; `closed` counts as they go."""
+
+    def __init__(self, when: date, entries, single: bool):
+        self.when, self.entries, self.single = when, entries, single
+        self.closed = 0
+        self.later = {"starter_i_morgen": [], "apner_i_morgen": []}
+
+    def nothing_tomorrow(self) -> bool:
+        self.closed = sum(kind == "stengt" for kind, _, _ in self.entries)
+        return self.closed == len(self.entries)
+
+    def _closed_now(self):
+        self.closed = 0
+        for kind, ref, stretch in self.entries:
+            if kind == "stengt":
+                self.closed += 1
+                yield ref, stretch
+            else:
+                self.later[kind].append((ref, stretch))
+
+    def result(self) -> output.Result:
+        lists = {"stengt": (_status_entry(o, s) for o, s in self._closed_now())}
+        lists.update((kind, (_status_entry(o, s) for o, s in pairs)) for kind, pairs in self.later.items())
+        return output.Result(
+            output.Streamed({"dato": self.when.isoformat()}, lists), (_STATUS_CSV, self._csv_rows()), self._text
+        )
+
+    def _csv_rows(self):
+        for kind, pairs in (("stengt", self._closed_now()), *self.later.items()):
+            for o, s in pairs:
+                entry = _status_entry(o, s)
+                yield [kind] + [entry[h] for h in _STATUS_CSV[1:]]
+
+    def _text(self) -> str:
+        from fravaer_cli.schedule import ONE_DAY
+
+        report = {kind: [] for kind in STATUS_KINDS}
+        for kind, ref, stretch in self.entries:
+            report[kind].append((ref, stretch))
+        self.closed = len(report["stengt"])
+        tomorrow = dates.short(self.when + ONE_DAY)
+        sections = (
+            ("stengt", f"Stengt {dates.short(self.when)}:"),
+            ("starter_i_morgen", f"Stenges fra {tomorrow} (husk å skru av tjenestene i EPJ):"),
+            ("apner_i_morgen", f"Åpner igjen {tomorrow} (husk å skru på tjenestene i EPJ):"),
+        )
+        headers = ([] if self.single else ["Virksomhet"]) + [
+            "Behandler",
+            "Tjeneste",
+            "Fra og med",
+            "Til og med",
+            "Åpner igjen",
+        ]
+        parts = []
+        for key, heading in sections:
+            if not report[key]:
+                parts.append(f"{heading}\n  Ingenting.")
+                continue
+            rows = [
+                ([] if self.single else [o.label])
+                + [
+                    s.behandler,
+                    catalogue.display_name(s.tjeneste),
+                    dates.short(s.fra),
+                    dates.short(s.til),
+                    dates.short(s.apner_igjen),
+                ]
+                for o, s in report[key]
+            ]
+            parts.append(f"{heading}\n{output.table(headers, rows)}")
+        return "\n\n".join(parts)
+
+
+def _status_entry(office, s) -> dict:
+    return {
+        "virksomhet": office.orgnr,
+        "behandler": s.behandler,
+        "tjeneste": s.tjeneste,
+        "fra": s.fra.isoformat(),
+        "til": s.til.isoformat(),
+        "apner_igjen": s.apner_igjen.isoformat(),
+        "virksomhet_navn": office.navn,
+        "fravaer": list(s.ids),
+    }
+
+
+@command("preview")
+def preview(
+    ctx: typer.Context,
+    virksomhet: OneVirksomhet,
+    behandler: Annotated[
+        str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")
+    ] = None,
+    tjeneste: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tjeneste", help="Bare denne tjenesten. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE
+        ),
+    ] = None,
+    day: DateOpt = None,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", help="Språk: nb (standard), nn eller en.", metavar="nb|nn|en", click_type=choices(*LANGUAGES)
+        ),
+    ] = "nb",
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Teksten en innbygger ser på Helsenorge en gitt dag."""
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    language = lang.strip().lower()
+    if language not in LANGUAGES:
+        raise InputError(f"Ukjent språk for --lang: «{lang}». Godtatt: {', '.join(LANGUAGES)}.")
+    orgnr = e.virksomhet(virksomhet)
+    keys = catalogue.resolve_many(tjeneste) if tjeneste else list(catalogue.catalogue())
+    office = e.store.load(orgnr)
+    lines, unknown = operations.preview(office, e.date(day, "dato"), keys, language, behandler)
+    if unknown:
+        print(f"Merk: ingen fravær er registrert for «{behandler}» hos {office.label}.", file=sys.stderr)
+    records = [
+        {
+            "behandler": line.behandler,
+            "tjeneste": line.tjeneste,
+            "stengt": line.apner_igjen is not None,
+            "apner_igjen": line.apner_igjen.isoformat() if line.apner_igjen else None,
+            "melding": line.melding,
+        }
+        for line in lines
+    ]
+    csv_rows = [
+        [r["behandler"], r["tjeneste"], "ja" if r["stengt"] else "nei", r["apner_igjen"] or "", r["melding"]]
+        for r in records
+    ]
+    csv = (["behandler", "tjeneste", "stengt", "apner_igjen", "melding"], csv_rows)
+    output.render(output.Result(records, csv, lambda: _preview_text(lines, office, language)), fmt)
+
+
+def _preview_text(lines, office, language: str) -> str:
+    behandlere = list(dict.fromkeys(line.behandler for line in lines))
+    if len(behandlere) <= 1:
+        text = [line.melding for line in lines]
+    else:
+        text = []
+        for name in behandlere:
+            text.append(f"{name}:")
+            text.extend(f"  {line.melding}" for line in lines if line.behandler == name)
+    if office.info:
+        text.append(f"\n{INFO_HEADING[language]}: {office.info}")
+    return output.printable("\n".join(text), keep="\n")
+
+
+@command("info")
+def info(
+    ctx: typer.Context,
+    virksomhet: OneVirksomhet,
+    navn: Annotated[str | None, typer.Option("--navn", help="Sett virksomhetens navn.", metavar="NAVN")] = None,
+    set_text: Annotated[
+        str | None, typer.Option("--set", help="Sett informasjon til pasient (høyst 200 tegn).", metavar="TEKST")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Fjern informasjon til pasient.")] = False,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Vis virksomheten, eller sett navnet og informasjon til pasient."""
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    if set_text is not None and clear:
+        raise InputError("Bruk enten --set eller --clear, ikke begge.")
+    changing = navn is not None or set_text is not None or clear
+    orgnr = e.virksomhet(virksomhet, allow_new=changing)
+    if changing:
+        office = operations.set_info(e.store, orgnr, navn, "" if clear else set_text)
+        stored.append(f"{office.label} er lagret")
+        print(f"Lagret {office.label}.", file=sys.stderr)
+    else:
+        office = e.store.load(orgnr)
+    record = {"orgnr": office.orgnr, "navn": office.navn, "info": office.info, "antall_fravaer": len(office.fravaer)}
+    text = [
+        ["Organisasjonsnummer", office.orgnr],
+        ["Navn", office.navn or "(uten navn)"],
+        ["Informasjon til pasient", office.info or "(ingen)"],
+        ["Fravær registrert", str(len(office.fravaer))],
+    ]
+    output.render(output.Result(record, (list(record), [list(record.values())]), lambda: output.table([], text)), fmt)
+
+
+ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
+
+
+@command("log")
+def log(
+    ctx: typer.Context,
+    virksomhet: OneVirksomhet,
+    behandler: Annotated[
+        str | None,
+        typer.Option("--behandler", help="Bare endringer for behandlere med denne teksten i navnet.", metavar="NAVN"),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Bare endringer av fravær som gjelder denne dagen.", metavar="DATO")
+    ] = None,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Loggen for en virksomhet: når, hvem og hva som ble lagt til, endret eller slettet."""
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    orgnr = e.virksomhet(virksomhet)
+    entries = operations.log_entries(e.store, orgnr, behandler, e.date(day, "dato") if day else None)
+    rows = [[x.get("tid", ""), x.get("av", ""), x.get("handling", ""), _log_subject(x)] for x in entries]
+    filtered = behandler is not None or day is not None
+    output.render(
+        output.Result(entries, (["tid", "av", "handling", "hva"], rows), lambda: _log_text(rows, filtered)), fmt
+    )
+
+
+def _log_text(rows: list[list], filtered: bool) -> str:
+    if not rows:
+        return "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
+    shown = [[_short_time(tid), av, ACTIONS.get(handling, handling), what] for tid, av, handling, what in rows]
+    return output.table(["Tid", "Av", "Handling", "Hva"], shown)
+
+
+def _log_subject(entry: dict) -> str:
+    record = entry.get("fravaer")
+    if isinstance(record, dict):
+        try:
+            fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
+            period = f"{dates.short(fra)}–{dates.short(til)}"
+            text = f"{record['id']}: {record['behandler']}, {period}: {names(record['tjenester'])}"
+        except (KeyError, TypeError, ValueError):
+            return str(record)
+        return text + (f" (vikar: {names(record['vikar'])})" if record.get("vikar") else "")
+    office = entry.get("virksomhet")
+    if isinstance(office, dict):
+        return f"navn «{office.get('navn', '')}», info «{office.get('info', '')}»"
+    return ""
+
+
+def _short_time(stamp: str) -> str:
+    # '2026-11-26T23:40:12+01:00' -> '26.11.2026 23:40'
+    try:
+        return f"{dates.short(date.fromisoformat(stamp[:10]))} {stamp[11:16]}"
+    except ValueError:
+        return stamp

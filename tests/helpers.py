@@ -1,0 +1,79 @@
+"""What the tests share: the offices and texts they use, the real CLI run in-process
+(Fravaer) or as the installed program in a process of its own (run, command)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from fravaer_cli.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+ORGNR = "974760673"
+OTHER_ORGNR = "988077917"
+EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
+VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
+SEED_LINE = "Timebestilling er midlertidig stengt hos fastlegen din, og åpner igjen 9. juli 2024."
+EXECUTABLE = shutil.which("fravaer", path=str(Path(sys.executable).parent))
+# In CI nothing that depends on the machine may be skipped (.ci/run sets this).
+NO_SKIP = os.environ.get("FRAVAER_NO_SKIP") == "1"
+
+
+def add_args(*more: str, orgnr: str = ORGNR, behandler="Per Test", fra="01.08.2030", til="02.08.2030", tjeneste="alle"):
+    """The arguments of one `fravaer add`; more options after them."""
+    return [
+        "add",
+        "--virksomhet",
+        orgnr,
+        "--behandler",
+        behandler,
+        "--fra",
+        fra,
+        "--til",
+        til,
+        "--tjeneste",
+        tjeneste,
+        *more,
+    ]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file in the store folder with its bytes, to show nothing changed."""
+    if not folder.exists():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith(".lock")}
+
+
+class Fravaer:
+    """Runs the real CLI in-process against one store folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        return self.runner.invoke(app, ["--data-dir", str(self.folder), *args], input=input, env=env)
+
+    def add(self, *args: str, orgnr: str = ORGNR):
+        result = self("add", "--virksomhet", orgnr, *args)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout.strip()
+
+
+def command(store: Path, *args: str) -> list[str]:
+    assert EXECUTABLE, "fravaer is not installed next to this Python: pip install '.[test]'"
+    return [EXECUTABLE, "--data-dir", str(store), *args]
+
+
+def run(store: Path, *args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(store, *args), capture_output=True, text=True, env={**os.environ, **(env or {})}, input=input
+    )
+
+
+def run_with_timeout(store: Path, *args: str, seconds: float = 60) -> subprocess.CompletedProcess:
+    """A run that must end by itself: a hang is a failure here, not a wait for ever."""
+    return subprocess.run(command(store, *args), capture_output=True, text=True, timeout=seconds)
