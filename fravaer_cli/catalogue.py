@@ -66,15 +66,16 @@ def _lookup() -> dict[str, str]:
     return table
 
 
-def resolve(value: str, option: str | None = "--tjeneste") -> str:
+def resolve(value: str, option: str | None = "--tjeneste", allow_all: bool = False) -> str:
     """A key or display name in any language and case -> the key."""
     wanted = " ".join(value.split()).casefold()
     key = _lookup().get(wanted)
     if key is not None:
         return key
+    also = f" (eller «{ALL}»)" if allow_all else ""
     raise InputError(
         f"Ukjent tjeneste{f' for {option}' if option else ''}: «{value}».{_suggestion(wanted)} "
-        f"Gyldige: {', '.join(catalogue())} (eller «{ALL}»)."
+        f"Gyldige: {', '.join(catalogue())}{also}."
     )
 
 
@@ -97,5 +98,5 @@ def resolve_many(values, option: str | None = "--tjeneste", allow_all: bool = Tr
             if allow_all and part.strip().casefold() == ALL:
                 keys.extend(catalogue())
             else:
-                keys.append(resolve(part, option))
+                keys.append(resolve(part, option, allow_all))
     return order(keys)

@@ -35,14 +35,24 @@ MONTHS_EN = (
 )
 
 ACCEPTED = (
-    "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «today», «tomorrow» "
-    "eller +N (N dager fra i dag)"
+    "dd.mm.åååå (12.06.2024), åååå-mm-dd (2024-06-12), «i dag», «i morgen», «i går», «today», «tomorrow», "
+    "«yesterday», +N eller -N (N dager fra eller før i dag)"
 )
 
 _RE_NORWEGIAN = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"
 _RE_ISO = r"(\d{4})-(\d{2})-(\d{2})"
-_RE_OFFSET = r"\+(\d{1,5})"
-_RELATIVE = {"i dag": 0, "idag": 0, "today": 0, "i morgen": 1, "imorgen": 1, "tomorrow": 1}
+_RE_OFFSET = r"([+-])(\d{1,5})"
+_RELATIVE = {
+    "i dag": 0,
+    "idag": 0,
+    "today": 0,
+    "i morgen": 1,
+    "imorgen": 1,
+    "tomorrow": 1,
+    "i går": -1,
+    "igår": -1,
+    "yesterday": -1,
+}
 
 
 def parse_date(text: str, today: date, what: str = "dato") -> date:
@@ -53,7 +63,7 @@ def parse_date(text: str, today: date, what: str = "dato") -> date:
             return today + timedelta(days=_RELATIVE[value])
         # re.ASCII: \d would otherwise take any script's digits, which int() then accepts.
         if m := re.fullmatch(_RE_OFFSET, value, re.ASCII):
-            return today + timedelta(days=int(m[1]))
+            return today + timedelta(days=int(m[2]) * (1 if m[1] == "+" else -1))
         if m := re.fullmatch(_RE_NORWEGIAN, value, re.ASCII):
             return date(int(m[3]), int(m[2]), int(m[1]))
         if m := re.fullmatch(_RE_ISO, value, re.ASCII):

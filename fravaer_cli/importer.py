@@ -15,6 +15,7 @@ from fravaer_cli import catalogue, dates
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import ConflictError, FravaerError, InputError
 from fravaer_cli.model import MAX_COMMENT, MAX_NAME, Fravaer, Virksomhet, checked_draft, clean_hpr, clean_text
+from fravaer_cli.output import FORMULA_START
 
 REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")
 OPTIONAL = ("vikar", "kommentar", "hpr")
@@ -80,8 +81,33 @@ def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     return text, [f"Merk: {name} er ikke UTF-8; den er lest som Windows-1252."]
 
 
+# How spreadsheet files begin, whatever they are named.
+_ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _refuse_binary(raw: bytes, name: str) -> None:
+    """A spreadsheet or another binary file is named for what it is, never echoed to the terminal."""
+    kind = None
+    if raw.startswith(_ZIP):
+        kind = (
+            "et OpenDocument-regneark (.ods)"
+            if b"opendocument.spreadsheet" in raw[:200]
+            else "et Excel-regneark (.xlsx)"
+        )
+    elif raw.startswith(_OLE):
+        kind = "et eldre Excel-regneark (.xls)"
+    elif b"\x00" in raw[:8192]:
+        kind = "en binærfil"
+    if kind:
+        raise InputError(
+            f"{name} er {kind}, ikke CSV eller JSON. Lagre arket som «CSV UTF-8 (semikolonseparert)» "
+            "i Excel eller LibreOffice, og importer den filen."
+        )
+
+
 def read(raw: bytes, name: str) -> Source:
     """Rows from CSV, a JSON array or JSON Lines, by the file's extension or else its content."""
+    _refuse_binary(raw, name)
     text, notes = decode(raw, name)
     if not text.strip():
         raise InputError(f"{name} er tom: ingen rader å importere.")
@@ -288,7 +314,12 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(f"skal være tekst, ikke {json.dumps(value, ensure_ascii=False)[:40]}")
-    return str(value)
+    text = str(value)
+    # fravaer's own CSV starts a cell a spreadsheet would run with ' (output.csv_cell): undone, so export -> import
+    # gives back the same text.
+    if text[:1] == "'" and text[1:2] and text[1] in FORMULA_START:
+        return text[1:]
+    return text
 
 
 def _keys(value, allow_all: bool) -> tuple[list[str], bool]:
@@ -349,6 +380,7 @@ class _RowChecker:
                 fields["kommentar"],
                 fields["hpr"],
                 all_tjenester=fields["tjenester"][1],
+                all_vikar=fields["vikar"][1],
             )
         except InputError as e:
             return [f": {e}"]
@@ -384,7 +416,7 @@ class _FieldParser:
             "fra": lambda v: dates.parse_date(_text(v), today, "fra og med-dato"),
             "til": lambda v: dates.parse_date(_text(v), today, "til og med-dato"),
             "tjenester": lambda v: _keys(v, allow_all=True),
-            "vikar": lambda v: _keys(v, allow_all=False),
+            "vikar": lambda v: _keys(v, allow_all=True),
             "kommentar": lambda v: clean_text(_text(v), "Kommentar", MAX_COMMENT),
             "hpr": lambda v: clean_hpr(_text(v)),
         }
@@ -416,7 +448,7 @@ class _FieldParser:
 
 def _orgnr(value) -> str:
     text = _text(value).strip()
-    number = text.replace(" ", "")
+    number = orgnr_check.normalise(text)
     if not orgnr_check.is_valid(number):
         raise InputError(f"ugyldig organisasjonsnummer «{text}» (9 sifre med gyldig kontrollsiffer)")
     return number

@@ -35,6 +35,20 @@ def behandler_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
+# Letters that no Unicode decomposition takes apart, folded as Norwegians type them on a foreign keyboard.
+_PLAIN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"})
+
+
+@lru_cache(maxsize=8192)
+def search_key(text: str) -> str:
+    """For finding by name: case, accents and Norwegian letters folded both ways,
+    so that «grunerlokka» finds «Grünerløkka» and «bjørn» finds «Bjorn».
+    (Who is the same GP is behandler_key's business: this only finds.)"""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.translate(_PLAIN_LETTERS).split())
+
+
 def clean_text(value: str, what: str, max_length: int, required: bool = False) -> str:
     """Trimmed text without control characters; an InputError names what is wrong."""
     text = value.strip()
@@ -157,10 +171,12 @@ def make_draft(
     kommentar: str | None = "",
     hpr: str | None = "",
     all_tjenester: bool = False,
+    all_vikar: bool = False,
 ) -> Draft:
     """Check one registration on its own (not against the store).
 
-    all_tjenester: the user said 'alle', meaning every tjeneste not served by a vikar.
+    all_tjenester: the user said 'alle' for the closed ones, meaning every tjeneste not served by a vikar;
+    all_vikar: said for the vikar ones, meaning every tjeneste this fravær does not close.
     """
     return checked_draft(
         clean_text(behandler, "Behandler", MAX_NAME, required=True),
@@ -171,18 +187,32 @@ def make_draft(
         clean_text(kommentar or "", "Kommentar", MAX_COMMENT),
         clean_hpr(hpr),
         all_tjenester,
+        all_vikar,
     )
 
 
-def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tjenester=False) -> Draft:
+def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tjenester=False, all_vikar=False) -> Draft:
     """The checks between fields, for texts already cleaned (import parses each distinct cell once)."""
+    closed, vikar_keys = _closed_and_vikar(tjenester, vikar, all_tjenester, all_vikar)
+    _check_dates(fra, til)
+    _check_tjenester(closed, vikar_keys, all_tjenester)
+    return Draft(behandler, fra, til, closed, vikar_keys, kommentar, hpr)
+
+
+def _closed_and_vikar(tjenester, vikar, all_tjenester: bool, all_vikar: bool):
+    """What 'alle' means on either side: every tjeneste the other side does not take."""
+    if all_tjenester and all_vikar:
+        raise InputError(
+            "«alle» kan ikke gjelde både tjenestene som stenges og dem vikaren tar. "
+            "Oppgi tjenestene på den ene siden, og «alle» på den andre."
+        )
+    if all_vikar:
+        closed = catalogue.order(tjenester)
+        return closed, catalogue.order(k for k in catalogue.catalogue() if k not in closed)
     vikar_keys = catalogue.order(vikar)
     if all_tjenester:
         tjenester = [k for k in tjenester if k not in vikar_keys]
-    closed = catalogue.order(tjenester)
-    _check_dates(fra, til)
-    _check_tjenester(closed, vikar_keys)
-    return Draft(behandler, fra, til, closed, vikar_keys, kommentar, hpr)
+    return catalogue.order(tjenester), vikar_keys
 
 
 def _check_dates(fra: date, til: date) -> None:
@@ -198,7 +228,12 @@ def _check_dates(fra: date, til: date) -> None:
         )
 
 
-def _check_tjenester(closed, vikar) -> None:
+def _check_tjenester(closed, vikar, all_tjenester: bool = False) -> None:
+    if not closed and all_tjenester and vikar:
+        raise InputError(
+            "Vikaren tar alle tjenestene, så «alle» stenger ingen: tjenester med vikar holdes åpne. "
+            "Et fravær må stenge minst én tjeneste; ta en tjeneste ut av --vikar for å stenge den."
+        )
     if not closed:
         raise InputError(
             "Ingen tjeneste å stenge: oppgi minst én --tjeneste (eller «alle»). "
@@ -218,6 +253,22 @@ def _check_not_past(til: date, today: date) -> None:
             f"Fraværet sluttet {dates.short(til)}, før i dag ({dates.short(today)}). "
             "Bruk --allow-past for å registrere et fravær som er over."
         )
+
+
+FAR_FIRST, FAR_LAST, LONGEST = date(2000, 1, 1), date(2100, 12, 31), 366
+
+
+def far_date_notes(fra: date, til: date) -> list[str]:
+    """A fravær that is stored, but perhaps not as meant: a typo in the year, or a year-long stretch."""
+    notes = [
+        f"Merk: {what} {dates.short(day)} er langt {'fram' if day > FAR_LAST else 'tilbake'} i tid. Var det ment?"
+        for what, day in (("fra og med", fra), ("til og med", til))
+        if not FAR_FIRST <= day <= FAR_LAST
+    ]
+    days = (til - fra).days + 1
+    if days > LONGEST:
+        notes.append(f"Merk: fraværet varer i {days} dager, over et år. Var det ment?")
+    return notes
 
 
 def office_label(orgnr: str, navn: str) -> str:
@@ -275,21 +326,24 @@ class Virksomhet:
         candidate = Fravaer("", draft.behandler, draft.fra, draft.til, draft.tjenester, draft.vikar)
         return self._identities.get(candidate.identity())
 
-    def find_overlap(self, candidate: Fravaer, ignore_id: str | None = None) -> Fravaer | None:
+    def find_overlaps(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
+        """Every stored fravær that shares a closed day and tjeneste with candidate, in id order."""
         self._index()
+        found: dict[str, Fravaer] = {}
         for tjeneste in candidate.tjenester:
             spans = self._spans.get((candidate.key, tjeneste), [])
-            # Those starting on or before candidate.til, latest first; stop at the first that ends before it starts.
+            # Those starting on or before candidate.til, latest first; the overlap rule keeps them
+            # disjoint, so the first that ends before candidate.fra ends the search.
             i = bisect_right(spans, (candidate.til, "\U0010ffff"))
             while i > 0:
                 i -= 1
                 f = spans[i][2]
                 if f.id == ignore_id:
                     continue
-                if f.til >= candidate.fra:
-                    return f
-                break
-        return None
+                if f.til < candidate.fra:
+                    break
+                found[f.id] = f
+        return sorted(found.values(), key=lambda f: (f.fra, f.id))
 
     def _stored_name(self, name: str) -> str:
         """A GP's name is kept as first written."""
@@ -317,9 +371,9 @@ class Virksomhet:
         )
         if len(new.id) > MAX_ID_LENGTH:
             raise ConflictError(f"{self.label} har brukt opp alle fravær-id-er (høyst {MAX_ID_LENGTH} tegn).")
-        clash = self.find_overlap(new)
-        if clash is not None:
-            raise _overlap_error(new, clash)
+        clashes = self.find_overlaps(new)
+        if clashes:
+            raise _overlap_error(new, clashes)
         self.fravaer.append(new)
         self._remember(new)
         self.next_id += 1
@@ -336,27 +390,31 @@ class Virksomhet:
         vikar: list[str] | None = None,
         kommentar: str | None = None,
         all_tjenester: bool = False,
+        all_vikar: bool = False,
     ) -> tuple[Fravaer, Fravaer]:
         """Change a fravær in place under the same rules as add. Returns (before, after)."""
         old = self.get(fravaer_id)
-        new_vikar = catalogue.order(vikar) if vikar is not None else old.vikar
-        if tjenester is not None and all_tjenester:
-            tjenester = [k for k in tjenester if k not in new_vikar]
+        closed, new_vikar = _closed_and_vikar(
+            old.tjenester if tjenester is None else tjenester,
+            old.vikar if vikar is None else vikar,
+            all_tjenester,
+            all_vikar,
+        )
         new = replace(
             old,
             fra=fra or old.fra,
             til=til or old.til,
-            tjenester=catalogue.order(tjenester) if tjenester is not None else old.tjenester,
+            tjenester=closed,
             vikar=new_vikar,
             kommentar=clean_text(kommentar, "Kommentar", MAX_COMMENT) if kommentar is not None else old.kommentar,
         )
         _check_dates(new.fra, new.til)
-        _check_tjenester(new.tjenester, new.vikar)
+        _check_tjenester(new.tjenester, new.vikar, all_tjenester)
         if not allow_past and (new.fra, new.til) != (old.fra, old.til):
             _check_not_past(new.til, today)
-        clash = self.find_overlap(new, ignore_id=old.id)
-        if clash is not None:
-            raise _overlap_error(new, clash)
+        clashes = self.find_overlaps(new, ignore_id=old.id)
+        if clashes:
+            raise _overlap_error(new, clashes)
         position = self.fravaer.index(old)
         self.fravaer[position] = new
         self._forget()
@@ -369,14 +427,18 @@ class Virksomhet:
         return old
 
 
-def _overlap_error(new: Fravaer, clash: Fravaer) -> ConflictError:
-    shared = catalogue.order(set(new.tjenester) & set(clash.tjenester))
+def _overlap_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
+    """Names every stored fravær in the way, so that one look says what to change."""
+    shared = catalogue.order({t for clash in clashes for t in set(new.tjenester) & set(clash.tjenester)})
     names = ", ".join(catalogue.display_name(k) for k in shared)
+    ids = [clash.id for clash in clashes]
+    which = f"fravær {ids[0]}" if len(ids) == 1 else f"fravær {', '.join(ids[:-1])} og {ids[-1]}"
+    listed = "; ".join(f"{clash.id}: {clash.summary()}" for clash in clashes)
     error = ConflictError(
-        f"Overlapper med fravær {clash.id} ({clash.summary()}) "
-        f"for samme behandler og tjeneste ({names}). Endre eller slett fravær {clash.id} først."
+        f"Overlapper med {which} ({listed}) for samme behandler og tjeneste ({names}). Endre eller slett {which} først."
     )
-    error.existing = clash
+    error.existing = clashes[0]
+    error.clashes = clashes
     return error
 
 

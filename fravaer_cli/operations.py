@@ -11,9 +11,18 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli.errors import ConflictError, InputError, NotFoundError, StoreError
+from fravaer_cli.errors import ConflictError, InputError, StoreError
 from fravaer_cli.messages import citizen_message
-from fravaer_cli.model import Draft, Fravaer, Virksomhet, behandler_key, check_info, check_navn, office_label
+from fravaer_cli.model import (
+    Draft,
+    Fravaer,
+    Virksomhet,
+    behandler_key,
+    check_info,
+    check_navn,
+    office_label,
+    search_key,
+)
 
 if TYPE_CHECKING:
     from fravaer_cli.store import Store
@@ -30,48 +39,64 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     if not value:
         raise InputError("--virksomhet kan ikke være tom: oppgi organisasjonsnummer eller en del av navnet.")
     if orgnr_check.looks_like_orgnr(value):
-        number = value.replace(" ", "")
+        number = orgnr_check.normalise(value)
         if not orgnr_check.is_valid(number):
             raise InputError(
                 f"Ugyldig organisasjonsnummer: «{text}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer."
             )
         if not allow_new and not store.exists(number):
-            raise NotFoundError(f"Fant ingen virksomhet med organisasjonsnummer {number} i {store.folder}.")
+            raise store.not_found(number)
         return number
-    wanted = behandler_key(value)
-    matches = []
-    for _, office in store.iter_offices():
-        if isinstance(office, Virksomhet) and wanted in behandler_key(office.navn):
+    wanted = search_key(value)
+    matches, unreadable = [], []
+    # Reading commands say that the folder is missing; a writer, which would create it, says no office matches.
+    for _, office in store.iter_offices(store.orgnrs(must_exist=not allow_new)):
+        if isinstance(office, StoreError):
+            unreadable.append(office)
+        elif wanted in search_key(office.navn):
             matches.append(office)
-    exact = [o for o in matches if behandler_key(o.navn) == wanted]
+    exact = [o for o in matches if search_key(o.navn) == wanted]
     if len(matches) == 1 or len(exact) == 1:
         return (exact or matches)[0].orgnr
+    if not matches and unreadable:
+        # The office asked for may be in a file that cannot be read: say so, rather than that it is not there.
+        named = "\n".join(str(e) for e in unreadable[:MAX_CANDIDATES])
+        raise StoreError(
+            f"Ingen lesbar virksomhet har «{text}» i navnet, og {len(unreadable)} fil(er) kunne ikke leses:\n{named}"
+        )
     if not matches:
         raise InputError(
             f"Ingen lagret virksomhet har «{text}» i navnet. Oppgi organisasjonsnummer (9 sifre) "
-            "eller en del av navnet; «fravaer list --all» viser de lagrede."
+            "eller en del av navnet; «fravaer info --all» viser de lagrede."
         )
     shown = "\n".join(f"  {o.orgnr}  {o.navn}" for o in matches[:MAX_CANDIDATES])
     more = f"\n  … og {len(matches) - MAX_CANDIDATES} til" if len(matches) > MAX_CANDIDATES else ""
     raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
 
 
+@dataclass(frozen=True)
+class Added:
+    fravaer: Fravaer
+    created: bool  # False: an identical fravær was stored already
+    office: str  # the office's label, for people
+    new_office: bool  # the office was not stored before this
+
+
 def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):
-    """Returns (fravær, created)."""
     with store.change(orgnr, create=True, dry_run=dry_run) as change:
         fravaer, created = change.office.add(draft, today, allow_past, store.av, now)
         if created:
             change.record("add", fravaer.to_dict())
-    return fravaer, created
+    return Added(fravaer, created, change.office.label, change.created_office)
 
 
 def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: bool, dry_run: bool = False, **changes):
-    """Returns (before, after)."""
+    """Returns (before, after, the office's label)."""
     with store.change(orgnr, dry_run=dry_run) as change:
         old, new = change.office.edit(fravaer_id, today, allow_past, **changes)
         if old != new:
             change.record("edit", new.to_dict(), forrige=old.to_dict())
-    return old, new
+    return old, new, change.office.label
 
 
 def import_rows(
@@ -146,8 +171,9 @@ def find(store: Store, orgnr: str, fravaer_id: str) -> Fravaer:
     return store.load(orgnr).get(fravaer_id)
 
 
-def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None) -> Fravaer:
-    """Delete; with expected, only if the stored fravær is still what the user confirmed."""
+def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None) -> tuple[Fravaer, str]:
+    """Delete; with expected, only if the stored fravær is still what the user confirmed.
+    Returns (the deleted fravær, the office's label)."""
     with store.change(orgnr) as change:
         current = change.office.get(fravaer_id)
         if expected is not None and current != expected:
@@ -156,7 +182,7 @@ def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None =
             )
         change.office.delete(fravaer_id)
         change.record("delete", current.to_dict())
-    return current
+    return current, change.office.label
 
 
 def set_info(store: Store, orgnr: str, navn: str | None = None, info: str | None = None) -> Virksomhet:
@@ -195,9 +221,10 @@ def status_entries(store: Store, orgnr: str | None, day: date):
     from fravaer_cli import schedule
 
     errors: list[StoreError] = []
+    chosen = offices(store, orgnr)  # now, so that a store with no office fails before any output
 
     def entries():
-        for office in offices(store, orgnr):
+        for office in chosen:
             if isinstance(office, StoreError):
                 errors.append(office)
                 continue
@@ -226,17 +253,36 @@ def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjene
     return rows, errors
 
 
+def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
+    """Every stored office that can be read, and the files that cannot."""
+    found, errors = [], []
+    for office in offices(store, None):
+        (errors if isinstance(office, StoreError) else found).append(office)
+    return found, errors
+
+
 def offices(store: Store, orgnr: str | None):
-    """One office, or every stored one (orgnr None), one at a time; unreadable ones as StoreError."""
+    """One office, or every stored one (orgnr None), one at a time; unreadable ones as StoreError.
+
+    Every office of an empty store is no answer a cron job should take for "nothing
+    closes": a folder that does not exist or holds no office is a StoreError, at once."""
     if orgnr is not None:
-        yield store.load(orgnr)
-        return
-    for _, office in store.iter_offices():
-        yield office
+        return iter([store.load(orgnr)])
+    orgnrs = store.orgnrs(must_exist=True)
+    if not orgnrs:
+        raise StoreError(
+            f"Ingen virksomheter er lagret i {store.folder}. Er det riktig lagringsmappe (--data-dir, "
+            "$FRAVAER_DATA_DIR)? En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
+        )
+    return (office for _, office in store.iter_offices(orgnrs))
 
 
 def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
-    return wanted is None or behandler_key(wanted) in fravaer.key
+    """A part of the GP's name (folded as search_key does), or the GP's HPR number exactly."""
+    if wanted is None:
+        return True
+    text = wanted.strip()
+    return search_key(text) in search_key(fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:
@@ -277,7 +323,8 @@ def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, beha
         if wanted in names:
             names = {wanted: names[wanted]}
         else:
-            partial = {k: v for k, v in names.items() if wanted in k}
+            folded = search_key(behandler)
+            partial = {k: v for k, v in names.items() if folded in search_key(v)}
             if len(partial) > 1:
                 shown = ", ".join(sorted(partial.values()))
                 raise InputError(
@@ -301,11 +348,11 @@ def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: dat
     entries = store.read_log(orgnr)
     if behandler is None and day is None:
         return entries
-    wanted = behandler_key(behandler) if behandler is not None else None
+    wanted = search_key(behandler) if behandler is not None else None
     chosen = []
     for entry in entries:
         record = entry.get("fravaer") or {}
-        if wanted is not None and wanted not in behandler_key(str(record.get("behandler", ""))):
+        if wanted is not None and wanted not in search_key(str(record.get("behandler", ""))):
             continue
         if day is not None and not (str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))):
             continue

@@ -1,5 +1,7 @@
 """Organisasjonsnummer: 9 digits with a mod-11 check digit."""
 
+import unicodedata
+
 WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 
 
@@ -14,7 +16,13 @@ def is_valid(value: str) -> bool:
     return int(value[8]) == check
 
 
+def normalise(value: str) -> str:
+    """As spreadsheets and people write it: any kind of space between digit groups
+    (no-break and thin spaces too), full-width digits (NFKC makes them ASCII)."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
 def looks_like_orgnr(value: str) -> bool:
-    """Digits (spaces allowed, as in '974 760 673'): meant as a number, not a name."""
-    compact = value.replace(" ", "")
+    """Digits, with spaces as in '974 760 673': meant as a number, not a name."""
+    compact = normalise(value)
     return compact.isascii() and compact.isdigit()

@@ -4,9 +4,9 @@ import json
 import re
 import sys
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "excel-csv")
 # A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # What a terminal would act on instead of showing: control characters, and
@@ -52,15 +52,31 @@ def print_json_streaming(head: dict, lists: dict) -> None:
 
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def print_csv(headers: list[str], rows: list[list]) -> None:
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def _excel_cell(value) -> str:
+    # Norwegian Excel reads dd.mm.yyyy as a date, and ISO dates as text.
+    text = csv_cell(value)
+    m = _ISO_DATE.fullmatch(text)
+    return f"{m[3]}.{m[2]}.{m[1]}" if m else text
+
+
+def print_csv(headers: list[str], rows, excel: bool = False) -> None:
+    """CSV for scripts (comma, UTF-8, no byte-order mark, ISO dates), or, with
+    excel, as Norwegian Excel opens it in columns with æøå intact: semicolons,
+    a UTF-8 byte-order mark and dd.mm.yyyy dates."""
     import csv
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    if excel:
+        sys.stdout.write("\ufeff")
+    writer = csv.writer(sys.stdout, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    cell = _excel_cell if excel else csv_cell
     writer.writerow(headers)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    writer.writerows([cell(v) for v in row] for row in rows)
 
 
 def table(headers: list[str], rows: list[list]) -> str:
@@ -105,8 +121,8 @@ def render(result: Result, fmt: str) -> None:
             print_json_streaming(result.json.head, result.json.lists)
         else:
             print_json(result.json)
-    elif fmt == "csv":
-        print_csv(*result.csv)
+    elif fmt in ("csv", "excel-csv"):
+        print_csv(*result.csv, excel=fmt == "excel-csv")
     else:
         text = result.text() if callable(result.text) else result.text
         sys.stdout.write(text + "\n")

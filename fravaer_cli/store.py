@@ -78,6 +78,7 @@ class Change:
     office: Virksomhet
     entries: list[dict] = field(default_factory=list)
     reused: bool = False  # the office checked before the lock was taken is still what the file holds
+    created_office: bool = False  # the office is new: nothing was stored for it before
 
     def record(self, handling: str, fravaer: dict | None, **extra) -> None:
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
@@ -106,11 +107,16 @@ class Store:
 
     # -- finding files -------------------------------------------------------
 
-    def orgnrs(self) -> list[str]:
-        """Stored offices, sorted; files whose name is not a valid orgnr are not offices."""
+    def orgnrs(self, must_exist: bool = False) -> list[str]:
+        """Stored offices, sorted; files whose name is not a valid orgnr are not offices.
+
+        must_exist: a folder that does not exist is an error (a reading command's
+        --all), rather than an empty store (a writer creates it)."""
         try:
             names = os.listdir(self.folder)
         except FileNotFoundError:
+            if must_exist:
+                raise self._missing_folder() from None
             return []
         except OSError as e:
             raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {e.strerror}.") from None
@@ -140,12 +146,24 @@ class Store:
     def load(self, orgnr: str) -> Virksomhet:
         path = self.path_of(orgnr)
         if path is None:
-            raise NotFoundError(f"Fant ingen virksomhet med organisasjonsnummer {orgnr} i {self.folder}.")
+            raise self.not_found(orgnr)
         return self._read(path, orgnr)
 
-    def iter_offices(self):
+    def not_found(self, orgnr: str) -> StoreError | NotFoundError:
+        """What to say of an office that is not stored: that the folder itself is missing, if it is."""
+        if not self.folder.is_dir():
+            return self._missing_folder()
+        return NotFoundError(f"Fant ingen virksomhet med organisasjonsnummer {orgnr} i {self.folder}.")
+
+    def _missing_folder(self) -> StoreError:
+        return StoreError(
+            f"Lagringsmappen {self.folder} finnes ikke. Sjekk --data-dir og $FRAVAER_DATA_DIR; "
+            "mappen opprettes første gang noe lagres."
+        )
+
+    def iter_offices(self, orgnrs=None):
         """(orgnr, Virksomhet or StoreError) one office at a time, so memory stays flat."""
-        for orgnr in self.orgnrs():
+        for orgnr in self.orgnrs() if orgnrs is None else orgnrs:
             try:
                 yield orgnr, self.load(orgnr)
             except StoreError as e:
@@ -200,7 +218,7 @@ class Store:
         """
         orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
         if dry_run:
-            yield {orgnr: Change(self._load_or_new(orgnr, create)) for orgnr in orgnrs}
+            yield {orgnr: self._change_of(orgnr, create) for orgnr in orgnrs}
             return
         prepared = prepared or {}
         self.av  # noqa: B018 - who the log records is checked before anything is touched
@@ -213,7 +231,7 @@ class Store:
                 if orgnr in prepared and self.stamp(orgnr) == prepared[orgnr][1]:
                     changes[orgnr] = Change(prepared[orgnr][0], reused=True)
                 else:
-                    changes[orgnr] = Change(self._load_or_new(orgnr, create))
+                    changes[orgnr] = self._change_of(orgnr, create)
             yield changes
             self._commit([(orgnr, change) for orgnr, change in changes.items() if change.changed], progress)
 
@@ -245,6 +263,11 @@ class Store:
             for fd, _ in logs:
                 os.close(fd)
             os.close(folder)
+
+    def _change_of(self, orgnr: str, create: bool) -> Change:
+        if create and not self.exists(orgnr):
+            return Change(Virksomhet(orgnr), created_office=True)
+        return Change(self.load(orgnr))
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):

@@ -34,7 +34,8 @@ def test_seed_example_prints_the_exact_citizen_line(fravaer):
     assert result.stdout == "1\n"
     preview = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024")
     assert preview.exit_code == 0
-    assert preview.stdout == SEED_LINE + "\n"
+    # The GP's name heads the lines also with one GP, so that no one takes them for another GP's.
+    assert preview.stdout == f"Astrid Info:\n  {SEED_LINE}\n"
     assert preview.stderr == ""
 
 
@@ -295,6 +296,7 @@ def test_virksomhet_by_part_of_name(fravaer):
 
 
 def test_unknown_orgnr_is_not_found(fravaer):
+    fravaer.add(*SEED, orgnr=OTHER_ORGNR)  # a store that exists, without this office
     result = fravaer("list", "--virksomhet", ORGNR)
     assert result.exit_code == 3
     assert ORGNR in result.stderr
@@ -447,7 +449,7 @@ def test_preview_languages(fravaer, lang, line):
     result = fravaer(
         "preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "20.06.2024", "--lang", lang
     )
-    assert result.stdout == line + "\n"
+    assert result.stdout == f"Astrid Info:\n  {line}\n"
 
 
 def test_preview_unknown_lang_exits_2(fravaer):
@@ -502,8 +504,12 @@ def test_preview_with_info_text_and_several_behandlere(fravaer):
         "stengt": False,
         "apner_igjen": None,
         "melding": "Reseptfornyelse er tilgjengelig.",
+        "info": "Sommerstengt uke 28.",
     }
     assert data[3]["apner_igjen"] == "2024-07-01" and data[3]["stengt"] is True
+    csv_text = fravaer("preview", "--virksomhet", ORGNR, "--date", "20.06.2024", "--format", "csv").stdout
+    assert csv_text.splitlines()[0] == "behandler,tjeneste,stengt,apner_igjen,melding,info"
+    assert csv_text.splitlines()[1].endswith(",Sommerstengt uke 28.")
 
 
 def test_preview_of_a_gp_without_fravaer_is_all_available(fravaer):
@@ -520,8 +526,19 @@ def test_preview_of_a_gp_without_fravaer_is_all_available(fravaer):
         "20.06.2024",
     )
     assert result.exit_code == 0
-    assert result.stdout == "Timebestilling er tilgjengelig.\n"
-    assert "«Ola Nordmann»" in result.stderr
+    # Said plainly, on stdout: not another GP's lines, and not a bare "available" that reads as an answer.
+    assert result.stdout == (
+        "Ingen fravær er registrert for «Ola Nordmann» hos 974760673: "
+        "alle tjenestene er tilgjengelige for pasientene til denne behandleren.\n"
+    )
+
+
+def test_preview_of_a_gp_at_another_office_never_shows_this_offices_gps(fravaer):
+    """The helpdesk asked about Bryn for a GP who is not there: before, the only GP's lines came back unnamed."""
+    fravaer.add(*SEED)
+    result = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "Kari", "--date", "20.06.2024")
+    assert result.exit_code == 0
+    assert "Astrid" not in result.stdout and "«Kari»" in result.stdout
 
 
 # -- info ----------------------------------------------------------------------------

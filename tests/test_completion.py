@@ -50,7 +50,7 @@ CASES = [
     ("fravaer list --virksomhet bryn", ["920000002"]),
     ("fravaer delete --virksomhet 910000004 ", ["1", "2"]),
     ("fravaer preview --virksomhet ddfl --lang ", ["en", "nb", "nn"]),
-    ("fravaer list --virksomhet ddfl --format ", ["csv", "json", "table"]),
+    ("fravaer list --virksomhet ddfl --format ", ["csv", "excel-csv", "json", "table"]),
 ]
 
 

@@ -39,7 +39,7 @@ def test_installed_command_runs_the_seed_example(tmp_path):
         "20.06.2024",
         cwd=tmp_path,
     )
-    assert (shown.returncode, shown.stdout, shown.stderr) == (0, SEED_LINE + "\n", "")
+    assert (shown.returncode, shown.stdout, shown.stderr) == (0, f"Astrid Info:\n  {SEED_LINE}\n", "")
 
 
 def test_errors_reach_the_shell_as_norwegian_without_traceback(tmp_path):
@@ -55,6 +55,7 @@ def test_errors_reach_the_shell_as_norwegian_without_traceback(tmp_path):
 
 @pytest.mark.parametrize("tz", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC", "Europe/Oslo"])
 def test_today_is_oslo_whatever_the_machine_time_zone(tmp_path, tz):
+    assert run("--data-dir", str(tmp_path), *add_args()).returncode == 0
     before = clock.today()
     result = run("--data-dir", str(tmp_path), "status", "--all", "--json", env={"TZ": tz})
     after = clock.today()

@@ -28,7 +28,7 @@ def test_tour_runs_as_written_and_ends_in_the_citizen_line(tmp_path):
         ["bash", "-eu", "-c", block_after("tour")], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith(SEED_LINE + "\n")
+    assert result.stdout.endswith(f"Astrid Info:\n  {SEED_LINE}\n")
     shown_table = re.search(r"shows the row as the Helsenorge overview does:\n\n((?:    .*\n)+)", README).group(1)
     assert "\n".join(line[4:] for line in shown_table.splitlines()) in result.stdout
 

@@ -75,13 +75,13 @@ class Env:
     def virksomhet(self, text: str, allow_new: bool = False) -> str:
         return operations.find_virksomhet(self.store, text, allow_new)
 
-    def scope(self, text: str | None, every: bool) -> str | None:
+    def scope(self, text: str | None, every: bool, allow_new: bool = False) -> str | None:
         """--virksomhet X (its orgnr) or --all (None)."""
         if every and text is not None:
             raise InputError("Bruk enten --virksomhet eller --all, ikke begge.")
         if not every and text is None:
             raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet) eller --all.")
-        return None if every else self.virksomhet(text)
+        return None if every else self.virksomhet(text, allow_new)
 
 
 def _login_name() -> str:

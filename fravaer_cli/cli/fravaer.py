@@ -24,7 +24,7 @@ from fravaer_cli.cli.options import (
     tjeneste_keys,
 )
 from fravaer_cli.errors import InputError, StoreError
-from fravaer_cli.model import RECORD_FIELDS
+from fravaer_cli.model import RECORD_FIELDS, far_date_notes
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
@@ -74,14 +74,14 @@ def add(
 ) -> None:
     """Registrer ett fravær. Skriver id-en alene på standard ut.
 
-    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, +N (N dager fra i dag).
+    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
     """
     from fravaer_cli.model import make_draft
 
     e = env(ctx)
     orgnr = e.virksomhet(virksomhet, allow_new=True)
     closed, said_all = tjeneste_keys(tjeneste, "--tjeneste")
-    vikar_keys, _ = tjeneste_keys(vikar, "--vikar", allow_all=False)
+    vikar_keys, vikar_all = tjeneste_keys(vikar, "--vikar")
     draft = make_draft(
         behandler,
         e.date(fra, "fra og med-dato"),
@@ -91,12 +91,14 @@ def add(
         kommentar,
         hpr,
         all_tjenester=said_all,
+        all_vikar=vikar_all,
     )
-    fravaer, created = operations.add(e.store, orgnr, draft, e.today, allow_past, e.store.now(), dry_run)
+    added = operations.add(e.store, orgnr, draft, e.today, allow_past, e.store.now(), dry_run)
+    fravaer = added.fravaer
     if dry_run:
-        if created:
+        if added.created:
             print(
-                f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {orgnr}. Ingenting er lagret.",
+                f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {added.office}. Ingenting er lagret.",
                 file=sys.stderr,
             )
         else:
@@ -106,13 +108,30 @@ def add(
                 file=sys.stderr,
             )
         return
-    if created:
+    if added.created:
         stored.append(f"Fravær {fravaer.id} er lagret")
-        print(f"Registrert fravær {fravaer.describe()} hos {orgnr}.", file=sys.stderr)
+        if added.new_office:
+            print(new_office_note([orgnr]), file=sys.stderr)
+        print(f"Registrert fravær {fravaer.describe()} hos {added.office}.", file=sys.stderr)
+        notes(fravaer.fra, fravaer.til)
     else:
         print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
     reminders(bool(fravaer.vikar))
     print(fravaer.id)  # last: the people's lines are said even when standard out cannot be written
+
+
+def new_office_note(orgnrs: list[str]) -> str:
+    if len(orgnrs) == 1:
+        how = f"«fravaer info --virksomhet {orgnrs[0]} --navn NAVN»"
+        return f"Ny virksomhet {orgnrs[0]} opprettet; gi den et navn med {how}."
+    how = "«fravaer info --virksomhet ORGNR --navn NAVN»"
+    return f"Nye virksomheter opprettet: {', '.join(orgnrs)}; gi dem navn med {how}."
+
+
+def notes(fra, til) -> None:
+    """What is stored but maybe not meant (a year far away), said on stderr."""
+    for note in far_date_notes(fra, til):
+        print(note, file=sys.stderr)
 
 
 @command("list")
@@ -188,7 +207,10 @@ def edit(
     vikar: Annotated[
         list[str] | None,
         typer.Option(
-            "--vikar", help="Erstatter tjenestene med vikar. Kan gjentas.", metavar="TJENESTE", click_type=VIKAR_TYPE
+            "--vikar",
+            help="Erstatter tjenestene med vikar. Kan gjentas, eller «alle» (alle som ikke stenges).",
+            metavar="TJENESTE",
+            click_type=TJENESTE_TYPE,
         ),
     ] = None,
     no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
@@ -204,8 +226,8 @@ def edit(
     if vikar and no_vikar:
         raise InputError("Bruk enten --vikar eller --no-vikar, ikke begge.")
     closed, said_all = tjeneste_keys(tjeneste, "--tjeneste") if tjeneste else (None, False)
-    vikar_keys = [] if no_vikar else (tjeneste_keys(vikar, "--vikar", allow_all=False)[0] if vikar else None)
-    old, new = operations.edit(
+    vikar_keys, vikar_all = ([], False) if no_vikar else (tjeneste_keys(vikar, "--vikar") if vikar else (None, False))
+    old, new, office = operations.edit(
         e.store,
         orgnr,
         fravaer_id,
@@ -218,13 +240,15 @@ def edit(
         vikar=vikar_keys,
         kommentar=kommentar,
         all_tjenester=said_all,
+        all_vikar=vikar_all,
     )
     prefix = "Tørrkjøring: ville endret" if dry_run else "Endret"
     if old == new:
         print(f"Ingen endring: fravær {new.describe()}.", file=sys.stderr)
         return
-    print(f"{prefix} fravær {old.describe()}\n  til {new.summary()}.", file=sys.stderr)
+    print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
     if not dry_run:
+        notes(new.fra, new.til)
         reminders(bool(new.vikar))
 
 
@@ -253,9 +277,10 @@ def delete(
         if answer not in ("j", "ja", "y", "yes"):
             print("Ingenting er slettet.", file=sys.stderr)
             return
-    deleted = operations.delete(e.store, orgnr, fravaer_id, expected=fravaer)
-    print(f"Slettet fravær {deleted.describe()}.", file=sys.stderr)
-    print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
+    deleted, office = operations.delete(e.store, orgnr, fravaer_id, expected=fravaer)
+    print(f"Slettet fravær {deleted.describe()} hos {office}.", file=sys.stderr)
+    if deleted.fra <= e.today <= deleted.til:  # one not started yet or already over switched nothing off
+        print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
 
 
 def _stdin_is_terminal() -> bool:
@@ -285,7 +310,7 @@ def import_(
     """Registrer mange fravær fra CSV (regneark) eller JSON. Alle rader sjekkes før noe lagres.
 
     Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar, hpr.
-    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, +N (N dager fra i dag).
+    Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
     """
     e = env(ctx)
     fmt = output_format(fmt, as_json)
@@ -307,6 +332,17 @@ def import_(
         )
     if plan.added and not dry_run:
         stored.append("Importen er lagret")
+        created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
+        if created:
+            print(new_office_note(created), file=sys.stderr)
+        far = [
+            (where, note)
+            for p in plan.offices.values()
+            for where, f in p.added
+            for note in far_date_notes(f.fra, f.til)
+        ]
+        for where, note in far[:MAX_ERRORS_SHOWN]:
+            print(f"{where}: {note}", file=sys.stderr)
     output.render(_import_result(plan, dry_run), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))

@@ -109,8 +109,8 @@ Format = Annotated[
     str,
     typer.Option(
         "--format",
-        help="Utdata: table, json eller csv.",
-        metavar="table|json|csv",
+        help="Utdata: table, json, csv, eller excel-csv (semikolon, BOM og dd.mm.åååå, for norsk Excel).",
+        metavar="table|json|csv|excel-csv",
         click_type=choices(*output.FORMATS),
     ),
 ]
@@ -129,9 +129,9 @@ Vikar = Annotated[
     list[str] | None,
     typer.Option(
         "--vikar",
-        help="Tjeneste som vikaren tar, og som holdes åpen. Kan gjentas.",
+        help="Tjeneste som vikaren tar, og som holdes åpen. Kan gjentas, eller «alle» (alle som ikke stenges).",
         metavar="TJENESTE",
-        click_type=VIKAR_TYPE,
+        click_type=TJENESTE_TYPE,
     ),
 ]
 FravaerId = Annotated[str, typer.Argument(help="Fraværets id (se «fravaer list»).", metavar="ID", click_type=ID_TYPE)]

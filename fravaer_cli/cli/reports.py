@@ -181,8 +181,6 @@ def preview(
     keys = catalogue.resolve_many(tjeneste) if tjeneste else list(catalogue.catalogue())
     office = e.store.load(orgnr)
     lines, unknown = operations.preview(office, e.date(day, "dato"), keys, language, behandler)
-    if unknown:
-        print(f"Merk: ingen fravær er registrert for «{behandler}» hos {office.label}.", file=sys.stderr)
     records = [
         {
             "behandler": line.behandler,
@@ -190,24 +188,32 @@ def preview(
             "stengt": line.apner_igjen is not None,
             "apner_igjen": line.apner_igjen.isoformat() if line.apner_igjen else None,
             "melding": line.melding,
+            "info": office.info or None,
         }
         for line in lines
     ]
     csv_rows = [
-        [r["behandler"], r["tjeneste"], "ja" if r["stengt"] else "nei", r["apner_igjen"] or "", r["melding"]]
+        [r["behandler"], r["tjeneste"], "ja" if r["stengt"] else "nei", r["apner_igjen"] or "", r["melding"], r["info"]]
         for r in records
     ]
-    csv = (["behandler", "tjeneste", "stengt", "apner_igjen", "melding"], csv_rows)
-    output.render(output.Result(records, csv, lambda: _preview_text(lines, office, language)), fmt)
+    csv = (["behandler", "tjeneste", "stengt", "apner_igjen", "melding", "info"], csv_rows)
+    absent = behandler.strip() if unknown else None
+    output.render(output.Result(records, csv, lambda: _preview_text(lines, office, language, absent)), fmt)
 
 
-def _preview_text(lines, office, language: str) -> str:
-    behandlere = list(dict.fromkeys(line.behandler for line in lines))
-    if len(behandlere) <= 1:
-        text = [line.melding for line in lines]
+def _preview_text(lines, office, language: str, absent: str | None) -> str:
+    """Each GP's name heads their lines, also when there is one GP, so a helpdesk
+    reading it never takes one GP's lines for another's."""
+    if absent is not None:
+        text = [
+            f"Ingen fravær er registrert for «{absent}» hos {office.label}: "
+            "alle tjenestene er tilgjengelige for pasientene til denne behandleren."
+        ]
+    elif all(line.behandler is None for line in lines):
+        text = [f"Ingen fravær er registrert hos {office.label}:"] + [f"  {line.melding}" for line in lines]
     else:
         text = []
-        for name in behandlere:
+        for name in dict.fromkeys(line.behandler for line in lines):
             text.append(f"{name}:")
             text.extend(f"  {line.melding}" for line in lines if line.behandler == name)
     if office.info:
@@ -218,7 +224,8 @@ def _preview_text(lines, office, language: str) -> str:
 @command("info")
 def info(
     ctx: typer.Context,
-    virksomhet: OneVirksomhet,
+    virksomhet: Virksomhet = None,
+    every: Annotated[bool, typer.Option("--all", help="Alle lagrede virksomheter: navn og antall fravær.")] = False,
     navn: Annotated[str | None, typer.Option("--navn", help="Sett virksomhetens navn.", metavar="NAVN")] = None,
     set_text: Annotated[
         str | None, typer.Option("--set", help="Sett informasjon til pasient (høyst 200 tegn).", metavar="TEKST")
@@ -227,20 +234,32 @@ def info(
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
-    """Vis virksomheten, eller sett navnet og informasjon til pasient."""
+    """Vis virksomheten (eller alle), eller sett navnet og informasjon til pasient."""
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     if set_text is not None and clear:
         raise InputError("Bruk enten --set eller --clear, ikke begge.")
     changing = navn is not None or set_text is not None or clear
-    orgnr = e.virksomhet(virksomhet, allow_new=changing)
+    if every and changing:
+        raise InputError("--navn, --set og --clear gjelder én virksomhet: bruk --virksomhet, ikke --all.")
+    orgnr = e.scope(virksomhet, every, allow_new=changing)
+    if orgnr is None:
+        offices, errors = operations.all_offices(e.store)
+        records = [_office_record(o) for o in offices]
+        rows = [[r["orgnr"], r["navn"] or "(uten navn)", str(r["antall_fravaer"])] for r in records]
+        csv = (list(OFFICE_FIELDS), [list(r.values()) for r in records])
+        output.render(
+            output.Result(records, csv, lambda: output.table(["Organisasjonsnummer", "Navn", "Fravær"], rows)), fmt
+        )
+        report_unreadable(errors)
+        return
     if changing:
         office = operations.set_info(e.store, orgnr, navn, "" if clear else set_text)
         stored.append(f"{office.label} er lagret")
         print(f"Lagret {office.label}.", file=sys.stderr)
     else:
         office = e.store.load(orgnr)
-    record = {"orgnr": office.orgnr, "navn": office.navn, "info": office.info, "antall_fravaer": len(office.fravaer)}
+    record = _office_record(office)
     text = [
         ["Organisasjonsnummer", office.orgnr],
         ["Navn", office.navn or "(uten navn)"],
@@ -248,6 +267,13 @@ def info(
         ["Fravær registrert", str(len(office.fravaer))],
     ]
     output.render(output.Result(record, (list(record), [list(record.values())]), lambda: output.table([], text)), fmt)
+
+
+OFFICE_FIELDS = ("orgnr", "navn", "info", "antall_fravaer")
+
+
+def _office_record(office) -> dict:
+    return dict(zip(OFFICE_FIELDS, (office.orgnr, office.navn, office.info, len(office.fravaer)), strict=True))
 
 
 ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
@@ -289,17 +315,27 @@ def _log_text(rows: list[list], filtered: bool) -> str:
 def _log_subject(entry: dict) -> str:
     record = entry.get("fravaer")
     if isinstance(record, dict):
-        try:
-            fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
-            period = f"{dates.short(fra)}–{dates.short(til)}"
-            text = f"{record['id']}: {record['behandler']}, {period}: {names(record['tjenester'])}"
-        except (KeyError, TypeError, ValueError):
-            return str(record)
-        return text + (f" (vikar: {names(record['vikar'])})" if record.get("vikar") else "")
+        text = _log_record(record)
+        before = entry.get("forrige")
+        if isinstance(before, dict) and before != record:
+            text += f"; før: {_log_record(before, with_id=False)}"
+        return text
     office = entry.get("virksomhet")
     if isinstance(office, dict):
         return f"navn «{office.get('navn', '')}», info «{office.get('info', '')}»"
     return ""
+
+
+def _log_record(record: dict, with_id: bool = True) -> str:
+    try:
+        fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
+        period = f"{dates.short(fra)}–{dates.short(til)}"
+        text = f"{record['behandler']}, {period}: {names(record['tjenester'])}"
+    except (KeyError, TypeError, ValueError):
+        return str(record)
+    if record.get("vikar"):
+        text += f" (vikar: {names(record['vikar'])})"
+    return f"{record.get('id', '')}: {text}" if with_id else text
 
 
 def _short_time(stamp: str) -> str:

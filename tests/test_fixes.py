@@ -1,0 +1,271 @@
+"""What a new user, the helpdesk and real spreadsheets ran into: one test (or more) per item of the fixes issue."""
+
+import csv
+import io
+import json
+import os
+import zipfile
+
+import pytest
+
+from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, add_args, run, snapshot
+
+SEED = ["--behandler", "Astrid Info", "--fra", "12.06.2024", "--til", "08.07.2024", "--tjeneste", "alle"]
+
+
+# 1. A store folder that does not exist, or holds no office, is no "nothing to report".
+
+
+@pytest.mark.parametrize(
+    "args", [["status", "--all", "--quiet"], ["list", "--all"], ["status", "--virksomhet", ORGNR], ["info", "--all"]]
+)
+def test_reading_a_folder_that_does_not_exist_is_exit_5_and_creates_nothing(tmp_path, args):
+    folder = tmp_path / "srv" / "fravear"
+    result = run(folder, *args)
+    assert result.returncode == 5, result.stderr
+    assert f"Lagringsmappen {folder} finnes ikke" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "srv").exists()
+
+
+def test_cron_without_a_data_dir_falls_back_to_an_empty_default_and_says_so(tmp_path):
+    import subprocess
+
+    from tests.helpers import EXECUTABLE
+
+    env = {k: v for k, v in os.environ.items() if k not in ("FRAVAER_DATA_DIR", "XDG_DATA_HOME")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run([EXECUTABLE, "status", "--all", "--quiet"], capture_output=True, text=True, env=env)
+    assert result.returncode == 5 and "finnes ikke" in result.stderr
+
+
+def test_all_over_a_folder_with_no_office_is_exit_5(fravaer, store_dir):
+    store_dir.mkdir()
+    (store_dir / "notater.txt").write_text("ikke en virksomhet")
+    for args in (["status", "--all", "--json"], ["list", "--all"]):
+        result = fravaer(*args)
+        assert result.exit_code == 5 and "Ingen virksomheter er lagret" in result.stderr
+        assert result.stdout == ""  # not half a JSON document
+
+
+# 3. Export -> import round-trips, formula defence and all.
+
+
+def test_export_then_import_gives_back_the_same_names(fravaer, tmp_path):
+    name, comment = '=HYPERLINK("http://x","klikk")', "-2 dager"
+    fravaer.add(*add_args("--kommentar", comment, behandler=name)[3:])
+    exported = fravaer("list", "--virksomhet", ORGNR, "--format", "csv").stdout
+    assert "'=HYPERLINK" in exported
+    again = tmp_path / "again"
+    path = tmp_path / "eksport.csv"
+    path.write_text(exported.replace(ORGNR, OTHER_ORGNR))
+    result = run(again, "import", str(path))
+    assert result.returncode == 0, result.stderr
+    [row] = json.loads(run(again, "list", "--all", "--json").stdout)
+    assert (row["behandler"], row["kommentar"]) == (name, comment)
+
+
+# 5. An orgnr as spreadsheets and people write it.
+
+
+@pytest.mark.parametrize("written", ["974\u00a0760\u00a0673", "974\u2009760\u2009673", "９７４７６０６７３"])
+def test_orgnr_with_any_space_or_full_width_digits(fravaer, store_dir, tmp_path, written):
+    assert fravaer(*add_args(orgnr=written)).exit_code == 0
+    assert (store_dir / f"{ORGNR}.toml").exists()
+    assert fravaer("list", "--virksomhet", written, "--json").exit_code == 0
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{written};Kari Test;1.9.2030;2.9.2030;alle\n")
+    result = fravaer("import", str(plan))
+    assert result.exit_code == 0, result.stderr
+
+
+# 6. A spreadsheet file is named for what it is, and no byte of it reaches the terminal.
+
+
+def test_a_spreadsheet_given_to_import_is_named_and_never_echoed(fravaer, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    result = fravaer("import", str(path))
+    assert result.exit_code == 2
+    assert "Excel-regneark (.xlsx)" in result.stderr
+    assert not any(ord(c) < 32 and c != "\n" for c in result.stderr)
+
+
+# 7. CSV that Norwegian Excel opens in columns.
+
+
+def test_excel_csv_has_semicolons_a_bom_norwegian_dates_and_the_formula_defence(fravaer):
+    fravaer.add(*add_args(behandler="=Åse Ødegård")[3:])
+    raw = fravaer("list", "--virksomhet", ORGNR, "--format", "excel-csv").stdout_bytes
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["id", "virksomhet", "behandler", "fra"]
+    assert rows[1][2:5] == ["'=Åse Ødegård", "01.08.2030", "02.08.2030"]
+    plain = fravaer("list", "--virksomhet", ORGNR, "--format", "csv").stdout
+    assert not plain.startswith("\ufeff") and "2030-08-01" in plain
+
+
+# 9. --vikar alle: every service this fravær does not close.
+
+
+def test_vikar_alle_is_every_service_not_closed(fravaer):
+    assert fravaer(*add_args("--vikar", "alle", tjeneste="timebestilling")).exit_code == 0
+    [row] = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert row["tjenester"] == ["timebestilling"]
+    assert row["vikar"] == ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret"]
+    both = fravaer(*add_args("--vikar", "alle", tjeneste="alle", fra="01.09.2030", til="02.09.2030"))
+    assert both.exit_code == 2 and "både" in both.stderr
+    unknown = fravaer(*add_args("--vikar", "tannlege", fra="01.10.2030", til="02.10.2030"))
+    assert unknown.exit_code == 2 and "Ukjent tjeneste for --vikar: «tannlege»" in unknown.stderr
+
+
+# 10. A broken file is named, not taken for a missing office.
+
+
+def test_a_name_search_past_a_broken_file_names_the_file(fravaer, store_dir):
+    fravaer.add(*SEED, "--allow-past")
+    broken = store_dir / "920000002.toml"
+    broken.write_text("schema = 1\n[virksomhet\n")
+    result = fravaer("list", "--virksomhet", "bryn")
+    assert result.exit_code == 5
+    assert str(broken) in result.stderr and "ugyldig TOML på linje 2" in result.stderr
+
+
+# 11. info --all lists the offices, with or without fravær.
+
+
+def test_info_all_lists_every_office(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test").exit_code == 0
+    fravaer.add(*SEED, "--allow-past", orgnr=OTHER_ORGNR)
+    listed = json.loads(fravaer("info", "--all", "--json").stdout)
+    assert [(o["orgnr"], o["navn"], o["antall_fravaer"]) for o in listed] == [
+        (ORGNR, "DDFL Test", 0),
+        (OTHER_ORGNR, "", 1),
+    ]
+    assert "DDFL Test" in fravaer("info", "--all").stdout
+    hint = fravaer("list", "--virksomhet", "finnesikke")
+    assert hint.exit_code == 2 and "«fravaer info --all»" in hint.stderr
+
+
+# 12. An overlap names every stored fravær it clashes with.
+
+
+def test_an_overlap_names_all_the_clashes(fravaer):
+    fravaer.add(*add_args(fra="01.07.2030", til="05.07.2030", tjeneste="timebestilling")[3:])
+    fravaer.add(*add_args(fra="10.07.2030", til="15.07.2030", tjeneste="reseptfornyelse")[3:])
+    result = fravaer(*add_args(fra="03.07.2030", til="12.07.2030", tjeneste="alle"))
+    assert result.exit_code == 4
+    assert "fravær 1 og 2" in result.stderr and "Timebestilling" in result.stderr
+    assert "Reseptfornyelse" in result.stderr
+
+
+# 13. The TOML parser's English stays out.
+
+
+def test_a_broken_toml_file_is_described_in_norwegian_with_line_and_column(fravaer, store_dir):
+    fravaer.add(*SEED, "--allow-past")
+    (store_dir / f"{ORGNR}.toml").write_text('schema = 1\nneste_id = 2\nneste_id = 3\n[virksomhet]\norgnr = "x"\n')
+    result = fravaer("list", "--virksomhet", ORGNR)
+    assert result.exit_code == 5 and "ugyldig TOML på linje 3, kolonne" in result.stderr
+    assert "Cannot" not in result.stderr and "at end of document" not in result.stderr
+
+
+# 14. A new office is said.
+
+
+def test_adding_to_a_new_orgnr_says_the_office_was_created(fravaer):
+    first = fravaer(*add_args(orgnr="987654325"))
+    assert "Ny virksomhet 987654325 opprettet" in first.stderr and "--navn" in first.stderr
+    second = fravaer(*add_args(orgnr="987654325", fra="01.09.2030", til="02.09.2030"))
+    assert "Ny virksomhet" not in second.stderr
+
+
+# 15. Wording.
+
+
+def test_confirmations_name_the_office_by_name(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test").exit_code == 0
+    added = fravaer(*add_args())
+    assert "hos DDFL Test (974760673)" in added.stderr
+    edited = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "03.08.2030")
+    assert "hos DDFL Test (974760673)" in edited.stderr
+    deleted = fravaer("delete", "1", "--virksomhet", ORGNR, "--yes")
+    assert "hos DDFL Test (974760673)" in deleted.stderr
+
+
+def test_deleting_a_fravaer_that_has_not_started_asks_nothing_to_be_switched_on(fravaer):
+    fravaer.add(*add_args()[3:])  # August 2030
+    deleted = fravaer("delete", "1", "--virksomhet", ORGNR, "--yes")
+    assert deleted.exit_code == 0 and "skru på igjen" not in deleted.stderr
+    fravaer.add(*add_args(fra="i dag", til="+3")[3:])
+    current = fravaer("delete", "2", "--virksomhet", ORGNR, "--yes")
+    assert "skru på igjen" in current.stderr
+
+
+def test_alle_with_a_vikar_taking_everything_says_what_happened(fravaer):
+    result = fravaer(*add_args("--vikar", "timebestilling,reseptfornyelse,e-konsultasjon,kontakt-legekontoret"))
+    assert result.exit_code == 2
+    assert "Vikaren tar alle tjenestene" in result.stderr and "(eller «alle»)" not in result.stderr
+
+
+def test_help_screens_say_the_date_forms_the_columns_and_the_right_words(fravaer):
+    def screen(*args):
+        return " ".join(fravaer(*args, "--help").stdout.split())  # as read, whatever the wrapping
+
+    assert "i morgen" in screen("add") and "som vikaren tar" in screen("add")
+    assert "virksomhet, behandler, fra, til, tjenester" in screen("import") and "12.06.2024" in screen("import")
+    assert "For eksempel 20.06.2024" in screen("status")
+
+
+# 16. Helpdesk lookups.
+
+
+@pytest.mark.parametrize("typed, stored", [("grunerlokka", "Legesenteret Grünerløkka"), ("pa bryn", "Lege på Bryn")])
+def test_office_names_match_without_accents_and_norwegian_letters(fravaer, typed, stored):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", stored).exit_code == 0
+    result = fravaer("info", "--virksomhet", typed, "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["orgnr"] == ORGNR
+
+
+@pytest.mark.parametrize("typed, stored", [("bjorn", "Bjørn Test"), ("bjørn", "Bjorn Test"), ("AASE", "Åse")])
+def test_gp_names_match_folded_both_ways_and_by_hpr(fravaer, typed, stored):
+    fravaer.add(*add_args("--hpr", "9144889", behandler=stored)[3:])
+    found = json.loads(fravaer("list", "--all", "--behandler", typed, "--json").stdout)
+    assert [r["behandler"] for r in found] == ([stored] if typed != "AASE" else [])
+    by_hpr = json.loads(fravaer("list", "--all", "--behandler", "9144889", "--json").stdout)
+    assert [r["behandler"] for r in by_hpr] == [stored]
+
+
+def test_log_shows_what_an_edit_changed_from(fravaer):
+    fravaer.add(*add_args()[3:])
+    assert fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "09.08.2030").exit_code == 0
+    table = fravaer("log", "--virksomhet", ORGNR).stdout
+    assert "01.08.2030–09.08.2030" in table and "før: Per Test, 01.08.2030–02.08.2030" in table
+
+
+def test_dates_in_the_past_for_the_helpdesk(fravaer):
+    fravaer.add(*add_args(fra="i går", til="+2")[3:], "--allow-past")
+    result = fravaer("status", "--virksomhet", ORGNR, "--date", "-1", "--json")
+    assert result.exit_code == 0 and len(json.loads(result.stdout)["stengt"]) == 4
+
+
+# 17. A year far away is stored, with a question.
+
+
+@pytest.mark.parametrize(
+    "fra, til, said",
+    [("01.04.2207", "02.04.2207", "01.04.2207 er langt fram i tid"), ("01.01.2030", "31.12.2031", "730 dager")],
+)
+def test_a_far_date_is_stored_with_a_note(fravaer, fra, til, said):
+    result = fravaer(*add_args(fra=fra, til=til))
+    assert result.exit_code == 0 and result.stdout == "1\n"
+    assert said in result.stderr and "Var det ment?" in result.stderr
+    assert EPJ_REMINDER in result.stderr
+
+
+def test_nothing_is_written_by_the_fixes_when_they_refuse(fravaer, store_dir):
+    fravaer.add(*add_args()[3:])
+    before = snapshot(store_dir)
+    assert fravaer(*add_args("--vikar", "alle", fra="01.09.2030", til="02.09.2030")).exit_code == 2
+    assert snapshot(store_dir) == before
