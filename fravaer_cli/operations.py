@@ -25,7 +25,7 @@ from fravaer_cli.model import (
 )
 
 if TYPE_CHECKING:
-    from fravaer_cli.store import Store
+    from fravaer_cli.store import StoreBase as Store
 
 # importer and schedule are imported where they are used: a call of fravaer
 # pays only for what its command needs.
@@ -270,10 +270,7 @@ def offices(store: Store, orgnr: str | None):
         return iter([store.load(orgnr)])
     orgnrs = store.orgnrs(must_exist=True)
     if not orgnrs:
-        raise StoreError(
-            f"Ingen virksomheter er lagret i {store.folder}. Er det riktig lagringsmappe (--data-dir, "
-            "$FRAVAER_DATA_DIR)? En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
-        )
+        raise store.no_offices()
     return (office for _, office in store.iter_offices(orgnrs))
 
 

@@ -79,6 +79,7 @@ class Change:
     entries: list[dict] = field(default_factory=list)
     reused: bool = False  # the office checked before the lock was taken is still what the file holds
     created_office: bool = False  # the office is new: nothing was stored for it before
+    original: dict = field(default_factory=dict)  # the fravær as read, by id (the database store writes the difference)
 
     def record(self, handling: str, fravaer: dict | None, **extra) -> None:
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
@@ -89,7 +90,28 @@ class Change:
         return bool(self.entries)
 
 
-class Store:
+class StoreBase:
+    """What operations.py needs of a store; FileStore (this module) and PgStore (pgstore.py) give it.
+
+    Each store gives the domain a consistent view of an office under its lock or
+    transaction, and writes back what the domain decided: the rules (overlap,
+    identical re-add, ids, vikar) are decided once, in model.py."""
+
+    location = ""  # where the store is, for messages
+
+    @contextmanager
+    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
+        """Read-modify-write of one office. Nothing is written on an exception or dry run."""
+        with self.change_many([orgnr], create, dry_run) as changes:
+            yield changes[orgnr]
+
+    def no_offices(self) -> StoreError:
+        return StoreError(f"Ingen virksomheter er lagret i {self.location}.")
+
+
+class Store(StoreBase):
+    """The file store: one file per office in a folder."""
+
     def __init__(self, folder: Path, new_format: str = "toml", av="", clock=None):
         """av: who the audit log records, or a function that says it (asked only when something is written)."""
         self.folder = folder
@@ -98,6 +120,13 @@ class Store:
         self._clock = clock
         self.lock_timeout = _lock_timeout()
         self._lock_fd = None
+        self.location = str(folder)
+
+    def no_offices(self) -> StoreError:
+        return StoreError(
+            f"Ingen virksomheter er lagret i {self.folder}. Er det riktig lagringsmappe (--data-dir, "
+            "$FRAVAER_DATA_DIR)? En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
+        )
 
     @property
     def av(self) -> str:
@@ -199,12 +228,6 @@ class Store:
         """The office (new if not stored) and its stamp, for a later change_many(prepared=...)."""
         stamp = self.stamp(orgnr)
         return self._load_or_new(orgnr, create=True), stamp
-
-    @contextmanager
-    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
-        """Read-modify-write of one office under its lock. Nothing is written on an exception or dry run."""
-        with self.change_many([orgnr], create, dry_run) as changes:
-            yield changes[orgnr]
 
     @contextmanager
     def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):

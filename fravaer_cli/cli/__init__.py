@@ -6,9 +6,10 @@ and one error boundary (boundary.py). Typer and Click live in this package only.
     options.py   options shared by several commands, and what shell completion offers
     fravaer.py   add, list, edit, delete, import
     reports.py   status, preview, info, log
+    database.py  database init|status|load|dump, access grant|revoke|list
 """
 
-from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands
+from fravaer_cli.cli import database, fravaer, reports  # noqa: F401 - registers the commands
 from fravaer_cli.cli.app import app, main
 
 __all__ = ["app", "main"]

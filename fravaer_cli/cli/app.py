@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fravaer_cli import __version__, dates, operations
-from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup
+from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup, FravaerSubGroup
 from fravaer_cli.cli.options import STORE_FORMATS, choices
 from fravaer_cli.errors import InputError
 from fravaer_cli.model import check_av
@@ -29,18 +29,40 @@ app = typer.Typer(
 )
 
 
-def command(name: str):
-    """A command of the app, with the Norwegian help screen and usage errors."""
-    return app.command(name, cls=FravaerCommand, options_metavar=OPTIONS_METAVAR)
+def command(name: str, group: typer.Typer = app):
+    """A command of the app (or of a group of it), with the Norwegian help screen and usage errors."""
+    return group.command(name, cls=FravaerCommand, options_metavar=OPTIONS_METAVAR)
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A group of commands under the app: `fravaer database init`."""
+    sub = typer.Typer(
+        cls=FravaerSubGroup,
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        options_metavar=OPTIONS_METAVAR,
+        subcommand_metavar="KOMMANDO [ARGUMENTER]...",
+    )
+    app.add_typer(sub, name=name, help=help)
+    return sub
 
 
 class Env:
     """Global options, and what every command gets from them."""
 
-    def __init__(self, data_dir: str | None, store_format: str | None, av: str | None):
+    def __init__(self, data_dir: str | None, store_format: str | None, av: str | None, database: str | None = None):
         from fravaer_cli.store import default_dir
 
-        self.folder = default_dir(data_dir)
+        if database is not None and (data_dir is not None or store_format is not None):
+            raise InputError(
+                "--database kan ikke brukes sammen med --data-dir eller --store-format: velg databasen eller en mappe."
+            )
+        # $FRAVAER_DATABASE_URL selects the database unless a folder is given on the command line.
+        self.database = database or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL") or None)
+        if self.database is not None and store_format is not None:
+            raise InputError("--store-format gjelder bare filer, og $FRAVAER_DATABASE_URL velger databasen.")
+        self.folder = default_dir(data_dir) if self.database is None else None
         fmt = (store_format or os.environ.get("FRAVAER_STORE_FORMAT") or "toml").lower()
         if fmt not in STORE_FORMATS:
             raise InputError(f"Ukjent lagringsformat: «{fmt}». Godtatt: {', '.join(STORE_FORMATS)}.")
@@ -56,10 +78,25 @@ class Env:
     def store(self):
         if self._store is None:
             from fravaer_cli import clock
-            from fravaer_cli.store import Store
 
-            self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
+            if self.database is not None:
+                from fravaer_cli.pgstore import PgStore
+
+                self._store = PgStore(self.database, self.av, clock=clock.timestamp)
+            else:
+                from fravaer_cli.store import Store
+
+                self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
         return self._store
+
+    def database_store(self):
+        """The store, which must be the database (for the database and access commands)."""
+        if self.database is None:
+            raise InputError(
+                "Oppgi databasen med --database URL eller $FRAVAER_DATABASE_URL, "
+                "for eksempel --database postgresql:///fravaer."
+            )
+        return self.store
 
     @property
     def today(self) -> date:
@@ -125,12 +162,20 @@ def main_options(
     av: Annotated[
         str | None, typer.Option("--av", help="Hvem loggen registrerer (standard: innloggingsnavnet).", metavar="NAVN")
     ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Den delte PostgreSQL-databasen (ellers $FRAVAER_DATABASE_URL), som postgresql:///fravaer.",
+            metavar="URL",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", help="Vis versjonen og avslutt.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
     """Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett."""
-    ctx.obj = Env(data_dir, store_format, av)
+    ctx.obj = Env(data_dir, store_format, av, database)
 
 
 def env(ctx: typer.Context) -> Env:

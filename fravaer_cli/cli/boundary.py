@@ -90,6 +90,10 @@ class FravaerCommand(_NorwegianHelpOption, TyperCommand):
         return rest
 
 
+class FravaerSubGroup(_NorwegianHelpOption, TyperGroup):
+    """A group of commands under fravaer (database, access): its errors end at the root's boundary."""
+
+
 class FravaerGroup(_NorwegianHelpOption, TyperGroup):
     """The one error boundary: every exit code and error message is decided here."""
 

@@ -1,0 +1,115 @@
+"""The shared store's own commands: database init|status|load|dump, access grant|revoke|list."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fravaer_cli import output
+from fravaer_cli.cli.app import command, env, group
+from fravaer_cli.cli.options import Format, Json, OneVirksomhet, Virksomhet, output_format
+
+database = group("database", "Den delte PostgreSQL-databasen: opprett skjemaet, se status, flytt et lager inn og ut.")
+access = group("access", "Hvem som har tilgang til hvilke virksomheter i databasen.")
+
+Folder = Annotated[str, typer.Argument(help="Mappen med fil-lageret.", metavar="MAPPE")]
+Login = Annotated[
+    str, typer.Argument(help="Innloggingen (PostgreSQL-rollen) som får eller mister tilgang.", metavar="LOGIN")
+]
+
+
+@command("init", database)
+def init(ctx: typer.Context) -> None:
+    """Opprett eller oppgrader skjemaet (trygt å kjøre flere ganger). Skriver skjemaversjonen."""
+    from fravaer_cli import pgadmin
+
+    store = env(ctx).database_store()
+    before, now = pgadmin.init(store)
+    said = "opprettet" if before == 0 else ("oppgradert" if now != before else "allerede oppdatert")
+    print(f"Skjema {now} i {store.location} ({said}).", file=sys.stderr)
+    print(now)
+
+
+@command("status", database)
+def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> None:
+    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens."""
+    from fravaer_cli import pgadmin
+
+    fmt = output_format(fmt, as_json)
+    store = env(ctx).database_store()
+    store.connection()  # the schema is checked: a missing or newer one is said here
+    record = pgadmin.status(store)
+    labels = ("Database", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
+    rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
+    csv = (list(record), [list(record.values())])
+    output.render(output.Result(record, csv, lambda: output.table([], rows)), fmt)
+
+
+@command("load", database)
+def load(ctx: typer.Context, folder: Folder) -> None:
+    """Kopier et fil-lager inn: virksomheter, fravær med id-ene sine, neste id og loggene."""
+    from fravaer_cli import pgadmin
+
+    store = env(ctx).database_store()
+    store.connection()
+    loaded, present = pgadmin.load(store, Path(folder))
+    print(f"Lastet inn {len(loaded)} virksomheter; {len(present)} fantes fra før og er ikke endret.", file=sys.stderr)
+
+
+@command("dump", database)
+def dump(ctx: typer.Context, folder: Folder) -> None:
+    """Skriv det innloggingen kan lese som et fil-lager, i en ny eller tom mappe."""
+    from fravaer_cli import pgadmin
+
+    store = env(ctx).database_store()
+    store.connection()
+    written = pgadmin.dump(store, Path(folder))
+    print(f"Skrev {len(written)} virksomheter til {folder}.", file=sys.stderr)
+
+
+@command("grant", access)
+def grant(ctx: typer.Context, login: Login, virksomhet: OneVirksomhet) -> None:
+    """Gi en innlogging tilgang til å lese og endre en virksomhet."""
+    from fravaer_cli import pgadmin
+
+    e = env(ctx)
+    store = e.database_store()
+    orgnr = e.virksomhet(virksomhet, allow_new=True)
+    new = pgadmin.grant(store, login, orgnr)
+    print(f"{login} {'har nå' if new else 'hadde allerede'} tilgang til {orgnr}.", file=sys.stderr)
+
+
+@command("revoke", access)
+def revoke(ctx: typer.Context, login: Login, virksomhet: OneVirksomhet) -> None:
+    """Ta bort en innloggings tilgang til en virksomhet."""
+    from fravaer_cli import pgadmin
+
+    e = env(ctx)
+    store = e.database_store()
+    orgnr = e.virksomhet(virksomhet, allow_new=True)
+    gone = pgadmin.revoke(store, login, orgnr)
+    print(f"{login} {'har ikke lenger' if gone else 'hadde ikke'} tilgang til {orgnr}.", file=sys.stderr)
+
+
+@command("list", access)
+def list_(
+    ctx: typer.Context,
+    login: Annotated[str | None, typer.Argument(help="Bare denne innloggingen.", metavar="[LOGIN]")] = None,
+    virksomhet: Virksomhet = None,
+    fmt: Format = "table",
+    as_json: Json = False,
+) -> None:
+    """Hvem som har tilgang til hva (en innlogging ser sin egen; fravaer_admin ser alle)."""
+    from fravaer_cli import pgadmin
+
+    e = env(ctx)
+    fmt = output_format(fmt, as_json)
+    store = e.database_store()
+    orgnr = e.virksomhet(virksomhet, allow_new=True) if virksomhet else None
+    records = pgadmin.access_list(store, orgnr, login)
+    rows = [[r["login"], r["virksomhet"], r["navn"], r["gitt_av"], r["gitt"]] for r in records]
+    text = "Ingen tilganger." if not rows else None
+    headers = ["Innlogging", "Virksomhet", "Navn", "Gitt av", "Gitt"]
+    csv = (["login", "virksomhet", "navn", "gitt_av", "gitt"], rows)
+    output.render(output.Result(records, csv, lambda: text or output.table(headers, rows)), fmt)

@@ -1,0 +1,184 @@
+"""Setting up and moving the shared store: database init, status, load, dump; access per office."""
+
+import json
+import os
+from pathlib import Path
+
+from fravaer_cli import pgschema
+from fravaer_cli.errors import InputError, StoreError
+from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log
+from fravaer_cli.store import Store, _document_of
+
+
+def _execute(store: PgStore, statements):
+    """Run statements in one transaction; driver errors become the SPEC's."""
+    import psycopg2
+
+    conn = store.connection(check_schema=False)
+    try:
+        with conn.cursor() as cur:
+            result = statements(cur)
+        conn.commit()
+        return result
+    except psycopg2.Error as e:
+        conn.rollback()
+        raise store._error(e) from None
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+def init(store: PgStore) -> tuple[int, int]:
+    """Create or upgrade the schema, and the two roles. Returns (version before, version now)."""
+    before = store.schema_version() or 0
+    if before > pgschema.SCHEMA:
+        raise StoreError(
+            f"{store.location} har skjema {before}, nyere enn denne versjonen av fravaer forstår: oppgrader fravaer."
+        )
+
+    def migrate(cur):
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
+        cur.execute(pgschema.ROLE_STATEMENTS)
+        current = before
+        cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
+        if cur.fetchone()[0]:
+            cur.execute("SELECT versjon FROM fravaer_schema")
+            current = cur.fetchone()[0]
+        for version, sql in pgschema.init_statements(current):
+            cur.execute(sql)
+            cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))
+        # The schema's owner administers it: row-level security is forced on the owner too.
+        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cur.fetchone()[0]:
+            cur.execute("SAVEPOINT admin")
+            try:
+                cur.execute("GRANT fravaer_admin TO CURRENT_USER")
+            except Exception:
+                cur.execute("ROLLBACK TO SAVEPOINT admin")
+        return max(current, pgschema.SCHEMA)
+
+    return before, _execute(store, migrate)
+
+
+def status(store: PgStore) -> dict:
+    version = store.schema_version()
+    offices = store._one("SELECT count(*) FROM virksomhet")[0]
+    fravaer = store._one("SELECT count(*) FROM fravaer")[0]
+    admin, kundesenter = store._one(
+        "SELECT pg_has_role(current_user, 'fravaer_admin', 'MEMBER'), "
+        "pg_has_role(current_user, 'fravaer_kundesenter', 'MEMBER')"
+    )
+    granted = [row[0] for row in store._all("SELECT orgnr FROM tilgang WHERE login = current_user ORDER BY orgnr")]
+    if admin:
+        access = "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
+    elif kundesenter:
+        access = "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
+    else:
+        access = f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    return {
+        "database": store.location,
+        "skjema": version,
+        "innlogging": store.login,
+        "tilgang": access,
+        "virksomheter": offices,
+        "fravaer": fravaer,
+    }
+
+
+def _require_admin(store: PgStore, what: str) -> None:
+    if not store._one("SELECT fravaer_er_admin()")[0]:
+        raise StoreError(f"Bare medlemmer av fravaer_admin kan {what}; {store.login} er ikke det.")
+
+
+def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
+    """Copy a file store in: offices, fravær with their ids and next id, audit logs.
+    An office already in the database is left as it is, so re-running changes nothing.
+    Returns (loaded, already there)."""
+    _require_admin(store, "laste inn et lager")
+    files = Store(folder)
+    if not folder.is_dir():
+        raise InputError(f"Finner ikke mappen «{folder}».")
+    offices = []
+    for orgnr, office in files.iter_offices():
+        if isinstance(office, StoreError):
+            raise office
+        offices.append((office, files.read_log(orgnr)))
+    present = set(store.orgnrs())
+
+    def copy(cur):
+        loaded = []
+        for office, log in offices:
+            if office.orgnr in present:
+                continue
+            cur.execute(
+                "INSERT INTO virksomhet (orgnr, navn, info, neste_id) VALUES (%s, %s, %s, %s)",
+                (office.orgnr, office.navn, office.info, office.next_id),
+            )
+            if office.fravaer:
+                insert_fravaer(cur, office.orgnr, office.fravaer)
+            insert_log(cur, office.orgnr, log)
+            loaded.append(office.orgnr)
+        return loaded
+
+    loaded = _execute(store, copy)
+    return loaded, sorted(present & {office.orgnr for office, _ in offices})
+
+
+def dump(store: PgStore, folder: Path) -> list[str]:
+    """Write what the login can read as a file store, into a folder that is new or empty."""
+    _require_admin(store, "skrive ut hele lageret")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InputError(f"«{folder}» finnes og er ikke en tom mappe; oppgi en ny eller tom mappe.")
+    folder.mkdir(parents=True, exist_ok=True)
+    files = Store(folder)
+    written = []
+    for orgnr, office in store.iter_offices():
+        files._write(folder / f"{orgnr}.toml", _document_of(office))
+        lines = "".join(json.dumps(_file_order(e), ensure_ascii=False) + "\n" for e in store.read_log(orgnr))
+        (folder / f"{orgnr}.log").write_text(lines, encoding="utf-8")
+        written.append(orgnr)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return written
+
+
+def _file_order(entry: dict) -> dict:
+    """The log line's keys in the order the file store writes them (jsonb keeps its own)."""
+    first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
+    return {**first, **entry}
+
+
+def grant(store: PgStore, login: str, orgnr: str) -> bool:
+    """True when the access is new."""
+    _require_admin(store, "gi tilgang")
+    return _changed_rows(
+        store, "INSERT INTO tilgang (login, orgnr) VALUES (%s, %s) ON CONFLICT DO NOTHING", login, orgnr
+    )
+
+
+def revoke(store: PgStore, login: str, orgnr: str) -> bool:
+    """True when there was such access."""
+    _require_admin(store, "ta bort tilgang")
+    return _changed_rows(store, "DELETE FROM tilgang WHERE login = %s AND orgnr = %s", login, orgnr)
+
+
+def _changed_rows(store: PgStore, sql: str, *args) -> bool:
+    def run(cur):
+        cur.execute(sql, args)
+        return cur.rowcount > 0
+
+    return _execute(store, run)
+
+
+def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict]:
+    rows = store._all(
+        "SELECT t.login, t.orgnr, coalesce(v.navn, ''), t.gitt_av, to_char(t.gitt, 'YYYY-MM-DD') "
+        "FROM tilgang t LEFT JOIN virksomhet v ON v.orgnr = t.orgnr "
+        "WHERE (%(orgnr)s::text IS NULL OR t.orgnr = %(orgnr)s) AND (%(login)s::text IS NULL OR t.login = %(login)s) "
+        "ORDER BY t.login, t.orgnr",
+        {"orgnr": orgnr, "login": login},
+    )
+    return [dict(zip(("login", "virksomhet", "navn", "gitt_av", "gitt"), row, strict=True)) for row in rows]

@@ -1,0 +1,166 @@
+"""The PostgreSQL schema, as numbered migrations that `fravaer database init` applies in order.
+
+Access per office is the database's own business (row-level security), so that
+it holds for every client, not only for this program:
+- a login reads and writes the offices it has been given (table tilgang);
+- members of fravaer_kundesenter read every office and write none;
+- members of fravaer_admin read and write every office and manage access.
+The audit log is append-only for every login, its owner included (a trigger),
+and the overlap rule is an exclusion constraint, so that two machines adding
+overlapping fravær at the same moment cannot both succeed.
+"""
+
+SCHEMA = 1
+ROLES = ("fravaer_admin", "fravaer_kundesenter")
+
+_ROLES = """
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_admin') THEN
+        CREATE ROLE fravaer_admin NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_kundesenter') THEN
+        CREATE ROLE fravaer_kundesenter NOLOGIN;
+    END IF;
+END
+$$;
+"""
+
+MIGRATIONS = {
+    1: """
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+CREATE TABLE fravaer_schema (versjon integer NOT NULL);
+INSERT INTO fravaer_schema VALUES (0);
+
+CREATE TABLE virksomhet (
+    orgnr text PRIMARY KEY CHECK (orgnr ~ '^[0-9]{9}$'),
+    navn text NOT NULL DEFAULT '',
+    info text NOT NULL DEFAULT '',
+    neste_id integer NOT NULL DEFAULT 1 CHECK (neste_id >= 1),
+    versjon bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE fravaer (
+    orgnr text NOT NULL REFERENCES virksomhet,
+    id text NOT NULL CHECK (id ~ '^[0-9A-Za-z_-]{1,8}$'),
+    behandler text NOT NULL,
+    behandler_key text NOT NULL,
+    fra date NOT NULL,
+    til date NOT NULL,
+    tjenester text[] NOT NULL,
+    vikar text[] NOT NULL DEFAULT '{}',
+    kommentar text NOT NULL DEFAULT '',
+    hpr text NOT NULL DEFAULT '',
+    registrert_av text NOT NULL DEFAULT '',
+    registrert text NOT NULL DEFAULT '',
+    PRIMARY KEY (orgnr, id),
+    CHECK (fra <= til)
+);
+
+-- One row per closed service of a fravær: the overlap rule as a constraint.
+CREATE TABLE stengt (
+    orgnr text NOT NULL,
+    fravaer_id text NOT NULL,
+    behandler_key text NOT NULL,
+    tjeneste text NOT NULL,
+    periode daterange NOT NULL,
+    FOREIGN KEY (orgnr, fravaer_id) REFERENCES fravaer ON DELETE CASCADE,
+    CONSTRAINT stengt_overlapper_ikke
+        EXCLUDE USING gist (orgnr WITH =, behandler_key WITH =, tjeneste WITH =, periode WITH &&)
+);
+
+CREATE TABLE logg (
+    nr bigserial PRIMARY KEY,
+    orgnr text NOT NULL REFERENCES virksomhet,
+    tid text NOT NULL,
+    av text NOT NULL DEFAULT current_user,
+    handling text NOT NULL,
+    oppforing jsonb NOT NULL
+);
+CREATE INDEX logg_per_virksomhet ON logg (orgnr, nr);
+
+CREATE TABLE tilgang (
+    login text NOT NULL,
+    orgnr text NOT NULL CHECK (orgnr ~ '^[0-9]{9}$'),
+    gitt_av text NOT NULL DEFAULT current_user,
+    gitt timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (login, orgnr)
+);
+
+CREATE FUNCTION fravaer_er_admin() RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT pg_has_role(current_user, 'fravaer_admin', 'MEMBER') $$;
+CREATE FUNCTION fravaer_kan_skrive(o text) RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT pg_has_role(current_user, 'fravaer_admin', 'MEMBER')
+              OR EXISTS (SELECT 1 FROM tilgang t WHERE t.login = current_user AND t.orgnr = o) $$;
+CREATE FUNCTION fravaer_kan_lese(o text) RETURNS boolean LANGUAGE sql STABLE
+    AS $$ SELECT pg_has_role(current_user, 'fravaer_kundesenter', 'MEMBER') OR fravaer_kan_skrive(o) $$;
+
+-- The log only grows: no login may change or remove an entry, the table's owner included.
+CREATE FUNCTION logg_kan_bare_utvides() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'loggen kan bare utvides, ikke endres eller slettes' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER logg_uforanderlig BEFORE UPDATE OR DELETE ON logg
+    FOR EACH ROW EXECUTE FUNCTION logg_kan_bare_utvides();
+CREATE TRIGGER logg_uforanderlig_truncate BEFORE TRUNCATE ON logg
+    FOR EACH STATEMENT EXECUTE FUNCTION logg_kan_bare_utvides();
+-- Who wrote an entry is the login; only fravaer_admin, loading an old log, keeps the entry's own.
+CREATE FUNCTION logg_av_er_innloggingen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, 'fravaer_admin', 'MEMBER') THEN
+        NEW.av := current_user;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER logg_av BEFORE INSERT ON logg FOR EACH ROW EXECUTE FUNCTION logg_av_er_innloggingen();
+
+ALTER TABLE virksomhet ENABLE ROW LEVEL SECURITY;
+ALTER TABLE virksomhet FORCE ROW LEVEL SECURITY;
+CREATE POLICY lese ON virksomhet FOR SELECT USING (fravaer_kan_lese(orgnr));
+CREATE POLICY ny ON virksomhet FOR INSERT WITH CHECK (fravaer_kan_skrive(orgnr));
+CREATE POLICY endre ON virksomhet FOR UPDATE USING (fravaer_kan_skrive(orgnr)) WITH CHECK (fravaer_kan_skrive(orgnr));
+
+ALTER TABLE fravaer ENABLE ROW LEVEL SECURITY;
+ALTER TABLE fravaer FORCE ROW LEVEL SECURITY;
+CREATE POLICY lese ON fravaer FOR SELECT USING (fravaer_kan_lese(orgnr));
+CREATE POLICY ny ON fravaer FOR INSERT WITH CHECK (fravaer_kan_skrive(orgnr));
+CREATE POLICY endre ON fravaer FOR UPDATE USING (fravaer_kan_skrive(orgnr)) WITH CHECK (fravaer_kan_skrive(orgnr));
+CREATE POLICY slette ON fravaer FOR DELETE USING (fravaer_kan_skrive(orgnr));
+
+ALTER TABLE stengt ENABLE ROW LEVEL SECURITY;
+ALTER TABLE stengt FORCE ROW LEVEL SECURITY;
+CREATE POLICY lese ON stengt FOR SELECT USING (fravaer_kan_lese(orgnr));
+CREATE POLICY ny ON stengt FOR INSERT WITH CHECK (fravaer_kan_skrive(orgnr));
+CREATE POLICY slette ON stengt FOR DELETE USING (fravaer_kan_skrive(orgnr));
+
+ALTER TABLE logg ENABLE ROW LEVEL SECURITY;
+ALTER TABLE logg FORCE ROW LEVEL SECURITY;
+CREATE POLICY lese ON logg FOR SELECT USING (fravaer_kan_lese(orgnr));
+CREATE POLICY ny ON logg FOR INSERT WITH CHECK (fravaer_kan_skrive(orgnr));
+
+ALTER TABLE tilgang ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tilgang FORCE ROW LEVEL SECURITY;
+CREATE POLICY lese ON tilgang FOR SELECT USING (login = current_user OR fravaer_er_admin());
+CREATE POLICY gi ON tilgang FOR INSERT WITH CHECK (fravaer_er_admin());
+CREATE POLICY ta ON tilgang FOR DELETE USING (fravaer_er_admin());
+
+-- Rows are guarded by the policies above; these say which statements a login may try at all.
+GRANT SELECT ON fravaer_schema, tilgang TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON virksomhet TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON fravaer, stengt TO PUBLIC;
+GRANT SELECT, INSERT ON logg TO PUBLIC;
+GRANT USAGE ON SEQUENCE logg_nr_seq TO PUBLIC;
+GRANT INSERT, DELETE ON tilgang TO fravaer_admin;
+""",
+}
+
+
+def init_statements(current: int) -> list[tuple[int, str]]:
+    """The migrations after version current, in order."""
+    return [(version, sql) for version, sql in sorted(MIGRATIONS.items()) if version > current]
+
+
+ROLE_STATEMENTS = _ROLES

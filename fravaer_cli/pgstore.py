@@ -1,0 +1,390 @@
+"""The shared store: a PostgreSQL database, behind the same interface as the file store.
+
+An office's row is locked (SELECT ... FOR UPDATE) for a change, as the file store
+locks its byte: the domain then decides under that lock, and the change, its
+log entries and the office's next id are written in one transaction. Which
+offices a login sees and may change is decided by the database (pgschema.py).
+"""
+
+import json
+import os
+from contextlib import contextmanager
+
+from fravaer_cli import pgschema
+from fravaer_cli.errors import ConflictError, NotFoundError, StoreError
+from fravaer_cli.model import Fravaer, Virksomhet
+from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout
+
+_FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
+_ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were given
+
+
+class PgStore(StoreBase):
+    def __init__(self, dsn: str, av=None, clock=None):
+        """av: the --av given (kept as pa_vegne_av beside the login), or anything not a string."""
+        self.dsn = dsn
+        self.on_behalf_of = av if isinstance(av, str) else None
+        self._clock = clock
+        self.lock_timeout = _lock_timeout()
+        self._conn = None
+        self._login = None
+        self.location = f"databasen {describe(dsn)}"
+
+    # -- the connection ----------------------------------------------------------
+
+    def connection(self, check_schema: bool = True):
+        if self._conn is None:
+            import psycopg2
+
+            try:
+                self._conn = psycopg2.connect(self.dsn, application_name="fravaer")
+            except psycopg2.Error as e:
+                raise connection_error(self.dsn, e) from None
+            if check_schema:
+                self._check_schema()
+        return self._conn
+
+    def _check_schema(self) -> None:
+        version = self.schema_version()
+        if version is None:
+            raise StoreError(
+                f"{self.location} har ikke fravaer-skjemaet ennå: kjør «fravaer --database ... database init»."
+            )
+        if version > pgschema.SCHEMA:
+            raise StoreError(
+                f"{self.location} har skjema {version}, nyere enn denne versjonen av fravaer forstår "
+                f"(skjema {pgschema.SCHEMA}): oppgrader fravaer."
+            )
+        if version < pgschema.SCHEMA:
+            raise StoreError(
+                f"{self.location} har skjema {version}, eldre enn denne versjonen av fravaer bruker "
+                f"(skjema {pgschema.SCHEMA}): kjør «fravaer database init» for å oppgradere det."
+            )
+
+    def schema_version(self) -> int | None:
+        import psycopg2
+
+        conn = self.connection(check_schema=False)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT versjon FROM fravaer_schema")
+                row = cur.fetchone()
+            return row[0] if row else 0
+        except psycopg2.errors.UndefinedTable:
+            conn.rollback()
+            return None
+        except psycopg2.Error as e:
+            conn.rollback()
+            raise self._error(e) from None
+
+    @property
+    def login(self) -> str:
+        if self._login is None:
+            self._login = self._one("SELECT current_user")[0]
+        return self._login
+
+    @property
+    def av(self) -> str:
+        return self.login
+
+    def now(self) -> str:
+        return self._clock() if self._clock else ""
+
+    def _one(self, sql: str, args=()):
+        rows = self._all(sql, args)
+        return rows[0] if rows else None
+
+    def _all(self, sql: str, args=()):
+        import psycopg2
+
+        try:
+            with self.connection().cursor() as cur:
+                cur.execute(sql, args)
+                return cur.fetchall()
+        except psycopg2.Error as e:
+            self._conn.rollback()
+            raise self._error(e) from None
+
+    def _error(self, e, orgnr: str | None = None) -> Exception:
+        """A driver error as the SPEC's: a conflict (4), or a store problem (5)."""
+        code = getattr(e, "pgcode", None)
+        if code == "23P01":  # exclusion_violation: another machine stored an overlapping fravær at the same moment
+            return ConflictError(
+                f"Overlapper med et fravær for samme behandler og tjeneste hos {orgnr or 'virksomheten'}, "
+                "lagret av noen andre i samme øyeblikk. Se «fravaer list» og prøv igjen."
+            )
+        if code == "42501":  # insufficient_privilege: a policy or grant said no
+            where = f" til virksomhet {orgnr}" if orgnr else ""
+            return StoreError(f"Innloggingen {self._login or ''} har ikke skrivetilgang{where} i {self.location}.")
+        if code == "55P03":  # lock_not_available
+            return StoreError(
+                f"Fikk ikke låst virksomhet {orgnr or ''} innen {self.lock_timeout:g} sekunder: "
+                "noen andre skriver til den. Prøv igjen om litt."
+            )
+        reason = (getattr(e, "pgerror", None) or str(e)).strip().splitlines()[0]
+        return StoreError(f"Feil fra {self.location}: {reason}")
+
+    # -- reading -----------------------------------------------------------------
+
+    def orgnrs(self, must_exist: bool = False) -> list[str]:
+        return [row[0] for row in self._all("SELECT orgnr FROM virksomhet ORDER BY orgnr")]
+
+    def exists(self, orgnr: str) -> bool:
+        _checked_orgnr(orgnr)
+        return self._one("SELECT 1 FROM virksomhet WHERE orgnr = %s", (orgnr,)) is not None
+
+    def not_found(self, orgnr: str) -> NotFoundError:
+        return NotFoundError(
+            f"Fant ingen virksomhet med organisasjonsnummer {orgnr} som {self.login} har tilgang til i {self.location}."
+        )
+
+    def no_offices(self) -> StoreError:
+        return StoreError(
+            f"Innloggingen {self.login} ser ingen virksomheter i {self.location}: databasen er tom, "
+            "eller innloggingen har ikke fått tilgang til noen (fravaer access grant)."
+        )
+
+    def load(self, orgnr: str) -> Virksomhet:
+        _checked_orgnr(orgnr)
+        row = self._one("SELECT navn, info, neste_id FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        if row is None:
+            raise self.not_found(orgnr)
+        return self._office(orgnr, row)
+
+    def _office(self, orgnr: str, row, cur=None) -> Virksomhet:
+        sql = f"SELECT {_FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
+        if cur is None:
+            records = self._all(sql, (orgnr,))
+        else:
+            cur.execute(sql, (orgnr,))
+            records = cur.fetchall()
+        return Virksomhet(orgnr, row[0], row[1], row[2], [_fravaer(r) for r in records])
+
+    def iter_offices(self, orgnrs=None):
+        """(orgnr, Virksomhet) for every office the login can read, from one query
+        read in batches (a server-side cursor), so memory stays flat."""
+        import psycopg2
+
+        conn = self.connection()
+        where = "" if orgnrs is None else "WHERE v.orgnr = ANY(%s)"
+        sql = (
+            f"SELECT v.orgnr, v.navn, v.info, v.neste_id, {', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
+            f"FROM virksomhet v LEFT JOIN fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
+        )
+        try:
+            with conn.cursor(name="kontorer") as cur:
+                cur.itersize = 5000
+                cur.execute(sql, () if orgnrs is None else (list(orgnrs),))
+                office = None
+                for row in cur:
+                    if office is None or row[0] != office.orgnr:
+                        if office is not None:
+                            yield office.orgnr, office
+                        office = Virksomhet(row[0], row[1], row[2], row[3], [])
+                    if row[4] is not None:
+                        office.fravaer.append(_fravaer(row[4:]))
+                if office is not None:
+                    yield office.orgnr, office
+            conn.commit()
+        except psycopg2.Error as e:
+            conn.rollback()
+            raise self._error(e) from None
+
+    def read_log(self, orgnr: str) -> list[dict]:
+        _checked_orgnr(orgnr)
+        rows = self._all("SELECT av, oppforing FROM logg WHERE orgnr = %s ORDER BY nr", (orgnr,))
+        return [{**entry, "av": av} for av, entry in rows]
+
+    # -- writing -----------------------------------------------------------------
+
+    def stamp(self, orgnr: str):
+        row = self._one("SELECT versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        return row[0] if row else None
+
+    def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
+        _checked_orgnr(orgnr)
+        row = self._one("SELECT navn, info, neste_id, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        if row is None:
+            return Virksomhet(orgnr), None
+        return self._office(orgnr, row), row[3]
+
+    @contextmanager
+    def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
+        """One transaction: every office's row locked in order, the domain decides, the
+        changes and their log entries are written, and all is committed, or nothing."""
+        import psycopg2
+
+        orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
+        conn = self.connection()
+        self.login  # noqa: B018 - asked before the transaction, for the messages
+        prepared = prepared or {}
+        current = None
+        try:
+            with conn.cursor() as cur:
+                if not dry_run:
+                    cur.execute("SET LOCAL lock_timeout = %s", (f"{int(self.lock_timeout * 1000)}ms",))
+                changes = {}
+                for orgnr in orgnrs:
+                    current = orgnr
+                    changes[orgnr] = self._locked(cur, orgnr, create, prepared.get(orgnr), lock=not dry_run)
+                current = None
+                yield changes
+                if dry_run:
+                    conn.rollback()
+                    return
+                pending = [(orgnr, c) for orgnr, c in changes.items() if c.changed]
+                for done, (orgnr, change) in enumerate(pending, start=1):
+                    current = orgnr
+                    self._write(cur, orgnr, change)
+                    if progress:
+                        progress(done, len(pending))
+            if pending:
+                conn.commit()
+            else:
+                conn.rollback()  # an office created only to find nothing to change is not kept
+        except psycopg2.Error as e:
+            conn.rollback()
+            raise self._error(e, current) from None
+        except BaseException:
+            conn.rollback()
+            raise
+
+    def _locked(self, cur, orgnr: str, create: bool, prepared, lock: bool) -> Change:
+        lock_clause = " FOR UPDATE" if lock else ""
+        sql = f"SELECT navn, info, neste_id, versjon FROM virksomhet WHERE orgnr = %s{lock_clause}"
+        cur.execute(sql, (orgnr,))
+        row = cur.fetchone()
+        if row is None:
+            cur.execute("SELECT 1 FROM virksomhet WHERE orgnr = %s", (orgnr,))
+            if cur.fetchone() is not None:  # visible, but not to be changed by this login
+                raise StoreError(
+                    f"Innloggingen {self.login} har ikke skrivetilgang til virksomhet {orgnr} i {self.location}."
+                )
+            if not create:
+                raise self.not_found(orgnr)
+            if not lock:  # a dry run: a new office, as it would be
+                return Change(Virksomhet(orgnr), created_office=True)
+            import psycopg2
+
+            cur.execute("SAVEPOINT ny")
+            try:
+                cur.execute("INSERT INTO virksomhet (orgnr) VALUES (%s) ON CONFLICT DO NOTHING", (orgnr,))
+            except psycopg2.errors.InsufficientPrivilege:
+                # Not this login's office (and whether it exists elsewhere is not this login's business).
+                cur.execute("ROLLBACK TO SAVEPOINT ny")
+                raise self.not_found(orgnr) from None
+            cur.execute(sql, (orgnr,))
+            row = cur.fetchone()
+            if row is None:
+                raise self.not_found(orgnr)
+            change = Change(self._office(orgnr, row, cur), created_office=True)
+        elif prepared is not None and prepared[1] == row[3]:
+            change = Change(prepared[0], reused=True)
+        else:
+            change = Change(self._office(orgnr, row, cur))
+        change.original = {f.id: f for f in change.office.fravaer}
+        return change
+
+    def _write(self, cur, orgnr: str, change: Change) -> None:
+        """What the domain changed in the office, against what was read under the lock."""
+        office = change.office
+        now = {f.id: f for f in office.fravaer}
+        gone = [i for i, f in change.original.items() if now.get(i) != f]
+        new = [f for i, f in now.items() if change.original.get(i) != f]
+        if gone:
+            cur.execute("DELETE FROM fravaer WHERE orgnr = %s AND id = ANY(%s)", (orgnr, gone))
+        if new:
+            insert_fravaer(cur, orgnr, new)
+        cur.execute(
+            "UPDATE virksomhet SET navn = %s, info = %s, neste_id = %s, versjon = versjon + 1 WHERE orgnr = %s",
+            (office.navn, office.info, office.next_id, orgnr),
+        )
+        entries = []
+        for entry in change.entries:
+            full = {"tid": self.now(), "av": self.login}
+            if self.on_behalf_of:
+                full["pa_vegne_av"] = self.on_behalf_of
+            entries.append({**full, **entry})
+        insert_log(cur, orgnr, entries)
+
+
+def insert_fravaer(cur, orgnr: str, records: list[Fravaer]) -> None:
+    """Many rows in one statement each for fravaer and stengt (an import writes thousands)."""
+    from psycopg2.extras import execute_values
+
+    execute_values(
+        cur,
+        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, fra, til, tjenester, vikar, kommentar, hpr, "
+        "registrert_av, registrert) VALUES %s",
+        [
+            (orgnr, f.id, f.behandler, f.key, f.fra, f.til, list(f.tjenester), list(f.vikar))
+            + (f.kommentar, f.hpr, f.registrert_av, f.registrert)
+            for f in records
+        ],
+        page_size=1000,
+    )
+    execute_values(
+        cur,
+        "INSERT INTO stengt (orgnr, fravaer_id, behandler_key, tjeneste, periode) VALUES %s",
+        [(orgnr, f.id, f.key, t, f"[{f.fra},{f.til}]") for f in records for t in f.tjenester],
+        template="(%s, %s, %s, %s, %s::daterange)",
+        page_size=1000,
+    )
+
+
+def insert_log(cur, orgnr: str, entries: list[dict]) -> None:
+    from psycopg2.extras import execute_values
+
+    if entries:
+        execute_values(
+            cur,
+            "INSERT INTO logg (orgnr, tid, av, handling, oppforing) VALUES %s",
+            [
+                (orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), json.dumps(e))
+                for e in entries
+            ],
+            page_size=1000,
+        )
+
+
+def _fravaer(row) -> Fravaer:
+    fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert = row
+    return Fravaer(fid, behandler, fra, til, tuple(tjenester), tuple(vikar), kommentar, hpr, registrert_av, registrert)
+
+
+def describe(dsn: str) -> str:
+    """Where the database is, for people: host (or socket) and database name, never the password."""
+    try:
+        from psycopg2.extensions import parse_dsn
+
+        parts = parse_dsn(dsn) if dsn else {}
+    except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
+        return "«" + dsn.split("@")[-1] + "»"
+    host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
+    port = parts.get("port") or os.environ.get("PGPORT")
+    name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
+    return f"«{name}» på {host}{':' + port if port else ''}"
+
+
+def connection_error(dsn: str, error) -> StoreError:
+    """libpq's reason, said in Norwegian with what to do."""
+    text = str(error)
+    where = describe(dsn)
+    if "password authentication failed" in text or "no password supplied" in text:
+        return StoreError(
+            f"PostgreSQL avviste innloggingen til {where}: feil passord eller bruker. "
+            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen."
+        )
+    if "does not exist" in text and "database" in text:
+        return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
+    if "does not exist" in text and "role" in text:
+        return StoreError(f"Innloggingen finnes ikke i PostgreSQL ({where}): be en administrator opprette den.")
+    if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
+        return StoreError(
+            f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
+            "$FRAVAER_DATABASE_URL."
+        )
+    if "invalid" in text or "missing" in text or "syntax" in text:
+        return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")

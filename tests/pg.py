@@ -1,0 +1,83 @@
+"""A real PostgreSQL server for the tests, started from the system's binaries (Debian's
+`postgresql`), listening only on a Unix socket in a folder of its own.
+
+A server does not run as root: as root (CI), it runs as the `postgres` user.
+Logins: `eier` owns the databases and is in fravaer_admin after `database init`;
+`kari` and `ola` are ordinary logins; `kim` is in fravaer_kundesenter, `ada` in
+fravaer_admin. Each has the password `pw-<login>`; the server checks passwords
+(scram-sha-256) for all but `postgres`.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+LOGINS = ("eier", "kari", "ola", "kim", "ada")
+
+
+def binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    return Path(found[-1]).parent if found else None
+
+
+class Server:
+    def __init__(self):
+        self.bin = binaries()
+        self.base = Path(tempfile.mkdtemp(prefix="fravaer-pg-"))
+        self.data = self.base / "data"
+        self.socket = self.base / "sock"
+        self.socket.mkdir()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        os.chmod(self.base, 0o755)
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            for path in (self.base, self.socket):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess:
+        command = list(args)
+        if self.user:
+            command = ["runuser", "-u", self.user, "--", *command]
+        return subprocess.run(command, capture_output=True, text=True, check=True, cwd=self.base)
+
+    def start(self) -> "Server":
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        hba = "local all postgres trust\nlocal all all scram-sha-256\n"
+        self._run("sh", "-c", f"printf '{hba}' > {self.data}/pg_hba.conf")
+        options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -c fsync=off"
+        log = str(self.base / "log")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", log, "start")
+        for login in LOGINS:
+            extra = " CREATEDB CREATEROLE" if login == "eier" else ""
+            self.sql("postgres", f"CREATE ROLE {login} LOGIN PASSWORD 'pw-{login}'{extra}")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def dsn(self, login: str = "eier", database: str = "postgres", password: str | None = None) -> str:
+        password = f"pw-{login}" if password is None else password
+        return f"host={self.socket} dbname={database} user={login} password={password}"
+
+    def sql(self, database: str, statement: str, login: str = "postgres"):
+        import psycopg2
+
+        dsn = f"host={self.socket} dbname={database} user={login}"
+        if login != "postgres":
+            dsn += f" password=pw-{login}"
+        conn = psycopg2.connect(dsn)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                cur.execute(statement)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
