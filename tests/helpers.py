@@ -48,14 +48,34 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 class Fravaer:
-    """Runs the real CLI in-process against one store folder."""
+    """Runs the real CLI in-process against one store: a folder, or a database."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path | None, database: str | None = None):
         self.folder = folder
+        self.database = database
+        self.store_args = ["--database", database] if database else ["--data-dir", str(folder)]
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
-        return self.runner.invoke(app, ["--data-dir", str(self.folder), *args], input=input, env=env)
+        return self.runner.invoke(app, [*self.store_args, *args], input=input, env=env)
+
+    def snapshot(self):
+        """Everything stored, to show that nothing changed: the folder's files, or the database's rows."""
+        if self.database is None:
+            return snapshot(self.folder)
+        import psycopg2
+
+        conn = psycopg2.connect(self.database)
+        try:
+            with conn.cursor() as cur:
+                tables = {}
+                for table, order in (("virksomhet", "orgnr"), ("fravaer", "orgnr, id"), ("logg", "nr")):
+                    cur.execute(f"SELECT * FROM {table} ORDER BY {order}")
+                    if rows := cur.fetchall():  # an empty store is {} in both
+                        tables[table] = rows
+                return tables
+        finally:
+            conn.close()
 
     def add(self, *args: str, orgnr: str = ORGNR):
         result = self("add", "--virksomhet", orgnr, *args)
@@ -77,3 +97,15 @@ def run(store: Path, *args: str, env: dict | None = None, input: str | None = No
 def run_with_timeout(store: Path, *args: str, seconds: float = 60) -> subprocess.CompletedProcess:
     """A run that must end by itself: a hang is a failure here, not a wait for ever."""
     return subprocess.run(command(store, *args), capture_output=True, text=True, timeout=seconds)
+
+
+def run_database(dsn: str, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """The installed fravaer on a database, in a process of its own."""
+    assert EXECUTABLE, "fravaer is not installed next to this Python: pip install '.[test]'"
+    return subprocess.run(
+        [EXECUTABLE, "--database", dsn, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        **kwargs,
+    )

@@ -76,9 +76,9 @@ def test_add_with_vikar_adds_the_vikar_reminder(fravaer):
     assert listed[0]["vikar"] == ["timebestilling"]
 
 
-def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer, store_dir):
+def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer):
     first = fravaer.add(*SEED, "--kommentar", "første")
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     again = fravaer(
         "add",
         "--virksomhet",
@@ -97,12 +97,12 @@ def test_identical_add_prints_the_existing_id_and_changes_nothing(fravaer, store
     assert again.exit_code == 0
     assert again.stdout == f"{first}\n"
     assert "finnes allerede" in again.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
-def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer, store_dir):
+def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer):
     fravaer.add(*SEED)
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     result = fravaer(
         *add_args(
             "--allow-past", behandler="ASTRID INFO", fra="01.07.2024", til="20.07.2024", tjeneste="timebestilling"
@@ -111,14 +111,14 @@ def test_overlap_is_refused_with_exit_4_naming_the_id(fravaer, store_dir):
     assert result.exit_code == 4
     assert result.stdout == ""
     assert "fravær 1" in result.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
-def test_past_fravaer_needs_allow_past(fravaer, store_dir):
+def test_past_fravaer_needs_allow_past(fravaer):
     result = fravaer("add", "--virksomhet", ORGNR, *SEED[:-1])
     assert result.exit_code == 2
     assert "--allow-past" in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_past_fravaer_needs_allow_past(fravaer, store_dir):
         (["--kommentar", "x" * 501], "501 tegn"),
     ],
 )
-def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, store_dir, args, named):
+def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, args, named):
     base = {"--behandler": "Astrid Info", "--fra": "01.07.2024", "--til": "10.07.2024", "--tjeneste": "alle"}
     given = dict(zip(args[::2], args[1::2], strict=True))
     merged = [x for k, v in {**base, **given}.items() for x in (k, v)]
@@ -145,17 +145,17 @@ def test_bad_add_input_exits_2_naming_the_value_and_writes_nothing(fravaer, stor
     assert named in result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
 
 
 @pytest.mark.parametrize(
     "orgnr", ["974760674", "97476067", "../../../tmp/x", "974760673/../x", "123 456 786", "٩٧٤٧٦٠٦٧٣"]
 )
-def test_bad_orgnr_exits_2_and_no_path_is_reached(fravaer, store_dir, tmp_path, orgnr):
+def test_bad_orgnr_exits_2_and_no_path_is_reached(fravaer, tmp_path, orgnr):
     result = fravaer("add", "--virksomhet", orgnr, *SEED)
     assert result.exit_code == 2
     assert f"«{orgnr}»" in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -179,12 +179,12 @@ def test_unknown_option_and_command_are_norwegian(fravaer):
     assert "Ukjent kommando: «lsit»" in result.stderr
 
 
-def test_dry_run_add_writes_nothing(fravaer, store_dir):
+def test_dry_run_add_writes_nothing(fravaer):
     result = fravaer("add", "--virksomhet", ORGNR, *SEED, "--dry-run")
     assert result.exit_code == 0
     assert result.stdout == ""
     assert "Tørrkjøring" in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
 
 
 def test_store_format_json(fravaer, store_dir):
@@ -320,13 +320,13 @@ def test_edit_changes_in_place_keeping_the_id(fravaer, store_dir):
     assert log[1]["forrige"]["til"] != log[1]["fravaer"]["til"]
 
 
-def test_edit_overlap_is_refused_and_changes_nothing(fravaer, store_dir):
+def test_edit_overlap_is_refused_and_changes_nothing(fravaer):
     fravaer.add("--behandler", "Per Test", "--fra", "+1", "--til", "+3", "--tjeneste", "timebestilling")
     fravaer.add("--behandler", "Per Test", "--fra", "+5", "--til", "+7", "--tjeneste", "timebestilling")
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     result = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "+5")
     assert result.exit_code == 4 and "fravær 2" in result.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
 def test_edit_unknown_id_is_not_found(fravaer):
@@ -335,15 +335,15 @@ def test_edit_unknown_id_is_not_found(fravaer):
     assert result.exit_code == 3 and "«9»" in result.stderr
 
 
-def test_delete_outside_a_terminal_needs_yes(fravaer, store_dir):
+def test_delete_outside_a_terminal_needs_yes(fravaer):
     fravaer.add(*SEED)
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     result = fravaer("delete", "1", "--virksomhet", ORGNR)
     assert result.exit_code == 2 and "--yes" in result.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
     dry = fravaer("delete", "1", "--virksomhet", ORGNR, "--dry-run")
     assert dry.exit_code == 0 and "ville slettet" in dry.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
     done = fravaer("delete", "1", "--virksomhet", ORGNR, "--yes")
     assert done.exit_code == 0 and "Slettet fravær 1" in done.stderr
     assert json.loads(fravaer("list", "--virksomhet", ORGNR, "--include-past", "--json").stdout) == []
@@ -544,12 +544,12 @@ def test_preview_of_a_gp_at_another_office_never_shows_this_offices_gps(fravaer)
 # -- info ----------------------------------------------------------------------------
 
 
-def test_info_text_over_200_characters_is_refused(fravaer, store_dir):
+def test_info_text_over_200_characters_is_refused(fravaer):
     fravaer.add(*SEED)
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     result = fravaer("info", "--virksomhet", ORGNR, "--set", "x" * 201)
     assert result.exit_code == 2 and "201 tegn" in result.stderr and "200" in result.stderr
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
     assert fravaer("info", "--virksomhet", ORGNR, "--set", "æ" * 200).exit_code == 0
 
 
@@ -566,6 +566,7 @@ def test_info_set_clear_and_show(fravaer):
 # -- log -----------------------------------------------------------------------------
 
 
+@pytest.mark.files_only  # on the database, av is the login (tests/test_pg.py)
 def test_log_records_who_with_av_and_user(fravaer):
     assert fravaer("--av", "kari", "add", "--virksomhet", ORGNR, *SEED).exit_code == 0
     assert (

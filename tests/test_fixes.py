@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, add_args, run, snapshot
+from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, add_args, run
 
 SEED = ["--behandler", "Astrid Info", "--fra", "12.06.2024", "--til", "08.07.2024", "--tjeneste", "alle"]
 
@@ -264,8 +264,8 @@ def test_a_far_date_is_stored_with_a_note(fravaer, fra, til, said):
     assert EPJ_REMINDER in result.stderr
 
 
-def test_nothing_is_written_by_the_fixes_when_they_refuse(fravaer, store_dir):
+def test_nothing_is_written_by_the_fixes_when_they_refuse(fravaer):
     fravaer.add(*add_args()[3:])
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     assert fravaer(*add_args("--vikar", "alle", fra="01.09.2030", til="02.09.2030")).exit_code == 2
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before

@@ -59,13 +59,13 @@ def test_windows_1252_file_is_read_with_a_note(fravaer, store_dir, tmp_path):
     assert stored(store_dir)[0][0] == "Bjørn Ødegård"
 
 
-def test_file_neither_utf8_nor_windows_1252_is_refused(fravaer, store_dir, tmp_path):
+def test_file_neither_utf8_nor_windows_1252_is_refused(fravaer, tmp_path):
     path = tmp_path / "rar.csv"
     path.write_bytes(HEADER.encode() + b"\n" + ORGNR.encode() + b";Astrid \x81\xff;1.7.2030;2.7.2030;alle;;\n")
     result = fravaer("import", str(path))
     assert result.exit_code == 2
     assert "verken UTF-8 eller Windows-1252" in result.stderr and "Traceback" not in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
 
 
 @pytest.mark.parametrize("delimiter", [";", ",", "\t"])
@@ -103,11 +103,11 @@ def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
     assert Store(store_dir).load(OTHER_ORGNR).fravaer[0].hpr == "9144889"
 
 
-def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(fravaer, store_dir, tmp_path):
+def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(fravaer, tmp_path):
     fravaer.add(
         "--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "10.07.2030", "--tjeneste", "timebestilling"
     )
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     rows = [
         HEADER,
         f"{ORGNR};Per Test;31.02.2030;01.03.2030;alle;;",  # line 2: impossible date
@@ -136,18 +136,18 @@ def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(f
     assert "linje 10: har 9 celler, flere enn det er kolonner (7)" in err
     assert "10 feil i 8 rader av 9 i " in err and "ingenting er importert" in err
     assert result.stdout == ""
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
-def test_re_running_the_same_file_changes_nothing(fravaer, store_dir, tmp_path):
+def test_re_running_the_same_file_changes_nothing(fravaer, tmp_path):
     path = write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS]))
     assert fravaer("import", path).exit_code == 0
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     again = fravaer("import", path, "--json")
     assert again.exit_code == 0
     summary = json.loads(again.stdout)
     assert (summary["lagt_til"], summary["hoppet_over"]) == (0, 3)
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
 def test_identical_rows_in_one_file_are_stored_once(fravaer, store_dir, tmp_path):
@@ -157,15 +157,15 @@ def test_identical_rows_in_one_file_are_stored_once(fravaer, store_dir, tmp_path
     assert len(stored(store_dir)) == 1
 
 
-def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, store_dir, tmp_path):
+def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, tmp_path):
     fravaer.add("--behandler", "Astrid Info", "--fra", "01.07.2030", "--til", "21.07.2030", "--tjeneste", "alle")
-    before = snapshot(store_dir)
+    before = fravaer.snapshot()
     result = fravaer("import", write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS])), "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "Tørrkjøring" in result.stdout
     assert "linje 2" in result.stdout and "finnes (fravær 1)" in result.stdout
     assert "linje 3" in result.stdout and "legges til" in result.stdout
-    assert snapshot(store_dir) == before
+    assert fravaer.snapshot() == before
 
 
 def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, store_dir, tmp_path, monkeypatch):
@@ -198,12 +198,12 @@ def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, s
         ("linjer.jsonl", '{"virksomhet": "974760673"}\nnot json\n', "linje 2: ugyldig JSON"),
     ],
 )
-def test_file_level_problems_exit_2_naming_what_is_wrong(fravaer, store_dir, tmp_path, name, content, message):
+def test_file_level_problems_exit_2_naming_what_is_wrong(fravaer, tmp_path, name, content, message):
     result = fravaer("import", write(tmp_path, name, content))
     assert result.exit_code == 2
     assert message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
-    assert snapshot(store_dir) == {}
+    assert fravaer.snapshot() == {}
 
 
 def test_missing_file_and_folder(fravaer, tmp_path):

@@ -10,7 +10,9 @@ import pytest
 
 from tests.helpers import ORGNR
 
-NEVER = {"pydantic", "rich", "dateutil"}  # Typer 0.24 needs none of these at run time; dateutil only without tzdata
+# Typer 0.24 needs none of pydantic and rich at run time; dateutil only without tzdata;
+# the database driver only with --database.
+NEVER = {"pydantic", "rich", "dateutil", "psycopg2"}
 WRITING = {"tomli_w"}
 
 

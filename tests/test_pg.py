@@ -1,0 +1,250 @@
+"""The shared store on a real PostgreSQL server: access per office enforced by the database,
+concurrent writers, the audit log, load and dump, and what a user sees when the server is not right."""
+
+import json
+import random
+import signal
+import subprocess
+import time
+
+import psycopg2
+import pytest
+
+from tests.benchmarks import data
+from tests.helpers import EXECUTABLE, ORGNR, OTHER_ORGNR, REPO, add_args, run, run_database
+
+A, B = ORGNR, OTHER_ORGNR
+
+
+def as_login(pg_server, dsn: str, login: str) -> str:
+    """The same database, as another login."""
+    return dsn.replace("user=eier password=pw-eier", f"user={login} password=pw-{login}")
+
+
+@pytest.fixture
+def offices(pg_server, pg_dsn):
+    """Offices A and B with a fravær each; kari is given A, ola B; kim is kundesenter, ada admin."""
+    for orgnr, navn in ((A, "DDFL Test"), (B, "Legesenteret på Bryn")):
+        assert run_database(pg_dsn, "info", "--virksomhet", orgnr, "--navn", navn).returncode == 0
+        assert run_database(pg_dsn, *add_args(orgnr=orgnr, behandler=f"Lege {orgnr}")).returncode == 0
+    assert run_database(pg_dsn, "access", "grant", "kari", "--virksomhet", A).returncode == 0
+    assert run_database(pg_dsn, "access", "grant", "ola", "--virksomhet", B).returncode == 0
+    pg_server.sql("postgres", "GRANT fravaer_kundesenter TO kim")
+    pg_server.sql("postgres", "GRANT fravaer_admin TO ada")
+    return {login: as_login(pg_server, pg_dsn, login) for login in ("eier", "kari", "ola", "kim", "ada")}
+
+
+def test_a_login_reads_and_changes_only_its_own_offices(offices):
+    kari = offices["kari"]
+    for args in (
+        ["list", "--virksomhet", B],
+        ["status", "--virksomhet", B],
+        ["preview", "--virksomhet", B],
+        ["log", "--virksomhet", B],
+        ["info", "--virksomhet", B],
+        add_args(orgnr=B, fra="01.09.2030", til="02.09.2030"),
+        ["edit", "1", "--virksomhet", B, "--kommentar", "x"],
+        ["delete", "1", "--virksomhet", B, "--yes"],
+        ["info", "--virksomhet", B, "--set", "x"],
+    ):
+        result = run_database(kari, *args)
+        assert result.returncode == 3, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert run_database(kari, "list", "--virksomhet", "bryn").returncode == 2  # a name only B has: no such office
+    listed = json.loads(run_database(kari, "list", "--all", "--json").stdout)
+    assert {r["virksomhet"] for r in listed} == {A}
+    status = json.loads(run_database(kari, "status", "--all", "--json", "--date", "01.08.2030").stdout)
+    assert {e["virksomhet"] for e in status["stengt"]} == {A}
+    assert run_database(kari, *add_args(orgnr=A, fra="01.09.2030", til="02.09.2030")).returncode == 0
+    assert json.loads(run_database(offices["ola"], "list", "--all", "--json").stdout)[0]["virksomhet"] == B
+
+
+def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
+    conn = psycopg2.connect(offices["kari"])
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for table in ("virksomhet", "fravaer", "stengt", "logg"):
+            cur.execute(f"SELECT count(*) FROM {table} WHERE orgnr = %s", (B,))
+            assert cur.fetchone()[0] == 0, table
+        cur.execute("UPDATE fravaer SET til = '2031-01-01' WHERE orgnr = %s", (B,))
+        assert cur.rowcount == 0
+        cur.execute("DELETE FROM fravaer WHERE orgnr = %s", (B,))
+        assert cur.rowcount == 0
+        cur.execute("UPDATE virksomhet SET navn = 'x' WHERE orgnr = %s", (B,))
+        assert cur.rowcount == 0
+        for statement in (
+            f"INSERT INTO tilgang (login, orgnr) VALUES ('kari', '{B}')",
+            f"INSERT INTO fravaer (orgnr, id, behandler, behandler_key, fra, til, tjenester) "
+            f"VALUES ('{B}', '9', 'x', 'x', '2030-01-01', '2030-01-02', '{{timebestilling}}')",
+            f"DELETE FROM logg WHERE orgnr = '{A}'",
+            "ALTER TABLE fravaer DISABLE ROW LEVEL SECURITY",
+        ):
+            with pytest.raises(psycopg2.Error):
+                cur.execute(statement)
+    conn.close()
+    listed = json.loads(run_database(offices["eier"], "list", "--virksomhet", B, "--json").stdout)
+    assert [(r["id"], r["til"]) for r in listed] == [("1", "2030-08-02")]
+
+
+def test_the_kundesenter_reads_everything_and_writes_nothing(offices):
+    kim = offices["kim"]
+    listed = json.loads(run_database(kim, "list", "--all", "--json").stdout)
+    assert {r["virksomhet"] for r in listed} == {A, B}
+    assert run_database(kim, "log", "--virksomhet", "bryn").returncode == 0
+    for args in (add_args(orgnr=B, fra="01.09.2030", til="02.09.2030"), ["delete", "1", "--virksomhet", B, "--yes"]):
+        result = run_database(kim, *args)
+        assert result.returncode == 5, result.stderr
+        assert "har ikke skrivetilgang" in result.stderr
+    refused = run_database(kim, "access", "grant", "kim", "--virksomhet", B)
+    assert refused.returncode == 5 and "fravaer_admin" in refused.stderr
+
+
+def test_only_admin_grants(offices):
+    assert run_database(offices["kari"], "access", "grant", "kari", "--virksomhet", A).returncode == 5
+    assert run_database(offices["ada"], "access", "grant", "kari", "--virksomhet", B).returncode == 0
+    assert json.loads(run_database(offices["kari"], "list", "--virksomhet", B, "--json").stdout)
+    assert run_database(offices["ada"], "access", "revoke", "kari", "--virksomhet", B).returncode == 0
+    assert run_database(offices["kari"], "list", "--virksomhet", B).returncode == 3
+    mine = json.loads(run_database(offices["kari"], "access", "list", "--json").stdout)
+    assert [(r["login"], r["virksomhet"]) for r in mine] == [("kari", A)]
+
+
+def test_the_log_records_the_login_and_no_login_can_change_it(offices, pg_server):
+    assert run_database(offices["kari"], "--av", "Kari Nordmann", "edit", "1", "--virksomhet", A, "--til", "03.08.2030")
+    log = json.loads(run_database(offices["kari"], "log", "--virksomhet", A, "--json").stdout)
+    assert [(e["av"], e["handling"]) for e in log] == [("eier", "info"), ("eier", "add"), ("kari", "edit")]
+    assert log[-1]["pa_vegne_av"] == "Kari Nordmann"
+    for login in ("eier", "ada", "kari"):  # the schema's owner, an admin, an office's own login
+        conn = psycopg2.connect(offices[login])
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement in ("UPDATE logg SET av = 'x'", "DELETE FROM logg", "TRUNCATE logg"):
+                with pytest.raises(psycopg2.Error):
+                    cur.execute(statement)
+        conn.close()
+    assert len(json.loads(run_database(offices["eier"], "log", "--virksomhet", A, "--json").stdout)) == 3
+
+
+@pytest.mark.slow
+def test_two_machines_adding_overlapping_fravaer_at_once_one_wins(pg_dsn):
+    assert run_database(pg_dsn, "info", "--virksomhet", A, "--navn", "DDFL Test").returncode == 0
+    for n in range(50):
+        args = add_args(orgnr=A, behandler=f"Lege {n}", fra="01.07.2030", til="10.07.2030")
+        other = add_args(orgnr=A, behandler=f"LEGE  {n}", fra="05.07.2030", til="12.07.2030", tjeneste="timebestilling")
+        procs = [
+            subprocess.Popen([EXECUTABLE, "--database", pg_dsn, *a], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for a in (args, other)
+        ]
+        codes = sorted(p.wait(timeout=60) for p in procs)
+        assert codes == [0, 4], (n, [p.stderr.read() for p in procs])
+
+
+@pytest.mark.slow
+def test_thirty_adds_at_once_lose_nothing_and_get_unique_ids(pg_dsn):
+    procs = [
+        subprocess.Popen(
+            [EXECUTABLE, "--database", pg_dsn, *add_args(orgnr=A, behandler=f"Lege {n}")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(30)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 30, [err for _, err in outputs]
+    ids = sorted(int(out) for out, _ in outputs)
+    assert ids == list(range(1, 31))
+    listed = json.loads(run_database(pg_dsn, "list", "--virksomhet", A, "--json").stdout)
+    assert len(listed) == 30
+    assert len(json.loads(run_database(pg_dsn, "log", "--virksomhet", A, "--json").stdout)) == 30
+
+
+@pytest.mark.slow
+def test_a_killed_writer_leaves_the_change_with_its_log_entry_or_neither(pg_dsn):
+    started = time.monotonic()
+    assert run_database(pg_dsn, "info", "--virksomhet", A, "--navn", "DDFL Test").returncode == 0
+    duration = time.monotonic() - started  # how long one write takes here, so the kills land around its commit
+    rng = random.Random(9)
+    for n in range(20):
+        proc = subprocess.Popen(
+            [EXECUTABLE, "--database", pg_dsn, *add_args(orgnr=A, behandler=f"Lege {n}")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.5, 1.3) * duration)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    stored = {r["id"] for r in json.loads(run_database(pg_dsn, "list", "--all", "--json").stdout)}
+    log = json.loads(run_database(pg_dsn, "log", "--virksomhet", A, "--json").stdout)
+    logged = {e["fravaer"]["id"] for e in log if e["handling"] == "add"}
+    assert stored == logged
+    assert 0 < len(stored) < 20, "the kills should land both before and after some commits"
+
+
+def comparable(folder):
+    """A file store's offices, fravær, ids, next ids and log entries, as plain data."""
+    from fravaer_cli.store import Store
+
+    store = Store(folder)
+    result = {}
+    for orgnr, office in store.iter_offices():
+        result[orgnr] = (
+            office.navn,
+            office.info,
+            office.next_id,
+            sorted((f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar) for f in office.fravaer),
+            store.read_log(orgnr),
+        )
+    return result
+
+
+def test_load_then_dump_gives_back_the_example_store(pg_dsn, tmp_path):
+    source = REPO / "data" / "eksempel"
+    assert run_database(pg_dsn, "database", "load", str(source)).returncode == 0
+    again = run_database(pg_dsn, "database", "load", str(source))
+    assert again.returncode == 0 and "Lastet inn 0 virksomheter" in again.stderr
+    assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 0
+    assert comparable(tmp_path / "ut") == comparable(source)
+    assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 2  # not empty
+
+
+@pytest.mark.slow
+def test_load_then_dump_of_a_national_store(pg_dsn, tmp_path):
+    plan = tmp_path / "plan.csv"
+    data.write_csv(plan, 2000, 5)
+    source = tmp_path / "kilde"
+    assert run(source, "import", str(plan)).returncode == 0
+    assert run_database(pg_dsn, "database", "load", str(source)).returncode == 0
+    assert run_database(pg_dsn, "database", "load", str(source)).returncode == 0
+    assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 0
+    assert comparable(tmp_path / "ut") == comparable(source)
+
+
+def test_a_server_that_is_not_right_is_exit_5_in_one_norwegian_line(pg_server, pg_dsn, tmp_path):
+    stopped = f"host={tmp_path} dbname=fravaer user=eier"
+    wrong_password = pg_server.dsn(database="postgres", password="feil")
+    pg_server.sql("postgres", "CREATE DATABASE tom OWNER eier")
+    no_schema = pg_server.dsn(database="tom")
+    pg_server.sql("postgres", "CREATE DATABASE ny TEMPLATE mal OWNER eier")
+    pg_server.sql("ny", "UPDATE fravaer_schema SET versjon = 99")
+    newer = pg_server.dsn(database="ny")
+    for dsn, said in (
+        (stopped, "Ingen PostgreSQL-server svarer"),
+        (wrong_password, "avviste innloggingen"),
+        (no_schema, "database init"),
+        (newer, "oppgrader fravaer"),
+    ):
+        result = run_database(dsn, "status", "--all")
+        assert result.returncode == 5, (dsn, result.stderr)
+        assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in result.stderr and "pw-" not in result.stderr
+
+
+def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):
+    result = subprocess.run(
+        [EXECUTABLE, "--database", pg_dsn, "--data-dir", str(tmp_path), "list", "--all"], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "--database" in result.stderr
+    # With only the variable set, an explicit --data-dir wins.
+    assert run(tmp_path / "filer", *add_args(), env={"FRAVAER_DATABASE_URL": pg_dsn}).returncode == 0
+    assert (tmp_path / "filer" / f"{A}.toml").exists()
