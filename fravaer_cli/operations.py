@@ -50,7 +50,7 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     wanted = search_key(value)
     matches, unreadable = [], []
     # Reading commands say that the folder is missing; a writer, which would create it, says no office matches.
-    for _, office in store.iter_offices(store.orgnrs(must_exist=not allow_new)):
+    for office in store.office_names(must_exist=not allow_new):
         if isinstance(office, StoreError):
             unreadable.append(office)
         elif wanted in search_key(office.navn):
@@ -244,7 +244,7 @@ def status_entries(store: Store, orgnr: str | None, day: date):
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
     rows, errors = [], []
-    for office in offices(store, orgnr):
+    for office in offices(store, orgnr, behandler):
         if isinstance(office, StoreError):
             errors.append(office)
             continue
@@ -261,8 +261,9 @@ def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
     return found, errors
 
 
-def offices(store: Store, orgnr: str | None):
+def offices(store: Store, orgnr: str | None, behandler: str | None = None):
     """One office, or every stored one (orgnr None), one at a time; unreadable ones as StoreError.
+    behandler: only the GP's fravær are wanted (a store may leave out the rest; the caller filters anyway).
 
     Every office of an empty store is no answer a cron job should take for "nothing
     closes": a folder that does not exist or holds no office is a StoreError, at once."""
@@ -271,7 +272,7 @@ def offices(store: Store, orgnr: str | None):
     orgnrs = store.orgnrs(must_exist=True)
     if not orgnrs:
         raise store.no_offices()
-    return (office for _, office in store.iter_offices(orgnrs))
+    return (office for _, office in store.iter_offices(orgnrs, behandler=behandler))
 
 
 def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:

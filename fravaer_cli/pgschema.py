@@ -45,7 +45,8 @@ CREATE TABLE fravaer (
     orgnr text NOT NULL REFERENCES virksomhet,
     id text NOT NULL CHECK (id ~ '^[0-9A-Za-z_-]{1,8}$'),
     behandler text NOT NULL,
-    behandler_key text NOT NULL,
+    behandler_key text NOT NULL,  -- who is the same GP (model.behandler_key)
+    behandler_sok text NOT NULL,  -- the name folded for finding it (model.search_key)
     fra date NOT NULL,
     til date NOT NULL,
     tjenester text[] NOT NULL,
@@ -79,6 +80,7 @@ CREATE TABLE logg (
     oppforing jsonb NOT NULL
 );
 CREATE INDEX logg_per_virksomhet ON logg (orgnr, nr);
+CREATE INDEX fravaer_hpr ON fravaer (hpr) WHERE hpr <> '';
 
 CREATE TABLE tilgang (
     login text NOT NULL,

@@ -160,21 +160,40 @@ class PgStore(StoreBase):
             records = cur.fetchall()
         return Virksomhet(orgnr, row[0], row[1], row[2], [_fravaer(r) for r in records])
 
-    def iter_offices(self, orgnrs=None):
+    def office_names(self, must_exist: bool = False):
+        """Orgnr and name of every office the login can read, without their fravær (a name search)."""
+        for orgnr, navn in self._all("SELECT orgnr, navn FROM virksomhet ORDER BY orgnr"):
+            yield Virksomhet(orgnr, navn)
+
+    def iter_offices(self, orgnrs=None, behandler=None):
         """(orgnr, Virksomhet) for every office the login can read, from one query
-        read in batches (a server-side cursor), so memory stays flat."""
+        read in batches (a server-side cursor), so memory stays flat.
+
+        behandler: only offices with a GP matching it, with only that GP's fravær
+        (a helpdesk question over the whole country reads a few rows, not all)."""
         import psycopg2
 
+        from fravaer_cli.model import search_key
+
         conn = self.connection()
-        where = "" if orgnrs is None else "WHERE v.orgnr = ANY(%s)"
+        conditions, args = [], []
+        if orgnrs is not None:
+            conditions.append("v.orgnr = ANY(%s)")
+            args.append(list(orgnrs))
+        join = "LEFT JOIN"
+        if behandler is not None:
+            join = "JOIN"
+            conditions.append("(f.behandler_sok LIKE %s OR f.hpr = %s)")
+            args += [f"%{_like_escaped(search_key(behandler))}%", behandler.strip()]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
             f"SELECT v.orgnr, v.navn, v.info, v.neste_id, {', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
-            f"FROM virksomhet v LEFT JOIN fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
+            f"FROM virksomhet v {join} fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
         )
         try:
             with conn.cursor(name="kontorer") as cur:
                 cur.itersize = 5000
-                cur.execute(sql, () if orgnrs is None else (list(orgnrs),))
+                cur.execute(sql, args)
                 office = None
                 for row in cur:
                     if office is None or row[0] != office.orgnr:
@@ -197,16 +216,14 @@ class PgStore(StoreBase):
 
     # -- writing -----------------------------------------------------------------
 
-    def stamp(self, orgnr: str):
-        row = self._one("SELECT versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
-        return row[0] if row else None
-
     def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
         _checked_orgnr(orgnr)
         row = self._one("SELECT navn, info, neste_id, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             return Virksomhet(orgnr), None
-        return self._office(orgnr, row), row[3]
+        office = self._office(orgnr, row)
+        # The stamp: the office's version, and its fravær as stored (the caller adds to the office itself).
+        return office, (row[3], {f.id: f for f in office.fravaer})
 
     @contextmanager
     def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
@@ -278,8 +295,9 @@ class PgStore(StoreBase):
             if row is None:
                 raise self.not_found(orgnr)
             change = Change(self._office(orgnr, row, cur), created_office=True)
-        elif prepared is not None and prepared[1] == row[3]:
-            change = Change(prepared[0], reused=True)
+        elif prepared is not None and prepared[1] is not None and prepared[1][0] == row[3]:
+            # Unchanged since it was checked: the checked office is used, and what was stored then is the original.
+            return Change(prepared[0], reused=True, original=prepared[1][1])
         else:
             change = Change(self._office(orgnr, row, cur))
         change.original = {f.id: f for f in change.office.fravaer}
@@ -312,12 +330,14 @@ def insert_fravaer(cur, orgnr: str, records: list[Fravaer]) -> None:
     """Many rows in one statement each for fravaer and stengt (an import writes thousands)."""
     from psycopg2.extras import execute_values
 
+    from fravaer_cli.model import search_key
+
     execute_values(
         cur,
-        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, fra, til, tjenester, vikar, kommentar, hpr, "
-        "registrert_av, registrert) VALUES %s",
+        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, "
+        "kommentar, hpr, registrert_av, registrert) VALUES %s",
         [
-            (orgnr, f.id, f.behandler, f.key, f.fra, f.til, list(f.tjenester), list(f.vikar))
+            (orgnr, f.id, f.behandler, f.key, search_key(f.behandler), f.fra, f.til, list(f.tjenester), list(f.vikar))
             + (f.kommentar, f.hpr, f.registrert_av, f.registrert)
             for f in records
         ],
@@ -345,6 +365,10 @@ def insert_log(cur, orgnr: str, entries: list[dict]) -> None:
             ],
             page_size=1000,
         )
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _fravaer(row) -> Fravaer:

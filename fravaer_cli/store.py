@@ -190,7 +190,12 @@ class Store(StoreBase):
             "mappen opprettes første gang noe lagres."
         )
 
-    def iter_offices(self, orgnrs=None):
+    def office_names(self, must_exist: bool = False):
+        """Every office (its orgnr and name), or a StoreError for a file that cannot be read."""
+        for _, office in self.iter_offices(self.orgnrs(must_exist)):
+            yield office
+
+    def iter_offices(self, orgnrs=None, behandler=None):
         """(orgnr, Virksomhet or StoreError) one office at a time, so memory stays flat."""
         for orgnr in self.orgnrs() if orgnrs is None else orgnrs:
             try:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from fravaer_cli.cli import app
 from tests.helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
-from tests.helpers import REPO
+from tests.helpers import REPO, run_database
 
 SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
 
@@ -34,11 +34,18 @@ def test_committed_script_is_what_the_program_generates(shell):
     assert result.stdout == committed, f"completions/{SCRIPTS[shell]} is out of date: run completions/regenerate.sh"
 
 
-@pytest.fixture
-def shell_env(example_store):
+@pytest.fixture(params=["filer", "postgres"])
+def shell_env(request, example_store):
+    """The example store, as a folder or loaded into a database: completion offers the same from both."""
     bin_dir = str(Path(sys.executable).parent)
     assert shutil.which("fravaer", path=bin_dir), "fravaer is not installed next to this Python"
-    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"], "FRAVAER_DATA_DIR": str(example_store)}
+    env = {k: v for k, v in os.environ.items() if k not in ("FRAVAER_DATA_DIR", "FRAVAER_DATABASE_URL")}
+    env["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
+    if request.param == "filer":
+        return {**env, "FRAVAER_DATA_DIR": str(example_store)}
+    dsn = request.getfixturevalue("pg_dsn")
+    assert run_database(dsn, "database", "load", str(example_store)).returncode == 0
+    return {**env, "FRAVAER_DATABASE_URL": dsn}
 
 
 CASES = [

@@ -288,3 +288,16 @@ def test_progress_on_a_terminal_and_never_in_a_pipe(tmp_path):
     piped = subprocess.run(command(tmp_path / "pipe", "import", str(plan)), capture_output=True, text=True)
     assert piped.returncode == 0
     assert "Lagrer" not in piped.stderr and "\r" not in piped.stderr
+
+
+def test_an_import_into_an_office_with_fravaer_stores_the_new_rows_beside_them(fravaer, tmp_path):
+    """The office checked before the write is used as it is when no one wrote in between: what it held
+    before must still be told apart from what the import adds (the database writes the difference)."""
+    fravaer.add("--behandler", "Per Test", "--fra", "01.06.2030", "--til", "05.06.2030", "--tjeneste", "alle")
+    result = fravaer("import", write(tmp_path, "plan.csv", "\n".join([HEADER, ROWS[0], ROWS[1]])))
+    assert result.exit_code == 0, result.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    expected = [("1", "Per Test"), ("2", "Astrid Info"), ("3", "Bjørn Ødegård")]
+    assert [(r["id"], r["behandler"]) for r in listed] == expected
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["handling"] for e in log] == ["add", "import", "import"]

@@ -55,9 +55,19 @@ def _offer_tjenester(allow_all: bool):
 
 
 def _completion_store(ctx):
+    """The store the command line names, chosen as Env chooses it."""
+    import os
+
+    params = ctx.find_root().params
+    data_dir = params.get("data_dir")
+    database = params.get("database") or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL"))
+    if database:
+        from fravaer_cli.pgstore import PgStore
+
+        return PgStore(database)
     from fravaer_cli.store import Store, default_dir
 
-    return Store(default_dir(ctx.find_root().params.get("data_dir")))
+    return Store(default_dir(data_dir))
 
 
 def _offer_virksomheter(ctx, incomplete):

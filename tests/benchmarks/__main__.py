@@ -222,11 +222,155 @@ def bench_add_loop(work: Path) -> list[Result]:
     ]
 
 
+def named_national_store(work: Path) -> Path:
+    """The 2,000 × 50 store with office names (Legesenteret 0000 …) and one GP found in one office only."""
+    from datetime import date
+
+    from fravaer_cli import operations
+    from fravaer_cli.model import make_draft
+    from fravaer_cli.store import Store
+
+    named = work / "store-2000x50-named"
+    if not named.exists():
+        shutil.copytree(filled_store(work, 2000, 50), named)
+        store = Store(named, av="benchmark", clock=lambda: "2026-11-27T06:00:00+01:00")
+        for i, orgnr in enumerate(store.orgnrs()):
+            operations.set_info(store, orgnr, navn=f"Legesenteret {i:04d}")
+        with store.change(data.orgnrs(2000)[1234]) as change:
+            draft = make_draft("Bjørn Unik", date(2030, 3, 1), date(2030, 3, 5), ["timebestilling"])
+            f, _ = change.office.add(draft, date(2026, 1, 1), False, "benchmark", "")
+            change.record("add", f.to_dict())
+    return named
+
+
+def bench_database(work: Path) -> list[Result]:
+    """The shared store on a local PostgreSQL server over its Unix socket, beside the file store."""
+    from tests import pg
+
+    if pg.binaries() is None:
+        print("database: PostgreSQL's server binaries are not installed; skipped", file=sys.stderr)
+        return []
+    server = pg.Server().start()
+    try:
+        server.sql("postgres", "CREATE DATABASE mal OWNER eier")
+        subprocess.run(
+            [FRAVAER, "--database", server.dsn(database="mal"), "database", "init"], check=True, capture_output=True
+        )
+
+        def database(name: str, folder: Path | None = None) -> str:
+            server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
+            server.sql("postgres", f"CREATE DATABASE {name} TEMPLATE mal OWNER eier")
+            dsn = server.dsn(database=name)
+            if folder is not None:
+                subprocess.run(
+                    [FRAVAER, "--database", dsn, "database", "load", str(folder)], check=True, capture_output=True
+                )
+            return dsn
+
+        results = []
+        orgnr = data.orgnrs(1)[0]
+        day = data.ORDINARY_DAY.isoformat()
+        small = database("liten", filled_store(work, 1, 50))
+        results.append(
+            compare(
+                "database: status --virksomhet X (50 fravær)",
+                [FRAVAER, "--database", small, "status", "--virksomhet", orgnr, "--date", day],
+                PYTHON_PASS,
+                10,
+                runs=21,
+            )
+        )
+        adds, floors = [], []
+        for n in range(40):
+            floors.append(run_once(PYTHON_PASS)[0])
+            command = [
+                FRAVAER,
+                "--database",
+                small,
+                "add",
+                "--virksomhet",
+                orgnr,
+                "--behandler",
+                f"Vikarlege {n}",
+                "--fra",
+                "01.12.2031",
+                "--til",
+                "05.12.2031",
+                "--tjeneste",
+                "alle",
+            ]
+            adds.append(run_once(command))
+        results.append(
+            Result(
+                "database: add, one of 40 in a loop into one office",
+                statistics.median(t for t, _ in adds),
+                statistics.median(floors),
+                10,
+                max(p for _, p in adds),
+            )
+        )
+
+        named = named_national_store(work)
+        national = database("nasjonal", named)
+        questions = {
+            "info --virksomhet NAVNEDEL": ["info", "--virksomhet", "senteret 1234"],
+            "list --all --behandler X": ["list", "--all", "--behandler", "bjorn unik", "--include-past"],
+            "preview --virksomhet NAVNEDEL": ["preview", "--virksomhet", "senteret 1234", "--date", day],
+        }
+        for name, args in questions.items():
+            results.append(
+                compare(
+                    f"database, 2,000 × 50: {name}", [FRAVAER, "--database", national, *args], PYTHON_PASS, 10, runs=11
+                )
+            )
+            results.append(
+                compare(
+                    f"files, 2,000 × 50: {name} (for comparison)",
+                    [FRAVAER, "--data-dir", str(named), *args],
+                    PYTHON_PASS,
+                    1000,
+                    runs=3,
+                )
+            )
+        results.append(
+            compare(
+                "status --all --json, 2,000 × 50: database vs files",
+                [FRAVAER, "--database", national, "status", "--all", "--json", "--date", day],
+                [FRAVAER, "--data-dir", str(named), "status", "--all", "--json", "--date", day],
+                1.0,
+                runs=5,
+            )
+        )
+        csv_path = work / "import.csv"
+        rows = data.write_csv(csv_path, offices=2000, per_office=50)
+        files = work / "import-files"
+
+        def fresh():
+            shutil.rmtree(files, ignore_errors=True)
+            database("importert")
+
+        target = server.dsn(database="importert")
+        results.append(
+            compare(
+                f"import, {rows:,} rows, 2,000 offices: database vs files",
+                [FRAVAER, "--database", target, "import", str(csv_path)],
+                [FRAVAER, "--data-dir", str(files), "import", str(csv_path)],
+                1.0,
+                runs=3,
+                reset=fresh,
+            )
+        )
+        return results
+    finally:
+        server.stop()
+
+
 BENCHMARKS = {
     "start-up": bench_start_up,
     "add loop": bench_add_loop,
     "status --all": bench_status_all,
     "import": bench_import,
+    "database": bench_database,
 }
 
 
