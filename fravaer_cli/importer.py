@@ -392,6 +392,10 @@ class _RowChecker:
             fravaer, created = plan.office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:
             other = self.new_lines.get((orgnr, e.existing.id))
+            if other and getattr(e, "vikar", False):
+                return [
+                    f": stenger en tjeneste som {other} i filen har vikar for, eller omvendt (samme behandler og dag)."
+                ]
             if other:
                 return [f": overlapper med {other} i filen (samme behandler og tjeneste, virksomhet {orgnr})."]
             return [f": {e}"]

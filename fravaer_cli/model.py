@@ -299,6 +299,7 @@ class Virksomhet:
             return
         self._identities: dict[tuple, Fravaer] = {}
         self._spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
+        self._vikar_spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
         self._names: dict[str, str] = {}
         self._indexed = True
         for f in self.fravaer:
@@ -309,6 +310,8 @@ class Virksomhet:
         self._names.setdefault(f.key, f.behandler)
         for tjeneste in f.tjenester:
             insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
+        for tjeneste in f.vikar:
+            insort(self._vikar_spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
 
     def _forget(self) -> None:
         self._indexed = False
@@ -345,6 +348,29 @@ class Virksomhet:
                 found[f.id] = f
         return sorted(found.values(), key=lambda f: (f.fra, f.id))
 
+    def find_vikar_clashes(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
+        """Stored fravær of the same GP that close a tjeneste candidate has a vikar for on a shared
+        day, or have a vikar for one candidate closes: both at once cannot be true for citizens."""
+        self._index()
+        found: dict[str, Fravaer] = {}
+        for tjeneste in candidate.vikar:  # closures are disjoint and sorted: a binary search
+            spans = self._spans.get((candidate.key, tjeneste), [])
+            i = bisect_right(spans, (candidate.til, "\U0010ffff"))
+            while i > 0:
+                i -= 1
+                f = spans[i][2]
+                if f.id == ignore_id:
+                    continue
+                if f.til < candidate.fra:
+                    break
+                found[f.id] = f
+        for tjeneste in candidate.tjenester:  # vikar periods may overlap each other: every one starting in time
+            spans = self._vikar_spans.get((candidate.key, tjeneste), [])
+            for _, fid, f in spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]:
+                if fid != ignore_id and f.til >= candidate.fra:
+                    found[fid] = f
+        return sorted(found.values(), key=lambda f: (f.fra, f.id))
+
     def _stored_name(self, name: str) -> str:
         """A GP's name is kept as first written."""
         self._index()
@@ -374,6 +400,9 @@ class Virksomhet:
         clashes = self.find_overlaps(new)
         if clashes:
             raise _overlap_error(new, clashes)
+        clashes = self.find_vikar_clashes(new)
+        if clashes:
+            raise _vikar_error(new, clashes)
         self.fravaer.append(new)
         self._remember(new)
         self.next_id += 1
@@ -415,6 +444,9 @@ class Virksomhet:
         clashes = self.find_overlaps(new, ignore_id=old.id)
         if clashes:
             raise _overlap_error(new, clashes)
+        clashes = self.find_vikar_clashes(new, ignore_id=old.id)
+        if clashes:
+            raise _vikar_error(new, clashes)
         position = self.fravaer.index(old)
         self.fravaer[position] = new
         self._forget()
@@ -439,6 +471,24 @@ def _overlap_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
     )
     error.existing = clashes[0]
     error.clashes = clashes
+    return error
+
+
+def _vikar_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
+    both = catalogue.order(
+        {t for c in clashes for t in (set(new.vikar) & set(c.tjenester)) | (set(new.tjenester) & set(c.vikar))}
+    )
+    names = ", ".join(catalogue.display_name(k) for k in both)
+    ids = [c.id for c in clashes]
+    which = f"fravær {ids[0]}" if len(ids) == 1 else f"fravær {', '.join(ids[:-1])} og {ids[-1]}"
+    listed = "; ".join(f"{c.id}: {c.summary()}" for c in clashes)
+    error = ConflictError(
+        f"{names} kan ikke både være stengt og ha vikar for samme behandler samme dag, og {which} ({listed}) "
+        f"sier det andre. Endre eller slett {which} først."
+    )
+    error.existing = clashes[0]
+    error.clashes = clashes
+    error.vikar = True
     return error
 
 

@@ -214,10 +214,13 @@ class OfficeRef:
         return office_label(self.orgnr, self.navn)
 
 
-def status_entries(store: Store, orgnr: str | None, day: date):
+STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen", "vikar", "vikar_starter")
+
+
+def status_entries(store: Store, orgnr: str | None, day: date, until: date | None = None):
     """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
-    "stengt", "starter_i_morgen", "apner_i_morgen", reading one office at a time;
-    unreadable gets the files that could not be read, as they are met."""
+    STATUS_KINDS, reading one office at a time; unreadable gets the files that could
+    not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
     from fravaer_cli import schedule
 
     errors: list[StoreError] = []
@@ -228,13 +231,8 @@ def status_entries(store: Store, orgnr: str | None, day: date):
             if isinstance(office, StoreError):
                 errors.append(office)
                 continue
-            result = schedule.day_status(office.fravaer, day)
             ref = OfficeRef(office.orgnr, office.navn)
-            for kind, stretches in (
-                ("stengt", result.closed),
-                ("starter_i_morgen", result.starts_tomorrow),
-                ("apner_i_morgen", result.reopens_tomorrow),
-            ):
+            for kind, stretches in zip(STATUS_KINDS, schedule.day_status(office.fravaer, day, until), strict=True):
                 for stretch in stretches:
                     yield kind, ref, stretch
 

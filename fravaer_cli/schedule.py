@@ -68,30 +68,42 @@ def _sort_key(s: Stretch):
 
 class DayStatus(NamedTuple):
     closed: list[Stretch]
-    starts_tomorrow: list[Stretch]
+    starts_tomorrow: list[Stretch]  # or, with until, on any day after day up to and including until
     reopens_tomorrow: list[Stretch]
+    vikar: list[Stretch]  # a vikar serves these on day (one per fravær and tjeneste)
+    vikar_starts: list[Stretch]
 
 
-def day_status(fravaer: list[Fravaer], day: date) -> DayStatus:
-    """What is closed on day, what closes the day after, and what opens again the day after."""
+def day_status(fravaer: list[Fravaer], day: date, until: date | None = None) -> DayStatus:
+    """What is closed on day, what closes and what opens again after it, up to and
+    including until (default: the day after), and what a vikar serves or starts serving."""
     closed, starts, reopens = [], [], []
-    tomorrow = day + ONE_DAY
-    # Only a behandler and tjeneste with a fravær touching day or tomorrow can
-    # be in the report; their stretches are merged whole, the rest not at all.
-    touching = {(f.key, t) for f in fravaer if f.fra <= tomorrow and f.til >= day for t in f.tjenester}
+    end = until or day + ONE_DAY
+    # Only a behandler and tjeneste with a fravær touching day to end can be in
+    # the report; their stretches are merged whole, the rest not at all.
+    touching = {(f.key, t) for f in fravaer if f.fra <= end and f.til >= day for t in f.tjenester}
     relevant = [f for f in fravaer if any((f.key, t) in touching for t in f.tjenester)]
     for s in stretches(relevant):
         if (behandler_key(s.behandler), s.tjeneste) not in touching:
             continue
         if s.covers(day):
             closed.append(s)
-            if s.til == day:
-                reopens.append(s)
-        elif s.fra == tomorrow:
+        if day < s.fra <= end:
             starts.append(s)
-    for group in (closed, starts, reopens):
+        if day < s.apner_igjen <= end:
+            reopens.append(s)
+    vikar, vikar_starts = [], []
+    for f in fravaer:
+        if f.vikar and f.fra <= end and f.til >= day:
+            for tjeneste in f.vikar:
+                period = Stretch(f.behandler, tjeneste, f.fra, f.til, (f.id,))
+                if f.fra <= day:
+                    vikar.append(period)
+                else:
+                    vikar_starts.append(period)
+    for group in (closed, starts, reopens, vikar, vikar_starts):
         group.sort(key=_sort_key)
-    return DayStatus(closed, starts, reopens)
+    return DayStatus(closed, starts, reopens, vikar, vikar_starts)
 
 
 def closed_until(fravaer: list[Fravaer], key: str, tjeneste: str, day: date) -> Stretch | None:

@@ -129,9 +129,18 @@ def new_office_note(orgnrs: list[str]) -> str:
 
 
 def notes(fra, til) -> None:
-    """What is stored but maybe not meant (a year far away), said on stderr."""
-    for note in far_date_notes(fra, til):
+    """What is stored but worth a look, said on stderr: a year far away, a reopening day that is no working day."""
+    for note in fravaer_notes(fra, til):
         print(note, file=sys.stderr)
+
+
+def fravaer_notes(fra, til) -> list[str]:
+    from datetime import timedelta
+
+    from fravaer_cli import workdays
+
+    reopening = workdays.reopening_note(til + timedelta(days=1))
+    return far_date_notes(fra, til) + ([reopening] if reopening else [])
 
 
 @command("list")
@@ -336,10 +345,7 @@ def import_(
         if created:
             print(new_office_note(created), file=sys.stderr)
         far = [
-            (where, note)
-            for p in plan.offices.values()
-            for where, f in p.added
-            for note in far_date_notes(f.fra, f.til)
+            (where, note) for p in plan.offices.values() for where, f in p.added for note in fravaer_notes(f.fra, f.til)
         ]
         for where, note in far[:MAX_ERRORS_SHOWN]:
             print(f"{where}: {note}", file=sys.stderr)

@@ -31,47 +31,64 @@ def status(
     virksomhet: Virksomhet = None,
     every: AllOffices = False,
     day: DateOpt = None,
+    until_workday: Annotated[
+        bool,
+        typer.Option(
+            "--until-workday",
+            help="Se fram til og med neste virkedag (over helg og helligdager), ikke bare til i morgen.",
+        ),
+    ] = False,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Avslutt med kode 1 når noe er stengt denne dagen.")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges eller åpner i morgen.")
+        bool,
+        typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges, åpner eller får vikar framover."),
     ] = False,
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
-    """Hva som er stengt en dag, og hva som stenges og åpner igjen dagen etter."""
+    """Hva som er stengt en dag, hva som stenges og åpner igjen etterpå, og hvor vikar tar tjenester."""
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     orgnr = e.scope(virksomhet, every)
     when = e.date(day, "dato")
-    entries, errors = operations.status_entries(e.store, orgnr, when)
+    until = None
+    if until_workday:
+        from fravaer_cli import workdays
+
+        until = workdays.next_workday(when)
+    entries, errors = operations.status_entries(e.store, orgnr, when, until)
     if quiet or fmt == "table":
-        entries = list(entries)  # --quiet must see tomorrow before printing; a table needs all its rows
-    report = _StatusReport(when, entries, single=orgnr is not None)
-    if not (quiet and report.nothing_tomorrow()):
+        entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
+    report = _StatusReport(when, until, entries, single=orgnr is not None)
+    if not (quiet and report.nothing_ahead()):
         output.render(report.result(), fmt)
     report_unreadable(errors)
     if exit_code and report.closed:
         raise typer.Exit(1)
 
 
-STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen")
 _STATUS_CSV = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
+_AHEAD = ("starter_i_morgen", "apner_i_morgen", "vikar_starter")
 
 
 class _StatusReport:
     """The report in each form. JSON and CSV write what is closed as each office
-    is read, holding only tomorrow's changes; `closed` counts as they go."""
+    is read, holding only the rest; `closed` counts as they go."""
 
-    def __init__(self, when: date, entries, single: bool):
-        self.when, self.entries, self.single = when, entries, single
+    def __init__(self, when: date, until: date | None, entries, single: bool):
+        from fravaer_cli.schedule import ONE_DAY
+
+        self.when, self.until, self.entries, self.single = when, until, entries, single
+        self.last = until or when + ONE_DAY
         self.closed = 0
-        self.later = {"starter_i_morgen": [], "apner_i_morgen": []}
+        self.later = {kind: [] for kind in operations.STATUS_KINDS[1:]}
 
-    def nothing_tomorrow(self) -> bool:
+    def nothing_ahead(self) -> bool:
+        """Nothing closes, reopens or gets a vikar in the look-ahead (what --quiet is about)."""
         self.closed = sum(kind == "stengt" for kind, _, _ in self.entries)
-        return self.closed == len(self.entries)
+        return not any(kind in _AHEAD for kind, _, _ in self.entries)
 
     def _closed_now(self):
         self.closed = 0
@@ -83,69 +100,74 @@ class _StatusReport:
                 self.later[kind].append((ref, stretch))
 
     def result(self) -> output.Result:
-        lists = {"stengt": (_status_entry(o, s) for o, s in self._closed_now())}
-        lists.update((kind, (_status_entry(o, s) for o, s in pairs)) for kind, pairs in self.later.items())
-        return output.Result(
-            output.Streamed({"dato": self.when.isoformat()}, lists), (_STATUS_CSV, self._csv_rows()), self._text
-        )
+        lists = {"stengt": _entries("stengt", self._closed_now())}
+        lists.update((kind, _entries(kind, pairs)) for kind, pairs in self.later.items())
+        head = {"dato": self.when.isoformat(), "frem_til": self.last.isoformat()}
+        return output.Result(output.Streamed(head, lists), (_STATUS_CSV, self._csv_rows()), self._text)
 
     def _csv_rows(self):
         for kind, pairs in (("stengt", self._closed_now()), *self.later.items()):
             for o, s in pairs:
-                entry = _status_entry(o, s)
-                yield [kind] + [entry[h] for h in _STATUS_CSV[1:]]
+                entry = _status_entry(o, s, kind)
+                yield [kind] + [entry.get(h, "") for h in _STATUS_CSV[1:]]
 
     def _text(self) -> str:
-        from fravaer_cli.schedule import ONE_DAY
-
-        report = {kind: [] for kind in STATUS_KINDS}
+        report = {kind: [] for kind in operations.STATUS_KINDS}
         for kind, ref, stretch in self.entries:
             report[kind].append((ref, stretch))
         self.closed = len(report["stengt"])
-        tomorrow = dates.short(self.when + ONE_DAY)
-        sections = (
+        if self.until is None:
+            closes, opens = f"fra {dates.short(self.last)}", dates.short(self.last)
+        else:
+            from fravaer_cli import workdays
+
+            closes = opens = f"før neste virkedag, {workdays.describe(self.until)}"
+        sections = [
             ("stengt", f"Stengt {dates.short(self.when)}:"),
-            ("starter_i_morgen", f"Stenges fra {tomorrow} (husk å skru av tjenestene i EPJ):"),
-            ("apner_i_morgen", f"Åpner igjen {tomorrow} (husk å skru på tjenestene i EPJ):"),
-        )
-        headers = ([] if self.single else ["Virksomhet"]) + [
-            "Behandler",
-            "Tjeneste",
-            "Fra og med",
-            "Til og med",
-            "Åpner igjen",
+            ("starter_i_morgen", f"Stenges {closes} (husk å skru av tjenestene i EPJ):"),
+            ("apner_i_morgen", f"Åpner igjen {opens} (husk å skru på tjenestene i EPJ):"),
         ]
+        # Vikar sections only when there is a vikar: most offices never have one.
+        if report["vikar"]:
+            sections.append(("vikar", f"Vikar tar tjenester {dates.short(self.when)}:"))
+        if report["vikar_starter"]:
+            sections.append(("vikar_starter", f"Vikar starter {closes} (husk å registrere vikar i EPJ):"))
         parts = []
         for key, heading in sections:
             if not report[key]:
                 parts.append(f"{heading}\n  Ingenting.")
                 continue
+            reopening = key not in ("vikar", "vikar_starter")
+            headers = ([] if self.single else ["Virksomhet"]) + ["Behandler", "Tjeneste", "Fra og med", "Til og med"]
+            headers += ["Åpner igjen"] if reopening else []
             rows = [
                 ([] if self.single else [o.label])
-                + [
-                    s.behandler,
-                    catalogue.display_name(s.tjeneste),
-                    dates.short(s.fra),
-                    dates.short(s.til),
-                    dates.short(s.apner_igjen),
-                ]
+                + [s.behandler, catalogue.display_name(s.tjeneste), dates.short(s.fra), dates.short(s.til)]
+                + ([dates.short(s.apner_igjen)] if reopening else [])
                 for o, s in report[key]
             ]
             parts.append(f"{heading}\n{output.table(headers, rows)}")
         return "\n\n".join(parts)
 
 
-def _status_entry(office, s) -> dict:
-    return {
+def _entries(kind: str, pairs):
+    # A function of its own, so that each list's generator keeps its own kind.
+    return (_status_entry(o, s, kind) for o, s in pairs)
+
+
+def _status_entry(office, s, kind: str = "stengt") -> dict:
+    entry = {
         "virksomhet": office.orgnr,
         "behandler": s.behandler,
         "tjeneste": s.tjeneste,
         "fra": s.fra.isoformat(),
         "til": s.til.isoformat(),
-        "apner_igjen": s.apner_igjen.isoformat(),
-        "virksomhet_navn": office.navn,
-        "fravaer": list(s.ids),
     }
+    if kind not in ("vikar", "vikar_starter"):  # a vikar closes nothing, so nothing reopens
+        entry["apner_igjen"] = s.apner_igjen.isoformat()
+    entry["virksomhet_navn"] = office.navn
+    entry["fravaer"] = list(s.ids)
+    return entry
 
 
 @command("preview")
