@@ -85,29 +85,46 @@ def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _refuse_binary(raw: bytes, name: str) -> None:
-    """A spreadsheet or another binary file is named for what it is, never echoed to the terminal."""
-    kind = None
+def _spreadsheet_kind(raw: bytes) -> str | None:
     if raw.startswith(_ZIP):
-        kind = (
-            "et OpenDocument-regneark (.ods)"
-            if b"opendocument.spreadsheet" in raw[:200]
-            else "et Excel-regneark (.xlsx)"
-        )
-    elif raw.startswith(_OLE):
-        kind = "et eldre Excel-regneark (.xls)"
-    elif b"\x00" in raw[:8192]:
-        kind = "en binærfil"
-    if kind:
-        raise InputError(
-            f"{name} er {kind}, ikke CSV eller JSON. Lagre arket som «CSV UTF-8 (semikolonseparert)» "
-            "i Excel eller LibreOffice, og importer den filen."
-        )
+        return "OpenDocument-regneark (.ods)" if b"opendocument.spreadsheet" in raw[:200] else "Excel-regneark (.xlsx)"
+    if raw.startswith(_OLE):
+        return "eldre Excel-regneark (.xls)"
+    return None
 
 
-def read(raw: bytes, name: str) -> Source:
-    """Rows from CSV, a JSON array or JSON Lines, by the file's extension or else its content."""
-    _refuse_binary(raw, name)
+def read(raw: bytes, name: str, sheet: str | None = None, virksomhet: str | None = None) -> Source:
+    """Rows from a spreadsheet (xlsx, xls, ods), CSV, a JSON array or JSON Lines: a spreadsheet by
+    its content, the others by the file's extension or else its content.
+
+    sheet: the spreadsheet's sheet (default the first); virksomhet: the office for
+    rows that name none (no such column, or an empty cell)."""
+    required = tuple(c for c in REQUIRED if c != "virksomhet") if virksomhet else REQUIRED
+    kind = _spreadsheet_kind(raw)
+    if kind is not None:
+        source = _read_spreadsheet(raw, name, kind, sheet, required)
+    else:
+        if sheet is not None:
+            raise InputError(f"--ark gjelder regneark (.xlsx, .xls, .ods); {name} er ikke et regneark.")
+        if b"\x00" in raw[:8192]:
+            raise InputError(
+                f"{name} er en binærfil, ikke CSV, JSON eller et regneark. Lagre planen som «CSV UTF-8 "
+                "(semikolonseparert)» eller som .xlsx, og importer den filen."
+            )
+        source = _read_text(raw, name, required)
+    if virksomhet is not None:
+        source.rows = _with_office(source.rows, virksomhet)
+    return source
+
+
+def _with_office(rows, orgnr: str):
+    for row in rows:
+        if not str(row.values.get("virksomhet") or "").strip():
+            row.values["virksomhet"] = orgnr
+        yield row
+
+
+def _read_text(raw: bytes, name: str, required) -> Source:
     text, notes = decode(raw, name)
     if not text.strip():
         raise InputError(f"{name} er tom: ingen rader å importere.")
@@ -115,12 +132,58 @@ def read(raw: bytes, name: str) -> Source:
     if lower.endswith((".json", ".jsonl", ".ndjson")) or (
         not lower.endswith((".csv", ".tsv", ".txt")) and text.lstrip()[:1] in ("[", "{")
     ):
-        source = _read_json(text, raw, name)
+        source = _read_json(text, raw, name, required)
     else:
         _check_line_lengths(raw, name)
-        source = _read_csv(text, name)
+        source = _read_csv(text, name, required)
     source.notes[:0] = notes
     return source
+
+
+def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, required) -> Source:
+    """The first sheet (or the one named), read by python-calamine: date cells as dates, numbers as numbers."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        names = book.sheet_names
+        if sheet is not None and sheet not in names:
+            raise InputError(f"{name} har ikke arket «{sheet}». Arkene: {', '.join(f'«{n}»' for n in names)}.")
+        chosen = sheet if sheet is not None else names[0]
+        cells = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as e:  # a damaged file: calamine's errors have no common base
+        raise InputError(f"{name} ser ut som et {kind}, men kan ikke leses ({type(e).__name__}).") from None
+    numbered = [(number, [_cell(v) for v in row]) for number, row in enumerate(cells, start=1)]
+    numbered = [(number, row) for number, row in numbered if any(c.strip() for c in row)]
+    if not numbered:
+        raise InputError(f"{name}: arket «{chosen}» er tomt; ingen rader å importere.")
+    _, header = numbered[0]
+    _check_width(len(header), name, "kolonner")
+    columns = [_column(h) for h in header]
+    _check_columns(columns, [h.strip() for h in header], name, required)
+    wanted = [(i, c) for i, c in enumerate(columns) if c in REQUIRED + OPTIONAL]
+    rows = [
+        Row(f"ark «{chosen}», rad {number}", {c: row[i] for i, c in wanted if i < len(row)})
+        for number, row in numbered[1:]
+    ]
+    return Source(name, rows, kind)
+
+
+def _cell(value) -> str:
+    """A cell as the text a CSV would have: a date as a date, a whole number without '.0'."""
+    from datetime import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _check_line_lengths(raw: bytes, name: str) -> None:
@@ -146,7 +209,7 @@ def _column(header: str) -> str:
     return ALIASES.get(name, name)
 
 
-def _read_csv(text: str, name: str) -> Source:
+def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     import csv
 
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -162,7 +225,7 @@ def _read_csv(text: str, name: str) -> Source:
         raise _csv_error(name, reader.line_num, e) from None
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
-    _check_columns(columns, [h.strip() for h in header], name)
+    _check_columns(columns, [h.strip() for h in header], name, required)
     unused = [h.strip() for h, c in zip(header, columns, strict=True) if c not in REQUIRED + OPTIONAL and h.strip()]
     notes = [f"Merk: kolonnen «{h}» brukes ikke." for h in unused[:MAX_NOTES]]
     if len(unused) > MAX_NOTES:
@@ -204,10 +267,10 @@ def _check_width(count: int, name: str, what: str) -> None:
         )
 
 
-def _check_columns(columns: list[str], shown: list[str], name: str) -> None:
+def _check_columns(columns: list[str], shown: list[str], name: str, required=REQUIRED) -> None:
     from collections import Counter
 
-    missing = [c for c in REQUIRED if c not in columns]
+    missing = [c for c in required if c not in columns]
     if missing:
         found = [s for s in shown if s]
         listed = ", ".join(found[:20]) + (f" … og {len(found) - 20} til" if len(found) > 20 else "")
@@ -221,14 +284,14 @@ def _check_columns(columns: list[str], shown: list[str], name: str) -> None:
         raise InputError(f"{name} har kolonnen(e) {', '.join(doubled)} mer enn én gang.")
 
 
-def _read_json(text: str, raw: bytes, name: str) -> Source:
+def _read_json(text: str, raw: bytes, name: str, required=REQUIRED) -> Source:
     try:
         document = json.loads(text)
     except RecursionError:
         raise _too_deep(name) from None
     except ValueError:
         _check_line_lengths(raw, name)
-        return _read_json_lines(text, name)
+        return _read_json_lines(text, name, required)
     if isinstance(document, dict) and "\n" not in text.strip():
         document = [document]  # JSON Lines with one line
     if not isinstance(document, list):
@@ -240,11 +303,11 @@ def _read_json(text: str, raw: bytes, name: str) -> Source:
                 f"{name}: element {number} i lista er ikke et objekt, men {json.dumps(item, ensure_ascii=False)[:40]}."
             )
         rows.append(Row(f"objekt {number}", _json_values(item)))
-    _check_json_columns(rows, name)
+    _check_json_columns(rows, name, required)
     return Source(name, rows, "JSON")
 
 
-def _read_json_lines(text: str, name: str) -> Source:
+def _read_json_lines(text: str, name: str, required=REQUIRED) -> Source:
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -258,7 +321,7 @@ def _read_json_lines(text: str, name: str) -> Source:
         if not isinstance(item, dict):
             raise InputError(f"{name}, linje {number}: ikke et JSON-objekt.")
         rows.append(Row(f"linje {number}", _json_values(item)))
-    _check_json_columns(rows, name)
+    _check_json_columns(rows, name, required)
     return Source(name, rows, "JSON Lines")
 
 
@@ -271,10 +334,10 @@ def _json_values(item: dict) -> dict:
     return {_column(str(k)): v for k, v in item.items()}
 
 
-def _check_json_columns(rows: list[Row], name: str) -> None:
+def _check_json_columns(rows: list[Row], name: str, required=REQUIRED) -> None:
     present = {c for row in rows for c in row.values}
     _check_width(len(present), name, "ulike nøkler")
-    _check_columns(list(present), sorted(present), name)
+    _check_columns(list(present), sorted(present), name, required)
 
 
 # -- checking ------------------------------------------------------------------

@@ -100,7 +100,16 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
 
 
 def import_rows(
-    store: Store, raw: bytes, name: str, today: date, allow_past: bool, now: str, dry_run: bool, progress=None
+    store: Store,
+    raw: bytes,
+    name: str,
+    today: date,
+    allow_past: bool,
+    now: str,
+    dry_run: bool,
+    progress=None,
+    sheet: str | None = None,
+    virksomhet: str | None = None,
 ):
     """Check every row, then write each office once. Returns (source, plan); plan.errors means nothing was written."""
     import gc
@@ -109,16 +118,16 @@ def import_rows(
     # would walk them again and again (most of the time of a big import) and find nothing.
     gc.disable()
     try:
-        return _import_rows(store, raw, name, today, allow_past, now, dry_run, progress)
+        return _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet)
     finally:
         gc.freeze()  # and not afterwards either, once the summary is printed
         gc.enable()
 
 
-def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress):
+def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet):
     from fravaer_cli import importer
 
-    source = importer.read(raw, name)
+    source = importer.read(raw, name, sheet, virksomhet)
     plan = importer.check(source, store.load_for_change, today, allow_past, store.av, now)
     if plan.errors or dry_run:
         return source, plan

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from fravaer_cli import workdays
-from tests.helpers import ORGNR, add_args
+from tests.helpers import ORGNR, REPO, add_args
 
 
 def ahead(fravaer, day: str, *more: str) -> dict:
@@ -111,3 +111,52 @@ def test_the_quick_easter_test_agrees_with_the_holidays_package_on_every_day():
         while day.year == year:
             assert (day in listed) <= workdays._maybe_holiday(day), day
             day += timedelta(days=1)
+
+
+# -- spreadsheets, read directly ---------------------------------------------------------
+
+FIXTURES = REPO / "tests" / "fixtures"  # made by LibreOffice Calc from plan.csv (soffice --convert-to)
+
+
+def stored_rows(listing: str) -> list[tuple]:
+    return [
+        (r["virksomhet"], r["id"], r["behandler"], r["fra"], r["til"], r["tjenester"], r["vikar"], r["kommentar"])
+        for r in json.loads(listing)
+    ]
+
+
+@pytest.mark.parametrize("sheet", ["plan.xlsx", "plan.xls", "plan.ods"])
+def test_a_spreadsheet_imports_exactly_like_the_same_rows_in_csv(fravaer, tmp_path, sheet):
+    """A date cell (fra), a text date (til) and an orgnr in a number cell, as LibreOffice wrote them."""
+    from tests.helpers import run
+
+    csv_store = tmp_path / "fra-csv"
+    assert run(csv_store, "import", str(FIXTURES / "plan.csv")).returncode == 0
+    expected = stored_rows(run(csv_store, "list", "--all", "--json").stdout)
+    result = fravaer("import", str(FIXTURES / sheet))
+    assert result.exit_code == 0, result.stderr
+    assert stored_rows(fravaer("list", "--all", "--json").stdout) == expected
+    assert len(expected) == 3
+
+
+def test_a_spreadsheet_error_names_the_sheet_row_and_column(fravaer, tmp_path):
+    import shutil
+
+    copy = tmp_path / "plan.xlsx"
+    shutil.copy(FIXTURES / "plan.xlsx", copy)
+    result = fravaer("import", str(copy), "--ark", "Ark9")
+    assert result.exit_code == 2 and "har ikke arket «Ark9». Arkene: «plan»" in result.stderr
+    assert fravaer("import", str(copy), "--ark", "plan", "--dry-run").exit_code == 0
+    # The same rows again, now overlapping: the sheet, the row and the line of the other are named.
+    assert fravaer("import", str(copy)).exit_code == 0
+    clash = fravaer("import", str(FIXTURES / "plan.ods"), "--dry-run")
+    assert clash.exit_code == 0 and "finnes" in clash.stdout  # identical rows are skipped, not errors
+
+
+def test_import_virksomhet_gives_the_office_to_rows_without_one(fravaer, tmp_path):
+    plan = tmp_path / "uten.csv"
+    plan.write_text("behandler;fra;til;tjenester\nKari Test;01.09.2030;02.09.2030;alle\n")
+    assert fravaer("import", str(plan)).exit_code == 2  # no virksomhet column, no --virksomhet
+    result = fravaer("import", str(plan), "--virksomhet", ORGNR)
+    assert result.exit_code == 0, result.stderr
+    assert [r[0] for r in stored_rows(fravaer("list", "--all", "--json").stdout)] == [ORGNR]

@@ -11,6 +11,7 @@ from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.options import (
     TJENESTE_TYPE,
     VIKAR_TYPE,
+    VIRKSOMHET_TYPE,
     AllOffices,
     AllowPast,
     DryRun,
@@ -310,13 +311,30 @@ MAX_ERRORS_SHOWN = 10  # the first ones say what is wrong; a whole file of them 
 @command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Regneark (.xlsx, .xls, .ods), CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL"
+        ),
+    ],
+    virksomhet: Annotated[
+        str | None,
+        typer.Option(
+            "--virksomhet",
+            help="Virksomheten for rader som ikke har én (ingen virksomhet-kolonne, eller tom celle).",
+            metavar="ORGNR|NAVN",
+            click_type=VIRKSOMHET_TYPE,
+        ),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option("--ark", help="Arket i regnearket (standard: det første).", metavar="NAVN")
+    ] = None,
     allow_past: AllowPast = False,
     dry_run: DryRun = False,
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
-    """Registrer mange fravær fra CSV (regneark) eller JSON. Alle rader sjekkes før noe lagres.
+    """Registrer mange fravær fra et regneark, CSV eller JSON. Alle rader sjekkes før noe lagres.
 
     Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar, hpr.
     Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
@@ -325,8 +343,18 @@ def import_(
     fmt = output_format(fmt, as_json)
     name = "standard inn" if file == "-" else file
     raw = _read_input(file)
+    orgnr = e.virksomhet(virksomhet, allow_new=True) if virksomhet is not None else None
     source, plan = operations.import_rows(
-        e.store, raw, name, e.today, allow_past, e.store.now(), dry_run, progress=_progress_bar(len(raw))
+        e.store,
+        raw,
+        name,
+        e.today,
+        allow_past,
+        e.store.now(),
+        dry_run,
+        progress=_progress_bar(len(raw)),
+        sheet=sheet,
+        virksomhet=orgnr,
     )
     for note in source.notes:
         print(output.printable(note), file=sys.stderr)
