@@ -276,10 +276,9 @@ def offices(store: Store, orgnr: str | None, behandler: str | None = None):
     closes": a folder that does not exist or holds no office is a StoreError, at once."""
     if orgnr is not None:
         return iter([store.load(orgnr)])
-    orgnrs = store.orgnrs(must_exist=True)
-    if not orgnrs:
+    if not store.orgnrs(must_exist=True):
         raise store.no_offices()
-    return (office for _, office in store.iter_offices(orgnrs, behandler=behandler))
+    return (office for _, office in store.iter_offices(behandler=behandler))
 
 
 def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:

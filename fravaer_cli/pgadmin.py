@@ -106,7 +106,7 @@ def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
     present = set(store.orgnrs())
 
     def copy(cur):
-        loaded = []
+        loaded, records, entries = [], [], []
         for office, log in offices:
             if office.orgnr in present:
                 continue
@@ -114,10 +114,11 @@ def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
                 "INSERT INTO virksomhet (orgnr, navn, info, neste_id) VALUES (%s, %s, %s, %s)",
                 (office.orgnr, office.navn, office.info, office.next_id),
             )
-            if office.fravaer:
-                insert_fravaer(cur, office.orgnr, office.fravaer)
-            insert_log(cur, office.orgnr, log)
+            records += [(office.orgnr, f) for f in office.fravaer]
+            entries += [(office.orgnr, entry) for entry in log]
             loaded.append(office.orgnr)
+        insert_fravaer(cur, records)
+        insert_log(cur, entries)
         return loaded
 
     loaded = _execute(store, copy)
