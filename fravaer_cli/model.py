@@ -329,41 +329,32 @@ class Virksomhet:
         candidate = Fravaer("", draft.behandler, draft.fra, draft.til, draft.tjenester, draft.vikar)
         return self._identities.get(candidate.identity())
 
+    def _closures_meeting(self, candidate: Fravaer, tjeneste: str, ignore_id: str | None):
+        """Stored fravær closing tjeneste for candidate's GP on a day candidate covers."""
+        spans = self._spans.get((candidate.key, tjeneste), [])
+        # Those starting on or before candidate.til, latest first; the overlap rule keeps them
+        # disjoint, so the first that ends before candidate.fra ends the search.
+        i = bisect_right(spans, (candidate.til, "\U0010ffff"))
+        while i > 0:
+            i -= 1
+            f = spans[i][2]
+            if f.id == ignore_id:
+                continue
+            if f.til < candidate.fra:
+                break
+            yield f
+
     def find_overlaps(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
         """Every stored fravær that shares a closed day and tjeneste with candidate, in id order."""
         self._index()
-        found: dict[str, Fravaer] = {}
-        for tjeneste in candidate.tjenester:
-            spans = self._spans.get((candidate.key, tjeneste), [])
-            # Those starting on or before candidate.til, latest first; the overlap rule keeps them
-            # disjoint, so the first that ends before candidate.fra ends the search.
-            i = bisect_right(spans, (candidate.til, "\U0010ffff"))
-            while i > 0:
-                i -= 1
-                f = spans[i][2]
-                if f.id == ignore_id:
-                    continue
-                if f.til < candidate.fra:
-                    break
-                found[f.id] = f
+        found = {f.id: f for t in candidate.tjenester for f in self._closures_meeting(candidate, t, ignore_id)}
         return sorted(found.values(), key=lambda f: (f.fra, f.id))
 
     def find_vikar_clashes(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
         """Stored fravær of the same GP that close a tjeneste candidate has a vikar for on a shared
         day, or have a vikar for one candidate closes: both at once cannot be true for citizens."""
         self._index()
-        found: dict[str, Fravaer] = {}
-        for tjeneste in candidate.vikar:  # closures are disjoint and sorted: a binary search
-            spans = self._spans.get((candidate.key, tjeneste), [])
-            i = bisect_right(spans, (candidate.til, "\U0010ffff"))
-            while i > 0:
-                i -= 1
-                f = spans[i][2]
-                if f.id == ignore_id:
-                    continue
-                if f.til < candidate.fra:
-                    break
-                found[f.id] = f
+        found = {f.id: f for t in candidate.vikar for f in self._closures_meeting(candidate, t, ignore_id)}
         for tjeneste in candidate.tjenester:  # vikar periods may overlap each other: every one starting in time
             spans = self._vikar_spans.get((candidate.key, tjeneste), [])
             for _, fid, f in spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]:
@@ -420,6 +411,8 @@ class Virksomhet:
         kommentar: str | None = None,
         all_tjenester: bool = False,
         all_vikar: bool = False,
+        behandler: str | None = None,
+        hpr: str | None = None,
     ) -> tuple[Fravaer, Fravaer]:
         """Change a fravær in place under the same rules as add. Returns (before, after)."""
         old = self.get(fravaer_id)
@@ -436,6 +429,12 @@ class Virksomhet:
             tjenester=closed,
             vikar=new_vikar,
             kommentar=clean_text(kommentar, "Kommentar", MAX_COMMENT) if kommentar is not None else old.kommentar,
+            behandler=(
+                self._stored_name(clean_text(behandler, "Behandler", MAX_NAME, required=True))
+                if behandler is not None
+                else old.behandler
+            ),
+            hpr=clean_hpr(hpr) if hpr is not None else old.hpr,
         )
         _check_dates(new.fra, new.til)
         _check_tjenester(new.tjenester, new.vikar, all_tjenester)

@@ -160,3 +160,22 @@ def test_import_virksomhet_gives_the_office_to_rows_without_one(fravaer, tmp_pat
     result = fravaer("import", str(plan), "--virksomhet", ORGNR)
     assert result.exit_code == 0, result.stderr
     assert [r[0] for r in stored_rows(fravaer("list", "--all", "--json").stdout)] == [ORGNR]
+
+
+def test_edit_changes_the_gps_name_and_hpr_under_the_same_rules(fravaer):
+    fravaer.add(*add_args(behandler="Øysten Åsheim", fra="01.07.2030", til="10.07.2030")[3:])
+    fravaer.add(*add_args(behandler="Øystein Åsheim", fra="11.07.2030", til="20.07.2030")[3:])
+    fixed = fravaer("edit", "1", "--virksomhet", ORGNR, "--behandler", "øystein åsheim", "--hpr", "9144889")
+    assert fixed.exit_code == 0, fixed.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["id"], r["behandler"], r["hpr"]) for r in listed] == [
+        ("1", "Øystein Åsheim", "9144889"),  # the name as the GP's other fravær have it
+        ("2", "Øystein Åsheim", None),
+    ]
+    # Now one GP: the citizen is told the end of the joined stretch.
+    preview = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "05.07.2030")
+    assert "åpner igjen 21. juli 2030" in preview.stdout
+    clash = fravaer(*add_args(behandler="Per Test", fra="05.07.2030", til="06.07.2030"))
+    assert clash.exit_code == 0
+    renamed_into = fravaer("edit", "3", "--virksomhet", ORGNR, "--behandler", "Øystein Åsheim")
+    assert renamed_into.exit_code == 4 and "fravær 1" in renamed_into.stderr

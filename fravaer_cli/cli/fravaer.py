@@ -224,6 +224,13 @@ def edit(
         ),
     ] = None,
     no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
+    behandler: Annotated[
+        str | None,
+        typer.Option("--behandler", help="Riktig navn på behandleren (retter en feilstavet).", metavar="NAVN"),
+    ] = None,
+    hpr: Annotated[
+        str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer («» fjerner det).", metavar="NUMMER")
+    ] = None,
     kommentar: Annotated[
         str | None, typer.Option("--kommentar", help="Ny kommentar («» fjerner den).", metavar="TEKST")
     ] = None,
@@ -251,6 +258,8 @@ def edit(
         kommentar=kommentar,
         all_tjenester=said_all,
         all_vikar=vikar_all,
+        behandler=behandler,
+        hpr=hpr,
     )
     prefix = "Tørrkjøring: ville endret" if dry_run else "Endret"
     if old == new:
