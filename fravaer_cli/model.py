@@ -348,14 +348,15 @@ class Virksomhet:
         """Every stored fravær that shares a closed day and tjeneste with candidate, in id order."""
         self._index()
         found = {f.id: f for t in candidate.tjenester for f in self._closures_meeting(candidate, t, ignore_id)}
-        return sorted(found.values(), key=lambda f: (f.fra, f.id))
+        return sorted(found.values(), key=lambda f: (f.fra, f.id)) if found else []
 
     def find_vikar_clashes(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
         """Stored fravær of the same GP that close a tjeneste candidate has a vikar for on a shared
         day, or have a vikar for one candidate closes: both at once cannot be true for citizens."""
         self._index()
         found = {f.id: f for t in candidate.vikar for f in self._closures_meeting(candidate, t, ignore_id)}
-        for tjeneste in candidate.tjenester:  # vikar periods may overlap each other: every one starting in time
+        for tjeneste in candidate.tjenester if self._vikar_spans else ():
+            # Vikar periods may overlap each other: every one starting in time is looked at.
             spans = self._vikar_spans.get((candidate.key, tjeneste), [])
             for _, fid, f in spans[: bisect_right(spans, (candidate.til, "\U0010ffff"))]:
                 if fid != ignore_id and f.til >= candidate.fra:

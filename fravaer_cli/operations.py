@@ -74,12 +74,16 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
 
 
-@dataclass(frozen=True)
 class Added:
-    fravaer: Fravaer
-    created: bool  # False: an identical fravær was stored already
-    office: str  # the office's label, for people
-    new_office: bool  # the office was not stored before this
+    """What add did. A plain class: creating a dataclass costs every call of fravaer a millisecond."""
+
+    __slots__ = ("fravaer", "created", "office", "new_office")
+
+    def __init__(self, fravaer: Fravaer, created: bool, office: str, new_office: bool):
+        self.fravaer = fravaer
+        self.created = created  # False: an identical fravær was stored already
+        self.office = office  # the office's label, for people
+        self.new_office = new_office  # the office was not stored before this
 
 
 def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):

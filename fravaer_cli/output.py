@@ -3,6 +3,7 @@
 import json
 import re
 import sys
+from functools import cache
 
 FORMATS = ("table", "json", "csv", "excel-csv")
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -12,11 +13,18 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # What a terminal would act on instead of showing: control characters, and
 # marks that reorder or hide text (bidi overrides, isolates and marks), and
 # the Unicode line and paragraph separators, which would break a line.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+@cache
+def _unprintable():
+    return re.compile(_UNPRINTABLE)  # compiled when first needed: most calls print no text of anyone's
 
 
 def printable(text: str, keep: str = "") -> str:
     """Text for a person's terminal: what it would act on is shown as an escape (\\x1b)."""
+    if text.isprintable() or (keep == "\n" and all(line.isprintable() for line in text.split("\n"))):
+        return text  # nearly every name and message: no pattern to compile or run
 
     def escape(match) -> str:
         char = match[0]
@@ -25,7 +33,7 @@ def printable(text: str, keep: str = "") -> str:
         code = ord(char)
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _UNPRINTABLE.sub(escape, text)
+    return _unprintable().sub(escape, text)
 
 
 def print_json(value) -> None:
@@ -55,13 +63,13 @@ def csv_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_ISO_DATE = r"(\d{4})-(\d{2})-(\d{2})"
 
 
 def _excel_cell(value) -> str:
     # Norwegian Excel reads dd.mm.yyyy as a date, and ISO dates as text.
     text = csv_cell(value)
-    m = _ISO_DATE.fullmatch(text)
+    m = re.fullmatch(_ISO_DATE, text, re.ASCII)
     return f"{m[3]}.{m[2]}.{m[1]}" if m else text
 
 

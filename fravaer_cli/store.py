@@ -31,6 +31,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 # that a planted huge file cannot exhaust memory.
 MAX_STORE_FILE = 64 * 1024 * 1024
 MAX_LOG_LINE = 1024 * 1024
+_KEPT_OPEN = 8  # a change of at most this many offices keeps their logs open from check to write
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
@@ -265,30 +266,44 @@ class Store(StoreBase):
 
     def _commit(self, pending: list[tuple[str, "Change"]], progress=None) -> None:
         """Write each office and append its log lines; everything that can be
-        opened beforehand is, so that a failure there leaves the store as it was."""
+        opened beforehand is, so that a failure there leaves the store as it was.
+
+        Many offices (an import): each log is opened once to see that it can be,
+        and again when its lines are written, so that a national import needs no
+        more descriptors than a single add (a process may have only 1,024)."""
         if not pending:
             return
         folder = self._open_folder()
-        logs = []
+        few = len(pending) <= _KEPT_OPEN
+        logs: dict[str, tuple[int, Path]] = {}
         try:
             for orgnr, _ in pending:
-                logs.append(self._open_log(orgnr))
+                log = self._open_log(orgnr)
+                if few:
+                    logs[orgnr] = log
+                else:
+                    os.close(log[0])
             written = []
-            for (orgnr, change), log in zip(pending, logs, strict=True):
+            for orgnr, change in pending:
                 path = self.path_of(orgnr) or self.folder / f"{orgnr}.{self.new_format}"
                 lines = self._log_lines(change.entries)
                 try:
                     self._write(path, _document_of(change.office))
-                    self._append_log(log, lines)
+                    log = logs[orgnr] if few else self._open_log(orgnr)
+                    try:
+                        self._append_log(log, lines)
+                    finally:
+                        if not few:
+                            os.close(log[0])
                 except StoreError as e:
                     e.written = written
                     raise
                 written.append(orgnr)
                 if progress:
                     progress(len(written), len(pending))
-            self._sync(folder, [fd for fd, _ in logs])
+            self._sync(folder, [fd for fd, _ in logs.values()])
         finally:
-            for fd, _ in logs:
+            for fd, _ in logs.values():
                 os.close(fd)
             os.close(folder)
 
@@ -390,10 +405,10 @@ class Store(StoreBase):
             raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
 
     def _sync(self, folder: int, logs: list[int]) -> None:
-        """The logs and the folder to disk. Many offices at once (an import):
-        one sync of everything costs less than an fsync per log."""
+        """The logs and the folder to disk. Many offices at once (an import, with
+        no logs kept open): one sync of everything costs less than an fsync per log."""
         try:
-            if len(logs) > 8:
+            if not logs:
                 os.sync()
                 return
             for fd in logs:

@@ -235,3 +235,23 @@ def test_closed_streams_give_the_commands_own_exit_code(tmp_path, args, redirect
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert len(Store(store).read_log(ORGNR)) == (2 if code == 0 else 1)
+
+
+def test_an_import_over_more_offices_than_the_process_may_open_files(tmp_path):
+    """Every log is checked before the first write, but not held open: 60 offices under a limit of 40 descriptors."""
+    import resource
+
+    from tests.benchmarks import data
+
+    plan = tmp_path / "plan.csv"
+    data.write_csv(plan, 60, 2)
+    store = tmp_path / "store"
+
+    def few_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+
+    result = subprocess.run(
+        command(store, "import", str(plan)), capture_output=True, text=True, preexec_fn=few_descriptors
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(list(store.glob("*.log"))) == 60
