@@ -347,7 +347,10 @@ class Virksomhet:
     def find_overlaps(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
         """Every stored fravær that shares a closed day and tjeneste with candidate, in id order."""
         self._index()
-        found = {f.id: f for t in candidate.tjenester for f in self._closures_meeting(candidate, t, ignore_id)}
+        found = {}
+        for tjeneste in candidate.tjenester:  # the hot path of a big import: no generator for a GP's first fravær
+            if (candidate.key, tjeneste) in self._spans:
+                found.update((f.id, f) for f in self._closures_meeting(candidate, tjeneste, ignore_id))
         return sorted(found.values(), key=lambda f: (f.fra, f.id)) if found else []
 
     def find_vikar_clashes(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:

@@ -381,9 +381,13 @@ def import_(
         created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
         if created:
             print(new_office_note(created), file=sys.stderr)
-        far = [
-            (where, note) for p in plan.offices.values() for where, f in p.added for note in fravaer_notes(f.fra, f.til)
-        ]
+        notes_of = {}  # a big plan repeats its dates: each pair of dates is looked at once
+        far = []
+        for p in plan.offices.values():
+            for where, f in p.added:
+                if (f.fra, f.til) not in notes_of:
+                    notes_of[f.fra, f.til] = fravaer_notes(f.fra, f.til)
+                far += [(where, note) for note in notes_of[f.fra, f.til]]
         for where, note in far[:MAX_ERRORS_SHOWN]:
             print(f"{where}: {note}", file=sys.stderr)
     output.render(_import_result(plan, dry_run), fmt)
