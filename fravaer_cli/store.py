@@ -31,7 +31,6 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 # that a planted huge file cannot exhaust memory.
 MAX_STORE_FILE = 64 * 1024 * 1024
 MAX_LOG_LINE = 1024 * 1024
-_KEPT_OPEN = 8  # a change of at most this many offices keeps their logs open from check to write
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
@@ -268,13 +267,13 @@ class Store(StoreBase):
         """Write each office and append its log lines; everything that can be
         opened beforehand is, so that a failure there leaves the store as it was.
 
-        Many offices (an import): each log is opened once to see that it can be,
-        and again when its lines are written, so that a national import needs no
-        more descriptors than a single add (a process may have only 1,024)."""
+        More offices than the process may hold files open (it may have only
+        1,024): each log is opened once to see that it can be, and again when its
+        lines are written."""
         if not pending:
             return
         folder = self._open_folder()
-        few = len(pending) <= _KEPT_OPEN
+        few = len(pending) <= _open_budget()
         logs: dict[str, tuple[int, Path]] = {}
         try:
             for orgnr, _ in pending:
@@ -405,10 +404,10 @@ class Store(StoreBase):
             raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
 
     def _sync(self, folder: int, logs: list[int]) -> None:
-        """The logs and the folder to disk. Many offices at once (an import, with
-        no logs kept open): one sync of everything costs less than an fsync per log."""
+        """The logs and the folder to disk. Many offices at once (an import):
+        one sync of everything costs less than an fsync per log."""
         try:
-            if not logs:
+            if not logs or len(logs) > 8:
                 os.sync()
                 return
             for fd in logs:
@@ -525,6 +524,14 @@ def _log_record_ok(record) -> bool:
     return all(isinstance(record.get(k, ""), str) for k in texts) and all(
         isinstance(record.get(k, []), list) and all(isinstance(v, str) for v in record.get(k, [])) for k in lists
     )
+
+
+def _open_budget() -> int:
+    """How many logs a change may hold open at once: the process's limit, less room for the rest."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 1 << 30 if soft == resource.RLIM_INFINITY else max(8, soft - 64)
 
 
 def _lock_timeout() -> float:

@@ -20,7 +20,7 @@ def help_screen(*args: str) -> str:
 
 
 def commands() -> list[str]:
-    return list(get_command(app).commands)
+    return list(get_command(app).list_commands(None))
 
 
 def reference() -> str:

@@ -9,7 +9,7 @@ and one error boundary (boundary.py). Typer and Click live in this package only.
     database.py  database init|status|load|dump, access grant|revoke|list
 """
 
-from fravaer_cli.cli import database, fravaer, reports  # noqa: F401 - registers the commands
+from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands (database.py: when asked)
 from fravaer_cli.cli.app import app, main
 
 __all__ = ["app", "main"]

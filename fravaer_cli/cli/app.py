@@ -14,18 +14,22 @@ from fravaer_cli.errors import InputError
 from fravaer_cli.model import check_av
 
 OPTIONS_METAVAR = "[VALG]"
+# The app and each group of it: plain help screens (no rich), no --install-completion.
+_SETTINGS = {
+    "options_metavar": OPTIONS_METAVAR,
+    "subcommand_metavar": "KOMMANDO [ARGUMENTER]...",
+    "no_args_is_help": True,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+    "add_completion": False,
+    "context_settings": {"help_option_names": ["--help", "-h"], "max_content_width": 100},
+}
 
 app = typer.Typer(
     cls=FravaerGroup,
-    options_metavar=OPTIONS_METAVAR,
-    subcommand_metavar="KOMMANDO [ARGUMENTER]...",
     name="fravaer",
     help="Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["--help", "-h"], "max_content_width": 100},
+    **_SETTINGS,
 )
 
 
@@ -35,17 +39,15 @@ def command(name: str, group: typer.Typer = app):
 
 
 def group(name: str, help: str) -> typer.Typer:
-    """A group of commands under the app: `fravaer database init`."""
-    sub = typer.Typer(
-        cls=FravaerSubGroup,
-        name=name,
-        help=help,
-        no_args_is_help=True,
-        options_metavar=OPTIONS_METAVAR,
-        subcommand_metavar="KOMMANDO [ARGUMENTER]...",
-    )
-    app.add_typer(sub, name=name, help=help)
-    return sub
+    """A group of commands under the app (`fravaer database init`), named in FravaerGroup.lazy_groups."""
+    return typer.Typer(cls=FravaerSubGroup, name=name, help=help, **_SETTINGS)
+
+
+# The shared store's commands are built only when one of them is asked for (cli/database.py).
+FravaerGroup.lazy_groups = {
+    "database": ("fravaer_cli.cli.database", "database"),
+    "access": ("fravaer_cli.cli.database", "access"),
+}
 
 
 class Env:

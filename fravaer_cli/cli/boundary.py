@@ -97,6 +97,25 @@ class FravaerSubGroup(_NorwegianHelpOption, TyperGroup):
 class FravaerGroup(_NorwegianHelpOption, TyperGroup):
     """The one error boundary: every exit code and error message is decided here."""
 
+    # Groups of commands built only when named (or listed): name -> (module, attribute of its Typer).
+    # Building a command costs start-up time, and most calls never use these.
+    lazy_groups: dict[str, tuple[str, str]] = {}
+
+    def list_commands(self, ctx):
+        return [*super().list_commands(ctx), *(name for name in self.lazy_groups if name not in self.commands)]
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_groups and name not in self.commands:
+            import importlib
+
+            from typer.main import get_command
+
+            module, attribute = self.lazy_groups[name]
+            command = get_command(getattr(importlib.import_module(module), attribute))
+            command.name = name
+            self.add_command(command, name)
+        return super().get_command(ctx, name)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if os.environ.get(complete_var or COMPLETE_VAR):
             # Typer's completion scripts and protocol (completions/), without
@@ -143,7 +162,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
             print(e.ctx.get_help())
             return 0
         hint = f"Se «{self._command_path(ctx, args)} --help»."
-        commands = ", ".join(self.list_commands(ctx)) if ctx is not None else ", ".join(self.commands)
+        commands = ", ".join(self.list_commands(ctx))
         if isinstance(e, click.exceptions.NoSuchCommand):
             close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
             return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {commands}.", 2)
@@ -170,7 +189,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
 
     def _subcommand(self, args: list[str]):
         """The command named in the arguments, for errors that Click raises without a context."""
-        return next((self.commands[a] for a in args if a in self.commands), None)
+        return next((self.get_command(None, a) for a in args if a in self.list_commands(None)), None)
 
     def _command_path(self, ctx, args: list[str]) -> str:
         if ctx is not None and ctx.parent is not None:
