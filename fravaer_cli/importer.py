@@ -454,8 +454,9 @@ class _RowChecker:
         try:
             fravaer, created = plan.office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:
-            other = self.new_lines.get((orgnr, e.existing.id))
-            if other and getattr(e, "vikar", False):
+            existing = getattr(e, "existing", None)  # none when the office has run out of ids
+            other = self.new_lines.get((orgnr, existing.id)) if existing is not None else None
+            if other and e.vikar:
                 return [
                     f": stenger en tjeneste som {other} i filen har vikar for, eller omvendt (samme behandler og dag)."
                 ]

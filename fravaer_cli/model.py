@@ -464,34 +464,30 @@ class Virksomhet:
 
 def _overlap_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
     """Names every stored fravær in the way, so that one look says what to change."""
-    shared = catalogue.order({t for clash in clashes for t in set(new.tjenester) & set(clash.tjenester)})
-    names = ", ".join(catalogue.display_name(k) for k in shared)
-    ids = [clash.id for clash in clashes]
-    which = f"fravær {ids[0]}" if len(ids) == 1 else f"fravær {', '.join(ids[:-1])} og {ids[-1]}"
-    listed = "; ".join(f"{clash.id}: {clash.summary()}" for clash in clashes)
-    error = ConflictError(
-        f"Overlapper med {which} ({listed}) for samme behandler og tjeneste ({names}). Endre eller slett {which} først."
-    )
-    error.existing = clashes[0]
-    error.clashes = clashes
-    return error
+    shared = {t for clash in clashes for t in set(new.tjenester) & set(clash.tjenester)}
+    return _clash_error(clashes, "Overlapper med {which} ({listed}) for samme behandler og tjeneste ({names}).", shared)
 
 
 def _vikar_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
-    both = catalogue.order(
-        {t for c in clashes for t in (set(new.vikar) & set(c.tjenester)) | (set(new.tjenester) & set(c.vikar))}
+    both = {t for c in clashes for t in (set(new.vikar) & set(c.tjenester)) | (set(new.tjenester) & set(c.vikar))}
+    message = (
+        "{names} kan ikke både være stengt og ha vikar for samme behandler samme dag, "
+        "og {which} ({listed}) sier det andre."
     )
-    names = ", ".join(catalogue.display_name(k) for k in both)
+    return _clash_error(clashes, message, both, vikar=True)
+
+
+def _clash_error(clashes: list[Fravaer], message: str, tjenester, vikar: bool = False) -> ConflictError:
     ids = [c.id for c in clashes]
     which = f"fravær {ids[0]}" if len(ids) == 1 else f"fravær {', '.join(ids[:-1])} og {ids[-1]}"
     listed = "; ".join(f"{c.id}: {c.summary()}" for c in clashes)
+    names = ", ".join(catalogue.display_name(k) for k in catalogue.order(tjenester))
     error = ConflictError(
-        f"{names} kan ikke både være stengt og ha vikar for samme behandler samme dag, og {which} ({listed}) "
-        f"sier det andre. Endre eller slett {which} først."
+        message.format(which=which, listed=listed, names=names) + f" Endre eller slett {which} først."
     )
-    error.existing = clashes[0]
+    error.existing = clashes[0]  # the importer names the row of the file that added it
     error.clashes = clashes
-    error.vikar = True
+    error.vikar = vikar
     return error
 
 

@@ -174,17 +174,7 @@ HOSTILE_FILES = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
 def test_a_hostile_stored_value_is_exit_5_for_its_file_and_status_all_goes_on(fravaer, store_dir, case):
-    fravaer.add(
-        "--behandler",
-        "Kari Test",
-        "--fra",
-        "01.07.2030",
-        "--til",
-        "02.07.2030",
-        "--tjeneste",
-        "alle",
-        orgnr=OTHER_ORGNR,
-    )
+    fravaer.add(*add_args(behandler="Kari Test", fra="01.07.2030", til="02.07.2030")[3:], orgnr=OTHER_ORGNR)
     suffix, text = HOSTILE_FILES[case]
     path = store_dir / f"{ORGNR}{suffix}"
     path.write_text(text)

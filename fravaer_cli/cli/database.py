@@ -71,25 +71,26 @@ def dump(ctx: typer.Context, folder: Folder) -> None:
 @command("grant", access)
 def grant(ctx: typer.Context, login: Login, virksomhet: OneVirksomhet) -> None:
     """Gi en innlogging tilgang til å lese og endre en virksomhet."""
-    from fravaer_cli import pgadmin
-
-    e = env(ctx)
-    store = e.database_store()
-    orgnr = e.virksomhet(virksomhet, allow_new=True)
-    new = pgadmin.grant(store, login, orgnr)
-    print(f"{login} {'har nå' if new else 'hadde allerede'} tilgang til {orgnr}.", file=sys.stderr)
+    _change_access(ctx, login, virksomhet, give=True)
 
 
 @command("revoke", access)
 def revoke(ctx: typer.Context, login: Login, virksomhet: OneVirksomhet) -> None:
     """Ta bort en innloggings tilgang til en virksomhet."""
+    _change_access(ctx, login, virksomhet, give=False)
+
+
+def _change_access(ctx: typer.Context, login: str, virksomhet: str, give: bool) -> None:
     from fravaer_cli import pgadmin
 
     e = env(ctx)
     store = e.database_store()
     orgnr = e.virksomhet(virksomhet, allow_new=True)
-    gone = pgadmin.revoke(store, login, orgnr)
-    print(f"{login} {'har ikke lenger' if gone else 'hadde ikke'} tilgang til {orgnr}.", file=sys.stderr)
+    if give:
+        said = "har nå" if pgadmin.grant(store, login, orgnr) else "hadde allerede"
+    else:
+        said = "har ikke lenger" if pgadmin.revoke(store, login, orgnr) else "hadde ikke"
+    print(f"{login} {said} tilgang til {orgnr}.", file=sys.stderr)
 
 
 @command("list", access)
