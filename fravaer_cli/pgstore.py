@@ -280,11 +280,19 @@ class PgStore(StoreBase):
         created = set()
         if missing:
             cur.execute("SELECT orgnr FROM virksomhet WHERE orgnr = ANY(%s) ORDER BY orgnr", (missing,))
-            visible = cur.fetchone()
-            if visible is not None:  # there, but not to be changed by this login
+            visible = [row[0] for row in cur.fetchall()]
+            if visible and lock:
+                # Created and committed by another writer since the first look (30 adds to a new
+                # office at once): this statement's snapshot sees it, so lock it now.
+                cur.execute(sql, (visible,))
+                rows.update((row[0], row[1:]) for row in cur.fetchall())
+            refused = [o for o in visible if o not in rows]
+            if refused:  # there, but not to be changed by this login
                 raise StoreError(
-                    f"Innloggingen {self.login} har ikke skrivetilgang til virksomhet {visible[0]} i {self.location}."
+                    f"Innloggingen {self.login} har ikke skrivetilgang til virksomhet {refused[0]} i {self.location}."
                 )
+            missing = [o for o in missing if o not in rows]
+        if missing:
             if not create:
                 raise self.not_found(missing[0])
             created = set(missing)
@@ -292,12 +300,14 @@ class PgStore(StoreBase):
                 cur.execute("SAVEPOINT ny")
                 try:
                     cur.execute(
-                        "INSERT INTO virksomhet (orgnr) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING", (missing,)
+                        "INSERT INTO virksomhet (orgnr) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING RETURNING orgnr",
+                        (missing,),
                     )
                 except psycopg2.errors.InsufficientPrivilege:
                     # Not this login's office (and whether it exists elsewhere is not this login's business).
                     cur.execute("ROLLBACK TO SAVEPOINT ny")
                     raise self.not_found(missing[0]) from None
+                created = {row[0] for row in cur.fetchall()}  # not those another writer created meanwhile
                 cur.execute(sql, (missing,))
                 rows.update((row[0], row[1:]) for row in cur.fetchall())
                 lost = [o for o in missing if o not in rows]  # another's, created in the meantime

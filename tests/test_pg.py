@@ -165,6 +165,29 @@ def test_thirty_adds_at_once_lose_nothing_and_get_unique_ids(pg_dsn):
     assert len(json.loads(run_database(pg_dsn, "log", "--virksomhet", A, "--json").stdout)) == 30
 
 
+def test_an_office_created_by_another_writer_meanwhile_is_used_not_refused(pg_dsn):
+    # Another writer's new office A, not yet committed: this add waits for it, then uses it,
+    # and does not say it created the office itself.
+    other = psycopg2.connect(pg_dsn)
+    with other.cursor() as cur:
+        cur.execute("INSERT INTO virksomhet (orgnr, navn) VALUES (%s, 'DDFL Test')", (A,))
+    proc = subprocess.Popen(
+        [EXECUTABLE, "--database", pg_dsn, *add_args(orgnr=A)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=PATIENT,
+    )
+    time.sleep(1.5)  # long enough for the add to reach the office's row and wait for it
+    other.commit()
+    other.close()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.strip() == "1"
+    assert "Ny virksomhet" not in err
+    assert json.loads(run_database(pg_dsn, "info", "--virksomhet", A, "--json").stdout)["navn"] == "DDFL Test"
+
+
 @pytest.mark.slow
 def test_a_killed_writer_leaves_the_change_with_its_log_entry_or_neither(pg_dsn):
     started = time.monotonic()
