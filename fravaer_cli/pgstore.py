@@ -300,7 +300,8 @@ class PgStore(StoreBase):
                 cur.execute("SAVEPOINT ny")
                 try:
                     cur.execute(
-                        "INSERT INTO virksomhet (orgnr) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING RETURNING orgnr",
+                        "INSERT INTO virksomhet (orgnr) SELECT unnest(%s::text[])"
+                        " ON CONFLICT DO NOTHING RETURNING orgnr",
                         (missing,),
                     )
                 except psycopg2.errors.InsufficientPrivilege:
