@@ -349,6 +349,7 @@ class OfficePlan:
     stamp: object  # the file's signature when it was read, to skip re-reading it under the lock
     added: list[tuple[str, Fravaer]] = field(default_factory=list)
     skipped: list[tuple[str, Fravaer]] = field(default_factory=list)
+    near: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (where, new GP, stored names like it)
 
 
 @dataclass
@@ -451,8 +452,10 @@ class _RowChecker:
         if orgnr not in self.offices:
             self.offices[orgnr] = OfficePlan(*self.load(orgnr))
         plan = self.offices[orgnr]
+        office = plan.office
+        near = [] if office.knows(draft.behandler) else office.near_names(draft.behandler)
         try:
-            fravaer, created = plan.office.add(draft, self.today, self.allow_past, self.av, self.now)
+            fravaer, created = office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:
             existing = getattr(e, "existing", None)  # none when the office has run out of ids
             other = self.new_lines.get((orgnr, existing.id)) if existing is not None else None
@@ -468,6 +471,8 @@ class _RowChecker:
         if created:
             self.new_lines[(orgnr, fravaer.id)] = row.where
             plan.added.append((row.where, fravaer))
+            if near:
+                plan.near.append((row.where, fravaer.behandler, near))
         else:
             plan.skipped.append((row.where, fravaer))
         return []

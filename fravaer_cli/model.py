@@ -124,10 +124,11 @@ class Fravaer:
     def summary(self) -> str:
         """For people: 'Astrid Info, 12.06.2024–08.07.2024: Timebestilling (vikar: E-konsultasjon)'."""
         names = ", ".join(catalogue.display_name(k) for k in self.tjenester)
-        text = f"{self.behandler}, {dates.short(self.fra)}–{dates.short(self.til)}: {names}"
-        if self.vikar:
-            text += f" (vikar: {', '.join(catalogue.display_name(k) for k in self.vikar)})"
-        return text
+        vikar = ", ".join(catalogue.display_name(k) for k in self.vikar)
+        text = f"{self.behandler}, {dates.short(self.fra)}–{dates.short(self.til)}: "
+        if not names:  # a vikar serves, nothing closes
+            return text + f"ingenting stengt (vikar: {vikar})"
+        return text + names + (f" (vikar: {vikar})" if vikar else "")
 
     def describe(self) -> str:
         """The summary with the id first: '3: Astrid Info, ...'."""
@@ -229,15 +230,18 @@ def _check_dates(fra: date, til: date) -> None:
 
 
 def _check_tjenester(closed, vikar, all_tjenester: bool = False) -> None:
+    # A fravær closes services, or has a vikar serving them, or both: with a vikar only, the GP
+    # is away and citizens see no closure (the calendar's «v»).
     if not closed and all_tjenester and vikar:
+        # «alle» said to close, and nothing left to close: the two options contradict each other.
         raise InputError(
             "Vikaren tar alle tjenestene, så «alle» stenger ingen: tjenester med vikar holdes åpne. "
-            "Et fravær må stenge minst én tjeneste; ta en tjeneste ut av --vikar for å stenge den."
+            "Skal vikaren ta alt, utelat --tjeneste; skal noe stenges, ta det ut av --vikar."
         )
-    if not closed:
+    if not closed and not vikar:
         raise InputError(
-            "Ingen tjeneste å stenge: oppgi minst én --tjeneste (eller «alle»). "
-            "Tjenester med vikar holdes åpne og stenges ikke."
+            "Ingen tjeneste å stenge og ingen vikar: oppgi minst én --tjeneste (eller «alle»), "
+            "eller --vikar for et fravær der vikaren tar tjenestene."
         )
     both = [k for k in closed if k in vikar]
     if both:
@@ -271,6 +275,36 @@ def far_date_notes(fra: date, til: date) -> list[str]:
     return notes
 
 
+@dataclass(slots=True)
+class RosterEntry:
+    """A GP on the office's list of its GPs (the roster)."""
+
+    behandler: str
+    hpr: str = ""
+
+    @property
+    def key(self) -> str:
+        return behandler_key(self.behandler)
+
+
+NEAR = 2  # letters apart, after folding, for two names to look like one misspelt
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 as soon as it is surely more than limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
 def office_label(orgnr: str, navn: str) -> str:
     """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
     return f"{navn} ({orgnr})" if navn else orgnr
@@ -283,6 +317,7 @@ class Virksomhet:
     info: str = ""
     next_id: int = 1
     fravaer: list[Fravaer] = field(default_factory=list)
+    roster: list[RosterEntry] = field(default_factory=list)  # empty: the office keeps no list of its GPs
 
     def __post_init__(self):
         self._indexed = False
@@ -367,15 +402,137 @@ class Virksomhet:
         return sorted(found.values(), key=lambda f: (f.fra, f.id))
 
     def _stored_name(self, name: str) -> str:
-        """A GP's name is kept as first written."""
+        """A GP's name as the roster writes it, else as first written."""
         self._index()
-        return self._names.get(behandler_key(name), name)
+        key = behandler_key(name)
+        entry = next((e for e in self.roster if e.key == key), None) if self.roster else None
+        return entry.behandler if entry is not None else self._names.get(key, name)
+
+    def _edited_name(self, behandler: str) -> str:
+        name = clean_text(behandler, "Behandler", MAX_NAME, required=True)
+        self.check_on_roster(name)
+        return self._stored_name(name)
+
+    # -- the roster ------------------------------------------------------------------
+
+    def knows(self, name: str) -> bool:
+        """The GP is on the roster or has fravær stored here."""
+        self._index()
+        key = behandler_key(name)
+        return key in self._names or any(e.key == key for e in self.roster)
+
+    def gps(self) -> list[str]:
+        """The office's GPs: the roster when it has one, else every GP with fravær stored."""
+        self._index()
+        names = [e.behandler for e in self.roster] if self.roster else list(self._names.values())
+        return sorted(names, key=search_key)
+
+    def roster_entry(self, name: str) -> RosterEntry | None:
+        key = behandler_key(name)
+        return next((e for e in self.roster if e.key == key), None)
+
+    def check_on_roster(self, name: str) -> None:
+        """With a roster, only its GPs may have fravær: a name not on it is most likely misspelt."""
+        if not self.roster or self.roster_entry(name) is not None:
+            return
+        close = self.closest_on_roster(name)
+        hint = (
+            f"Mente du «{close}»?"
+            if close
+            else f"På listen: {', '.join(sorted((e.behandler for e in self.roster), key=search_key)[:10])}."
+        )
+        raise InputError(
+            f"«{name}» står ikke på listen over fastleger hos {self.label}. {hint} "
+            f"En ny fastlege legges til med «fravaer roster add --virksomhet {self.orgnr} --behandler NAVN»."
+        )
+
+    def closest_on_roster(self, name: str) -> str | None:
+        """The roster's name nearest to name, when near enough to be a misspelling of it."""
+        wanted = search_key(name)
+        limit = max(NEAR, len(wanted) // 3)
+        scored = [(edit_distance(wanted, search_key(e.behandler), limit), e.behandler) for e in self.roster]
+        best = min(scored, default=(limit + 1, None))
+        return best[1] if best[0] <= limit else None
+
+    def near_names(self, name: str) -> list[str]:
+        """GPs stored here whose names are one or two letters from name (after folding case and
+        accents), though not the same GP: perhaps name is one of them misspelt."""
+        self._index()
+        key, wanted = behandler_key(name), search_key(name)
+        known = {e.key: e.behandler for e in self.roster}
+        known.update((k, v) for k, v in self._names.items() if k not in known)
+        return [
+            other
+            for other_key, other in known.items()
+            if other_key != key and edit_distance(wanted, search_key(other), NEAR) <= NEAR
+        ]
+
+    def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
+        """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
+        name = clean_text(name, "Behandler", MAX_NAME, required=True)
+        hpr = clean_hpr(hpr) if hpr is not None else None
+        existing = self.roster_entry(name)
+        if existing is not None:
+            before = replace(existing)
+            if hpr is not None:
+                existing.hpr = hpr
+            return existing, before
+        entry = RosterEntry(self._stored_name(name), hpr or "")
+        self.roster.append(entry)
+        return entry, None
+
+    def roster_remove(self, name: str) -> RosterEntry:
+        entry = self.roster_entry(name)
+        if entry is None:
+            raise NotFoundError(f"«{name.strip()}» står ikke på listen over fastleger hos {self.label}.")
+        self.roster.remove(entry)
+        return entry
+
+    def rename(self, old_name: str, new_name: str) -> list[tuple[Fravaer, Fravaer]]:
+        """Give a GP another name everywhere in the office: the roster and every fravær.
+        Into a GP that exists already, the two are merged, under the overlap rule.
+        Returns (before, after) for each fravær changed."""
+        new_name = clean_text(new_name, "Nytt navn", MAX_NAME, required=True)
+        old_key, new_key = behandler_key(old_name), behandler_key(new_name)
+        moved = [f for f in self.fravaer if f.key == old_key]
+        entry = self.roster_entry(old_name)
+        if not moved and entry is None:
+            raise NotFoundError(
+                f"Ingen behandler heter «{old_name.strip()}» hos {self.label} (verken på listen eller i et fravær)."
+            )
+        merging = new_key != old_key and self.knows(new_name)
+        # A merge keeps the name the other GP has; a new spelling of the same GP is taken as written.
+        target = self._stored_name(new_name) if merging else new_name
+        if merging:
+            target = next((e.behandler for e in self.roster if e.key == new_key), target)
+        changed = [(f, replace(f, behandler=target)) for f in moved]
+        others = [f for f in self.fravaer if f.key != old_key]
+        check = Virksomhet(self.orgnr, self.navn, fravaer=others)
+        for _, after in changed:
+            clashes = check.find_overlaps(after) or check.find_vikar_clashes(after)
+            if clashes:
+                error = (_overlap_error if check.find_overlaps(after) else _vikar_error)(after, clashes)
+                raise ConflictError(f"Kan ikke slå sammen «{old_name.strip()}» med «{target}»: {error}")
+            check.fravaer.append(after)
+            check._remember(after)
+        renamed = {id(before): after for before, after in changed}
+        self.fravaer = [renamed.get(id(f), f) for f in self.fravaer]
+        if entry is not None:
+            existing = self.roster_entry(new_name) if merging else None
+            if existing is not None and existing is not entry:
+                existing.hpr = existing.hpr or entry.hpr
+                self.roster.remove(entry)
+            else:
+                entry.behandler = target
+        self._forget()
+        return changed
 
     def add(self, draft: Draft, today: date, allow_past: bool, av: str, now: str) -> tuple[Fravaer, bool]:
         """Register a draft. Returns (fravær, created); an identical stored one is returned as is."""
         existing = self.find_identical(draft)
         if existing is not None:
             return existing, False
+        self.check_on_roster(draft.behandler)
         if not allow_past:
             _check_not_past(draft.til, today)
         new = Fravaer(
@@ -433,11 +590,7 @@ class Virksomhet:
             tjenester=closed,
             vikar=new_vikar,
             kommentar=clean_text(kommentar, "Kommentar", MAX_COMMENT) if kommentar is not None else old.kommentar,
-            behandler=(
-                self._stored_name(clean_text(behandler, "Behandler", MAX_NAME, required=True))
-                if behandler is not None
-                else old.behandler
-            ),
+            behandler=self._edited_name(behandler) if behandler is not None else old.behandler,
             hpr=clean_hpr(hpr) if hpr is not None else old.hpr,
         )
         _check_dates(new.fra, new.til)

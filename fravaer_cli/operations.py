@@ -77,30 +77,133 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
 class Added:
     """What add did. A plain class: creating a dataclass costs every call of fravaer a millisecond."""
 
-    __slots__ = ("fravaer", "created", "office", "new_office")
+    __slots__ = ("fravaer", "created", "office", "new_office", "warnings")
 
-    def __init__(self, fravaer: Fravaer, created: bool, office: str, new_office: bool):
+    def __init__(self, fravaer: Fravaer, created: bool, office: str, new_office: bool, warnings: list[str]):
         self.fravaer = fravaer
         self.created = created  # False: an identical fravær was stored already
         self.office = office  # the office's label, for people
         self.new_office = new_office  # the office was not stored before this
+        self.warnings = warnings  # a near name, working days without a GP: stored, but worth a look
 
 
 def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):
     with store.change(orgnr, create=True, dry_run=dry_run) as change:
-        fravaer, created = change.office.add(draft, today, allow_past, store.av, now)
+        office = change.office
+        near = [] if office.knows(draft.behandler) else office.near_names(draft.behandler)
+        fravaer, created = office.add(draft, today, allow_past, store.av, now)
         if created:
             change.record("add", fravaer.to_dict())
-    return Added(fravaer, created, change.office.label, change.created_office)
+    warnings = [near_name_note(fravaer.behandler, near, office)] if near and created else []
+    warnings += gp_warnings(office, [fravaer]) if created else []
+    return Added(fravaer, created, office.label, change.created_office, warnings)
 
 
 def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: bool, dry_run: bool = False, **changes):
-    """Returns (before, after, the office's label)."""
+    """Returns (before, after, the office's label, warnings)."""
     with store.change(orgnr, dry_run=dry_run) as change:
-        old, new = change.office.edit(fravaer_id, today, allow_past, **changes)
+        office = change.office
+        name = changes.get("behandler")
+        near = office.near_names(name) if name is not None and not office.knows(name) else []
+        old, new = office.edit(fravaer_id, today, allow_past, **changes)
         if old != new:
             change.record("edit", new.to_dict(), forrige=old.to_dict())
-    return old, new, change.office.label
+    warnings = [near_name_note(new.behandler, near, office)] if near else []
+    warnings += gp_warnings(office, [new]) if old != new else []
+    return old, new, office.label, warnings
+
+
+def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
+    shown = " eller ".join(f"«{n}»" for n in near)
+    right = f'"{near[0]}"' if len(near) == 1 else "RIKTIG"
+    return (
+        f"Merk: «{name}» er ny hos {office.label}, men ligner {shown}. Er det samme lege, rett navnet med "
+        f'«fravaer roster rename --virksomhet {office.orgnr} --behandler "{name}" --til-navn {right}».'
+    )
+
+
+def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
+    """'Advarsel: ingen fastlege ved DDFL Test 12.07.–16.07.2027 (ingen vikar registrert)' per stretch."""
+    from fravaer_cli import plan
+
+    days = plan.days_without_gp(office, changed)
+    return [
+        f"Advarsel: ingen fastlege ved {office.label} {plan.stretch_text(a, b)} (ingen vikar registrert)."
+        for a, b in plan.stretches(days)
+    ]
+
+
+def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today: date):
+    """Who is away, day by day. Default range: Monday of this week and the next 27 days."""
+    from datetime import timedelta
+
+    from fravaer_cli import dates, plan
+
+    if fra is None:
+        fra = today - timedelta(days=today.weekday()) if til is None or til >= today else til
+    if til is None:
+        til = fra + timedelta(days=27)
+    if fra > til:
+        raise InputError(f"--fra ({dates.short(fra)}) er etter --til ({dates.short(til)}).")
+    days = (til - fra).days + 1
+    if days > plan.MAX_DAYS:
+        raise InputError(
+            f"Perioden {dates.short(fra)}–{dates.short(til)} er {days} dager; kalenderen viser høyst {plan.MAX_DAYS}."
+        )
+    return plan.calendar(store.load(orgnr), fra, til)
+
+
+# -- the roster ----------------------------------------------------------------------
+
+
+def roster(store: Store, orgnr: str) -> tuple[Virksomhet, list[dict]]:
+    """The roster, then GPs with fravær stored who are not on it (pa_listen false)."""
+    office = store.load(orgnr)
+    rows = [{"behandler": e.behandler, "hpr": e.hpr, "pa_listen": True} for e in office.roster]
+    on_list = {e.key for e in office.roster}
+    others: dict[str, dict] = {}
+    for f in office.fravaer:
+        if f.key not in on_list:
+            row = others.setdefault(f.key, {"behandler": f.behandler, "hpr": "", "pa_listen": False})
+            row["hpr"] = f.hpr or row["hpr"]
+    rows.sort(key=lambda r: search_key(r["behandler"]))
+    return office, rows + sorted(others.values(), key=lambda r: search_key(r["behandler"]))
+
+
+def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
+    """Returns (entry, entry before or None, office, office created, near names)."""
+    with store.change(orgnr, create=True) as change:
+        office = change.office
+        near = [] if office.knows(name) else office.near_names(name)
+        entry, before = office.roster_add(name, hpr)
+        if before != entry:
+            change.record("roster_add", None, behandler=_entry(entry), forrige=_entry(before) if before else None)
+    return entry, before, office, change.created_office, near
+
+
+def roster_remove(store: Store, orgnr: str, name: str):
+    with store.change(orgnr) as change:
+        entry = change.office.roster_remove(name)
+        change.record("roster_remove", None, behandler=_entry(entry))
+    return entry, change.office
+
+
+def rename(store: Store, orgnr: str, old_name: str, new_name: str):
+    """Returns (the fravær changed, as (before, after), the office)."""
+    with store.change(orgnr) as change:
+        office = change.office
+        roster_before = [_entry(e) for e in office.roster]
+        changed = office.rename(old_name, new_name)
+        changed = [(a, b) for a, b in changed if a != b]
+        if changed or roster_before != [_entry(e) for e in office.roster]:
+            change.record("rename", None, behandler={"fra": old_name.strip(), "til": new_name.strip()})
+        for before, after in changed:
+            change.record("edit", after.to_dict(), forrige=before.to_dict())
+    return changed, office
+
+
+def _entry(entry) -> dict:
+    return {"behandler": entry.behandler, "hpr": entry.hpr}
 
 
 def import_rows(
@@ -360,7 +463,9 @@ def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: dat
     chosen = []
     for entry in entries:
         record = entry.get("fravaer") or {}
-        if wanted is not None and wanted not in search_key(str(record.get("behandler", ""))):
+        gp = entry.get("behandler") if isinstance(entry.get("behandler"), dict) else {}
+        named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
+        if wanted is not None and not any(wanted in search_key(str(name)) for name in named if name):
             continue
         if day is not None and not (str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))):
             continue

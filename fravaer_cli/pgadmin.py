@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fravaer_cli import pgschema
 from fravaer_cli.errors import InputError, StoreError
-from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log
+from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log, roster_json
 from fravaer_cli.store import Store, _document_of
 
 
@@ -111,8 +111,8 @@ def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
             if office.orgnr in present:
                 continue
             cur.execute(
-                "INSERT INTO virksomhet (orgnr, navn, info, neste_id) VALUES (%s, %s, %s, %s)",
-                (office.orgnr, office.navn, office.info, office.next_id),
+                "INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere) VALUES (%s, %s, %s, %s, %s::jsonb)",
+                (office.orgnr, office.navn, office.info, office.next_id, roster_json(office)),
             )
             records += [(office.orgnr, f) for f in office.fravaer]
             entries += [(office.orgnr, entry) for entry in log]

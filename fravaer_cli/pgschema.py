@@ -10,7 +10,7 @@ and the overlap rule is an exclusion constraint, so that two machines adding
 overlapping fravær at the same moment cannot both succeed.
 """
 
-SCHEMA = 1
+SCHEMA = 2
 ROLES = ("fravaer_admin", "fravaer_kundesenter")
 
 # Who may write an office, and who may read it, as policy expressions. Each part
@@ -155,6 +155,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON fravaer, stengt TO PUBLIC;
 GRANT SELECT, INSERT ON logg TO PUBLIC;
 GRANT USAGE ON SEQUENCE logg_nr_seq TO PUBLIC;
 GRANT INSERT, DELETE ON tilgang TO fravaer_admin;
+""",
+    # The office's roster: small, always read and written whole with its office, under the
+    # office's row lock, so a column of the office's row (and its policies) rather than a table.
+    2: """
+ALTER TABLE virksomhet ADD COLUMN behandlere jsonb NOT NULL DEFAULT '[]'
+    CHECK (jsonb_typeof(behandlere) = 'array');
 """,
 }
 

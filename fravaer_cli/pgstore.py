@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from fravaer_cli import pgschema
 from fravaer_cli.errors import ConflictError, NotFoundError, StoreError
-from fravaer_cli.model import Fravaer, Virksomhet
+from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
 from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout
 
 _FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
@@ -147,7 +147,7 @@ class PgStore(StoreBase):
 
     def load(self, orgnr: str) -> Virksomhet:
         _checked_orgnr(orgnr)
-        row = self._one("SELECT navn, info, neste_id FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self._one("SELECT navn, info, neste_id, behandlere FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             raise self.not_found(orgnr)
         return self._office(orgnr, row)
@@ -159,7 +159,7 @@ class PgStore(StoreBase):
         else:
             cur.execute(sql, (orgnr,))
             records = cur.fetchall()
-        return Virksomhet(orgnr, row[0], row[1], row[2], [_fravaer(r) for r in records])
+        return Virksomhet(orgnr, row[0], row[1], row[2], [_fravaer(r) for r in records], _roster(row[3]))
 
     def office_names(self, must_exist: bool = False):
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
@@ -188,7 +188,8 @@ class PgStore(StoreBase):
             args += [f"%{_like_escaped(search_key(behandler))}%", behandler.strip()]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
-            f"SELECT v.orgnr, v.navn, v.info, v.neste_id, {', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
+            f"SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, "
+            f"{', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
             f"FROM virksomhet v {join} fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
         )
         try:
@@ -203,9 +204,9 @@ class PgStore(StoreBase):
                     if office is None or row[0] != office.orgnr:
                         if office is not None:
                             yield office.orgnr, office
-                        office = Virksomhet(row[0], row[1], row[2], row[3], [])
-                    if row[4] is not None:
-                        office.fravaer.append(_fravaer(row[4:]))
+                        office = Virksomhet(row[0], row[1], row[2], row[3], [], _roster(row[4]))
+                    if row[5] is not None:
+                        office.fravaer.append(_fravaer(row[5:]))
                 if office is not None:
                     yield office.orgnr, office
             conn.commit()
@@ -226,12 +227,12 @@ class PgStore(StoreBase):
             self._stored = {row[0] for row in self._all("SELECT orgnr FROM virksomhet")}
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
-        row = self._one("SELECT navn, info, neste_id, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self._one("SELECT navn, info, neste_id, behandlere, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             return Virksomhet(orgnr), None
         office = self._office(orgnr, row)
         # The stamp: the office's version, and its fravær as stored (the caller adds to the office itself).
-        return office, (row[3], {f.id: f for f in office.fravaer})
+        return office, (row[4], {f.id: f for f in office.fravaer})
 
     @contextmanager
     def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
@@ -272,7 +273,10 @@ class PgStore(StoreBase):
         """Every office's row, locked (in orgnr order, so writers never wait in a circle), as Changes."""
         import psycopg2
 
-        sql = "SELECT orgnr, navn, info, neste_id, versjon FROM virksomhet WHERE orgnr = ANY(%s) ORDER BY orgnr"
+        sql = (
+            "SELECT orgnr, navn, info, neste_id, behandlere, versjon FROM virksomhet "
+            "WHERE orgnr = ANY(%s) ORDER BY orgnr"
+        )
         sql += " FOR UPDATE" if lock else ""
         cur.execute(sql, (orgnrs,))
         rows = {row[0]: row[1:] for row in cur.fetchall()}
@@ -320,11 +324,11 @@ class PgStore(StoreBase):
             stamp = (prepared.get(orgnr) or (None, None))[1]
             if row is None:  # a dry run: the new office, as it would be
                 changes[orgnr] = Change(Virksomhet(orgnr), created_office=True)
-            elif stamp is not None and stamp[0] == row[3]:
+            elif stamp is not None and stamp[0] == row[4]:
                 # Unchanged since it was checked: the checked office is used, and what was stored then is the original.
                 changes[orgnr] = Change(prepared[orgnr][0], reused=True, original=stamp[1])
             else:
-                office = Virksomhet(orgnr, row[0], row[1], row[2], [])
+                office = Virksomhet(orgnr, row[0], row[1], row[2], [], _roster(row[3]))
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
@@ -351,7 +355,7 @@ class PgStore(StoreBase):
             gone += [(orgnr, i) for i, f in change.original.items() if now.get(i) != f]
             new += [(orgnr, f) for i, f in now.items() if change.original.get(i) != f]
             office = change.office
-            offices.append((orgnr, office.navn, office.info, office.next_id))
+            offices.append((orgnr, office.navn, office.info, office.next_id, roster_json(office)))
             entries += [(orgnr, {**stamp, **entry}) for entry in change.entries]
         if gone:
             cur.execute(
@@ -361,8 +365,9 @@ class PgStore(StoreBase):
         insert_fravaer(cur, new)
         execute_values(
             cur,
-            "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, versjon = v.versjon + 1 "
-            "FROM (VALUES %s) AS x (orgnr, navn, info, neste_id) WHERE v.orgnr = x.orgnr",
+            "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, "
+            "behandlere = x.behandlere::jsonb, versjon = v.versjon + 1 "
+            "FROM (VALUES %s) AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
             offices,
             page_size=1000,
         )
@@ -411,6 +416,14 @@ def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
             ],
             page_size=1000,
         )
+
+
+def roster_json(office: Virksomhet) -> str:
+    return json.dumps([{"behandler": e.behandler, "hpr": e.hpr} for e in office.roster], ensure_ascii=False)
+
+
+def _roster(value) -> list[RosterEntry]:
+    return [RosterEntry(e["behandler"], e.get("hpr", "")) for e in value or []]
 
 
 def _like_escaped(text: str) -> str:

@@ -21,9 +21,9 @@ from pathlib import Path
 from fravaer_cli import catalogue
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import InputError, NotFoundError, StoreError
-from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, Virksomhet
+from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
 
-SCHEMA = 1
+SCHEMA = 2  # 2: the office may keep its roster (behandlere); files without one are still written as 1
 FORMATS = ("toml", "json")
 STORE_FILE = r"(\d{9})\.(toml|json)"
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -33,7 +33,9 @@ MAX_STORE_FILE = 64 * 1024 * 1024
 MAX_LOG_LINE = 1024 * 1024
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
+_TOP_KEYS_2 = _TOP_KEYS | {"behandlere"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
+_ROSTER_KEYS = {"behandler", "hpr"}
 _FRAVAER_KEYS = set(RECORD_FIELDS)
 
 
@@ -650,7 +652,7 @@ def _office_from(doc: dict, orgnr: str) -> Virksomhet:
         )
     if schema < 1:
         raise _Invalid(f"ukjent schema {schema}")
-    _unknown(doc, _TOP_KEYS, "dokumentet")
+    _unknown(doc, _TOP_KEYS_2 if schema >= 2 else _TOP_KEYS, "dokumentet")
     office = _expect(doc.get("virksomhet"), dict, "[virksomhet]")
     _unknown(office, _OFFICE_KEYS, "[virksomhet]")
     stored_orgnr = _expect(office.get("orgnr"), str, "virksomhet.orgnr")
@@ -678,7 +680,25 @@ def _office_from(doc: dict, orgnr: str) -> Virksomhet:
         info=_expect(office.get("info", ""), str, "virksomhet.info"),
         next_id=next_id,
         fravaer=fravaer,
+        roster=_roster(doc.get("behandlere", [])),
     )
+
+
+def _roster(records) -> list[RosterEntry]:
+    roster, seen = [], set()
+    for number, record in enumerate(_expect(records, list, "behandlere"), start=1):
+        where = f"behandler nr. {number} i behandlere"
+        _expect(record, dict, where)
+        _unknown(record, _ROSTER_KEYS, where)
+        name = _expect(record.get("behandler"), str, f"behandler i {where}")
+        hpr = _expect(record.get("hpr", ""), str, f"hpr i {where}")
+        if not name.strip():
+            raise _Invalid(f"behandler i {where} er tom")
+        if behandler_key(name) in seen:
+            raise _Invalid(f"«{name}» står to ganger i behandlere")
+        seen.add(behandler_key(name))
+        roster.append(RosterEntry(name, hpr))
+    return roster
 
 
 # Ids are what fravaer gives out (1, 2, 3) or plain text written by hand; never
@@ -708,9 +728,9 @@ def _fravaer_quickly(record) -> Fravaer | None:
             and type(til) is date
             and fra <= til
             and type(tjenester) is list
-            and tjenester
             and all(type(t) is str for t in tjenester)
             and type(vikar) is list
+            and (tjenester or vikar)
             and all(type(v) is str for v in vikar)
             and all(type(record.get(k, "")) is str for k in _OPTIONAL_TEXT)
         ):
@@ -757,8 +777,8 @@ def _fravaer_checked(record, number: int) -> Fravaer:
         raise _Invalid(f"behandler i {where} er tom")
     if f.fra > f.til:
         raise _Invalid(f"fra ({f.fra}) er etter til ({f.til}) i {where}")
-    if not f.tjenester:
-        raise _Invalid(f"tjenester i {where} er tom")
+    if not f.tjenester and not f.vikar:
+        raise _Invalid(f"tjenester og vikar i {where} er begge tomme")
     return f
 
 
@@ -784,12 +804,19 @@ def _document_of(office: Virksomhet) -> dict:
             if value := getattr(f, key):
                 record[key] = value
         records.append(record)
-    return {
-        "schema": SCHEMA,
+    document = {
+        # A file is written as schema 2 only when it holds what schema 1 has no place for,
+        # so that an older fravaer still reads every office without a roster.
+        "schema": SCHEMA if office.roster else 1,
         "virksomhet": {"orgnr": office.orgnr, "navn": office.navn, "info": office.info},
         "neste_id": office.next_id,
-        "fravaer": records,
     }
+    if office.roster:
+        document["behandlere"] = [
+            {"behandler": e.behandler, **({"hpr": e.hpr} if e.hpr else {})} for e in office.roster
+        ]
+    document["fravaer"] = records
+    return document
 
 
 def _serialise(document: dict, suffix: str) -> bytes:

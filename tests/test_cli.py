@@ -715,4 +715,5 @@ def test_add_help_marks_its_required_options():
     screen = CliRunner().invoke(app, ["add", "--help"], prog_name="fravaer").stdout
     options = re.split(r"\n  (?=-)", screen.split("Valg:", 1)[1])  # one block per option, wrapped lines and all
     required = [block.split()[0] for block in options if "[påkrevd]" in block]
-    assert required == ["--virksomhet", "--behandler", "--fra", "--til", "--tjeneste"]
+    # --tjeneste is not: a fravær may have only a vikar (SPEC part two).
+    assert required == ["--virksomhet", "--behandler", "--fra", "--til"]

@@ -277,3 +277,37 @@ def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):
     # With only the variable set, an explicit --data-dir wins.
     assert run(tmp_path / "filer", *add_args(), env={"FRAVAER_DATABASE_URL": pg_dsn}).returncode == 0
     assert (tmp_path / "filer" / f"{A}.toml").exists()
+
+
+def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server):
+    from fravaer_cli import pgschema
+
+    pg_server.sql("postgres", "CREATE DATABASE gammel OWNER eier")
+    pg_server.sql("gammel", pgschema.ROLE_STATEMENTS, login="eier")
+    (version, statements), *_ = pgschema.init_statements(0)
+    assert version == 1
+    pg_server.sql("gammel", statements + "UPDATE fravaer_schema SET versjon = 1;", login="eier")
+    pg_server.sql(
+        "gammel", "INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('974760673', 'DDFL Test', 1)", login="eier"
+    )
+    old = pg_server.dsn(database="gammel")
+    refused = run_database(old, *add_args())
+    assert refused.returncode == 5 and "database init" in refused.stderr
+    upgraded = run_database(old, "database", "init")
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "2" and "oppgradert" in upgraded.stderr
+    assert run_database(old, "roster", "add", "--virksomhet", A, "--behandler", "Per Test").returncode == 0
+    assert run_database(old, *add_args()).returncode == 0
+    rows = json.loads(run_database(old, "roster", "list", "--virksomhet", A, "--json").stdout)
+    assert rows == [{"behandler": "Per Test", "hpr": "", "pa_listen": True}]
+    assert json.loads(run_database(old, "info", "--virksomhet", A, "--json").stdout)["navn"] == "DDFL Test"
+
+
+def test_load_and_dump_carry_the_roster(pg_dsn, tmp_path):
+    files = tmp_path / "filer"
+    assert run(files, "roster", "add", "--virksomhet", A, "--behandler", "Per Test", "--hpr", "9144889").returncode == 0
+    assert run(files, *add_args(behandler="per test")).returncode == 0
+    assert run_database(pg_dsn, "database", "load", str(files)).returncode == 0
+    rows = json.loads(run_database(pg_dsn, "roster", "list", "--virksomhet", A, "--json").stdout)
+    assert rows == [{"behandler": "Per Test", "hpr": "9144889", "pa_listen": True}]
+    assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 0
+    assert (tmp_path / "ut" / f"{A}.toml").read_text() == (files / f"{A}.toml").read_text()

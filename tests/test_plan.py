@@ -1,6 +1,7 @@
 """The office's plan: working days and Norwegian public holidays, vikar in status, vikar against closure."""
 
 import json
+import os
 from datetime import date, timedelta
 
 import pytest
@@ -179,3 +180,290 @@ def test_edit_changes_the_gps_name_and_hpr_under_the_same_rules(fravaer):
     assert clash.exit_code == 0
     renamed_into = fravaer("edit", "3", "--virksomhet", ORGNR, "--behandler", "Øystein Åsheim")
     assert renamed_into.exit_code == 4 and "fravær 1" in renamed_into.stderr
+
+
+# The summer plan: roster, calendar, days without a GP.
+
+SIX = ["Anne Berg", "Kari Vik", "Lise Moe", "Ole Dahl", "Per Hansen", "Øystein Åsheim"]
+
+
+def six_gp_office(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test").exit_code == 0
+    for name in SIX:
+        result = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", name)
+        assert result.exit_code == 0, result.stderr
+
+
+def calendar_json(fravaer, fra="01.07.2027", til="31.07.2027") -> dict:
+    result = fravaer("calendar", "--virksomhet", ORGNR, "--fra", fra, "--til", til, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_calendar_json_says_who_is_away_and_which_working_days_have_no_gp(fravaer):
+    six_gp_office(fravaer)
+    # Everyone away 12.07–18.07; Lise has a vikar on Wednesday 14.07; Per closes only Timebestilling.
+    for name in ["Anne Berg", "Kari Vik", "Ole Dahl", "Øystein Åsheim"]:
+        fravaer.add("--behandler", name, "--fra", "12.07.2027", "--til", "18.07.2027", "--tjeneste", "alle")
+    fravaer.add(
+        "--behandler", "Per Hansen", "--fra", "05.07.2027", "--til", "18.07.2027", "--tjeneste", "timebestilling"
+    )
+    fravaer.add("--behandler", "Lise Moe", "--fra", "12.07.2027", "--til", "13.07.2027", "--tjeneste", "alle")
+    fravaer.add("--behandler", "Lise Moe", "--fra", "14.07.2027", "--til", "14.07.2027", "--vikar", "alle")
+    last = fravaer(*add_args(behandler="Lise Moe", fra="15.07.2027", til="18.07.2027"))
+    assert last.exit_code == 0, last.stderr
+    assert (
+        "Advarsel: ingen fastlege ved DDFL Test (974760673) 15.07.–16.07.2027 (ingen vikar registrert)." in last.stderr
+    )
+
+    cal = calendar_json(fravaer)
+    assert cal["virksomhet"] == ORGNR and (cal["fra"], cal["til"]) == ("2027-07-01", "2027-07-31")
+    assert sorted(cal["behandlere"]) == sorted(SIX)
+    days = {d["dato"]: d for d in cal["dager"]}
+    assert len(days) == 31
+    assert [d for d, v in days.items() if v["uten_lege"]] == ["2027-07-12", "2027-07-13", "2027-07-15", "2027-07-16"]
+    assert days["2027-07-14"]["vikar"] == ["Lise Moe"] and len(days["2027-07-14"]["borte"]) == 6
+    weekend = days["2027-07-17"]  # everyone away, but no working day
+    assert len(weekend["borte"]) == 6 and not weekend["virkedag"] and not weekend["uten_lege"]
+    assert days["2027-07-05"]["borte"] == ["Per Hansen"] and days["2027-07-05"]["vikar"] == []
+    assert days["2027-07-01"] == {
+        "dato": "2027-07-01",
+        "virkedag": True,
+        "helligdag": None,
+        "borte": [],
+        "vikar": [],
+        "uten_lege": False,
+    }
+
+
+def test_calendar_names_public_holidays_and_keeps_the_range_within_370_days(fravaer):
+    fravaer.add(*add_args(fra="20.12.2027", til="31.12.2027")[3:])
+    days = {d["dato"]: d for d in calendar_json(fravaer, "20.12.2027", "02.01.2028")["dager"]}
+    assert days["2027-12-24"]["virkedag"] and days["2027-12-24"]["helligdag"] is None  # julaften
+    assert days["2027-12-27"]["virkedag"]
+    assert days["2028-01-01"]["helligdag"] == "Første nyttårsdag" or days["2028-01-01"]["helligdag"]
+    assert days["2027-12-25"]["helligdag"] == "1. juledag" and not days["2027-12-25"]["virkedag"]
+    ok = fravaer("calendar", "--virksomhet", ORGNR, "--fra", "01.01.2027", "--til", "05.01.2028")  # 370 days
+    assert ok.exit_code == 0, ok.stderr
+    for fra, til in (("01.01.2027", "06.01.2028"), ("10.01.2027", "01.01.2027")):
+        refused = fravaer("calendar", "--virksomhet", ORGNR, "--fra", fra, "--til", til)
+        assert refused.exit_code == 2 and refused.stderr.strip() and "Traceback" not in refused.stderr
+
+
+def test_calendar_text_wraps_by_whole_weeks_and_marks_days_without_a_gp(fravaer):
+    six_gp_office(fravaer)
+    for name in SIX:
+        fravaer.add("--behandler", name, "--fra", "14.07.2027", "--til", "15.07.2027", "--tjeneste", "alle")
+    for columns, per_block in (("80", 2), ("200", 8)):
+        result = fravaer(
+            "calendar",
+            "--virksomhet",
+            ORGNR,
+            "--fra",
+            "05.07.2027",
+            "--til",
+            "01.08.2027",
+            env={"COLUMNS": columns, "NO_COLOR": None},
+        )
+        assert result.exit_code == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert max(map(len, lines)) <= int(columns)
+        assert "\033[" not in result.stdout  # not a terminal: no colour
+        blocks = [line for line in lines if line.lstrip().startswith("uke")]
+        assert [b.count("uke") for b in blocks] == ([per_block] * (4 // per_block) if per_block <= 4 else [4])
+        assert sum(line.startswith("Øystein Åsheim") for line in lines) == len(blocks)  # names in every block
+    count = next(line for line in lines if line.startswith("Til stede"))
+    assert count.split()[2:] == ["6"] * 9 + ["0!", "0!"] + ["6"] * 17  # 05.07–01.08: 14. and 15. have none
+    assert "Ingen fastlege: 14.07.–15.07.2027." in result.stdout
+
+
+def test_a_fravaer_with_only_a_vikar_closes_nothing_and_shows_as_v(fravaer):
+    added = fravaer(
+        "add",
+        "--virksomhet",
+        ORGNR,
+        "--behandler",
+        "Per Test",
+        "--fra",
+        "01.08.2030",
+        "--til",
+        "02.08.2030",
+        "--vikar",
+        "alle",
+    )
+    assert added.exit_code == 0, added.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["tjenester"], len(r["vikar"])) for r in listed] == [([], 4)]
+    status = json.loads(fravaer("status", "--virksomhet", ORGNR, "--date", "01.08.2030", "--json").stdout)
+    assert status["stengt"] == [] and len(status["vikar"]) == 4
+    preview = fravaer("preview", "--virksomhet", ORGNR, "--date", "01.08.2030", "--tjeneste", "timebestilling")
+    assert "midlertidig stengt" not in preview.stdout
+    cell = fravaer("calendar", "--virksomhet", ORGNR, "--fra", "01.08.2030", "--til", "01.08.2030").stdout
+    assert next(line for line in cell.splitlines() if line.startswith("Per Test")).split()[-1] == "v"
+    neither = fravaer(
+        "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "05.08.2030", "--til", "06.08.2030"
+    )
+    assert neither.exit_code == 2 and "--vikar" in neither.stderr
+
+
+def test_roster_rename_joins_a_misspelt_gp_and_preview_gives_the_whole_stretch(fravaer):
+    fravaer.add(*add_args(behandler="Øystein Åsheim", fra="01.07.2030", til="10.07.2030")[3:])
+    misspelt = fravaer(*add_args(behandler="Øysten Åsheim", fra="11.07.2030", til="20.07.2030"))
+    assert misspelt.exit_code == 0
+    assert "«Øysten Åsheim» er ny hos 974760673, men ligner «Øystein Åsheim»" in misspelt.stderr  # no roster: a note
+    before = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "05.07.2030")
+    assert "åpner igjen 11. juli 2030" in before.stdout
+    renamed = fravaer(
+        "roster", "rename", "--virksomhet", ORGNR, "--behandler", "Øysten Åsheim", "--til-navn", "Øystein Åsheim"
+    )
+    assert renamed.exit_code == 0, renamed.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["id"], r["behandler"]) for r in listed] == [("1", "Øystein Åsheim"), ("2", "Øystein Åsheim")]
+    after = fravaer("preview", "--virksomhet", ORGNR, "--tjeneste", "timebestilling", "--date", "05.07.2030")
+    assert "åpner igjen 21. juli 2030" in after.stdout
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["handling"] for e in log][-2:] == ["rename", "edit"]
+    assert fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Nobody", "--til-navn", "X").exit_code == 3
+
+
+def test_rename_into_another_gp_whose_fravaer_overlap_changes_nothing(fravaer):
+    fravaer.add(*add_args(behandler="Kari Vik", fra="01.07.2030", til="10.07.2030")[3:])
+    fravaer.add(*add_args(behandler="Kari Wik", fra="05.07.2030", til="12.07.2030")[3:])
+    stored = fravaer.snapshot()
+    merged = fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Kari Wik", "--til-navn", "Kari Vik")
+    assert merged.exit_code == 4 and "fravær 1" in merged.stderr
+    assert fravaer.snapshot() == stored
+
+
+def test_with_a_roster_a_name_not_on_it_is_refused_with_the_closest(fravaer, tmp_path):
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Øystein Åsheim", "--hpr", "9144889").exit_code
+        == 0
+    )
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik").exit_code == 0
+    stored = fravaer.snapshot()
+    refused = fravaer(*add_args(behandler="Øysten Åsheim"))
+    assert refused.exit_code == 2 and "Mente du «Øystein Åsheim»?" in refused.stderr
+    plan = tmp_path / "plan.csv"
+    plan.write_text("virksomhet,behandler,fra,til,tjenester\n974760673,Kari Vikk,01.08.2030,02.08.2030,alle\n")
+    imported = fravaer("import", str(plan))
+    assert imported.exit_code == 2 and "linje 2" in imported.stderr and "Mente du «Kari Vik»?" in imported.stderr
+    assert fravaer.snapshot() == stored
+    assert fravaer(*add_args(behandler="øystein åsheim")).exit_code == 0  # on the roster, however written
+    edited = fravaer("edit", "1", "--virksomhet", ORGNR, "--behandler", "Per Test")
+    assert edited.exit_code == 2 and "står ikke på listen" in edited.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert listed[0]["behandler"] == "Øystein Åsheim"
+
+
+def test_roster_add_list_and_remove(fravaer):
+    fravaer.add(*add_args(behandler="Per Test")[3:])
+    first = fravaer("roster", "add", "--virksomhet", "988077917", "--behandler", "Anne Berg")
+    assert first.exit_code == 0 and "Ny virksomhet 988077917 opprettet" in first.stderr  # creates the office
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Anne Berg", "--hpr", "123").exit_code == 0
+    stored = fravaer.snapshot()
+    again = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "anne berg")
+    assert again.exit_code == 0 and fravaer.snapshot() == stored  # identical re-add: nothing changes
+    rows = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert rows == [
+        {"behandler": "Anne Berg", "hpr": "123", "pa_listen": True},
+        {"behandler": "Per Test", "hpr": "", "pa_listen": False},
+    ]
+    removed = fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Anne Berg")
+    assert removed.exit_code == 0
+    assert fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Anne Berg").exit_code == 3
+    assert len(json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)) == 1  # fravær stay
+    actions = [e["handling"] for e in json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)]
+    assert actions == ["add", "roster_add", "roster_remove"]
+
+
+@pytest.mark.files_only
+def test_schema_1_files_stay_readable_and_become_2_only_with_a_roster(store_dir):
+    from tests.helpers import Fravaer
+
+    fravaer = Fravaer(store_dir)
+    fravaer.add(*add_args()[3:])
+    path = store_dir / f"{ORGNR}.toml"
+    assert path.read_text().startswith("schema = 1\n")  # no part-two data: an older fravaer still reads it
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Per Test").exit_code == 0
+    assert path.read_text().startswith("schema = 2\n") and "behandlere" in path.read_text()
+    assert json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)[0]["pa_listen"] is True
+    assert fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Per Test").exit_code == 0
+    assert path.read_text().startswith("schema = 1\n")
+    path.write_text(path.read_text() + '\n[[behandlere]]\nbehandler = "X"\n')  # roster in a schema-1 file: not ours
+    stored = path.read_bytes()
+    assert fravaer("roster", "list", "--virksomhet", ORGNR).exit_code == 5
+    assert fravaer(*add_args(fra="03.08.2030", til="04.08.2030")).exit_code == 5 and path.read_bytes() == stored
+
+
+def _tmux_calendar(store_dir, tmp_path, width: int, env: str) -> tuple[str, str]:
+    """The calendar as a real terminal of the given width shows it: (the text, the text with its colours)."""
+    import shlex
+    import shutil
+    import subprocess
+    import time
+
+    from tests.helpers import EXECUTABLE, NO_SKIP
+
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        if NO_SKIP:
+            pytest.fail("tmux is not installed (.ci/run installs it)")
+        pytest.skip("tmux is not installed")
+    socket = str(tmp_path / "tmux.sock")
+    shown = tmp_path / "shown"
+    shown.unlink(missing_ok=True)
+    args = [
+        EXECUTABLE,
+        "--data-dir",
+        str(store_dir),
+        "calendar",
+        "--virksomhet",
+        ORGNR,
+        "--fra",
+        "05.07.2027",
+        "--til",
+        "01.08.2027",
+    ]
+    # Unset COLUMNS: the terminal's own width must be what counts.
+    line = f"env -u COLUMNS {env} {shlex.join(args)}; touch {shlex.quote(str(shown))}; sleep 60"
+    base = [tmux, "-S", socket, "-f", "/dev/null"]
+    subprocess.run(
+        [*base, "new-session", "-d", "-x", str(width), "-y", "60", line],
+        check=True,
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not shown.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert shown.exists(), "the calendar did not finish in the terminal"
+        plain = subprocess.run([*base, "capture-pane", "-p", "-J"], capture_output=True, text=True, check=True).stdout
+        coloured = subprocess.run([*base, "capture-pane", "-p", "-e"], capture_output=True, text=True, check=True)
+        return plain, coloured.stdout
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True)
+
+
+@pytest.mark.parametrize("width, weeks_per_block", [(80, 2), (200, 8)])
+def test_the_calendar_in_a_real_terminal_fits_its_width_and_is_coloured_unless_no_color(
+    store_dir, tmp_path, width, weeks_per_block
+):
+    from tests.helpers import Fravaer
+
+    fravaer = Fravaer(store_dir)
+    six_gp_office(fravaer)
+    for name in SIX:
+        fravaer.add("--behandler", name, "--fra", "14.07.2027", "--til", "15.07.2027", "--tjeneste", "alle")
+    fravaer.add("--behandler", "Kari Vik", "--fra", "19.07.2027", "--til", "23.07.2027", "--tjeneste", "timebestilling")
+    plain, coloured = _tmux_calendar(store_dir, tmp_path, width, "")
+    lines = plain.rstrip("\n").splitlines()
+    assert max(map(len, lines)) <= width
+    week_rows = [line for line in lines if line.lstrip().startswith("uke")]
+    assert [row.count("uke") for row in week_rows] == [min(weeks_per_block, 4)] * (4 // min(weeks_per_block, 4))
+    assert sum(line.startswith("Kari Vik") for line in lines) == len(week_rows)
+    assert "0!" in plain and " x " in plain and "Ingen fastlege: 14.07.–15.07.2027." in plain
+    assert "\x1b[31m X\x1b[0m" in coloured or "\x1b[31m X" in coloured  # X in red on a terminal
+    no_colour, escaped = _tmux_calendar(store_dir, tmp_path, width, "NO_COLOR=1")
+    assert no_colour == plain  # the same letters
+    assert "\x1b[3" not in escaped and "\x1b[2m" not in escaped and "\x1b[1" not in escaped

@@ -43,10 +43,11 @@ def group(name: str, help: str) -> typer.Typer:
     return typer.Typer(cls=FravaerSubGroup, name=name, help=help, **_SETTINGS)
 
 
-# The shared store's commands are built only when one of them is asked for (cli/database.py).
+# Groups of commands built only when one of them is asked for (cli/database.py, cli/roster.py).
 FravaerGroup.lazy_groups = {
     "database": ("fravaer_cli.cli.database", "database"),
     "access": ("fravaer_cli.cli.database", "access"),
+    "roster": ("fravaer_cli.cli.roster", "roster"),
 }
 
 

@@ -9,6 +9,7 @@ from fravaer_cli import catalogue, dates, operations, output
 from fravaer_cli.cli.app import command, env
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.options import (
+    BEHANDLER_TYPE,
     TJENESTE_TYPE,
     VIKAR_TYPE,
     VIRKSOMHET_TYPE,
@@ -31,8 +32,9 @@ EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
 
 
-def reminders(vikar_involved: bool) -> None:
-    print(EPJ_REMINDER, file=sys.stderr)
+def reminders(vikar_involved: bool, closing: bool = True) -> None:
+    if closing:  # a fravær with only a vikar closes nothing in the EPJ
+        print(EPJ_REMINDER, file=sys.stderr)
     if vikar_involved:
         print(VIKAR_REMINDER, file=sys.stderr)
 
@@ -53,18 +55,24 @@ def report_unreadable(errors: list[StoreError]) -> None:
 def add(
     ctx: typer.Context,
     virksomhet: OneVirksomhet,
-    behandler: Annotated[str, typer.Option("--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN")],
+    behandler: Annotated[
+        str,
+        typer.Option(
+            "--behandler", help="Fastlegens navn, som «Astrid Info».", metavar="NAVN", click_type=BEHANDLER_TYPE
+        ),
+    ],
     fra: Annotated[str, typer.Option("--fra", help="Fra og med (første dag med fravær).", metavar="DATO")],
     til: Annotated[str, typer.Option("--til", help="Til og med (siste dag med fravær).", metavar="DATO")],
     tjeneste: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(
             "--tjeneste",
-            help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas.",
+            help="Tjeneste som stenges: nøkkel eller navn, eller «alle». Kan gjentas. "
+            "Uten --tjeneste: et fravær der vikaren tar tjenestene i --vikar.",
             metavar="TJENESTE",
             click_type=TJENESTE_TYPE,
         ),
-    ],
+    ] = None,
     vikar: Vikar = None,
     hpr: Annotated[str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer.", metavar="NUMMER")] = None,
     kommentar: Annotated[
@@ -81,7 +89,7 @@ def add(
 
     e = env(ctx)
     orgnr = e.virksomhet(virksomhet, allow_new=True)
-    closed, said_all = tjeneste_keys(tjeneste, "--tjeneste")
+    closed, said_all = tjeneste_keys(tjeneste or [], "--tjeneste")
     vikar_keys, vikar_all = tjeneste_keys(vikar, "--vikar")
     draft = make_draft(
         behandler,
@@ -102,6 +110,7 @@ def add(
                 f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {added.office}. Ingenting er lagret.",
                 file=sys.stderr,
             )
+            warn(added.warnings)
         else:
             print(fravaer.id)
             print(
@@ -115,9 +124,10 @@ def add(
             print(new_office_note([orgnr]), file=sys.stderr)
         print(f"Registrert fravær {fravaer.describe()} hos {added.office}.", file=sys.stderr)
         notes(fravaer.fra, fravaer.til)
+        warn(added.warnings)
     else:
         print(f"Fraværet finnes allerede (fravær {fravaer.id}); ingenting er endret.", file=sys.stderr)
-    reminders(bool(fravaer.vikar))
+    reminders(bool(fravaer.vikar), bool(fravaer.tjenester))
     print(fravaer.id)  # last: the people's lines are said even when standard out cannot be written
 
 
@@ -127,6 +137,11 @@ def new_office_note(orgnrs: list[str]) -> str:
         return f"Ny virksomhet {orgnrs[0]} opprettet; gi den et navn med {how}."
     how = "«fravaer info --virksomhet ORGNR --navn NAVN»"
     return f"Nye virksomheter opprettet: {', '.join(orgnrs)}; gi dem navn med {how}."
+
+
+def warn(lines: list[str]) -> None:
+    for line in lines:
+        print(output.printable(line), file=sys.stderr)
 
 
 def notes(fra, til) -> None:
@@ -150,7 +165,10 @@ def list_(
     virksomhet: Virksomhet = None,
     every: AllOffices = False,
     behandler: Annotated[
-        str | None, typer.Option("--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN")
+        str | None,
+        typer.Option(
+            "--behandler", help="Bare behandlere med denne teksten i navnet.", metavar="NAVN", click_type=BEHANDLER_TYPE
+        ),
     ] = None,
     tjeneste: Annotated[
         str | None,
@@ -226,7 +244,12 @@ def edit(
     no_vikar: Annotated[bool, typer.Option("--no-vikar", help="Fjern alle vikartjenester.")] = False,
     behandler: Annotated[
         str | None,
-        typer.Option("--behandler", help="Riktig navn på behandleren (retter en feilstavet).", metavar="NAVN"),
+        typer.Option(
+            "--behandler",
+            help="Riktig navn på behandleren (retter en feilstavet).",
+            metavar="NAVN",
+            click_type=BEHANDLER_TYPE,
+        ),
     ] = None,
     hpr: Annotated[
         str | None, typer.Option("--hpr", help="Behandlerens HPR-nummer («» fjerner det).", metavar="NUMMER")
@@ -244,7 +267,7 @@ def edit(
         raise InputError("Bruk enten --vikar eller --no-vikar, ikke begge.")
     closed, said_all = tjeneste_keys(tjeneste, "--tjeneste") if tjeneste else (None, False)
     vikar_keys, vikar_all = ([], False) if no_vikar else (tjeneste_keys(vikar, "--vikar") if vikar else (None, False))
-    old, new, office = operations.edit(
+    old, new, office, warnings = operations.edit(
         e.store,
         orgnr,
         fravaer_id,
@@ -266,9 +289,10 @@ def edit(
         print(f"Ingen endring: fravær {new.describe()}.", file=sys.stderr)
         return
     print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
+    warn(warnings)
     if not dry_run:
         notes(new.fra, new.til)
-        reminders(bool(new.vikar))
+        reminders(bool(new.vikar), bool(new.tjenester))
 
 
 @command("delete")
@@ -390,9 +414,19 @@ def import_(
                 far += [(where, note) for note in notes_of[f.fra, f.til]]
         for where, note in far[:MAX_ERRORS_SHOWN]:
             print(f"{where}: {note}", file=sys.stderr)
+        warn(_import_warnings(plan)[:MAX_ERRORS_SHOWN])
     output.render(_import_result(plan, dry_run), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
+
+
+def _import_warnings(plan) -> list[str]:
+    """New GPs whose names look like stored ones, and working days left without a GP."""
+    lines = []
+    for p in plan.offices.values():
+        lines += [f"{where}: {operations.near_name_note(name, near, p.office)}" for where, name, near in p.near]
+        lines += operations.gp_warnings(p.office, [f for _, f in p.added])
+    return lines
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -97,7 +97,31 @@ def _offer_ids(ctx, incomplete):
     ]
 
 
+def _offer_behandlere(ctx, incomplete):
+    """The roster's names and stored GPs' names: of the office named by --virksomhet when it
+    is given before, else of every office (a part of the name, folded, is enough)."""
+    from fravaer_cli.model import search_key
+
+    store = _completion_store(ctx)
+    text = ctx.params.get("virksomhet")
+    if text:
+        offices = [store.load(operations.find_virksomhet(store, text))]
+    else:
+        offices = (office for _, office in store.iter_offices())
+    wanted = search_key(incomplete)
+    offered: dict[str, str | None] = {}
+    for office in offices:
+        if not hasattr(office, "roster"):
+            continue  # a file that cannot be read
+        for entry in office.roster:
+            offered.setdefault(entry.behandler, "på listen")
+        for f in office.fravaer:
+            offered.setdefault(f.behandler, None)
+    return [(name, note) for name, note in offered.items() if search_key(name).startswith(wanted)]
+
+
 VIRKSOMHET_TYPE = _Completing(_offer_virksomheter)
+BEHANDLER_TYPE = _Completing(_offer_behandlere)
 TJENESTE_TYPE = _offer_tjenester(allow_all=True)
 VIKAR_TYPE = _offer_tjenester(allow_all=False)
 ID_TYPE = _Completing(_offer_ids)

@@ -11,6 +11,7 @@ from fravaer_cli.cli.app import command, env
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.fravaer import names, report_unreadable
 from fravaer_cli.cli.options import (
+    BEHANDLER_TYPE,
     VIKAR_TYPE,
     AllOffices,
     DateOpt,
@@ -170,12 +171,78 @@ def _status_entry(office, s, kind: str = "stengt") -> dict:
     return entry
 
 
+@command("calendar")
+def calendar(
+    ctx: typer.Context,
+    virksomhet: OneVirksomhet,
+    fra: Annotated[
+        str | None, typer.Option("--fra", help="Første dag (standard: mandag denne uken).", metavar="DATO")
+    ] = None,
+    til: Annotated[str | None, typer.Option("--til", help="Siste dag (standard: 4 uker).", metavar="DATO")] = None,
+    as_json: Json = False,
+) -> None:
+    """Hvem er borte dag for dag: én rad per lege, én kolonne per dag, og dager uten fastlege.
+
+    X alle tjenester stengt, x noen stengt, v vikar tar tjenestene, . til stede. Høyst 370 dager.
+    """
+    import os
+
+    e = env(ctx)
+    cal = operations.calendar(
+        e.store,
+        e.virksomhet(virksomhet),
+        e.date(fra, "fra og med-dato") if fra else None,
+        e.date(til, "til og med-dato") if til else None,
+        e.today,
+    )
+    if as_json:
+        output.print_json(_calendar_record(cal))
+        return
+    from fravaer_cli import calendar_text
+
+    terminal = sys.stdout.isatty()
+    colour = terminal and not os.environ.get("NO_COLOR")
+    sys.stdout.write(calendar_text.render(cal, _width(terminal), colour) + "\n")
+
+
+def _width(terminal: bool) -> int:
+    """The terminal's width; in a pipe 80, unless $COLUMNS says otherwise."""
+    import os
+    import shutil
+
+    if terminal:
+        return shutil.get_terminal_size((80, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def _calendar_record(cal) -> dict:
+    return {
+        "virksomhet": cal.office.orgnr,
+        "fra": cal.fra.isoformat(),
+        "til": cal.til.isoformat(),
+        "behandlere": cal.behandlere,
+        "dager": [
+            {
+                "dato": d.dato.isoformat(),
+                "virkedag": d.virkedag,
+                "helligdag": d.helligdag,
+                "borte": d.borte,
+                "vikar": d.vikar,
+                "uten_lege": d.uten_lege,
+            }
+            for d in cal.days
+        ],
+    }
+
+
 @command("preview")
 def preview(
     ctx: typer.Context,
     virksomhet: OneVirksomhet,
     behandler: Annotated[
-        str | None, typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN")
+        str | None,
+        typer.Option("--behandler", help="Bare denne behandleren.", metavar="NAVN", click_type=BEHANDLER_TYPE),
     ] = None,
     tjeneste: Annotated[
         list[str] | None,
@@ -298,7 +365,16 @@ def _office_record(office) -> dict:
     return dict(zip(OFFICE_FIELDS, (office.orgnr, office.navn, office.info, len(office.fravaer)), strict=True))
 
 
-ACTIONS = {"add": "lagt til", "edit": "endret", "delete": "slettet", "import": "importert", "info": "virksomhet endret"}
+ACTIONS = {
+    "add": "lagt til",
+    "edit": "endret",
+    "delete": "slettet",
+    "import": "importert",
+    "info": "virksomhet endret",
+    "roster_add": "på listen",
+    "roster_remove": "av listen",
+    "rename": "nytt navn",
+}
 
 
 @command("log")
@@ -307,7 +383,12 @@ def log(
     virksomhet: OneVirksomhet,
     behandler: Annotated[
         str | None,
-        typer.Option("--behandler", help="Bare endringer for behandlere med denne teksten i navnet.", metavar="NAVN"),
+        typer.Option(
+            "--behandler",
+            help="Bare endringer for behandlere med denne teksten i navnet.",
+            metavar="NAVN",
+            click_type=BEHANDLER_TYPE,
+        ),
     ] = None,
     day: Annotated[
         str | None, typer.Option("--date", help="Bare endringer av fravær som gjelder denne dagen.", metavar="DATO")
@@ -342,6 +423,15 @@ def _log_subject(entry: dict) -> str:
         if isinstance(before, dict) and before != record:
             text += f"; før: {_log_record(before, with_id=False)}"
         return text
+    gp = entry.get("behandler")
+    if isinstance(gp, dict):
+        if "til" in gp:  # a rename
+            return f"«{gp.get('fra', '')}» til «{gp.get('til', '')}»"
+        text = str(gp.get("behandler", "")) + (f" (HPR {gp['hpr']})" if gp.get("hpr") else "")
+        before = entry.get("forrige")
+        if isinstance(before, dict) and before.get("hpr") != gp.get("hpr"):
+            text += f"; før: HPR «{before.get('hpr', '')}»"
+        return text
     office = entry.get("virksomhet")
     if isinstance(office, dict):
         return f"navn «{office.get('navn', '')}», info «{office.get('info', '')}»"
@@ -352,7 +442,7 @@ def _log_record(record: dict, with_id: bool = True) -> str:
     try:
         fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
         period = f"{dates.short(fra)}–{dates.short(til)}"
-        text = f"{record['behandler']}, {period}: {names(record['tjenester'])}"
+        text = f"{record['behandler']}, {period}: {names(record['tjenester']) or 'ingenting stengt'}"
     except (KeyError, TypeError, ValueError):
         return str(record)
     if record.get("vikar"):

@@ -1,0 +1,140 @@
+"""The office's plan: who is away on which day, and the working days the office has no GP.
+
+Domain only: no I/O, no terminal. The calendar command draws what `calendar` returns;
+add, edit and import warn with what `days_without_gp` finds.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from fravaer_cli import catalogue, dates
+from fravaer_cli.model import Fravaer, Virksomhet, behandler_key, search_key
+
+MAX_DAYS = 370
+
+# A GP's day in the calendar.
+ALL_CLOSED, SOME_CLOSED, VIKAR, PRESENT = "X", "x", "v", "."
+
+
+@dataclass
+class Day:
+    dato: date
+    virkedag: bool
+    helligdag: str | None
+    cells: list[str]  # one per GP, in the calendar's order
+    borte: list[str]
+    vikar: list[str]
+    uten_lege: bool
+
+    @property
+    def present(self) -> int:
+        return self.cells.count(PRESENT)
+
+
+@dataclass
+class Calendar:
+    office: Virksomhet
+    fra: date
+    til: date
+    behandlere: list[str]
+    days: list[Day]
+
+
+def days_between(fra: date, til: date) -> list[date]:
+    return [fra + timedelta(days=n) for n in range((til - fra).days + 1)]
+
+
+def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
+    """One row per GP: the office's GPs, then any other GP with fravær in the range."""
+    from fravaer_cli import workdays
+
+    in_range = [f for f in office.fravaer if f.fra <= til and f.til >= fra]
+    names = office.gps()
+    keys = {behandler_key(n) for n in names}
+    others = {}
+    for f in in_range:
+        if f.key not in keys:
+            others.setdefault(f.key, f.behandler)
+    names += sorted(others.values(), key=search_key)
+    row_keys = [behandler_key(n) for n in names]
+    office_keys = {behandler_key(n) for n in office.gps()}
+    every = set(catalogue.catalogue())
+    days = []
+    for day in days_between(fra, til):
+        covering = [f for f in in_range if f.fra <= day <= f.til]
+        closed: dict[str, set] = {}
+        served: dict[str, set] = {}
+        for f in covering:
+            closed.setdefault(f.key, set()).update(f.tjenester)
+            served.setdefault(f.key, set()).update(f.vikar)
+        cells = []
+        for key in row_keys:
+            if key not in closed:
+                cells.append(PRESENT)
+            elif closed[key] >= every:
+                cells.append(ALL_CLOSED)
+            elif closed[key]:
+                cells.append(SOME_CLOSED)
+            else:
+                cells.append(VIKAR)
+        borte = [n for n, k in zip(names, row_keys, strict=True) if k in closed]
+        vikar = [n for n, k in zip(names, row_keys, strict=True) if served.get(k)]
+        holiday = workdays.holiday(day)
+        working = day.weekday() < 5 and holiday is None
+        without = working and bool(office_keys) and office_keys <= closed.keys() and not vikar
+        days.append(Day(day, working, holiday, cells, borte, vikar, without))
+    return Calendar(office, fra, til, names, days)
+
+
+def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
+    """The working days, among those the changed fravær cover, on which every GP of the office
+    is away and no vikar serves any of them."""
+    gps = {behandler_key(n) for n in office.gps()}
+    if not gps or not changed:
+        return []
+    wanted = set()
+    for f in changed:
+        wanted.update(range(f.fra.toordinal(), f.til.toordinal() + 1))
+    first, last = min(wanted), max(wanted)
+    away: dict[str, set[int]] = {key: set() for key in gps}
+    served: set[int] = set()
+    for f in office.fravaer:
+        if f.til.toordinal() < first or f.fra.toordinal() > last:
+            continue
+        days = range(max(f.fra.toordinal(), first), min(f.til.toordinal(), last) + 1)
+        if f.key in away:
+            away[f.key].update(days)
+        if f.vikar:
+            served.update(days)
+    for days in away.values():
+        wanted &= days
+        if not wanted:
+            return []
+    wanted -= served
+    if not wanted:
+        return []
+    from fravaer_cli import workdays
+
+    return [d for d in map(date.fromordinal, sorted(wanted)) if workdays.is_workday(d)]
+
+
+def stretches(days: list[date]) -> list[tuple[date, date]]:
+    """Working days as stretches: two days are in one stretch when only days off lie between them."""
+    from fravaer_cli import workdays
+
+    result: list[list[date]] = []
+    for day in days:
+        if result and workdays.next_workday(result[-1][1]) == day:
+            result[-1][1] = day
+        else:
+            result.append([day, day])
+    return [(a, b) for a, b in result]
+
+
+def stretch_text(first: date, last: date) -> str:
+    """'12.07.–16.07.2027', or one day."""
+    if first == last:
+        return dates.short(first)
+    if first.year == last.year:
+        return f"{first:%d.%m.}–{dates.short(last)}"
+    return f"{dates.short(first)}–{dates.short(last)}"
