@@ -275,12 +275,21 @@ def far_date_notes(fra: date, til: date) -> list[str]:
     return notes
 
 
-@dataclass(slots=True)
 class RosterEntry:
-    """A GP on the office's list of its GPs (the roster)."""
+    """A GP on the office's list of its GPs (the roster). A plain class: making a dataclass
+    costs every call of fravaer about a millisecond at import."""
 
-    behandler: str
-    hpr: str = ""
+    __slots__ = ("behandler", "hpr")
+
+    def __init__(self, behandler: str, hpr: str = ""):
+        self.behandler = behandler
+        self.hpr = hpr
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RosterEntry) and (self.behandler, self.hpr) == (other.behandler, other.hpr)
+
+    def __repr__(self) -> str:
+        return f"RosterEntry({self.behandler!r}, {self.hpr!r})"
 
     @property
     def key(self) -> str:
@@ -473,7 +482,7 @@ class Virksomhet:
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
         if existing is not None:
-            before = replace(existing)
+            before = RosterEntry(existing.behandler, existing.hpr)
             if hpr is not None:
                 existing.hpr = hpr
             return existing, before

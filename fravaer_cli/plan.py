@@ -4,7 +4,6 @@ Domain only: no I/O, no terminal. The calendar command draws what `calendar` ret
 add, edit and import warn with what `days_without_gp` finds.
 """
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from fravaer_cli import catalogue, dates
@@ -16,28 +15,31 @@ MAX_DAYS = 370
 ALL_CLOSED, SOME_CLOSED, VIKAR, PRESENT = "X", "x", "v", "."
 
 
-@dataclass
 class Day:
-    dato: date
-    virkedag: bool
-    helligdag: str | None
-    cells: list[str]  # one per GP, in the calendar's order
-    borte: list[str]
-    vikar: list[str]
-    uten_lege: bool
+    """One day of the calendar. Plain classes here: `add` imports this module, and making a
+    dataclass costs every call about a millisecond."""
+
+    __slots__ = ("dato", "virkedag", "helligdag", "cells", "borte", "vikar", "uten_lege")
+
+    def __init__(self, dato, virkedag, helligdag, cells, borte, vikar, uten_lege):
+        self.dato: date = dato
+        self.virkedag: bool = virkedag
+        self.helligdag: str | None = helligdag
+        self.cells: list[str] = cells  # one per GP, in the calendar's order
+        self.borte: list[str] = borte
+        self.vikar: list[str] = vikar
+        self.uten_lege: bool = uten_lege
 
     @property
     def present(self) -> int:
         return self.cells.count(PRESENT)
 
 
-@dataclass
 class Calendar:
-    office: Virksomhet
-    fra: date
-    til: date
-    behandlere: list[str]
-    days: list[Day]
+    __slots__ = ("office", "fra", "til", "behandlere", "days")
+
+    def __init__(self, office: Virksomhet, fra: date, til: date, behandlere: list[str], days: list[Day]):
+        self.office, self.fra, self.til, self.behandlere, self.days = office, fra, til, behandlere, days
 
 
 def days_between(fra: date, til: date) -> list[date]:
