@@ -413,9 +413,8 @@ class Virksomhet:
     def _stored_name(self, name: str) -> str:
         """A GP's name as the roster writes it, else as first written."""
         self._index()
-        key = behandler_key(name)
-        entry = next((e for e in self.roster if e.key == key), None) if self.roster else None
-        return entry.behandler if entry is not None else self._names.get(key, name)
+        entry = self.roster_entry(name) if self.roster else None
+        return entry.behandler if entry is not None else self._names.get(behandler_key(name), name)
 
     def _edited_name(self, behandler: str) -> str:
         name = clean_text(behandler, "Behandler", MAX_NAME, required=True)

@@ -139,8 +139,9 @@ def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today
 
     from fravaer_cli import dates, plan
 
-    if fra is None:
-        fra = today - timedelta(days=today.weekday()) if til is None or til >= today else til
+    monday = today - timedelta(days=today.weekday())
+    if fra is None:  # this week on; or the four weeks up to a --til before it
+        fra = monday if til is None or til >= monday else til - timedelta(days=27)
     if til is None:
         til = fra + timedelta(days=27)
     if fra > til:

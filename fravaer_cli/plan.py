@@ -52,18 +52,18 @@ def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
 
     in_range = [f for f in office.fravaer if f.fra <= til and f.til >= fra]
     names = office.gps()
-    keys = {behandler_key(n) for n in names}
+    office_keys = {behandler_key(n) for n in names}
     others = {}
     for f in in_range:
-        if f.key not in keys:
+        if f.key not in office_keys:
             others.setdefault(f.key, f.behandler)
     names += sorted(others.values(), key=search_key)
     row_keys = [behandler_key(n) for n in names]
-    office_keys = {behandler_key(n) for n in office.gps()}
     every = set(catalogue.catalogue())
     days = []
     for day in days_between(fra, til):
         covering = [f for f in in_range if f.fra <= day <= f.til]
+        # Every GP a fravær covers (away), with what is closed for them: empty when only a vikar serves.
         closed: dict[str, set] = {}
         served: dict[str, set] = {}
         for f in covering:

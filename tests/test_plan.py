@@ -185,6 +185,7 @@ def test_edit_changes_the_gps_name_and_hpr_under_the_same_rules(fravaer):
 # The summer plan: roster, calendar, days without a GP.
 
 SIX = ["Anne Berg", "Kari Vik", "Lise Moe", "Ole Dahl", "Per Hansen", "Øystein Åsheim"]
+JULY = ["calendar", "--virksomhet", ORGNR, "--fra", "05.07.2027", "--til", "01.08.2027"]  # four whole weeks
 
 
 def six_gp_office(fravaer):
@@ -255,16 +256,7 @@ def test_calendar_text_wraps_by_whole_weeks_and_marks_days_without_a_gp(fravaer)
     for name in SIX:
         fravaer.add("--behandler", name, "--fra", "14.07.2027", "--til", "15.07.2027", "--tjeneste", "alle")
     for columns, per_block in (("80", 2), ("200", 8)):
-        result = fravaer(
-            "calendar",
-            "--virksomhet",
-            ORGNR,
-            "--fra",
-            "05.07.2027",
-            "--til",
-            "01.08.2027",
-            env={"COLUMNS": columns, "NO_COLOR": None},
-        )
+        result = fravaer(*JULY, env={"COLUMNS": columns, "NO_COLOR": None})
         assert result.exit_code == 0, result.stderr
         lines = result.stdout.splitlines()
         assert max(map(len, lines)) <= int(columns)
@@ -278,19 +270,8 @@ def test_calendar_text_wraps_by_whole_weeks_and_marks_days_without_a_gp(fravaer)
 
 
 def test_a_fravaer_with_only_a_vikar_closes_nothing_and_shows_as_v(fravaer):
-    added = fravaer(
-        "add",
-        "--virksomhet",
-        ORGNR,
-        "--behandler",
-        "Per Test",
-        "--fra",
-        "01.08.2030",
-        "--til",
-        "02.08.2030",
-        "--vikar",
-        "alle",
-    )
+    without_tjeneste = add_args()[:-2]
+    added = fravaer(*without_tjeneste, "--vikar", "alle")
     assert added.exit_code == 0, added.stderr
     listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
     assert [(r["tjenester"], len(r["vikar"])) for r in listed] == [([], 4)]
@@ -300,9 +281,7 @@ def test_a_fravaer_with_only_a_vikar_closes_nothing_and_shows_as_v(fravaer):
     assert "midlertidig stengt" not in preview.stdout
     cell = fravaer("calendar", "--virksomhet", ORGNR, "--fra", "01.08.2030", "--til", "01.08.2030").stdout
     assert next(line for line in cell.splitlines() if line.startswith("Per Test")).split()[-1] == "v"
-    neither = fravaer(
-        "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "05.08.2030", "--til", "06.08.2030"
-    )
+    neither = fravaer(*add_args(fra="05.08.2030", til="06.08.2030")[:-2])
     assert neither.exit_code == 2 and "--vikar" in neither.stderr
 
 
@@ -413,18 +392,7 @@ def _tmux_calendar(store_dir, tmp_path, width: int, env: str) -> tuple[str, str]
     socket = str(tmp_path / "tmux.sock")
     shown = tmp_path / "shown"
     shown.unlink(missing_ok=True)
-    args = [
-        EXECUTABLE,
-        "--data-dir",
-        str(store_dir),
-        "calendar",
-        "--virksomhet",
-        ORGNR,
-        "--fra",
-        "05.07.2027",
-        "--til",
-        "01.08.2027",
-    ]
+    args = [EXECUTABLE, "--data-dir", str(store_dir), *JULY]
     # Unset COLUMNS: the terminal's own width must be what counts.
     line = f"env -u COLUMNS {env} {shlex.join(args)}; touch {shlex.quote(str(shown))}; sleep 60"
     base = [tmux, "-S", socket, "-f", "/dev/null"]
