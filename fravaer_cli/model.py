@@ -299,17 +299,34 @@ class RosterEntry:
 NEAR = 2  # letters apart, after folding, for two names to look like one misspelt
 
 
+@lru_cache(maxsize=65536)
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 as soon as it is surely more than limit."""
+    """Levenshtein distance, or limit + 1 when it is more than limit. A big import asks this
+    for every new GP against the office's others: the common start and end are skipped, and
+    only the cells within limit of the diagonal are computed."""
+    too_far = limit + 1
     if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
+        return too_far
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    a, b = a[start:end_a], b[start:end_b]
+    if not a or not b:
+        return min(max(len(a), len(b)), too_far)
+    previous = [j if j <= limit else too_far for j in range(len(b) + 1)]
     for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+        current = [too_far] * (len(b) + 1)
+        current[0] = i if i <= limit else too_far
+        best = current[0]
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != b[j - 1]), too_far)
+            current[j] = value
+            best = min(best, value)
+        if best > limit:
+            return too_far
         previous = current
     return previous[-1]
 

@@ -435,3 +435,28 @@ def test_the_calendar_in_a_real_terminal_fits_its_width_and_is_coloured_unless_n
     no_colour, escaped = _tmux_calendar(store_dir, tmp_path, width, "NO_COLOR=1")
     assert no_colour == plain  # the same letters
     assert "\x1b[3" not in escaped and "\x1b[2m" not in escaped and "\x1b[1" not in escaped
+
+
+def test_the_quick_edit_distance_agrees_with_the_plain_one():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fravaer_cli.model import edit_distance
+
+    def plain(a: str, b: str) -> int:
+        previous = list(range(len(b) + 1))
+        for i, ca in enumerate(a, start=1):
+            current = [i]
+            for j, cb in enumerate(b, start=1):
+                current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+            previous = current
+        return previous[-1]
+
+    names = st.text(alphabet="aeøb ", max_size=10)
+
+    @settings(max_examples=3000, deadline=None)
+    @given(names, names, st.integers(min_value=1, max_value=4))
+    def agrees(a, b, limit):
+        assert edit_distance(a, b, limit) == min(plain(a, b), limit + 1)
+
+    agrees()
