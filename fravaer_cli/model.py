@@ -461,11 +461,7 @@ class Virksomhet:
         if not self.roster or self.roster_entry(name) is not None:
             return
         close = self.closest_on_roster(name)
-        hint = (
-            f"Mente du «{close}»?"
-            if close
-            else f"På listen: {', '.join(sorted((e.behandler for e in self.roster), key=search_key)[:10])}."
-        )
+        hint = f"Mente du «{close}»?" if close else f"På listen: {', '.join(self.gps()[:10])}."
         raise InputError(
             f"«{name}» står ikke på listen over fastleger hos {self.label}. {hint} "
             f"En ny fastlege legges til med «fravaer roster add --virksomhet {self.orgnr} --behandler NAVN»."
@@ -534,9 +530,10 @@ class Virksomhet:
         others = [f for f in self.fravaer if f.key != old_key]
         check = Virksomhet(self.orgnr, self.navn, fravaer=others)
         for _, after in changed:
-            clashes = check.find_overlaps(after) or check.find_vikar_clashes(after)
+            overlaps = check.find_overlaps(after)
+            clashes = overlaps or check.find_vikar_clashes(after)
             if clashes:
-                error = (_overlap_error if check.find_overlaps(after) else _vikar_error)(after, clashes)
+                error = (_overlap_error if overlaps else _vikar_error)(after, clashes)
                 raise ConflictError(f"Kan ikke slå sammen «{old_name.strip()}» med «{target}»: {error}")
             check.fravaer.append(after)
             check._remember(after)

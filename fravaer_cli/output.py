@@ -95,10 +95,6 @@ def table(headers: list[str], rows: list[list]) -> str:
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
-def print_table(headers: list[str], rows: list[list]) -> None:
-    sys.stdout.write(table(headers, rows) + "\n")
-
-
 class Streamed:
     """A JSON object whose lists are written as their items come (print_json_streaming)."""
 

@@ -10,7 +10,7 @@ import click
 import typer
 
 from fravaer_cli import catalogue, dates, operations, output
-from fravaer_cli.errors import InputError
+from fravaer_cli.errors import InputError, StoreError
 
 STORE_FORMATS = ("toml", "json")
 
@@ -111,7 +111,7 @@ def _offer_behandlere(ctx, incomplete):
     wanted = search_key(incomplete)
     offered: dict[str, str | None] = {}
     for office in offices:
-        if not hasattr(office, "roster"):
+        if isinstance(office, StoreError):
             continue  # a file that cannot be read
         for entry in office.roster:
             offered.setdefault(entry.behandler, "på listen")

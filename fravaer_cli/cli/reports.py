@@ -1,5 +1,6 @@
 """The commands that report: status, preview, info, log."""
 
+import os
 import sys
 from datetime import date
 from typing import Annotated
@@ -185,8 +186,6 @@ def calendar(
 
     X alle tjenester stengt, x noen stengt, v vikar tar tjenestene, . til stede. Høyst 370 dager.
     """
-    import os
-
     e = env(ctx)
     cal = operations.calendar(
         e.store,
@@ -207,7 +206,6 @@ def calendar(
 
 def _width(terminal: bool) -> int:
     """The terminal's width; in a pipe 80, unless $COLUMNS says otherwise."""
-    import os
     import shutil
 
     if terminal:
