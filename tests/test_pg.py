@@ -66,7 +66,7 @@ def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
     conn = psycopg2.connect(offices["kari"])
     conn.autocommit = True
     with conn.cursor() as cur:
-        for table in ("virksomhet", "fravaer", "stengt", "logg"):
+        for table in ("virksomhet", "fravaer", "logg"):
             cur.execute(f"SELECT count(*) FROM {table} WHERE orgnr = %s", (B,))
             assert cur.fetchone()[0] == 0, table
         cur.execute("UPDATE fravaer SET til = '2031-01-01' WHERE orgnr = %s", (B,))
@@ -288,18 +288,55 @@ def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server
     assert version == 1
     pg_server.sql("gammel", statements + "UPDATE fravaer_schema SET versjon = 1;", login="eier")
     pg_server.sql(
-        "gammel", "INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('974760673', 'DDFL Test', 1)", login="eier"
+        "gammel",
+        "INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('974760673', 'DDFL Test', 2);"
+        f"INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) {GAMMEL};"
+        "INSERT INTO stengt (orgnr, fravaer_id, behandler_key, tjeneste, periode) "
+        "VALUES ('974760673', '1', 'per test', 'timebestilling', '[2030-08-01,2030-08-10]')",
+        login="eier",
     )
     old = pg_server.dsn(database="gammel")
     refused = run_database(old, *add_args())
     assert refused.returncode == 5 and "database init" in refused.stderr
     upgraded = run_database(old, "database", "init")
-    assert upgraded.returncode == 0 and upgraded.stdout.strip() == "2" and "oppgradert" in upgraded.stderr
+    assert upgraded.returncode == 0 and upgraded.stdout.strip() == str(pgschema.SCHEMA)
+    assert "oppgradert" in upgraded.stderr
+    # The fravær stored before is kept, and the overlap rule now guards it in fravaer itself.
+    listed = json.loads(run_database(old, "list", "--virksomhet", A, "--json").stdout)
+    assert [(r["id"], r["behandler"], r["til"]) for r in listed] == [("1", "Per Test", "2030-08-10")]
+    with pytest.raises(psycopg2.errors.ExclusionViolation):
+        pg_server.sql("gammel", OVERLAPPING.format(id="2", tjenester="timebestilling,kontakt"), login="eier")
     assert run_database(old, "roster", "add", "--virksomhet", A, "--behandler", "Per Test").returncode == 0
-    assert run_database(old, *add_args()).returncode == 0
+    assert run_database(old, *add_args(fra="01.09.2030", til="02.09.2030")).returncode == 0
     rows = json.loads(run_database(old, "roster", "list", "--virksomhet", A, "--json").stdout)
     assert rows == [{"behandler": "Per Test", "hpr": "", "pa_listen": True}]
     assert json.loads(run_database(old, "info", "--virksomhet", A, "--json").stdout)["navn"] == "DDFL Test"
+
+
+GAMMEL = "VALUES ('974760673', '1', 'Per Test', 'per test', 'per test', '2030-08-01', '2030-08-10', '{timebestilling}')"
+# A fravær for the same GP written by hand, from 05.08.2030 to 06.08.2030.
+OVERLAPPING = (
+    "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) "
+    "VALUES ('974760673', '{id}', 'Per Test', 'per test', 'per test', '2030-08-05', '2030-08-06', '{{{tjenester}}}')"
+)
+
+
+def test_the_overlap_rule_holds_for_sql_by_hand(pg_server, pg_dsn):
+    """The exclusion constraint, not only the program: same GP, overlapping days, a shared service."""
+    from fravaer_cli.catalogue import catalogue
+
+    args = add_args(behandler="Per Test", fra="01.08.2030", til="10.08.2030", tjeneste="timebestilling")
+    assert run_database(pg_dsn, *args).returncode == 0
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    with pytest.raises(psycopg2.errors.ExclusionViolation):
+        pg_server.sql(database, OVERLAPPING.format(id="2", tjenester="timebestilling,kontakt"), login="eier")
+    # Another service, or only a vikar (nothing closed), on the same days is no overlap.
+    pg_server.sql(database, OVERLAPPING.format(id="3", tjenester="reseptfornyelse"), login="eier")
+    pg_server.sql(database, OVERLAPPING.format(id="4", tjenester=""), login="eier")
+    # Services are compared by their hashes: the catalogue's must all differ, or two would clash.
+    keys = list(catalogue())
+    hashes = pg_server.sql(database, f"SELECT count(DISTINCT hashtext(k)) FROM unnest(ARRAY{keys}) AS k")
+    assert hashes == [(len(keys),)]
 
 
 def test_load_and_dump_carry_the_roster(pg_dsn, tmp_path):
@@ -311,3 +348,50 @@ def test_load_and_dump_carry_the_roster(pg_dsn, tmp_path):
     assert rows == [{"behandler": "Per Test", "hpr": "9144889", "pa_listen": True}]
     assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 0
     assert (tmp_path / "ut" / f"{A}.toml").read_text() == (files / f"{A}.toml").read_text()
+
+
+@pytest.mark.parametrize("count", [3, 1500], ids=["as arrays", "through COPY"])
+def test_texts_of_every_kind_are_stored_as_they_are(pg_dsn, count):
+    """Both ways rows go to the server keep tabs, newlines, backslashes, quotes and braces."""
+    from datetime import date, timedelta
+
+    from fravaer_cli.model import Fravaer
+    from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log
+
+    awkward = ['Ann \\N "Lie"', "tab\there", "line\nbreak\r", "{a,b}", "back\\slash\\", "Ærlig Øystein 🙂", ""]
+    records = [
+        Fravaer(
+            str(n + 1),
+            f"Lege {n} {awkward[n % len(awkward)]}",
+            date(2030, 1, 1) + timedelta(days=n),
+            date(2030, 1, 1) + timedelta(days=n),
+            ("timebestilling",),
+            ("kontakt",) if n % 2 else (),
+            kommentar=awkward[(n + 1) % len(awkward)],
+            registrert_av=awkward[(n + 2) % len(awkward)],
+        )
+        for n in range(count)
+    ]
+    entries = [(A, {"handling": "add", "tekst": f.kommentar, "fravaer": f.to_dict()}) for f in records]
+    store = PgStore(pg_dsn)
+    with store.connection() as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO virksomhet (orgnr, neste_id) VALUES (%s, %s)", (A, count + 1))
+        insert_fravaer(cur, [(A, f) for f in records])
+        insert_log(cur, entries)
+    assert PgStore(pg_dsn).load(A).fravaer == records
+    assert [e["tekst"] for e in PgStore(pg_dsn).read_log(A)] == [f.kommentar for f in records]
+
+
+def test_a_call_to_the_database_does_not_import_ssl(pg_dsn):
+    """psycopg2 is imported without Python's ssl module (pgstore.driver), 20 ms of every call."""
+    import sys
+
+    assert run_database(pg_dsn, *add_args()).returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "fravaer_cli", "--database", pg_dsn, "status", "--virksomhet", A],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    modules = {line.split("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "psycopg2" in modules and "_ssl" not in modules  # (ssl is listed: its import is tried, and fails)
