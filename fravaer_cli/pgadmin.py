@@ -147,7 +147,7 @@ def dump(store: PgStore, folder: Path) -> list[str]:
 
 
 def _file_order(entry: dict) -> dict:
-    """The log line's keys in the order the file store writes them (jsonb keeps its own)."""
+    """The log line's keys in the order the file store writes them (a schema-2 database kept jsonb's own)."""
     first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
     return {**first, **entry}
 

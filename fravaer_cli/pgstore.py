@@ -362,7 +362,8 @@ class PgStore(StoreBase):
                 "DELETE FROM fravaer WHERE (orgnr, id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 ([o for o, _ in gone], [i for _, i in gone]),
             )
-        insert_fravaer(cur, new)
+        # The log's rows are made while the server checks and stores the new fravær.
+        log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries))
         if offices:
             cur.execute(
                 "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, "
@@ -371,7 +372,7 @@ class PgStore(StoreBase):
                 "AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
                 [list(column) for column in zip(*offices, strict=True)],
             )
-        insert_log(cur, entries)
+        _insert(cur, _LOG, _LOG_SELECT, log_rows)
 
 
 def driver():
@@ -394,8 +395,8 @@ def driver():
     return psycopg2
 
 
-def insert_fravaer(cur, records: list[tuple[str, Fravaer]]) -> None:
-    """(orgnr, fravær) pairs."""
+def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
+    """(orgnr, fravær) pairs. Returns what meanwhile gives, called while the server works."""
     from fravaer_cli.model import search_key
 
     rows = [
@@ -403,52 +404,92 @@ def insert_fravaer(cur, records: list[tuple[str, Fravaer]]) -> None:
         + (_array(f.tjenester), _array(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert)
         for orgnr, f in records
     ]
-    _insert(
+    return _insert(
         cur,
         "fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, kommentar, hpr, "
         "registrert_av, registrert)",
         "c0, c1, c2, c3, c4, c5::date, c6::date, c7::text[], c8::text[], c9, c10, c11, c12",
         rows,
+        meanwhile,
     )
+
+
+_LOG = "logg (orgnr, tid, av, handling, oppforing)"
+_LOG_SELECT = "c0, c1, c2, c3, c4::json"
 
 
 def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
     """(orgnr, entry) pairs; the entry as the file store's log line has it."""
-    rows = [
+    _insert(cur, _LOG, _LOG_SELECT, _log_rows(entries))
+
+
+def _log_rows(entries: list[tuple[str, dict]]) -> list[tuple[str, ...]]:
+    return [
         (orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), json.dumps(e))
         for orgnr, e in entries
     ]
-    _insert(cur, "logg (orgnr, tid, av, handling, oppforing)", "c0, c1, c2, c3, c4::jsonb", rows)
 
 
 # Above this many rows, an insert goes through COPY (an import, a load).
 _COPY_FROM = 1000
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _insert(cur, into: str, select: str, rows: list[tuple[str, ...]]) -> None:
+def _insert(cur, into: str, select: str, rows: list[tuple[str, ...]], meanwhile=None):
     """Rows of texts into a table, as the columns c0, c1, ... that select makes its values of.
+    Returns what meanwhile gives: called while the server stores the rows.
 
     A few rows go as one array per column, unnested by the server, in one statement.
     Many go through COPY into a temporary table first: the server reads COPY's text
     several times faster than it parses array literals (3 of a 100,000-row import's
-    seconds), and neither is quoted row by row in Python, as a VALUES list would be.
-    COPY cannot write the table itself: its row-level security allows only INSERT."""
+    seconds), and the csv module writes it in C, where a VALUES list is quoted row by
+    row in Python. COPY cannot write the table itself: its row-level security allows
+    only INSERT."""
+    meanwhile = meanwhile or (lambda: None)
     if not rows:
-        return
+        return meanwhile()
     names = [f"c{n}" for n in range(len(rows[0]))]
     if len(rows) <= _COPY_FROM:
         arrays = ", ".join(["%s::text[]"] * len(names))
         columns = [list(column) for column in zip(*rows, strict=True)]
         cur.execute(f"INSERT INTO {into} SELECT {select} FROM unnest({arrays}) AS u ({', '.join(names)})", columns)
-        return
+        return meanwhile()
+    import csv
     import io
 
-    text = "".join("\t".join(value.translate(_COPY_ESCAPES) for value in row) + "\n" for row in rows)
+    text = io.StringIO()
+    # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
+    csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    text.seek(0)
     cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in names)}) ON COMMIT DROP")
-    cur.copy_expert("COPY rader FROM STDIN", io.StringIO(text))
-    cur.execute(f"INSERT INTO {into} SELECT {select} FROM rader")
+    cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", text)
+    # The driver lets go of Python while it waits for the server, so meanwhile runs beside
+    # the insert (an import's longest statement) instead of after it.
+    result = _beside(lambda: cur.execute(f"INSERT INTO {into} SELECT {select} FROM rader"), meanwhile)
     cur.execute("DROP TABLE rader")
+    return result
+
+
+def _beside(background, foreground):
+    """foreground's result, with background run in a thread meanwhile; background's error is raised here."""
+    import threading
+
+    errors = []
+
+    def run():
+        try:
+            background()
+        except BaseException as e:  # handed to the caller's thread
+            errors.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        result = foreground()
+    finally:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return result
 
 
 def _array(keys) -> str:

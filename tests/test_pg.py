@@ -395,3 +395,27 @@ def test_a_call_to_the_database_does_not_import_ssl(pg_dsn):
     assert result.returncode == 0, result.stderr
     modules = {line.split("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "psycopg2" in modules and "_ssl" not in modules  # (ssl is listed: its import is tried, and fails)
+
+
+def test_a_bulk_insert_that_breaks_the_overlap_rule_fails_whole(pg_dsn):
+    """Through COPY, the insert runs beside other work in a thread: its error still reaches the caller."""
+    from datetime import date
+
+    from fravaer_cli.model import Fravaer
+    from fravaer_cli.pgstore import PgStore, insert_fravaer
+
+    day = date(2030, 1, 1)
+    records = [(A, Fravaer(str(n), f"Lege {n}", day, day, ("timebestilling",))) for n in range(1, 1500)]
+    records.append((A, Fravaer("1500", "Lege 7", day, day, ("timebestilling",))))  # Lege 7's same day again
+    store = PgStore(pg_dsn)
+    conn = store.connection()
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO virksomhet (orgnr) VALUES (%s)", (A,))
+        with pytest.raises(psycopg2.errors.ExclusionViolation):
+            insert_fravaer(cur, records, meanwhile=lambda: "made meanwhile")
+    conn.rollback()
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO virksomhet (orgnr) VALUES (%s)", (A,))
+        assert insert_fravaer(cur, records[:-1], meanwhile=lambda: "made meanwhile") == "made meanwhile"
+    conn.commit()
+    assert len(PgStore(pg_dsn).load(A).fravaer) == 1499
