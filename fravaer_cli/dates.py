@@ -1,6 +1,7 @@
 """Dates as Norwegian users write and read them, independent of the machine's locale."""
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from fravaer_cli.errors import InputError
@@ -55,15 +56,18 @@ _RELATIVE = {
 }
 
 
-def parse_date(text: str, today: date, what: str = "dato") -> date:
-    """Parse one of the accepted forms; anything else is an InputError naming the value."""
+def parse_date(text: str, today: "date | Callable[[], date]", what: str = "dato") -> date:
+    """Parse one of the accepted forms; anything else is an InputError naming the value.
+
+    today: the day relative forms count from, or a function that gives it, asked only
+    for those (the CLI's clock reads the time zone database: a written date needs none)."""
     value = " ".join(text.split()).lower()
     try:
         if value in _RELATIVE:
-            return today + timedelta(days=_RELATIVE[value])
+            return _day(today) + timedelta(days=_RELATIVE[value])
         # re.ASCII: \d would otherwise take any script's digits, which int() then accepts.
         if m := re.fullmatch(_RE_OFFSET, value, re.ASCII):
-            return today + timedelta(days=int(m[2]) * (1 if m[1] == "+" else -1))
+            return _day(today) + timedelta(days=int(m[2]) * (1 if m[1] == "+" else -1))
         if m := re.fullmatch(_RE_NORWEGIAN, value, re.ASCII):
             return date(int(m[3]), int(m[2]), int(m[1]))
         if m := re.fullmatch(_RE_ISO, value, re.ASCII):
@@ -71,6 +75,10 @@ def parse_date(text: str, today: date, what: str = "dato") -> date:
     except (ValueError, OverflowError):
         raise InputError(f"Ugyldig {what}: «{text}» finnes ikke i kalenderen. Godtatt: {ACCEPTED}.") from None
     raise InputError(f"Ugyldig {what}: «{text}». Godtatt: {ACCEPTED}.")
+
+
+def _day(today: "date | Callable[[], date]") -> date:
+    return today() if callable(today) else today
 
 
 def short(day: date) -> str:

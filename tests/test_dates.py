@@ -140,3 +140,13 @@ def test_short_date_is_the_admin_pages_format():
 )
 def test_today_is_the_date_in_oslo(instant, expected):
     assert clock.today(instant) == expected
+
+
+def test_a_written_date_does_not_ask_the_clock_and_a_relative_one_does():
+    def no_clock():
+        raise AssertionError("the clock was asked for a written date")
+
+    assert dates.parse_date("24.12.2027", no_clock) == date(2027, 12, 24)
+    assert dates.parse_date("2027-12-24", no_clock) == date(2027, 12, 24)
+    assert dates.parse_date("i morgen", lambda: date(2027, 12, 31)) == date(2028, 1, 1)
+    assert dates.parse_date("-2", lambda: date(2027, 1, 1)) == date(2026, 12, 30)

@@ -110,7 +110,7 @@ class Env:
         return self._today
 
     def date(self, text: str | None, what: str) -> date:
-        return self.today if text is None else dates.parse_date(text, self.today, what)
+        return self.today if text is None else dates.parse_date(text, lambda: self.today, what)
 
     def virksomhet(self, text: str, allow_new: bool = False) -> str:
         return operations.find_virksomhet(self.store, text, allow_new)
