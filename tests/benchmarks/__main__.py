@@ -83,7 +83,7 @@ def bench_import(work: Path) -> list[Result]:
         [FRAVAER, "--data-dir", str(store), "import", str(csv_path)],
         [*FLOORS, "import", str(csv_path), str(floor_out)],
         target=2.0,
-        runs=3,
+        runs=5,
         reset=empty,
     )
     empty()
@@ -356,7 +356,7 @@ def bench_database(work: Path) -> list[Result]:
                 [FRAVAER, "--database", target, "import", str(csv_path)],
                 [FRAVAER, "--data-dir", str(files), "import", str(csv_path)],
                 1.0,
-                runs=3,
+                runs=5,
                 reset=fresh,
             )
         )
