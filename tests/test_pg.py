@@ -292,7 +292,9 @@ def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server
         "INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('974760673', 'DDFL Test', 2);"
         f"INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) {GAMMEL};"
         "INSERT INTO stengt (orgnr, fravaer_id, behandler_key, tjeneste, periode) "
-        "VALUES ('974760673', '1', 'per test', 'timebestilling', '[2030-08-01,2030-08-10]')",
+        "VALUES ('974760673', '1', 'per test', 'timebestilling', '[2030-08-01,2030-08-10]');"
+        "INSERT INTO logg (orgnr, tid, av, handling, oppforing) VALUES ('974760673', '2026-06-01T08:00:00+02:00', "
+        '\'eier\', \'add\', \'{"handling": "add", "fravaer": {"id": "1", "behandler": "Per Test"}}\')',
         login="eier",
     )
     old = pg_server.dsn(database="gammel")
@@ -304,6 +306,8 @@ def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server
     # The fravær stored before is kept, and the overlap rule now guards it in fravaer itself.
     listed = json.loads(run_database(old, "list", "--virksomhet", A, "--json").stdout)
     assert [(r["id"], r["behandler"], r["til"]) for r in listed] == [("1", "Per Test", "2030-08-10")]
+    logged = json.loads(run_database(old, "log", "--virksomhet", A, "--json").stdout)
+    assert [(e["handling"], e["av"], e["fravaer"]["behandler"]) for e in logged] == [("add", "eier", "Per Test")]
     with pytest.raises(psycopg2.errors.ExclusionViolation):
         pg_server.sql("gammel", OVERLAPPING.format(id="2", tjenester="timebestilling,kontakt"), login="eier")
     assert run_database(old, "roster", "add", "--virksomhet", A, "--behandler", "Per Test").returncode == 0
