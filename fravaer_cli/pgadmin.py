@@ -39,6 +39,15 @@ def init(store: PgStore) -> tuple[int, int]:
     def migrate(cur):
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
         cur.execute(pgschema.ROLE_STATEMENTS)
+        # The schema's owner administers it: row-level security is forced on the owner too.
+        # Before the migrations, so that one that copies rows sees every office's.
+        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cur.fetchone()[0]:
+            cur.execute("SAVEPOINT admin")
+            try:
+                cur.execute("GRANT fravaer_admin TO CURRENT_USER")
+            except Exception:
+                cur.execute("ROLLBACK TO SAVEPOINT admin")
         current = before
         cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
         if cur.fetchone()[0]:
@@ -47,14 +56,6 @@ def init(store: PgStore) -> tuple[int, int]:
         for version, sql in pgschema.init_statements(current):
             cur.execute(sql)
             cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))
-        # The schema's owner administers it: row-level security is forced on the owner too.
-        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cur.fetchone()[0]:
-            cur.execute("SAVEPOINT admin")
-            try:
-                cur.execute("GRANT fravaer_admin TO CURRENT_USER")
-            except Exception:
-                cur.execute("ROLLBACK TO SAVEPOINT admin")
         return max(current, pgschema.SCHEMA)
 
     return before, _execute(store, migrate)

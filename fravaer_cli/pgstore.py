@@ -183,8 +183,13 @@ class PgStore(StoreBase):
         join = "LEFT JOIN"
         if behandler is not None:
             join = "JOIN"
+            # The offices first, from the table of each office's GPs (pgschema: fravaer_sok).
+            conditions.append(
+                "v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s WHERE s.behandler_sok LIKE %s OR s.hpr = %s)"
+            )
             conditions.append("(f.behandler_sok LIKE %s OR f.hpr = %s)")
-            args += [f"%{_like_escaped(search_key(behandler))}%", behandler.strip()]
+            match = (f"%{_like_escaped(search_key(behandler))}%", behandler.strip())
+            args += [*match, *match]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
             f"SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, "

@@ -66,7 +66,7 @@ def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
     conn = psycopg2.connect(offices["kari"])
     conn.autocommit = True
     with conn.cursor() as cur:
-        for table in ("virksomhet", "fravaer", "logg"):
+        for table in ("virksomhet", "fravaer", "fravaer_sok", "logg"):
             cur.execute(f"SELECT count(*) FROM {table} WHERE orgnr = %s", (B,))
             assert cur.fetchone()[0] == 0, table
         cur.execute("UPDATE fravaer SET til = '2031-01-01' WHERE orgnr = %s", (B,))
@@ -306,6 +306,8 @@ def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server
     # The fravær stored before is kept, and the overlap rule now guards it in fravaer itself.
     listed = json.loads(run_database(old, "list", "--virksomhet", A, "--json").stdout)
     assert [(r["id"], r["behandler"], r["til"]) for r in listed] == [("1", "Per Test", "2030-08-10")]
+    found = json.loads(run_database(old, "list", "--all", "--behandler", "per t", "--include-past", "--json").stdout)
+    assert [r["id"] for r in found] == ["1"]  # the GP search table was filled from the fravær there
     logged = json.loads(run_database(old, "log", "--virksomhet", A, "--json").stdout)
     assert [(e["handling"], e["av"], e["fravaer"]["behandler"]) for e in logged] == [("add", "eier", "Per Test")]
     with pytest.raises(psycopg2.errors.ExclusionViolation):
@@ -423,3 +425,29 @@ def test_a_bulk_insert_that_breaks_the_overlap_rule_fails_whole(pg_dsn):
         assert insert_fravaer(cur, records[:-1], meanwhile=lambda: "made meanwhile") == "made meanwhile"
     conn.commit()
     assert len(PgStore(pg_dsn).load(A).fravaer) == 1499
+
+
+def test_a_gp_search_finds_what_sql_by_hand_stores_changes_and_deletes(pg_server, pg_dsn):
+    """The search for a GP over every office reads fravaer_sok, which triggers keep."""
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    assert run_database(pg_dsn, *add_args(behandler="Hanne Hand", fra="01.08.2030", til="02.08.2030")).returncode == 0
+    assert run_database(pg_dsn, *add_args(behandler="Hanne Hand", fra="01.09.2030", til="02.09.2030")).returncode == 0
+
+    def found(name: str) -> list[str]:
+        result = run_database(pg_dsn, "list", "--all", "--behandler", name, "--include-past", "--json")
+        return [r["id"] for r in json.loads(result.stdout)] if result.returncode == 0 else []
+
+    assert found("hanne") == ["1", "2"]
+    pg_server.sql(database, "UPDATE fravaer SET behandler = 'Helga Hand', behandler_sok = 'helga hand' WHERE id = '1'")
+    assert found("hanne") == ["2"] and found("helga") == ["1"]
+    pg_server.sql(
+        database,
+        OVERLAPPING.replace("Per Test", "Hanne Hand")
+        .replace("per test", "hanne hand")
+        .format(id="3", tjenester="timebestilling"),
+    )
+    assert sorted(found("hanne")) == ["2", "3"]
+    pg_server.sql(database, "DELETE FROM fravaer WHERE id IN ('2', '3')")
+    assert found("hanne") == [] and found("helga") == ["1"]
+    rows = pg_server.sql(database, "SELECT behandler_sok, antall FROM fravaer_sok ORDER BY 1")
+    assert rows == [("helga hand", 1)]
