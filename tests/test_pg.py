@@ -435,7 +435,8 @@ def test_a_gp_search_finds_what_sql_by_hand_stores_changes_and_deletes(pg_server
 
     def found(name: str) -> list[str]:
         result = run_database(pg_dsn, "list", "--all", "--behandler", name, "--include-past", "--json")
-        return [r["id"] for r in json.loads(result.stdout)] if result.returncode == 0 else []
+        assert result.returncode == 0, result.stderr
+        return [r["id"] for r in json.loads(result.stdout)]
 
     assert found("hanne") == ["1", "2"]
     pg_server.sql(database, "UPDATE fravaer SET behandler = 'Helga Hand', behandler_sok = 'helga hand' WHERE id = '1'")
