@@ -460,3 +460,29 @@ def test_the_quick_edit_distance_agrees_with_the_plain_one():
         assert edit_distance(a, b, limit) == min(plain(a, b), limit + 1)
 
     agrees()
+
+
+def test_the_search_key_agrees_with_its_plain_definition():
+    import unicodedata
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fravaer_cli.model import search_key
+
+    plain_letters = {"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
+
+    def plain(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return " ".join("".join(plain_letters.get(ch, ch) for ch in kept).split())
+
+    assert search_key("  Grünerløkka  LEGESENTER ") == "grunerlokka legesenter"
+    assert search_key("Bjørn Ærlig-Åsen") == "bjorn aerlig-asen"
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet="aAøØæÆåÅéÉüœðþłđ ̈\u0301ﬁ²ß \t", max_size=12) | st.text(max_size=12))
+    def agrees(text):
+        assert search_key(text) == plain(text)
+
+    agrees()
