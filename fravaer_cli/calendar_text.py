@@ -5,6 +5,7 @@ mark after it ('*' a public holiday, '!' no GP that day). The letters carry all
 the meaning; colour only helps, and only on a terminal.
 """
 
+from fravaer_cli.dates import short
 from fravaer_cli.output import printable
 from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, stretch_text, stretches
 
@@ -18,7 +19,7 @@ _CELL_COLOUR = {ALL_CLOSED: _RED, SOME_CLOSED: _YELLOW, VIKAR: _CYAN}
 
 
 def render(cal: Calendar, width: int, colour: bool) -> str:
-    title = f"{printable(cal.office.label)}: hvem er borte {_day(cal.fra)}–{_day(cal.til)}"
+    title = f"{printable(cal.office.label)}: hvem er borte {short(cal.fra)}–{short(cal.til)}"
     if not cal.behandlere:
         return (
             f"{title}\n\n{printable(cal.office.label)} har ingen liste over fastleger og ingen fravær i perioden. "
@@ -96,17 +97,13 @@ def _legend(cal: Calendar) -> str:
         "X alle tjenester stengt   x noen stengt   v vikar tar tjenestene   . til stede",
         "Til stede: leger som ikke er borte; ! = virkedag uten fastlege og uten vikar.",
     ]
-    holidays = [f"{_day(d.dato, year=False)} {d.helligdag}" for d in cal.days if d.helligdag]
+    holidays = [f"{d.dato:%d.%m.} {d.helligdag}" for d in cal.days if d.helligdag]
     if holidays:
         lines.append("* helligdag: " + ", ".join(holidays) + ".")
     without = [d.dato for d in cal.days if d.uten_lege]
     if without:
         lines.append(f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}.")
     return "\n".join(lines)
-
-
-def _day(day, year: bool = True) -> str:
-    return f"{day:%d.%m.%Y}" if year else f"{day:%d.%m.}"
 
 
 def _name(name: str) -> str:

@@ -453,7 +453,7 @@ class _RowChecker:
             self.offices[orgnr] = OfficePlan(*self.load(orgnr))
         plan = self.offices[orgnr]
         office = plan.office
-        near = [] if office.knows(draft.behandler) else office.near_names(draft.behandler)
+        near = office.near_names(draft.behandler)
         try:
             fravaer, created = office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:

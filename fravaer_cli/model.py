@@ -453,8 +453,7 @@ class Virksomhet:
     def knows(self, name: str) -> bool:
         """The GP is on the roster or has fravær stored here."""
         self._index()
-        key = behandler_key(name)
-        return key in self._names or any(e.key == key for e in self.roster)
+        return behandler_key(name) in self._names or self.roster_entry(name) is not None
 
     def gps(self) -> list[str]:
         """The office's GPs: the roster when it has one, else every GP with fravær stored."""
@@ -486,9 +485,10 @@ class Virksomhet:
         return best[1] if best[0] <= limit else None
 
     def near_names(self, name: str) -> list[str]:
-        """GPs stored here whose names are one or two letters from name (after folding case and
-        accents), though not the same GP: perhaps name is one of them misspelt."""
-        self._index()
+        """For a GP new here: the GPs whose names are one or two letters from name (after folding
+        case and accents): perhaps name is one of them misspelt. Empty for a GP known here."""
+        if self.knows(name):
+            return []
         key, wanted = behandler_key(name), search_key(name)
         known = {e.key: e.behandler for e in self.roster}
         known.update((k, v) for k, v in self._names.items() if k not in known)
@@ -522,7 +522,7 @@ class Virksomhet:
     def rename(self, old_name: str, new_name: str) -> list[tuple[Fravaer, Fravaer]]:
         """Give a GP another name everywhere in the office: the roster and every fravær.
         Into a GP that exists already, the two are merged, under the overlap rule.
-        Returns (before, after) for each fravær changed."""
+        Returns the GP's name now, and (before, after) for each fravær changed."""
         new_name = clean_text(new_name, "Nytt navn", MAX_NAME, required=True)
         old_key, new_key = behandler_key(old_name), behandler_key(new_name)
         moved = [f for f in self.fravaer if f.key == old_key]
@@ -534,8 +534,6 @@ class Virksomhet:
         merging = new_key != old_key and self.knows(new_name)
         # A merge keeps the name the other GP has; a new spelling of the same GP is taken as written.
         target = self._stored_name(new_name) if merging else new_name
-        if merging:
-            target = next((e.behandler for e in self.roster if e.key == new_key), target)
         changed = [(f, replace(f, behandler=target)) for f in moved]
         others = [f for f in self.fravaer if f.key != old_key]
         check = Virksomhet(self.orgnr, self.navn, fravaer=others)
@@ -557,7 +555,7 @@ class Virksomhet:
             else:
                 entry.behandler = target
         self._forget()
-        return changed
+        return target, changed
 
     def add(self, draft: Draft, today: date, allow_past: bool, av: str, now: str) -> tuple[Fravaer, bool]:
         """Register a draft. Returns (fravær, created); an identical stored one is returned as is."""

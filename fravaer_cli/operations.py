@@ -90,7 +90,7 @@ class Added:
 def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):
     with store.change(orgnr, create=True, dry_run=dry_run) as change:
         office = change.office
-        near = [] if office.knows(draft.behandler) else office.near_names(draft.behandler)
+        near = office.near_names(draft.behandler)
         fravaer, created = office.add(draft, today, allow_past, store.av, now)
         if created:
             change.record("add", fravaer.to_dict())
@@ -104,7 +104,7 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
     with store.change(orgnr, dry_run=dry_run) as change:
         office = change.office
         name = changes.get("behandler")
-        near = office.near_names(name) if name is not None and not office.knows(name) else []
+        near = office.near_names(name) if name is not None else []
         old, new = office.edit(fravaer_id, today, allow_past, **changes)
         if old != new:
             change.record("edit", new.to_dict(), forrige=old.to_dict())
@@ -175,7 +175,7 @@ def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
     """Returns (entry, entry before or None, office, office created, near names)."""
     with store.change(orgnr, create=True) as change:
         office = change.office
-        near = [] if office.knows(name) else office.near_names(name)
+        near = office.near_names(name)
         entry, before = office.roster_add(name, hpr)
         if before != entry:
             change.record("roster_add", None, behandler=_entry(entry), forrige=_entry(before) if before else None)
@@ -190,17 +190,17 @@ def roster_remove(store: Store, orgnr: str, name: str):
 
 
 def rename(store: Store, orgnr: str, old_name: str, new_name: str):
-    """Returns (the fravær changed, as (before, after), the office)."""
+    """Returns (the GP's name now, the fravær changed as (before, after), the office)."""
     with store.change(orgnr) as change:
         office = change.office
         roster_before = [_entry(e) for e in office.roster]
-        changed = office.rename(old_name, new_name)
+        target, changed = office.rename(old_name, new_name)
         changed = [(a, b) for a, b in changed if a != b]
         if changed or roster_before != [_entry(e) for e in office.roster]:
             change.record("rename", None, behandler={"fra": old_name.strip(), "til": new_name.strip()})
         for before, after in changed:
             change.record("edit", after.to_dict(), forrige=before.to_dict())
-    return changed, office
+    return target, changed, office
 
 
 def _entry(entry) -> dict:

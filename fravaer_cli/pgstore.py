@@ -16,6 +16,8 @@ from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
 from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout
 
 _FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
+# An office's own columns, as _office_of reads them.
+_OFFICE_COLUMNS = "navn, info, neste_id, behandlere"
 _ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were given
 
 
@@ -146,19 +148,15 @@ class PgStore(StoreBase):
 
     def load(self, orgnr: str) -> Virksomhet:
         _checked_orgnr(orgnr)
-        row = self._one("SELECT navn, info, neste_id, behandlere FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self._one(f"SELECT {_OFFICE_COLUMNS} FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             raise self.not_found(orgnr)
         return self._office(orgnr, row)
 
-    def _office(self, orgnr: str, row, cur=None) -> Virksomhet:
+    def _office(self, orgnr: str, row) -> Virksomhet:
         sql = f"SELECT {_FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
-        if cur is None:
-            records = self._all(sql, (orgnr,))
-        else:
-            cur.execute(sql, (orgnr,))
-            records = cur.fetchall()
-        return Virksomhet(orgnr, row[0], row[1], row[2], [_fravaer(r) for r in records], _roster(row[3]))
+        records = self._all(sql, (orgnr,))
+        return _office_of(orgnr, row, [_fravaer(r) for r in records])
 
     def office_names(self, must_exist: bool = False):
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
@@ -192,7 +190,7 @@ class PgStore(StoreBase):
             args += [*match, *match]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
-            f"SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, "
+            f"SELECT v.orgnr, {', '.join('v.' + c for c in _OFFICE_COLUMNS.split(', '))}, "
             f"{', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
             f"FROM virksomhet v {join} fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
         )
@@ -208,7 +206,7 @@ class PgStore(StoreBase):
                     if office is None or row[0] != office.orgnr:
                         if office is not None:
                             yield office.orgnr, office
-                        office = Virksomhet(row[0], row[1], row[2], row[3], [], _roster(row[4]))
+                        office = _office_of(row[0], row[1:])
                     if row[5] is not None:
                         office.fravaer.append(_fravaer(row[5:]))
                 if office is not None:
@@ -231,7 +229,7 @@ class PgStore(StoreBase):
             self._stored = {row[0] for row in self._all("SELECT orgnr FROM virksomhet")}
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
-        row = self._one("SELECT navn, info, neste_id, behandlere, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self._one(f"SELECT {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             return Virksomhet(orgnr), None
         office = self._office(orgnr, row)
@@ -277,10 +275,7 @@ class PgStore(StoreBase):
         """Every office's row, locked (in orgnr order, so writers never wait in a circle), as Changes."""
         import psycopg2
 
-        sql = (
-            "SELECT orgnr, navn, info, neste_id, behandlere, versjon FROM virksomhet "
-            "WHERE orgnr = ANY(%s) ORDER BY orgnr"
-        )
+        sql = f"SELECT orgnr, {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = ANY(%s) ORDER BY orgnr"
         sql += " FOR UPDATE" if lock else ""
         cur.execute(sql, (orgnrs,))
         rows = {row[0]: row[1:] for row in cur.fetchall()}
@@ -335,7 +330,7 @@ class PgStore(StoreBase):
                 # Not stored when it was checked, and created by this transaction: still empty.
                 changes[orgnr] = Change(checked, reused=True, original={}, created_office=True)
             else:
-                office = Virksomhet(orgnr, row[0], row[1], row[2], [], _roster(row[3]))
+                office = _office_of(orgnr, row)
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
@@ -504,6 +499,11 @@ def _array(keys) -> str:
 
 def roster_json(office: Virksomhet) -> str:
     return json.dumps([{"behandler": e.behandler, "hpr": e.hpr} for e in office.roster], ensure_ascii=False)
+
+
+def _office_of(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virksomhet:
+    """The office from a row that starts with _OFFICE_COLUMNS (its fravær are read apart)."""
+    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], _roster(row[3]))
 
 
 def _roster(value) -> list[RosterEntry]:

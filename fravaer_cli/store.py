@@ -694,9 +694,10 @@ def _roster(records) -> list[RosterEntry]:
         hpr = _expect(record.get("hpr", ""), str, f"hpr i {where}")
         if not name.strip():
             raise _Invalid(f"behandler i {where} er tom")
-        if behandler_key(name) in seen:
+        key = behandler_key(name)
+        if key in seen:
             raise _Invalid(f"«{name}» står to ganger i behandlere")
-        seen.add(behandler_key(name))
+        seen.add(key)
         roster.append(RosterEntry(name, hpr))
     return roster
 

@@ -113,10 +113,8 @@ def rename(
     Er det nye navnet en annen lege, slås de sammen; fravær som da ville overlappe, stopper det (exit 4).
     """
     e = env(ctx)
-    changed, office = operations.rename(e.store, e.virksomhet(virksomhet), behandler, til_navn)
+    target, changed, office = operations.rename(e.store, e.virksomhet(virksomhet), behandler, til_navn)
     stored.append("Det nye navnet er lagret")
-    entry = office.roster_entry(til_navn)
-    target = entry.behandler if entry else (changed[0][1].behandler if changed else til_navn.strip())
     print(
         f"«{behandler.strip()}» heter nå «{target}» hos {office.label}: {len(changed)} fravær endret.", file=sys.stderr
     )
