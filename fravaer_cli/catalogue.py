@@ -1,21 +1,25 @@
 """The tjeneste catalogue, shipped as package data (tjenester.toml)."""
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from fravaer_cli.errors import InputError
+from fravaer_cli.record import Record
 
 CATALOGUE_FILE = Path(__file__).with_name("tjenester.toml")
 ALL = "alle"
 
 
-@dataclass(frozen=True)
-class Tjeneste:
-    key: str
-    nb: str
-    nn: str
-    en: str
+class Tjeneste(Record):
+    """A tjeneste of the catalogue: its key and its name in bokmål, nynorsk and English."""
+
+    FIELDS = __slots__ = ("key", "nb", "nn", "en")
+
+    def __init__(self, key: str, nb: str, nn: str, en: str):
+        self.key, self.nb, self.nn, self.en = key, nb, nn, en
+
+    def __hash__(self):  # never changed after it is made
+        return hash(self._values())
 
     def name(self, lang: str = "nb") -> str:
         return getattr(self, lang)

@@ -6,12 +6,12 @@ No I/O and no clock here: 'today' and the registering user come in as arguments.
 import re
 import unicodedata
 from bisect import bisect_right, insort
-from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
 from fravaer_cli import catalogue, dates
 from fravaer_cli.errors import ConflictError, InputError, NotFoundError
+from fravaer_cli.record import Record
 
 MAX_NAME = 100
 MAX_COMMENT = 500
@@ -98,22 +98,29 @@ RECORD_FIELDS = (
 )
 
 
-@dataclass(slots=True)
-class Fravaer:
-    id: str
-    behandler: str
-    fra: date
-    til: date
-    tjenester: tuple[str, ...]
-    vikar: tuple[str, ...] = ()
-    kommentar: str = ""
-    hpr: str = ""
-    registrert_av: str = ""
-    registrert: str = ""
-    key: str = field(init=False, repr=False, compare=False)
+class Fravaer(Record):
+    """One registered fravær. key is the GP's name folded, for finding the GP's other fravær."""
 
-    def __post_init__(self):
-        self.key = behandler_key(self.behandler)
+    FIELDS = ("id", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert")
+    __slots__ = (*FIELDS, "key")
+
+    def __init__(
+        self,
+        id: str,
+        behandler: str,
+        fra: date,
+        til: date,
+        tjenester: tuple[str, ...],
+        vikar: tuple[str, ...] = (),
+        kommentar: str = "",
+        hpr: str = "",
+        registrert_av: str = "",
+        registrert: str = "",
+    ):
+        self.id, self.behandler, self.fra, self.til = id, behandler, fra, til
+        self.tjenester, self.vikar, self.kommentar, self.hpr = tjenester, vikar, kommentar, hpr
+        self.registrert_av, self.registrert = registrert_av, registrert
+        self.key = behandler_key(behandler)
 
     def identity(self) -> tuple:
         """What makes two registrations the same (the comment does not count).
@@ -160,17 +167,23 @@ class Fravaer:
         }
 
 
-@dataclass(slots=True)
-class Draft:
+class Draft(Record):
     """A fravær as the user asked for it, before it has an id."""
 
-    behandler: str
-    fra: date
-    til: date
-    tjenester: tuple[str, ...]
-    vikar: tuple[str, ...] = ()
-    kommentar: str = ""
-    hpr: str = ""
+    FIELDS = __slots__ = ("behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr")
+
+    def __init__(
+        self,
+        behandler: str,
+        fra: date,
+        til: date,
+        tjenester: tuple[str, ...],
+        vikar: tuple[str, ...] = (),
+        kommentar: str = "",
+        hpr: str = "",
+    ):
+        self.behandler, self.fra, self.til, self.tjenester = behandler, fra, til, tjenester
+        self.vikar, self.kommentar, self.hpr = vikar, kommentar, hpr
 
 
 def make_draft(
@@ -285,21 +298,14 @@ def far_date_notes(fra: date, til: date) -> list[str]:
     return notes
 
 
-class RosterEntry:
-    """A GP on the office's list of its GPs (the roster). A plain class: making a dataclass
-    costs every call of fravaer about a millisecond at import."""
+class RosterEntry(Record):
+    """A GP on the office's list of its GPs (the roster)."""
 
-    __slots__ = ("behandler", "hpr")
+    FIELDS = __slots__ = ("behandler", "hpr")
 
     def __init__(self, behandler: str, hpr: str = ""):
         self.behandler = behandler
         self.hpr = hpr
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, RosterEntry) and (self.behandler, self.hpr) == (other.behandler, other.hpr)
-
-    def __repr__(self) -> str:
-        return f"RosterEntry({self.behandler!r}, {self.hpr!r})"
 
     @property
     def key(self) -> str:
@@ -346,16 +352,24 @@ def office_label(orgnr: str, navn: str) -> str:
     return f"{navn} ({orgnr})" if navn else orgnr
 
 
-@dataclass
-class Virksomhet:
-    orgnr: str
-    navn: str = ""
-    info: str = ""
-    next_id: int = 1
-    fravaer: list[Fravaer] = field(default_factory=list)
-    roster: list[RosterEntry] = field(default_factory=list)  # empty: the office keeps no list of its GPs
+class Virksomhet(Record):
+    """An office: its name and note, its fravær, the next id to give, and its roster
+    (empty: the office keeps no list of its GPs)."""
 
-    def __post_init__(self):
+    FIELDS = ("orgnr", "navn", "info", "next_id", "fravaer", "roster")
+
+    def __init__(
+        self,
+        orgnr: str,
+        navn: str = "",
+        info: str = "",
+        next_id: int = 1,
+        fravaer: list[Fravaer] | None = None,
+        roster: list[RosterEntry] | None = None,
+    ):
+        self.orgnr, self.navn, self.info, self.next_id = orgnr, navn, info, next_id
+        self.fravaer = [] if fravaer is None else fravaer
+        self.roster = [] if roster is None else roster
         self._indexed = False
 
     @property
@@ -534,7 +548,7 @@ class Virksomhet:
         merging = new_key != old_key and self.knows(new_name)
         # A merge keeps the name the other GP has; a new spelling of the same GP is taken as written.
         target = self._stored_name(new_name) if merging else new_name
-        changed = [(f, replace(f, behandler=target)) for f in moved]
+        changed = [(f, f.replace(behandler=target)) for f in moved]
         others = [f for f in self.fravaer if f.key != old_key]
         check = Virksomhet(self.orgnr, self.navn, fravaer=others)
         for _, after in changed:
@@ -613,8 +627,7 @@ class Virksomhet:
             all_tjenester,
             all_vikar,
         )
-        new = replace(
-            old,
+        new = old.replace(
             fra=fra or old.fra,
             til=til or old.til,
             tjenester=closed,

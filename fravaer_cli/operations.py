@@ -6,7 +6,6 @@ domain objects for the CLI to render.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from fravaer_cli.model import (
     office_label,
     search_key,
 )
+from fravaer_cli.record import Record
 
 if TYPE_CHECKING:
     from fravaer_cli.store import StoreBase as Store
@@ -74,10 +74,10 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
 
 
-class Added:
-    """What add did. A plain class: creating a dataclass costs every call of fravaer a millisecond."""
+class Added(Record):
+    """What add did."""
 
-    __slots__ = ("fravaer", "created", "office", "new_office", "warnings")
+    FIELDS = __slots__ = ("fravaer", "created", "office", "new_office", "warnings")
 
     def __init__(self, fravaer: Fravaer, created: bool, office: str, new_office: bool, warnings: list[str]):
         self.fravaer = fravaer
@@ -319,12 +319,16 @@ def set_info(store: Store, orgnr: str, navn: str | None = None, info: str | None
     return office
 
 
-@dataclass(frozen=True)
-class OfficeRef:
+class OfficeRef(Record):
     """What a report keeps of an office, so that the office itself can be let go."""
 
-    orgnr: str
-    navn: str
+    FIELDS = __slots__ = ("orgnr", "navn")
+
+    def __init__(self, orgnr: str, navn: str):
+        self.orgnr, self.navn = orgnr, navn
+
+    def __hash__(self):  # never changed after it is made
+        return hash(self._values())
 
     @property
     def label(self) -> str:
@@ -414,12 +418,13 @@ def _id_order(fravaer_id: str):
     return (0, int(fravaer_id), "") if numeric else (1, 0, fravaer_id)
 
 
-@dataclass
-class PreviewLine:
-    behandler: str | None
-    tjeneste: str
-    apner_igjen: date | None
-    melding: str
+class PreviewLine(Record):
+    """One line of a preview: the citizen's message for a GP's (or the office's) tjeneste."""
+
+    FIELDS = __slots__ = ("behandler", "tjeneste", "apner_igjen", "melding")
+
+    def __init__(self, behandler: str | None, tjeneste: str, apner_igjen: date | None, melding: str):
+        self.behandler, self.tjeneste, self.apner_igjen, self.melding = behandler, tjeneste, apner_igjen, melding
 
 
 def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, behandler: str | None = None):

@@ -10,26 +10,18 @@ from typing import NamedTuple
 
 from fravaer_cli import catalogue
 from fravaer_cli.model import Fravaer, behandler_key
+from fravaer_cli.record import Record
 
 ONE_DAY = timedelta(days=1)
 
 
-class Stretch:
-    """A closed stretch. A plain class: importing a dataclass costs every call of fravaer."""
+class Stretch(Record):
+    """A closed stretch."""
 
-    __slots__ = ("behandler", "tjeneste", "fra", "til", "ids")
+    FIELDS = __slots__ = ("behandler", "tjeneste", "fra", "til", "ids")
 
     def __init__(self, behandler: str, tjeneste: str, fra: date, til: date, ids: tuple[str, ...]):
         self.behandler, self.tjeneste, self.fra, self.til, self.ids = behandler, tjeneste, fra, til, ids
-
-    def __eq__(self, other):
-        return isinstance(other, Stretch) and self._fields() == other._fields()
-
-    def __repr__(self):
-        return f"Stretch{self._fields()}"
-
-    def _fields(self):
-        return (self.behandler, self.tjeneste, self.fra, self.til, self.ids)
 
     @property
     def apner_igjen(self) -> date:

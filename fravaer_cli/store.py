@@ -14,7 +14,6 @@ import re
 import stat
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from fravaer_cli import catalogue
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import InputError, NotFoundError, StoreError
 from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
+from fravaer_cli.record import Record
 
 SCHEMA = 2  # 2: the office may keep its roster (behandlere); files without one are still written as 1
 FORMATS = ("toml", "json")
@@ -73,15 +73,25 @@ class _Invalid(Exception):
     """A problem in a store document; becomes a StoreError naming the file."""
 
 
-@dataclass
-class Change:
+class Change(Record):
     """An office being changed: what to write back and what to record in the audit log."""
 
-    office: Virksomhet
-    entries: list[dict] = field(default_factory=list)
-    reused: bool = False  # the office checked before the lock was taken is still what the file holds
-    created_office: bool = False  # the office is new: nothing was stored for it before
-    original: dict = field(default_factory=dict)  # the fravær as read, by id (the database store writes the difference)
+    FIELDS = __slots__ = ("office", "entries", "reused", "created_office", "original")
+
+    def __init__(
+        self,
+        office: Virksomhet,
+        entries: list[dict] | None = None,
+        reused: bool = False,
+        created_office: bool = False,
+        original: dict | None = None,
+    ):
+        self.office = office
+        self.entries = [] if entries is None else entries
+        self.reused = reused  # the office checked before the lock was taken is still what the file holds
+        self.created_office = created_office  # the office is new: nothing was stored for it before
+        # The fravær as read, by id (the database store writes the difference).
+        self.original = {} if original is None else original
 
     def record(self, handling: str, fravaer: dict | None, **extra) -> None:
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})

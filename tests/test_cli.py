@@ -176,7 +176,11 @@ def test_unknown_option_and_command_are_norwegian(fravaer):
     assert "Ukjent valg: --virksomhett" in result.stderr and "--virksomhet" in result.stderr
     result = fravaer("lsit")
     assert result.exit_code == 2
-    assert "Ukjent kommando: «lsit»" in result.stderr
+    # Commands are built when called: the close name is looked for among all of them.
+    assert "Ukjent kommando: «lsit». Mente du list? Kommandoer: add, list, edit" in result.stderr
+    result = fravaer("roster", "lsit")
+    assert result.exit_code == 2
+    assert "Ukjent kommando: «lsit». Mente du list? Kommandoer: list, add, remove, rename." in result.stderr
 
 
 def test_dry_run_add_writes_nothing(fravaer):

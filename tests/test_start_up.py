@@ -13,6 +13,9 @@ from tests.helpers import ORGNR
 # Typer 0.24 needs none of pydantic and rich at run time; dateutil only without tzdata;
 # the database driver only with --database.
 NEVER = {"pydantic", "rich", "dateutil", "psycopg2"}
+# fravaer's own classes are Records, since making a dataclass costs a millisecond or more;
+# dataclasses comes in only with tabulate (for tables) and import's own classes.
+DATACLASSES = {"dataclasses"}
 WRITING = {"tomli_w"}
 
 
@@ -52,7 +55,7 @@ def store(tmp_path):
 def test_help_imports_no_store_clock_or_table(store):
     modules = imported(["--help"], store)
     assert not modules & (
-        NEVER | WRITING | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo"}
+        NEVER | WRITING | DATACLASSES | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo"}
     )
 
 
@@ -60,7 +63,9 @@ def test_status_json_reads_its_own_file_with_tomli_not_tomllib_or_tabulate(store
     modules = imported(["status", "--virksomhet", ORGNR, "--date", "2030-01-02", "--json"], store)
     assert "fravaer_cli.store" in modules and "tomli" in modules
     # A written --date needs no clock, so no time zone database.
-    assert not modules & (NEVER | WRITING | {"tabulate", "tomllib", "fravaer_cli.importer", "csv", "zoneinfo"})
+    assert not modules & (
+        NEVER | WRITING | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "csv", "zoneinfo"}
+    )
 
 
 def test_status_table_needs_tabulate_but_not_the_importer(store):
@@ -86,4 +91,4 @@ def test_add_writes_without_tables_or_the_importer(store):
         ],
         store,
     )
-    assert not modules & (NEVER | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})
+    assert not modules & (NEVER | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})

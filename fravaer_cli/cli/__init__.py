@@ -9,7 +9,10 @@ and one error boundary (boundary.py). Typer and Click live in this package only.
     database.py  database init|status|load|dump, access grant|revoke|list
 """
 
-from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands (database.py: when asked)
-from fravaer_cli.cli.app import app, main
+from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands, in the order of --help
+from fravaer_cli.cli.app import GROUPS, app, main
+from fravaer_cli.cli.boundary import FravaerGroup
+
+FravaerGroup.lazy.update(GROUPS)  # the groups after the commands
 
 __all__ = ["app", "main"]

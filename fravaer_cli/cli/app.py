@@ -33,18 +33,24 @@ app = typer.Typer(
 )
 
 
-def command(name: str, group: typer.Typer = app):
-    """A command of the app (or of a group of it), with the Norwegian help screen and usage errors."""
+def command(name: str, group: typer.Typer | None = None):
+    """A command of the app (or of a group of it), with the Norwegian help screen and usage errors.
+    A command of the app itself gets a Typer of its own, built only when it is called or listed."""
+    if group is None:
+        group = FravaerGroup.lazy[name] = typer.Typer(
+            add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False
+        )
     return group.command(name, cls=FravaerCommand, options_metavar=OPTIONS_METAVAR)
 
 
 def group(name: str, help: str) -> typer.Typer:
-    """A group of commands under the app (`fravaer database init`), named in FravaerGroup.lazy_groups."""
+    """A group of commands under the app (`fravaer database init`), named in FravaerGroup.lazy."""
     return typer.Typer(cls=FravaerSubGroup, name=name, help=help, **_SETTINGS)
 
 
-# Groups of commands built only when one of them is asked for (cli/database.py, cli/roster.py).
-FravaerGroup.lazy_groups = {
+# Groups of commands whose modules are imported only when one of them is asked for
+# (cli/database.py, cli/roster.py); __init__.py adds them after the app's own commands.
+GROUPS = {
     "database": ("fravaer_cli.cli.database", "database"),
     "access": ("fravaer_cli.cli.database", "access"),
     "roster": ("fravaer_cli.cli.roster", "roster"),

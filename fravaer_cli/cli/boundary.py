@@ -97,21 +97,25 @@ class FravaerSubGroup(_NorwegianHelpOption, TyperGroup):
 class FravaerGroup(_NorwegianHelpOption, TyperGroup):
     """The one error boundary: every exit code and error message is decided here."""
 
-    # Groups of commands built only when named (or listed): name -> (module, attribute of its Typer).
-    # Building a command costs start-up time, and most calls never use these.
-    lazy_groups: dict[str, tuple[str, str]] = {}
+    # Commands and groups built only when named (or listed), in the order of --help:
+    # name -> a Typer of that one command, or (module, attribute of its Typer) for a group.
+    # Typer builds a command from its function's signature, about 1 ms each; a call uses one.
+    lazy: dict = {}
 
     def list_commands(self, ctx):
-        return [*super().list_commands(ctx), *(name for name in self.lazy_groups if name not in self.commands)]
+        return [*(name for name in super().list_commands(ctx) if name not in self.lazy), *self.lazy]
 
     def get_command(self, ctx, name):
-        if name in self.lazy_groups and name not in self.commands:
-            import importlib
-
+        if name in self.lazy and name not in self.commands:
             from typer.main import get_command
 
-            module, attribute = self.lazy_groups[name]
-            command = get_command(getattr(importlib.import_module(module), attribute))
+            source = self.lazy[name]
+            if isinstance(source, tuple):
+                import importlib
+
+                module, attribute = source
+                source = getattr(importlib.import_module(module), attribute)
+            command = get_command(source)
             command.name = name
             self.add_command(command, name)
         return super().get_command(ctx, name)
@@ -164,7 +168,12 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         hint = f"Se «{self._command_path(ctx, args)} --help»."
         commands = ", ".join(self.list_commands(ctx))
         if isinstance(e, click.exceptions.NoSuchCommand):
-            close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
+            # Click looks for close names only among the commands built so far.
+            import difflib
+
+            close = difflib.get_close_matches(e.command_name, e.ctx.command.list_commands(e.ctx))
+            close = f" Mente du {', '.join(close)}?" if close else ""
+            commands = ", ".join(e.ctx.command.list_commands(e.ctx))  # of the group it was asked of
             return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {commands}.", 2)
         if isinstance(e, click.exceptions.NoSuchOption):
             close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""

@@ -1,0 +1,29 @@
+"""Record: equality, repr and replace for a small class of named fields.
+
+These are what @dataclass would generate. @dataclass writes each class's methods as
+source text and compiles them when the module is imported: about a millisecond a
+class, three with slots=True. Every call of fravaer imports seven such classes, so
+they are plain classes with their own __init__, and this base gives them the rest
+from the tuple of their fields.
+"""
+
+
+class Record:
+    __slots__ = ()
+    FIELDS: tuple[str, ...] = ()  # compared, shown and copied, in order
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.FIELDS)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    __hash__ = None  # equal records may be changed; a frozen one defines its own
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.FIELDS)
+        return f"{type(self).__name__}({shown})"
+
+    def replace(self, **changes):
+        """A copy with some fields changed, as dataclasses.replace makes."""
+        return type(self)(**{name: getattr(self, name) for name in self.FIELDS} | changes)
