@@ -1,6 +1,5 @@
 """Output for people (tables) and for scripts (JSON, CSV)."""
 
-import json
 import re
 import sys
 from functools import cache
@@ -36,13 +35,20 @@ def printable(text: str, keep: str = "") -> str:
     return _unprintable().sub(escape, text)
 
 
+# json is imported where it is used: a table or a message, most calls' output, does not need it.
+
+
 def print_json(value) -> None:
+    import json
+
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
 def print_json_streaming(head: dict, lists: dict) -> None:
     """The same text as print_json({**head, **lists}), with each list written as
     its items come, so a long report is never held whole."""
+    import json
+
     out = sys.stdout
     out.write("{\n")
     fields = [f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]

@@ -8,14 +8,13 @@ Layout of the store folder:
 """
 
 import errno
-import json
 import os
 import re
 import stat
 import time
 from contextlib import ExitStack, contextmanager
 from datetime import date
-from pathlib import Path
+from pathlib import Path  # json is imported where used: status of a toml store needs none
 
 from fravaer_cli import catalogue
 from fravaer_cli import orgnr as orgnr_check
@@ -431,6 +430,8 @@ class Store(StoreBase):
             ) from None
 
     def _log_lines(self, entries: list[dict]) -> bytes:
+        import json
+
         now = self.now()
         text = "".join(json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False) + "\n" for entry in entries)
         return text.encode("utf-8")
@@ -505,6 +506,8 @@ _LOG_TEXT = ("tid", "av", "handling")
 
 def _log_entry(line: bytes, number: int, path: Path) -> dict:
     """One audit-log line, checked so that nothing later trips over its shape."""
+    import json
+
     problem = None
     try:
         entry = json.loads(line)
@@ -578,6 +581,8 @@ def _parse(raw: bytes, suffix: str) -> dict:
         raise _Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
     if suffix == ".toml":
         return toml_loads(text, _Invalid)
+    import json
+
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except RecursionError:
@@ -833,6 +838,8 @@ def _document_of(office: Virksomhet) -> dict:
 def _serialise(document: dict, suffix: str) -> bytes:
     if suffix == ".toml":
         return _toml(document).encode("utf-8")
+    import json
+
     return (json.dumps(document, ensure_ascii=False, indent=2, default=date.isoformat) + "\n").encode("utf-8")
 
 
