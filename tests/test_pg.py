@@ -193,14 +193,17 @@ def test_a_killed_writer_leaves_the_change_with_its_log_entry_or_neither(pg_dsn)
     started = time.monotonic()
     assert run_database(pg_dsn, "info", "--virksomhet", A, "--navn", "DDFL Test").returncode == 0
     duration = time.monotonic() - started  # how long one write takes here, so the kills land around its commit
-    rng = random.Random(9)
-    for n in range(20):
+    # From long before the commit to well after it, and many around it: one call's time on a
+    # shared machine varies by half, so a narrow window could miss the commit altogether.
+    delays = [0.1, 0.3, *(0.5 + 0.05 * k for k in range(16)), 2.0, 3.0]
+    random.Random(9).shuffle(delays)
+    for n, delay in enumerate(delays):
         proc = subprocess.Popen(
             [EXECUTABLE, "--database", pg_dsn, *add_args(orgnr=A, behandler=f"Lege {n}")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.5, 1.3) * duration)
+        time.sleep(delay * duration)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     stored = {r["id"] for r in json.loads(run_database(pg_dsn, "list", "--all", "--json").stdout)}

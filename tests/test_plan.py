@@ -1,5 +1,6 @@
 """The office's plan: working days and Norwegian public holidays, vikar in status, vikar against closure."""
 
+import itertools
 import json
 import os
 from datetime import date, timedelta
@@ -375,6 +376,9 @@ def test_schema_1_files_stay_readable_and_become_2_only_with_a_roster(store_dir)
     assert fravaer(*add_args(fra="03.08.2030", til="04.08.2030")).exit_code == 5 and path.read_bytes() == stored
 
 
+_TMUX_SERVERS = itertools.count()
+
+
 def _tmux_calendar(store_dir, tmp_path, width: int, env: str) -> tuple[str, str]:
     """The calendar as a real terminal of the given width shows it: (the text, the text with its colours)."""
     import shlex
@@ -389,7 +393,9 @@ def _tmux_calendar(store_dir, tmp_path, width: int, env: str) -> tuple[str, str]
         if NO_SKIP:
             pytest.fail("tmux is not installed (.ci/run installs it)")
         pytest.skip("tmux is not installed")
-    socket = str(tmp_path / "tmux.sock")
+    # A server of its own per call: a new server on the socket of one just killed can
+    # meet it still exiting ("server exited unexpectedly").
+    socket = str(tmp_path / f"tmux-{next(_TMUX_SERVERS)}.sock")
     shown = tmp_path / "shown"
     shown.unlink(missing_ok=True)
     args = [EXECUTABLE, "--data-dir", str(store_dir), *JULY]
