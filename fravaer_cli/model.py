@@ -185,6 +185,10 @@ class Draft(Record):
         self.behandler, self.fra, self.til, self.tjenester = behandler, fra, til, tjenester
         self.vikar, self.kommentar, self.hpr = vikar, kommentar, hpr
 
+    def identity(self) -> tuple:
+        """Fravaer.identity() of the fravær this draft would be (an import asks it of every row)."""
+        return (behandler_key(self.behandler), self.fra, self.til, self.tjenester, self.vikar)
+
 
 def make_draft(
     behandler: str,
@@ -411,8 +415,7 @@ class Virksomhet(Record):
 
     def find_identical(self, draft: Draft) -> Fravaer | None:
         self._index()
-        candidate = Fravaer("", draft.behandler, draft.fra, draft.til, draft.tjenester, draft.vikar)
-        return self._identities.get(candidate.identity())
+        return self._identities.get(draft.identity())
 
     def _closures_meeting(self, candidate: Fravaer, tjeneste: str, ignore_id: str | None):
         """Stored fravær closing tjeneste for candidate's GP on a day candidate covers."""

@@ -183,6 +183,23 @@ def test_unknown_option_and_command_are_norwegian(fravaer):
     assert "Ukjent kommando: «lsit». Mente du list? Kommandoer: list, add, remove, rename." in result.stderr
 
 
+def test_a_call_builds_only_the_command_it_runs(capsys):
+    """Typer builds a command from its function's signature, about a millisecond each:
+    a call builds the one it runs, and the list in --help needs every one."""
+    from typer.main import get_command
+
+    from fravaer_cli.cli import app
+
+    group = get_command(app)
+    assert group.main(["status", "--help"], prog_name="fravaer", standalone_mode=False) == 0
+    assert list(group.commands) == ["status"]
+    assert group.main(["--help"], prog_name="fravaer", standalone_mode=False) == 0
+    assert sorted(group.commands) == sorted(group.list_commands(None))
+    listed = capsys.readouterr().out.split("Kommandoer:")[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line[2] != " "]
+    assert " ".join(names) == "add list edit delete import status calendar preview info log database access roster"
+
+
 def test_dry_run_add_writes_nothing(fravaer):
     result = fravaer("add", "--virksomhet", ORGNR, *SEED, "--dry-run")
     assert result.exit_code == 0

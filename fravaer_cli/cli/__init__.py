@@ -5,8 +5,9 @@ and one error boundary (boundary.py). Typer and Click live in this package only.
     boundary.py  exit codes and Norwegian messages for every error; help screens in Norwegian
     options.py   options shared by several commands, and what shell completion offers
     fravaer.py   add, list, edit, delete, import
-    reports.py   status, preview, info, log
+    reports.py   status, calendar, preview, info, log
     database.py  database init|status|load|dump, access grant|revoke|list
+    roster.py    roster list|add|remove|rename
 """
 
 from fravaer_cli.cli import fravaer, reports  # noqa: F401 - registers the commands, in the order of --help
