@@ -168,13 +168,13 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         hint = f"Se «{self._command_path(ctx, args)} --help»."
         commands = ", ".join(self.list_commands(ctx))
         if isinstance(e, click.exceptions.NoSuchCommand):
-            # Click looks for close names only among the commands built so far.
+            # The group it was asked of; Click looks for close names only among the commands built so far.
             import difflib
 
-            close = difflib.get_close_matches(e.command_name, e.ctx.command.list_commands(e.ctx))
+            names = e.ctx.command.list_commands(e.ctx)
+            close = difflib.get_close_matches(e.command_name, names)
             close = f" Mente du {', '.join(close)}?" if close else ""
-            commands = ", ".join(e.ctx.command.list_commands(e.ctx))  # of the group it was asked of
-            return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {commands}.", 2)
+            return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {', '.join(names)}.", 2)
         if isinstance(e, click.exceptions.NoSuchOption):
             close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
             return fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
