@@ -10,7 +10,7 @@ and the overlap rule is an exclusion constraint, so that two machines adding
 overlapping fravær at the same moment cannot both succeed.
 """
 
-SCHEMA = 4
+SCHEMA = 5
 ROLES = ("fravaer_admin", "fravaer_kundesenter")
 
 # Who may write an office, and who may read it, as policy expressions. Each part
@@ -241,6 +241,50 @@ CREATE POLICY ny ON fravaer_sok FOR INSERT WITH CHECK ({WRITE});
 CREATE POLICY endre ON fravaer_sok FOR UPDATE USING ({WRITE}) WITH CHECK ({WRITE});
 CREATE POLICY slette ON fravaer_sok FOR DELETE USING ({WRITE});
 GRANT SELECT, INSERT, UPDATE, DELETE ON fravaer_sok TO PUBLIC;
+""",
+    5: """
+-- A fravær and a log entry must name a stored office. A foreign key checks that row by row:
+-- about a fifth of a 100,000-row import's time in the database. These triggers check all
+-- of a statement's rows at once. What a foreign key also did, keep an office that rows
+-- name from being deleted or renumbered, is kept by refusing both to every login, the
+-- schema's owner included: the log, which only grows, names every office there has been.
+ALTER TABLE fravaer DROP CONSTRAINT fravaer_orgnr_fkey;
+ALTER TABLE logg DROP CONSTRAINT logg_orgnr_fkey;
+
+-- As the login that writes: it may write only offices it may read (the policies), so it
+-- sees every stored office it names.
+CREATE FUNCTION fravaer_virksomhet_finnes() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    mangler text;
+BEGIN
+    -- The offices once each, against one hash of the stored ones (NOT IN a sub-select without
+    -- outer references): a join per row was planned as a loop over the offices for each row.
+    SELECT n.orgnr INTO mangler FROM (SELECT DISTINCT orgnr FROM ny) n
+        WHERE n.orgnr NOT IN (SELECT v.orgnr FROM virksomhet v) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'virksomhet % finnes ikke (tabellen %)', mangler, TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER fravaer_virksomhet_ny AFTER INSERT ON fravaer
+    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_virksomhet_finnes();
+CREATE TRIGGER fravaer_virksomhet_endret AFTER UPDATE ON fravaer
+    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_virksomhet_finnes();
+CREATE TRIGGER logg_virksomhet_ny AFTER INSERT ON logg
+    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_virksomhet_finnes();
+
+CREATE FUNCTION virksomhet_blir() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'en virksomhet kan ikke slettes eller få nytt organisasjonsnummer: loggen viser til den'
+        USING ERRCODE = 'restrict_violation';
+END
+$$;
+CREATE TRIGGER virksomhet_slettes_ikke BEFORE DELETE OR TRUNCATE ON virksomhet
+    FOR EACH STATEMENT EXECUTE FUNCTION virksomhet_blir();
+CREATE TRIGGER virksomhet_orgnr_fast BEFORE UPDATE OF orgnr ON virksomhet
+    FOR EACH ROW WHEN (OLD.orgnr IS DISTINCT FROM NEW.orgnr) EXECUTE FUNCTION virksomhet_blir();
 """,
 }
 

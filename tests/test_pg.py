@@ -89,6 +89,41 @@ def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
     assert [(r["id"], r["til"]) for r in listed] == [("1", "2030-08-02")]
 
 
+def test_every_fravaer_and_log_row_names_a_stored_office_and_no_office_goes(offices, pg_server):
+    """What a foreign key kept, kept by the schema's triggers, for every login, the owner included."""
+    missing = "123456785"  # kari is given it, but no office is stored for it
+    conn = psycopg2.connect(offices["eier"])
+    with conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO tilgang (login, orgnr) VALUES ('kari', %s)", (missing,))
+    conn.close()
+    no_office, kept, not_granted = "23503", "23001", "42501"
+    statements = {
+        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) "
+        f"VALUES ('{missing}', '1', 'x', 'x', 'x', '2030-01-01', '2030-01-02', '{{timebestilling}}')": no_office,
+        f"INSERT INTO logg (orgnr, tid, handling, oppforing) VALUES ('{missing}', 't', 'add', '{{}}')": no_office,
+        f"UPDATE fravaer SET orgnr = '{missing}' WHERE orgnr = '{A}'": no_office,
+        f"UPDATE virksomhet SET orgnr = '{missing}' WHERE orgnr = '{A}'": kept,
+        f"DELETE FROM virksomhet WHERE orgnr = '{A}'": kept,
+        "TRUNCATE virksomhet CASCADE": kept,
+    }
+    for login in ("eier", "ada", "kari"):
+        conn = psycopg2.connect(offices[login])
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for statement, code in statements.items():
+                with pytest.raises(psycopg2.Error) as refused:
+                    cur.execute(statement)
+                if login != "eier" and statement.startswith(("DELETE", "TRUNCATE")):
+                    code = not_granted  # only the owner may even try
+                assert refused.value.pgcode == code, (login, statement)
+        conn.close()
+    for login in ("eier", "kari"):  # what is allowed still is
+        assert run_database(offices[login], "info", "--virksomhet", A, "--set", f"Av {login}").returncode == 0
+    listed = json.loads(run_database(offices["eier"], "list", "--virksomhet", A, "--json").stdout)
+    assert [r["id"] for r in listed] == ["1"]
+    assert len(json.loads(run_database(offices["eier"], "log", "--virksomhet", A, "--json").stdout)) == 4
+
+
 def test_the_kundesenter_reads_everything_and_writes_nothing(offices):
     kim = offices["kim"]
     listed = json.loads(run_database(kim, "list", "--all", "--json").stdout)
