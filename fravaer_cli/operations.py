@@ -93,7 +93,7 @@ def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, n
         near = office.near_names(draft.behandler)
         fravaer, created = office.add(draft, today, allow_past, store.av, now)
         if created:
-            change.record("add", fravaer.to_dict())
+            change.record("add", fravaer)
     warnings = [near_name_note(fravaer.behandler, near, office)] if near and created else []
     warnings += gp_warnings(office, [fravaer]) if created else []
     return Added(fravaer, created, office.label, change.created_office, warnings)
@@ -107,7 +107,7 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
         near = office.near_names(name) if name is not None else []
         old, new = office.edit(fravaer_id, today, allow_past, **changes)
         if old != new:
-            change.record("edit", new.to_dict(), forrige=old.to_dict())
+            change.record("edit", new, forrige=old)
     warnings = [near_name_note(new.behandler, near, office)] if near else []
     warnings += gp_warnings(office, [new]) if old != new else []
     return old, new, office.label, warnings
@@ -199,7 +199,7 @@ def rename(store: Store, orgnr: str, old_name: str, new_name: str):
         if changed or roster_before != [_entry(e) for e in office.roster]:
             change.record("rename", None, behandler={"fra": old_name.strip(), "til": new_name.strip()})
         for before, after in changed:
-            change.record("edit", after.to_dict(), forrige=before.to_dict())
+            change.record("edit", after, forrige=before)
     return target, changed, office
 
 
@@ -257,7 +257,7 @@ def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
                     office_plan.added = _apply_again(change.office, office_plan, today, now, store.av)
                     office_plan.office = change.office
                 for _, fravaer in office_plan.added:
-                    change.record("import", fravaer.to_dict())
+                    change.record("import", fravaer)
     except StoreError as e:
         written = getattr(e, "written", None)
         if written:
@@ -298,7 +298,7 @@ def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None =
                 f"Fravær {fravaer_id} ble endret av noen andre mens du svarte; ingenting er slettet. Prøv igjen."
             )
         change.office.delete(fravaer_id)
-        change.record("delete", current.to_dict())
+        change.record("delete", current)
     return current, change.office.label
 
 

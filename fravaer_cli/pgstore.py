@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from fravaer_cli import pgschema
 from fravaer_cli.errors import ConflictError, NotFoundError, StoreError
 from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
-from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout
+from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout, log_value
 
 _FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
 # An office's own columns, as _office_of reads them.
@@ -356,14 +356,20 @@ class PgStore(StoreBase):
             new += [(orgnr, f) for i, f in now.items() if change.original.get(i) != f]
             office = change.office
             offices.append((orgnr, office.navn, office.info, office.next_id, roster_json(office)))
-            entries += [(orgnr, {**stamp, **entry}) for entry in change.entries]
+            entries += [(orgnr, entry) for entry in change.entries]
         if gone:
             cur.execute(
                 "DELETE FROM fravaer WHERE (orgnr, id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 ([o for o, _ in gone], [i for _, i in gone]),
             )
-        # The log's rows are made while the server checks and stores the new fravær.
-        log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries))
+        handling = _recorded_as_stored(entries, new)
+        if handling:
+            # An import's log: each entry made by the server from its fravær's row, as it stores it.
+            _fravaer_rows(new, logged=(stamp, handling)).send(cur)
+            log_rows = None
+        else:
+            # The log's rows are made while the server checks and stores the new fravær.
+            log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries, stamp))
         if offices:
             cur.execute(
                 "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, "
@@ -372,7 +378,8 @@ class PgStore(StoreBase):
                 "AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
                 [list(column) for column in zip(*offices, strict=True)],
             )
-        _insert(cur, _LOG, _LOG_SELECT, log_rows)
+        if log_rows is not None:
+            log_rows.send(cur)
 
 
 def driver():
@@ -397,6 +404,24 @@ def driver():
 
 def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
     """(orgnr, fravær) pairs. Returns what meanwhile gives, called while the server works."""
+    return _fravaer_rows(records).send(cur, meanwhile)
+
+
+# The fravær's columns, in the order _fravaer_rows gives them (c0, c1, ...).
+_FRAVAER = (
+    "orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, kommentar, hpr, "
+    "registrert_av, registrert"
+)
+_FRAVAER_SELECT = "c0, c1, c2, c3, c4, c5::date, c6::date, c7::text[], c8::text[], c9, c10, c11, c12"
+# Fravaer.to_dict() of a row of them, as the server writes it into a log entry.
+_FRAVAER_JSON = (
+    "json_build_object('id', c1, 'behandler', c2, 'fra', c5, 'til', c6, 'tjenester', c7::text[], "
+    "'vikar', c8::text[], 'kommentar', c9, 'hpr', NULLIF(c10, ''), 'registrert_av', c11, 'registrert', c12)"
+)
+
+
+def _fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
+    """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
     from fravaer_cli.model import search_key
 
     rows = [
@@ -404,69 +429,105 @@ def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
         + (_array(f.tjenester), _array(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert)
         for orgnr, f in records
     ]
-    return _insert(
-        cur,
-        "fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, kommentar, hpr, "
-        "registrert_av, registrert)",
-        "c0, c1, c2, c3, c4, c5::date, c6::date, c7::text[], c8::text[], c9, c10, c11, c12",
-        rows,
-        meanwhile,
-    )
-
-
-_LOG = "logg (orgnr, tid, av, handling, oppforing)"
-_LOG_SELECT = "c0, c1, c2, c3, c4::json"
+    after = None
+    if logged:
+        stamp, handling = logged
+        rows = [row + (str(n),) for n, row in enumerate(rows)]  # the log keeps the order they came in
+        keys = ", ".join("%s::text, %s::text" for _ in (*stamp, handling))
+        after = (
+            f"INSERT INTO logg (orgnr, tid, av, handling, oppforing) SELECT c0, %s, %s, %s, "
+            f"json_build_object({keys}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY c13::integer",
+            [stamp["tid"], stamp["av"], handling, *(x for pair in stamp.items() for x in pair), "handling", handling],
+        )
+    return _Rows(f"fravaer ({_FRAVAER})", _FRAVAER_SELECT, rows, after)
 
 
 def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
     """(orgnr, entry) pairs; the entry as the file store's log line has it."""
-    _insert(cur, _LOG, _LOG_SELECT, _log_rows(entries))
+    _log_rows(entries).send(cur)
 
 
-def _log_rows(entries: list[tuple[str, dict]]) -> list[tuple[str, ...]]:
-    return [
-        (orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), json.dumps(e))
-        for orgnr, e in entries
-    ]
+def _log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_Rows":
+    """stamp: what each entry says first (its time and login), when the entries do not have it."""
+    stamp = stamp or {}
+    rows = []
+    for orgnr, entry in entries:
+        e = {**stamp, **entry}
+        rows.append((orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", ""))))
+        rows[-1] += (json.dumps(e, default=log_value),)
+    return _Rows("logg (orgnr, tid, av, handling, oppforing)", "c0, c1, c2, c3, c4::json", rows)
+
+
+def _recorded_as_stored(entries: list[tuple[str, dict]], new: list[tuple[str, Fravaer]]) -> str | None:
+    """The handling, when the log entries are one for each new fravær, in the order they are
+    stored, each saying only that it was stored (an import's): the server can make them from
+    the fravær's rows, instead of Python making and sending 100,000 JSON texts. Else None."""
+    if len(entries) != len(new) or len(new) <= _COPY_FROM:
+        return None
+    handling = entries[0][1].get("handling")
+    if not isinstance(handling, str):
+        return None
+    for (orgnr, entry), (new_orgnr, fravaer) in zip(entries, new, strict=True):
+        if (
+            orgnr != new_orgnr
+            or entry.get("fravaer") is not fravaer
+            or entry["handling"] != handling
+            or len(entry) != 2
+        ):
+            return None
+    return handling
 
 
 # Above this many rows, an insert goes through COPY (an import, a load).
 _COPY_FROM = 1000
 
 
-def _insert(cur, into: str, select: str, rows: list[tuple[str, ...]], meanwhile=None):
-    """Rows of texts into a table, as the columns c0, c1, ... that select makes its values of.
-    Returns what meanwhile gives: called while the server stores the rows.
+class _Rows:
+    """Rows of texts for a table, as the columns c0, c1, ... that select makes its values of.
 
     A few rows go as one array per column, unnested by the server, in one statement.
     Many go through COPY into a temporary table first: the server reads COPY's text
     several times faster than it parses array literals (3 of a 100,000-row import's
     seconds), and the csv module writes it in C, where a VALUES list is quoted row by
     row in Python. COPY cannot write the table itself: its row-level security allows
-    only INSERT."""
-    meanwhile = meanwhile or (lambda: None)
-    if not rows:
-        return meanwhile()
-    names = [f"c{n}" for n in range(len(rows[0]))]
-    if len(rows) <= _COPY_FROM:
-        arrays = ", ".join(["%s::text[]"] * len(names))
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        cur.execute(f"INSERT INTO {into} SELECT {select} FROM unnest({arrays}) AS u ({', '.join(names)})", columns)
-        return meanwhile()
-    import csv
-    import io
+    only INSERT. after: (sql, parameters) run on that temporary table too, named rader."""
 
-    text = io.StringIO()
-    # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
-    csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
-    text.seek(0)
-    cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in names)}) ON COMMIT DROP")
-    cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", text)
-    # The driver lets go of Python while it waits for the server, so meanwhile runs beside
-    # the insert (an import's longest statement) instead of after it.
-    result = _beside(lambda: cur.execute(f"INSERT INTO {into} SELECT {select} FROM rader"), meanwhile)
-    cur.execute("DROP TABLE rader")
-    return result
+    def __init__(self, into: str, select: str, rows: list[tuple[str, ...]], after=None):
+        self.into, self.select, self.count, self.after = into, select, len(rows), after
+        self.names = [f"c{n}" for n in range(len(rows[0]))] if rows else []
+        if self.count <= _COPY_FROM:
+            assert after is None, "only rows sent through COPY have a temporary table to run after on"
+            self.columns = [list(column) for column in zip(*rows, strict=True)]
+            return
+        import csv
+        import io
+
+        self.text = io.StringIO()
+        # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
+        csv.writer(self.text, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+        self.text.seek(0)
+
+    def send(self, cur, meanwhile=None):
+        """Returns what meanwhile gives: called while the server stores the rows."""
+        meanwhile = meanwhile or (lambda: None)
+        if not self.count:
+            return meanwhile()
+        if self.count <= _COPY_FROM:
+            arrays = ", ".join(["%s::text[]"] * len(self.names))
+            cur.execute(
+                f"INSERT INTO {self.into} SELECT {self.select} FROM unnest({arrays}) AS u ({', '.join(self.names)})",
+                self.columns,
+            )
+            return meanwhile()
+        cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in self.names)}) ON COMMIT DROP")
+        cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", self.text)
+        # The driver lets go of Python while it waits for the server, so meanwhile runs beside
+        # the insert (an import's longest statement) instead of after it.
+        result = _beside(lambda: cur.execute(f"INSERT INTO {self.into} SELECT {self.select} FROM rader"), meanwhile)
+        if self.after:
+            cur.execute(*self.after)
+        cur.execute("DROP TABLE rader")
+        return result
 
 
 def _beside(background, foreground):

@@ -92,7 +92,8 @@ class Change(Record):
         # The fravær as read, by id (the database store writes the difference).
         self.original = {} if original is None else original
 
-    def record(self, handling: str, fravaer: dict | None, **extra) -> None:
+    def record(self, handling: str, fravaer: Fravaer | dict | None, **extra) -> None:
+        """A Fravaer (also in extra) is logged as its to_dict(): as it is when written."""
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
 
     @property
@@ -433,7 +434,10 @@ class Store(StoreBase):
         import json
 
         now = self.now()
-        text = "".join(json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False) + "\n" for entry in entries)
+        text = "".join(
+            json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False, default=log_value) + "\n"
+            for entry in entries
+        )
         return text.encode("utf-8")
 
     def _open_log(self, orgnr: str) -> tuple[int, Path]:
@@ -467,6 +471,13 @@ class Store(StoreBase):
                 if line.strip():
                     entries.append(_log_entry(line, number, path))
         return entries
+
+
+def log_value(value):
+    """What a log entry's JSON holds for a value that is not plain JSON: a fravær, as to_dict() gives it."""
+    if isinstance(value, Fravaer):
+        return value.to_dict()
+    raise TypeError(f"{type(value).__name__} is not a log value")
 
 
 def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") -> int:

@@ -490,3 +490,57 @@ def test_a_gp_search_finds_what_sql_by_hand_stores_changes_and_deletes(pg_server
     assert found("hanne") == [] and found("helga") == ["1"]
     rows = pg_server.sql(database, "SELECT behandler_sok, antall FROM fravaer_sok ORDER BY 1")
     assert rows == [("helga hand", 1)]
+
+
+def test_a_big_import_logs_each_fravaer_as_the_file_store_does(pg_dsn, tmp_path):
+    """More than 1,000 new fravær: the server writes their log entries from the rows it stores.
+    They must be what the file store's log says, entry for entry and in order."""
+    from datetime import date, timedelta
+
+    offices = (A, B, data.orgnrs(1)[0])
+    lines = ["virksomhet;behandler;fra;til;tjenester;vikar;kommentar;hpr"]
+    for i in range(1200):
+        fra = date(2031, 1, 1) + timedelta(days=3 * (i // 21))  # each office's GP every third day
+        lines.append(
+            f"{offices[i % 3]};Lege {i % 7} Ærø;{fra:%d.%m.%Y};{fra + timedelta(days=1):%d.%m.%Y};"
+            + ("timebestilling;reseptfornyelse;" if i % 4 == 0 else "alle;;")
+            + ('"Ferie; «sør» og ""nord"" \\ é";' if i % 5 == 0 else ";")
+            + ("9144889" if i % 7 == 3 else "")
+        )
+    plan = tmp_path / "plan.csv"
+    plan.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    files = tmp_path / "filer"
+    assert run(files, "--av", "eier", "import", str(plan)).returncode == 0  # the database's login
+    assert run_database(pg_dsn, "import", str(plan)).returncode == 0
+    small = tmp_path / "liten.csv"  # a few rows: the log written by Python, as for any change
+    small.write_text(f"{lines[0]}\n{OTHER_ORGNR};Per Liten;01.03.2032;02.03.2032;alle;;Kort;\n", encoding="utf-8")
+    assert run(files, "--av", "eier", "import", str(small)).returncode == 0
+    assert run_database(pg_dsn, "import", str(small)).returncode == 0
+
+    def logged(result) -> list[dict]:
+        """The entries, without the times they were written at."""
+        assert result.returncode == 0, result.stderr
+        entries = json.loads(result.stdout)
+        for e in entries:
+            assert e.pop("tid") and e["fravaer"].pop("registrert")
+        return entries
+
+    for orgnr in offices:
+        in_files = logged(run(files, "log", "--virksomhet", orgnr, "--json"))
+        in_database = logged(run_database(pg_dsn, "log", "--virksomhet", orgnr, "--json"))
+        assert len(in_files) == 400 + (orgnr == OTHER_ORGNR)
+        assert in_database == in_files
+        assert [list(e) for e in in_database] == [list(e) for e in in_files]  # the same keys, in the same order
+        assert [list(e["fravaer"]) for e in in_database] == [list(e["fravaer"]) for e in in_files]
+    conn = psycopg2.connect(pg_dsn)
+    with conn, conn.cursor() as cur:  # which were made by the server: its JSON has " : " between key and value
+        cur.execute("SELECT oppforing::text FROM logg WHERE orgnr = %s AND handling = 'import' ORDER BY nr", (B,))
+        texts = [row[0] for row in cur.fetchall()]
+    conn.close()
+    assert len(texts) == 401 and all('"handling" : "import"' in t for t in texts[:-1]) and " : " not in texts[-1]
+    # On behalf of someone (--av): the entry says so, beside the login, as any other entry does.
+    plan.write_text("\n".join(lines).replace(";2031", ";2033").replace(".2031;", ".2033;") + "\n", encoding="utf-8")
+    assert run_database(pg_dsn, "--av", "Kari Nordmann", "import", str(plan)).returncode == 0
+    last = json.loads(run_database(pg_dsn, "log", "--virksomhet", A, "--json").stdout)[-1]
+    assert list(last) == ["tid", "av", "pa_vegne_av", "handling", "fravaer"]
+    assert (last["av"], last["pa_vegne_av"], last["fravaer"]["fra"]) == ("eier", "Kari Nordmann", "2033-06-21")
