@@ -255,3 +255,26 @@ def test_an_import_over_more_offices_than_the_process_may_open_files(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert len(list(store.glob("*.log"))) == 60
+
+
+def test_an_import_whose_office_file_cannot_be_written_changes_no_office(tmp_path):
+    """Many offices: every new file is written before any is put in place, so one that cannot be
+    written stops the import with every office as it was, and no temporary file left behind."""
+    from tests.benchmarks import data
+
+    orgnrs = data.orgnrs(12)
+    store = tmp_path / "store"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "virksomhet;behandler;fra;til;tjenester\n" + "".join(f"{o};Kari Test;1.7.2030;2.7.2030;alle\n" for o in orgnrs)
+    )
+    assert run(store, "import", str(first)).returncode == 0
+    blocked = store / f".{orgnrs[7]}.toml.tmp"  # the eighth office's temporary file cannot be made
+    blocked.mkdir()
+    (blocked / "x").write_text("")
+    before = snapshot(store)
+    result = run(store, "import", plan_file(tmp_path, *orgnrs))
+    assert result.returncode == 5, result.stderr
+    assert f"{orgnrs[7]}.toml" in result.stderr and "Traceback" not in result.stderr
+    assert snapshot(store) == before
+    assert [p.name for p in store.glob(".*.tmp")] == [blocked.name]

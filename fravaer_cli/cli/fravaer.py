@@ -1,5 +1,6 @@
 """The commands that register and change fravær: add, list, edit, delete, import."""
 
+import itertools
 import sys
 from typing import Annotated
 
@@ -139,7 +140,7 @@ def new_office_note(orgnrs: list[str]) -> str:
     return f"Nye virksomheter opprettet: {', '.join(orgnrs)}; gi dem navn med {how}."
 
 
-def warn(lines: list[str]) -> None:
+def warn(lines) -> None:
     for line in lines:
         print(output.printable(line), file=sys.stderr)
 
@@ -414,19 +415,19 @@ def import_(
                 far += [(where, note) for note in notes_of[f.fra, f.til]]
         for where, note in far[:MAX_ERRORS_SHOWN]:
             print(f"{where}: {note}", file=sys.stderr)
-        warn(_import_warnings(plan)[:MAX_ERRORS_SHOWN])
+        warn(itertools.islice(_import_warnings(plan), MAX_ERRORS_SHOWN))
     output.render(_import_result(plan, dry_run), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
 
 
-def _import_warnings(plan) -> list[str]:
-    """New GPs whose names look like stored ones, and working days left without a GP."""
-    lines = []
+def _import_warnings(plan):
+    """New GPs whose names look like stored ones, and working days left without a GP, office
+    by office: only as many are looked for as are shown (a national plan has thousands)."""
     for p in plan.offices.values():
-        lines += [f"{where}: {operations.near_name_note(name, near, p.office)}" for where, name, near in p.near]
-        lines += operations.gp_warnings(p.office, [f for _, f in p.added])
-    return lines
+        for where, name, near in p.near:
+            yield f"{where}: {operations.near_name_note(name, near, p.office)}"
+        yield from operations.gp_warnings(p.office, [f for _, f in p.added])
 
 
 def _count(n: int, one: str, many: str) -> str:
