@@ -403,9 +403,14 @@ def check(
     allow_past: bool,
     av: str,
     now: str,
+    added: Callable[[str, Fravaer], None] | None = None,
 ) -> Plan:
-    """Check every row against the others and the store; nothing is written here."""
-    checker = _RowChecker(load, today, allow_past, av, now)
+    """Check every row against the others and the store; nothing is written here.
+
+    added(orgnr, fravær) is told of each new fravær as soon as its row is checked (a store
+    that writes while the check goes on): a row checked later cannot undo it, only fail
+    the whole import."""
+    checker = _RowChecker(load, today, allow_past, av, now, added)
     count = bad_rows = 0
     for row in source.rows:
         count += 1
@@ -418,9 +423,29 @@ def check(
     return Plan(checker.offices, checker.errors, count, bad_rows)
 
 
+def office_numbers(rows: Iterable[Row]) -> list[str]:
+    """The valid organisasjonsnumre the rows name, each once and in order: the offices an
+    import may write, to be locked before its rows are checked. Bad ones are the check's to report."""
+    seen, found = set(), set()
+    for row in rows:
+        value = row.values.get("virksomhet")
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:  # unhashable (a JSON object in a cell): never a valid number
+            continue
+        try:
+            found.add(_orgnr(value))
+        except FravaerError:
+            pass
+    return sorted(found)
+
+
 class _RowChecker:
-    def __init__(self, load, today: date, allow_past: bool, av: str, now: str):
+    def __init__(self, load, today: date, allow_past: bool, av: str, now: str, added=None):
         self.load, self.today, self.allow_past, self.av, self.now = load, today, allow_past, av, now
+        self.added = added
         self.offices: dict[str, OfficePlan] = {}
         self.errors: list[str] = []
         self.new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
@@ -471,6 +496,8 @@ class _RowChecker:
         if created:
             self.new_lines[(orgnr, fravaer.id)] = row.where
             plan.added.append((row.where, fravaer))
+            if self.added is not None:
+                self.added(orgnr, fravaer)
             if near:
                 plan.near.append((row.where, fravaer.behandler, near))
         else:

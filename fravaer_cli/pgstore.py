@@ -22,6 +22,8 @@ _ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were giv
 
 
 class PgStore(StoreBase):
+    streams_imports = True
+
     def __init__(self, dsn: str, av=None, clock=None):
         """av: the --av given (kept as pa_vegne_av beside the login), or anything not a string."""
         self.dsn = dsn
@@ -237,10 +239,14 @@ class PgStore(StoreBase):
         return office, (row[4], {f.id: f for f in office.fravaer})
 
     @contextmanager
-    def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
+    def change_many(
+        self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None, stream=False
+    ):
         """One transaction: every office's row locked, the domain decides, the changes and
         their log entries are written, and all is committed, or nothing. A statement does
-        many offices at once: an import of 2,000 offices is a few hundred statements."""
+        many offices at once: an import of 2,000 offices is a few hundred statements.
+
+        stream: the changes send what the domain adds while it goes on (_Streaming.send)."""
         import psycopg2
 
         orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
@@ -252,12 +258,17 @@ class PgStore(StoreBase):
                 if not dry_run:
                     cur.execute("SET LOCAL lock_timeout = %s", (f"{int(self.lock_timeout * 1000)}ms",))
                 changes = self._locked(cur, orgnrs, create, prepared or {}, lock=not dry_run)
-                yield changes
+                if stream and not dry_run:
+                    changes = _Streaming(changes, conn, self._stamp())
+                    with changes.sending():
+                        yield changes
+                else:
+                    yield changes
                 if dry_run:
                     conn.rollback()
                     return
                 pending = [(orgnr, c) for orgnr, c in changes.items() if c.changed]
-                self._write(cur, pending)
+                self._write(cur, pending, getattr(changes, "sent", None))
                 if progress and pending:
                     progress(len(pending), len(pending))
             if pending:
@@ -344,32 +355,33 @@ class PgStore(StoreBase):
                 changes[orgnr].original = {f.id: f for f in changes[orgnr].office.fravaer}
         return changes
 
-    def _write(self, cur, pending: list[tuple[str, Change]]) -> None:
-        """What the domain changed in each office, against what was read under the lock."""
-        gone, new, offices, entries = [], [], [], []
+    def _stamp(self) -> dict:
+        """What each log entry of a transaction says first: when, and by whom."""
         stamp = {"tid": self.now(), "av": self.login}
         if self.on_behalf_of:
             stamp["pa_vegne_av"] = self.on_behalf_of
+        return stamp
+
+    def _write(self, cur, pending: list[tuple[str, Change]], sent: dict[str, int] | None = None) -> None:
+        """What the domain changed in each office, against what was read under the lock.
+        sent: how many of each office's log entries are written already (_Streaming)."""
+        gone, new, offices, entries = [], [], [], []
+        stamp = self._stamp()
+        sent = sent or {}
         for orgnr, change in pending:
             now = {f.id: f for f in change.office.fravaer}
             gone += [(orgnr, i) for i, f in change.original.items() if now.get(i) != f]
             new += [(orgnr, f) for i, f in now.items() if change.original.get(i) != f]
             office = change.office
             offices.append((orgnr, office.navn, office.info, office.next_id, roster_json(office)))
-            entries += [(orgnr, entry) for entry in change.entries]
+            entries += [(orgnr, entry) for entry in change.entries[sent.get(orgnr, 0) :]]
         if gone:
             cur.execute(
                 "DELETE FROM fravaer WHERE (orgnr, id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
                 ([o for o, _ in gone], [i for _, i in gone]),
             )
-        handling = _recorded_as_stored(entries, new)
-        if handling:
-            # An import's log: each entry made by the server from its fravær's row, as it stores it.
-            _fravaer_rows(new, logged=(stamp, handling)).send(cur)
-            log_rows = None
-        else:
-            # The log's rows are made while the server checks and stores the new fravær.
-            log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries, stamp))
+        # The log's rows are made while the server checks and stores the new fravær.
+        log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries, stamp))
         if offices:
             cur.execute(
                 "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, "
@@ -378,8 +390,79 @@ class PgStore(StoreBase):
                 "AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
                 [list(column) for column in zip(*offices, strict=True)],
             )
-        if log_rows is not None:
-            log_rows.send(cur)
+        log_rows.send(cur)
+
+
+class _Streaming(dict):
+    """An import's changes, whose new fravær (with their log entries, made by the server)
+    go to the server in batches, by a thread of their own, while the import checks the
+    rows after them. The server's share of a big import, about half of it, then runs beside
+    the check instead of after it, on the other core. It is all the one transaction:
+    committed with the rest, or rolled back with it."""
+
+    BATCH = 5000  # fravær a batch: few statements, and the server starts early
+
+    def __init__(self, changes: dict[str, Change], conn, stamp: dict):
+        super().__init__(changes)
+        self.conn, self.stamp = conn, stamp
+        self.sent: dict[str, int] = {}  # orgnr -> how many of its log entries are written
+        self.batch: list[tuple[str, Fravaer]] = []
+        self.handling = None
+        self.error = None  # the sender's, raised in the caller's thread
+        self.abandoned = False
+        self.queue = None
+
+    def send(self, orgnr: str, fravaer: Fravaer, handling: str) -> None:
+        """Record that the domain added fravaer to the office, and send both to the server."""
+        change = self[orgnr]
+        change.record(handling, fravaer)
+        change.original[fravaer.id] = fravaer  # stored, as far as the final write is concerned
+        self.sent[orgnr] = len(change.entries)
+        if handling != self.handling:
+            self._flush()
+            self.handling = handling
+        self.batch.append((orgnr, fravaer))
+        if len(self.batch) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.error is not None:
+            raise self.error  # the server said no: no need to check the rest
+        if self.batch:
+            # Made ready here, so that the sender's thread only waits for the server, which
+            # then has the next batch at once.
+            self.queue.put(_fravaer_rows(self.batch, logged=(self.stamp, self.handling)))
+            self.batch = []
+
+    def _run(self) -> None:
+        with self.conn.cursor() as cur:
+            while (rows := self.queue.get()) is not None:
+                if self.error is None and not self.abandoned:
+                    try:
+                        rows.send(cur)
+                    except BaseException as e:
+                        self.error = e
+
+    @contextmanager
+    def sending(self):
+        """The sender, for as long as the caller adds; then what is left is sent, and waited for."""
+        import queue
+        import threading
+
+        self.queue = queue.Queue()
+        thread = threading.Thread(target=self._run, name="fravaer-sender", daemon=True)
+        thread.start()
+        try:
+            yield self
+            self._flush()
+        except BaseException:
+            self.abandoned = True  # what is still queued is not sent: all is rolled back
+            raise
+        finally:
+            self.queue.put(None)
+            thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def driver():
@@ -458,26 +541,6 @@ def _log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_R
     return _Rows("logg (orgnr, tid, av, handling, oppforing)", "c0, c1, c2, c3, c4::json", rows)
 
 
-def _recorded_as_stored(entries: list[tuple[str, dict]], new: list[tuple[str, Fravaer]]) -> str | None:
-    """The handling, when the log entries are one for each new fravær, in the order they are
-    stored, each saying only that it was stored (an import's): the server can make them from
-    the fravær's rows, instead of Python making and sending 100,000 JSON texts. Else None."""
-    if len(entries) != len(new) or len(new) <= _COPY_FROM:
-        return None
-    handling = entries[0][1].get("handling")
-    if not isinstance(handling, str):
-        return None
-    for (orgnr, entry), (new_orgnr, fravaer) in zip(entries, new, strict=True):
-        if (
-            orgnr != new_orgnr
-            or entry.get("fravaer") is not fravaer
-            or entry["handling"] != handling
-            or len(entry) != 2
-        ):
-            return None
-    return handling
-
-
 # Above this many rows, an insert goes through COPY (an import, a load).
 _COPY_FROM = 1000
 
@@ -495,8 +558,8 @@ class _Rows:
     def __init__(self, into: str, select: str, rows: list[tuple[str, ...]], after=None):
         self.into, self.select, self.count, self.after = into, select, len(rows), after
         self.names = [f"c{n}" for n in range(len(rows[0]))] if rows else []
-        if self.count <= _COPY_FROM:
-            assert after is None, "only rows sent through COPY have a temporary table to run after on"
+        self.copy = self.count > _COPY_FROM or after is not None
+        if not self.copy:
             self.columns = [list(column) for column in zip(*rows, strict=True)]
             return
         import csv
@@ -505,6 +568,7 @@ class _Rows:
         self.text = io.StringIO()
         # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
         csv.writer(self.text, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+        self.size = self.text.tell()
         self.text.seek(0)
 
     def send(self, cur, meanwhile=None):
@@ -512,7 +576,7 @@ class _Rows:
         meanwhile = meanwhile or (lambda: None)
         if not self.count:
             return meanwhile()
-        if self.count <= _COPY_FROM:
+        if not self.copy:
             arrays = ", ".join(["%s::text[]"] * len(self.names))
             cur.execute(
                 f"INSERT INTO {self.into} SELECT {self.select} FROM unnest({arrays}) AS u ({', '.join(self.names)})",
@@ -520,14 +584,16 @@ class _Rows:
             )
             return meanwhile()
         cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in self.names)}) ON COMMIT DROP")
-        cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", self.text)
-        # The driver lets go of Python while it waits for the server, so meanwhile runs beside
-        # the insert (an import's longest statement) instead of after it.
-        result = _beside(lambda: cur.execute(f"INSERT INTO {self.into} SELECT {self.select} FROM rader"), meanwhile)
-        if self.after:
-            cur.execute(*self.after)
-        cur.execute("DROP TABLE rader")
-        return result
+        # In one read: the driver takes Python's lock for each read, and while another thread
+        # runs Python (an import's check) each wait for it can last a switch interval (5 ms).
+        cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", self.text, size=max(8192, self.size))
+        # The rest in one round trip. The driver lets go of Python while it waits for the
+        # server, so meanwhile runs beside the insert (an import's longest statement).
+        after, parameters = self.after or (None, None)
+        sql = "; ".join(
+            filter(None, (f"INSERT INTO {self.into} SELECT {self.select} FROM rader", after, "DROP TABLE rader"))
+        )
+        return _beside(lambda: cur.execute(sql, parameters), meanwhile)
 
 
 def _beside(background, foreground):

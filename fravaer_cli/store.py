@@ -111,6 +111,9 @@ class StoreBase:
     identical re-add, ids, vikar) are decided once, in model.py."""
 
     location = ""  # where the store is, for messages
+    # An import's offices are locked before its rows are checked, and new fravær are written
+    # as they are checked (change_many(stream=True)); else rows are checked, then written.
+    streams_imports = False
 
     @contextmanager
     def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
