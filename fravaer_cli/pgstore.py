@@ -268,7 +268,7 @@ class PgStore(StoreBase):
                     conn.rollback()
                     return
                 pending = [(orgnr, c) for orgnr, c in changes.items() if c.changed]
-                self._write(cur, pending, getattr(changes, "sent", None))
+                self._write(cur, pending, changes.sent if isinstance(changes, _Streaming) else None)
                 if progress and pending:
                     progress(len(pending), len(pending))
             if pending:
@@ -516,11 +516,12 @@ def _fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] |
     if logged:
         stamp, handling = logged
         rows = [row + (str(n),) for n, row in enumerate(rows)]  # the log keeps the order they came in
-        keys = ", ".join("%s::text, %s::text" for _ in (*stamp, handling))
+        first = [*stamp.items(), ("handling", handling)]  # the entry's keys before "fravaer", in order
+        pairs = ", ".join(["%s::text, %s::text"] * len(first))
         after = (
             f"INSERT INTO logg (orgnr, tid, av, handling, oppforing) SELECT c0, %s, %s, %s, "
-            f"json_build_object({keys}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY c13::integer",
-            [stamp["tid"], stamp["av"], handling, *(x for pair in stamp.items() for x in pair), "handling", handling],
+            f"json_build_object({pairs}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY c13::integer",
+            [stamp["tid"], stamp["av"], handling, *(x for pair in first for x in pair)],
         )
     return _Rows(f"fravaer ({_FRAVAER})", _FRAVAER_SELECT, rows, after)
 
