@@ -62,6 +62,25 @@ def test_a_login_reads_and_changes_only_its_own_offices(offices):
     assert json.loads(run_database(offices["ola"], "list", "--all", "--json").stdout)[0]["virksomhet"] == B
 
 
+def test_an_import_that_names_an_office_the_login_may_not_write_stores_nothing(offices, tmp_path):
+    """The import locks every office its file names before it checks a row: B's refusal comes
+    first, and A, which kari may write, is left as it was too."""
+    from tests.helpers import Fravaer
+
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "virksomhet;behandler;fra;til;tjenester\n"
+        + "".join(f"{orgnr};Kari Ny;1.9.2030;2.9.2030;alle\n" for orgnr in (A, B)),
+        encoding="utf-8",
+    )
+    database = Fravaer(None, database=offices["eier"])
+    before = database.snapshot()
+    result = run_database(offices["kari"], "import", str(plan))
+    assert result.returncode == 3 and B in result.stderr and "Traceback" not in result.stderr
+    assert database.snapshot() == before
+    assert run_database(offices["ada"], "import", str(plan)).returncode == 0  # an admin may write both
+
+
 def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
     conn = psycopg2.connect(offices["kari"])
     conn.autocommit = True
@@ -548,3 +567,28 @@ def test_a_big_import_logs_each_fravaer_as_the_file_store_does(pg_dsn, tmp_path)
     last = json.loads(run_database(pg_dsn, "log", "--virksomhet", B, "--json").stdout)[-1]
     assert list(last) == ["tid", "av", "pa_vegne_av", "handling", "fravaer"]
     assert (last["av"], last["pa_vegne_av"], last["fravaer"]["fra"]) == ("eier", "Kari Nordmann", "2041-03-01")
+
+
+def test_an_add_during_a_big_import_waits_for_it_and_both_are_kept(pg_dsn, tmp_path):
+    """The import holds its offices' locks while it checks and sends its rows: an add to one of
+    them waits, and gets the next id after the import's (or, first, the id before them)."""
+    plan = tmp_path / "plan.csv"
+    data.write_csv(plan, 2, 6000)  # three batches
+    office = data.orgnrs(1)[0]
+    importing = subprocess.Popen(
+        [EXECUTABLE, "--database", pg_dsn, "import", str(plan)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=PATIENT,
+    )
+    time.sleep(0.5)
+    added = run_database(
+        pg_dsn, *add_args(orgnr=office, behandler="Vikar Ny", fra="1.1.2099", til="2.1.2099"), env=PATIENT
+    )
+    assert importing.wait(300) == 0, importing.stderr.read()
+    importing.stderr.close()
+    assert added.returncode == 0, added.stderr
+    listed = json.loads(run_database(pg_dsn, "list", "--virksomhet", office, "--include-past", "--json").stdout)
+    ids = [int(r["id"]) for r in listed]
+    assert sorted(ids) == list(range(1, 6002))
+    assert len(json.loads(run_database(pg_dsn, "log", "--virksomhet", office, "--json").stdout)) == 6001
