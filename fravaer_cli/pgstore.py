@@ -117,6 +117,13 @@ class PgStore(StoreBase):
                 f"Overlapper med et fravær for samme behandler og tjeneste hos {orgnr or 'virksomheten'}, "
                 "lagret av noen andre i samme øyeblikk. Se «fravaer list» og prøv igjen."
             )
+        if code == "42501" and "temporary tables" in (getattr(e, "pgerror", None) or ""):
+            # An import writes through a temporary table; a DBA can revoke TEMP from PUBLIC.
+            return StoreError(
+                f"Innloggingen {self._login or ''} har ikke lov til å lage midlertidige tabeller i "
+                f"{self.location}, og en import trenger det: be en DBA om «GRANT TEMP ON DATABASE ... "
+                f"TO {self._login or 'innloggingen'}». Ingenting er endret."
+            )
         if code == "42501":  # insufficient_privilege: a policy or grant said no
             where = f" til virksomhet {orgnr}" if orgnr else ""
             return StoreError(f"Innloggingen {self._login or ''} har ikke skrivetilgang{where} i {self.location}.")

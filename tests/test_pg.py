@@ -81,6 +81,17 @@ def test_an_import_that_names_an_office_the_login_may_not_write_stores_nothing(o
     assert run_database(offices["ada"], "import", str(plan)).returncode == 0  # an admin may write both
 
 
+def test_an_import_without_the_temp_privilege_says_so(offices, pg_server, tmp_path):
+    database = offices["kari"].split("dbname=")[1].split()[0]
+    pg_server.sql("postgres", f"REVOKE TEMP ON DATABASE {database} FROM PUBLIC")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{A};Kari Ny;1.9.2030;2.9.2030;alle\n", encoding="utf-8")
+    result = run_database(offices["kari"], "import", str(plan))
+    assert result.returncode == 5 and "midlertidige tabeller" in result.stderr and "GRANT TEMP" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_database(offices["kari"], *add_args(orgnr=A, fra="1.9.2030", til="2.9.2030")).returncode == 0
+
+
 def test_sql_by_hand_as_kari_sees_and_changes_nothing_of_b(offices):
     conn = psycopg2.connect(offices["kari"])
     conn.autocommit = True
