@@ -261,6 +261,7 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
 
             def load(orgnr: str):
                 change = changes[orgnr]
+                # The stamp says only whether the office was stored before: it is read under the lock.
                 return change.office, None if change.created_office else True
 
             def added(orgnr: str, fravaer: Fravaer) -> None:

@@ -581,16 +581,15 @@ class _Rows:
 
     def send(self, cur, meanwhile=None):
         """Returns what meanwhile gives: called while the server stores the rows."""
-        meanwhile = meanwhile or (lambda: None)
         if not self.count:
-            return meanwhile()
+            return meanwhile() if meanwhile else None
         if not self.copy:
             arrays = ", ".join(["%s::text[]"] * len(self.names))
             cur.execute(
                 f"INSERT INTO {self.into} SELECT {self.select} FROM unnest({arrays}) AS u ({', '.join(self.names)})",
                 self.columns,
             )
-            return meanwhile()
+            return meanwhile() if meanwhile else None
         cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in self.names)}) ON COMMIT DROP")
         # In one read: the driver takes Python's lock for each read, and while another thread
         # runs Python (an import's check) each wait for it can last a switch interval (5 ms).
@@ -604,8 +603,12 @@ class _Rows:
         return _beside(lambda: cur.execute(sql, parameters), meanwhile)
 
 
-def _beside(background, foreground):
-    """foreground's result, with background run in a thread meanwhile; background's error is raised here."""
+def _beside(background, foreground=None):
+    """foreground's result, with background run in a thread meanwhile; background's error is raised here.
+    Without foreground, background alone, in this thread (an import's batches: no thread a batch)."""
+    if foreground is None:
+        background()
+        return None
     import threading
 
     errors = []
