@@ -7,7 +7,7 @@ from pathlib import Path
 from fravaer_cli import pgschema
 from fravaer_cli.errors import InputError, StoreError
 from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log, roster_json
-from fravaer_cli.store import Store, _document_of
+from fravaer_cli.store import Store
 
 
 def _execute(store: PgStore, statements):
@@ -135,7 +135,7 @@ def dump(store: PgStore, folder: Path) -> list[str]:
     files = Store(folder)
     written = []
     for orgnr, office in store.iter_offices():
-        files._write(folder / f"{orgnr}.toml", _document_of(office))
+        files._write(folder / f"{orgnr}.toml", office)
         lines = "".join(json.dumps(_file_order(e), ensure_ascii=False) + "\n" for e in store.read_log(orgnr))
         (folder / f"{orgnr}.log").write_text(lines, encoding="utf-8")
         written.append(orgnr)

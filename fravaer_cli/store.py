@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
-from fravaer_cli import catalogue
+from fravaer_cli import catalogue, filecache
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import InputError, NotFoundError, StoreError
 from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
@@ -137,6 +137,10 @@ class Store(StoreBase):
         self.lock_timeout = _lock_timeout()
         self._lock_fd = None
         self.location = str(folder)
+        self._cache = filecache.OfficeCache(folder)
+        # Offices read for a change from the cache: {orgnr: (their fravær, the file's bytes,
+        # where each fravær starts)}, so that the write keeps the bytes of those not changed.
+        self._read_as: dict[str, tuple[list[Fravaer], bytes, list[int]]] = {}
 
     def no_offices(self) -> StoreError:
         return StoreError(
@@ -188,11 +192,11 @@ class Store(StoreBase):
 
     # -- reading -------------------------------------------------------------
 
-    def load(self, orgnr: str) -> Virksomhet:
+    def load(self, orgnr: str, for_change: bool = False) -> Virksomhet:
         path = self.path_of(orgnr)
         if path is None:
             raise self.not_found(orgnr)
-        return self._read(path, orgnr)
+        return self._read(path, orgnr, for_change)
 
     def not_found(self, orgnr: str) -> StoreError | NotFoundError:
         """What to say of an office that is not stored: that the folder itself is missing, if it is."""
@@ -219,11 +223,16 @@ class Store(StoreBase):
             except StoreError as e:
                 yield orgnr, e
 
-    def _read(self, path: Path, orgnr: str) -> Virksomhet:
+    def _read(self, path: Path, orgnr: str, for_change: bool = False) -> Virksomhet:
         with _open_regular(path) as f:
             raw = f.read(MAX_STORE_FILE + 1)
         if len(raw) > MAX_STORE_FILE:
             raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
+        if path.suffix == ".toml" and (cached := self._cache.load(orgnr, raw)) is not None:
+            office, starts = cached
+            if for_change:
+                self._read_as[orgnr] = (list(office.fravaer), raw, starts)
+            return office
         try:
             document = _parse(raw, path.suffix)
             return _office_from(document, orgnr)
@@ -306,9 +315,13 @@ class Store(StoreBase):
                 else:
                     os.close(log[0])
             paths = [self.path_of(orgnr) or self.folder / f"{orgnr}.{self.new_format}" for orgnr, _ in pending]
+            to_cache = []
             if len(pending) > _SYNC_EACH:
                 for (_, change), path in zip(pending, paths, strict=True):
-                    staged.append(self._stage(path, _document_of(change.office), sync=False))
+                    data, starts = self._bytes_of(change.office, path.suffix)
+                    staged.append(self._stage(path, data, sync=False))
+                    # Kept only for files that get a cache entry: an import's 2,000 small files are not held.
+                    to_cache.append((data, starts) if len(data) >= filecache.SMALLEST else None)
                     if progress:
                         progress(len(staged), len(pending))
                 os.sync()
@@ -318,8 +331,11 @@ class Store(StoreBase):
                 try:
                     if staged:
                         self._replace(staged[n], path)
+                        if to_cache[n] is not None:
+                            self._cache.save(change.office, *to_cache[n])
+                            to_cache[n] = None
                     else:
-                        self._write(path, _document_of(change.office))
+                        self._write(path, change.office)
                     log = logs[orgnr] if few else self._open_log(orgnr)
                     try:
                         self._append_log(log, lines)
@@ -345,12 +361,12 @@ class Store(StoreBase):
     def _change_of(self, orgnr: str, create: bool) -> Change:
         if create and not self.exists(orgnr):
             return Change(Virksomhet(orgnr), created_office=True)
-        return Change(self.load(orgnr))
+        return Change(self.load(orgnr, for_change=True))
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):
             return Virksomhet(orgnr)
-        return self.load(orgnr)
+        return self.load(orgnr, for_change=True)
 
     @contextmanager
     def _locked(self, orgnr: str):
@@ -411,17 +427,25 @@ class Store(StoreBase):
                 "fravaer trenger å kunne lese, skrive og åpne mappen. Ingenting er endret."
             ) from None
 
-    def _write(self, path: Path, document: dict) -> None:
+    def _write(self, path: Path, office: Virksomhet) -> None:
         """Temporary file in the same folder, flushed to disk, then an atomic replace."""
-        self._replace(self._stage(path, document, sync=True), path)
+        data, starts = self._bytes_of(office, path.suffix)
+        self._replace(self._stage(path, data, sync=True), path)
+        self._cache.save(office, data, starts)
 
-    def _stage(self, path: Path, document: dict, sync: bool) -> Path:
-        """The document in a temporary file beside path (flushed to disk with sync); returns it.
+    def _bytes_of(self, office: Virksomhet, suffix: str) -> tuple[bytes, list[int] | None]:
+        """The office's file, and for TOML where each fravær's table starts in it."""
+        read_as = self._read_as.pop(office.orgnr, None)
+        if suffix != ".toml":
+            return _serialise(_document_of(office), suffix), None
+        return _toml_office(office, read_as)
+
+    def _stage(self, path: Path, data: bytes, sync: bool) -> Path:
+        """data in a temporary file beside path (flushed to disk with sync); returns it.
 
         The temporary file has a fixed name: only the lock holder writes it, and
         one left by a killed writer is simply overwritten by the next write.
         """
-        data = _serialise(document, path.suffix)
         tmp = path.with_name(f".{path.name}.tmp")
         try:
             # Whatever is at the temporary name is a leftover (or a planted link): removed, never followed.
@@ -854,21 +878,27 @@ def _str_list(value, where: str) -> list[str]:
     return value
 
 
+def _record_of(f: Fravaer) -> dict:
+    record = {
+        "id": f.id,
+        "behandler": f.behandler,
+        "fra": f.fra,
+        "til": f.til,
+        "tjenester": list(f.tjenester),
+        "vikar": list(f.vikar),
+    }
+    for key in ("kommentar", "hpr", "registrert_av", "registrert"):
+        if value := getattr(f, key):
+            record[key] = value
+    return record
+
+
 def _document_of(office: Virksomhet) -> dict:
-    records = []
-    for f in office.fravaer:
-        record = {
-            "id": f.id,
-            "behandler": f.behandler,
-            "fra": f.fra,
-            "til": f.til,
-            "tjenester": list(f.tjenester),
-            "vikar": list(f.vikar),
-        }
-        for key in ("kommentar", "hpr", "registrert_av", "registrert"):
-            if value := getattr(f, key):
-                record[key] = value
-        records.append(record)
+    return {**_head_of(office), "fravaer": [_record_of(f) for f in office.fravaer]}
+
+
+def _head_of(office: Virksomhet) -> dict:
+    """The document but its fravær."""
     document = {
         # A file is written as schema 2 only when it holds what schema 1 has no place for,
         # so that an older fravaer still reads every office without a roster.
@@ -880,7 +910,6 @@ def _document_of(office: Virksomhet) -> dict:
         document["behandlere"] = [
             {"behandler": e.behandler, **({"hpr": e.hpr} if e.hpr else {})} for e in office.roster
         ]
-    document["fravaer"] = records
     return document
 
 
@@ -916,11 +945,35 @@ def _toml(document: dict) -> str:
     """tomli-w writes the head; the fravær, the bulk of a file, have a fixed
     shape and are written directly, several times faster (tests check that
     both read back the same)."""
+    return _toml_head(document) + "".join(map(_toml_record, document["fravaer"]))
+
+
+def _toml_head(document: dict) -> str:
     import tomli_w
 
-    head = tomli_w.dumps({k: v for k, v in document.items() if k != "fravaer" or not v})
-    parts = [head]
-    for record in document["fravaer"]:
-        parts.append("\n[[fravaer]]\n")
-        parts.extend(f"{key} = {_toml_value(value)}\n" for key, value in record.items())
-    return "".join(parts)
+    return tomli_w.dumps({k: v for k, v in document.items() if k != "fravaer" or not v})
+
+
+def _toml_record(record: dict) -> str:
+    return "\n[[fravaer]]\n" + "".join([f"{key} = {_toml_value(value)}\n" for key, value in record.items()])
+
+
+def _toml_office(office: Virksomhet, read_as=None) -> tuple[bytes, list[int]]:
+    """The office as TOML, and where each fravær's table starts in it (for the cache).
+
+    read_as: (fravær, the file's bytes, where each starts) of an office read from the
+    cache; each of those fravær still in the office is written as the same bytes."""
+    known = {}
+    if read_as is not None:
+        listed, raw, starts = read_as
+        known = {id(f): (f, start, end) for f, start, end in zip(listed, starts, [*starts[1:], len(raw)], strict=True)}
+    head = _toml_head({**_head_of(office), "fravaer": office.fravaer}).encode("utf-8")
+    parts, starts, at = [head], [], len(head)
+    for f in office.fravaer:
+        hit = known.get(id(f))
+        # The same object, not only the same id(): a Fravaer is never changed once made.
+        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else _toml_record(_record_of(f)).encode("utf-8")
+        starts.append(at)
+        at += len(text)
+        parts.append(text)
+    return b"".join(parts), starts

@@ -8,6 +8,15 @@ from fravaer_cli import clock
 from tests.helpers import NO_SKIP, REPO, Fravaer, run_database
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory, monkeypatch) -> Path:
+    """A cache of each test's own (fravaer keeps large offices' entries there): no test reads
+    the user's ~/.cache or leaves anything in it, and no test sees another's entries."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def store_dir(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "store"

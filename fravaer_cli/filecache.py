@@ -1,0 +1,160 @@
+"""Large office files as fravaer last wrote them, kept with the user's other caches.
+
+Reading an office parses its whole TOML file, and writing it writes every fravær
+again. At 200 fravær that was most of an `add`: tomli alone took as long as
+everything else the call does with the office, so each add of a long shell loop
+took longer than the one before. When fravaer writes an office file of at least
+SMALLEST bytes, it also saves here the office's fields and where each fravær's
+table starts in the file. A later read uses this entry only if the file's bytes
+have the hash the entry names: only if the file is, byte for byte, what fravaer
+wrote. A hand edit, another user's write or another program's changes the hash,
+and the file is parsed as always. A fravær read from an entry and not changed is
+written back as the same bytes it was read from.
+
+The entry is JSON: reading it runs no code whatever it holds (pickle and marshal
+are not made for data that may have been tampered with). One entry per office
+and store, overwritten by the next write: the cache never holds more than the
+stores it mirrors. Deleting it at any time loses nothing.
+"""
+
+import os
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from fravaer_cli import __version__
+from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
+
+# json and blake2b are imported only when a large file is read or written: a status of
+# small offices imports neither.
+
+# Below this a file is parsed quicker than its entry is written and read (about 60 fravær).
+SMALLEST = 16 * 1024
+_FORMAT = 1  # the entry's layout; an entry of another layout, or of another version of fravaer, is not used
+
+
+def _digest(data: bytes) -> str:
+    try:
+        # What hashlib.blake2b is. hashlib itself sets up OpenSSL on import (about 5 ms),
+        # which would cost an add more than the cache saves it.
+        from _blake2 import blake2b
+    except ImportError:  # an interpreter built without it
+        from hashlib import blake2b
+
+    return blake2b(data, digest_size=20).hexdigest()
+
+
+def _root() -> Path | None:
+    """$XDG_CACHE_HOME/fravaer, else ~/.cache/fravaer; None if there is no home to keep it in."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the XDG spec: a relative path in the variable is ignored
+        return Path(xdg) / "fravaer"
+    try:
+        return Path.home() / ".cache" / "fravaer"
+    except (RuntimeError, KeyError):  # no $HOME and no passwd entry
+        return None
+
+
+class OfficeCache:
+    """The entries of one file store's offices."""
+
+    def __init__(self, store_folder: Path):
+        self.store_folder = store_folder
+
+    @cached_property
+    def folder(self) -> Path | None:
+        root = _root()
+        if root is None:
+            return None
+        # A folder per store, named by its path: two stores may hold the same office.
+        return root / "kontorer" / _digest(os.path.abspath(self.store_folder).encode("utf-8", "surrogateescape"))[:16]
+
+    def load(self, orgnr: str, raw: bytes) -> tuple[Virksomhet, list[int]] | None:
+        """The office in raw, and where each fravær's table starts in it; None when the
+        entry is missing, unreadable, of another fravaer or not of exactly these bytes."""
+        if len(raw) < SMALLEST or self.folder is None:
+            return None
+        import json
+
+        try:
+            with open(self.folder / f"{orgnr}.json", "rb") as f:
+                entry = json.loads(f.read())
+            if (
+                entry["format"] != _FORMAT
+                or entry["version"] != __version__
+                or entry["size"] != len(raw)
+                or entry["blake2b"] != _digest(raw)
+            ):
+                return None
+            stored_orgnr, navn, info, next_id = entry["virksomhet"]
+            if stored_orgnr != orgnr:
+                return None
+            day = date.fromisoformat
+            starts, fravaer = [], []
+            for start, fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, av, registrert in entry["fravaer"]:
+                starts.append(start)
+                fravaer.append(
+                    Fravaer(
+                        fid,
+                        behandler,
+                        day(fra),
+                        day(til),
+                        tuple(tjenester),
+                        tuple(vikar),
+                        kommentar,
+                        hpr,
+                        av,
+                        registrert,
+                    )
+                )
+            roster = [RosterEntry(name, hpr) for name, hpr in entry["behandlere"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
+
+    def save(self, office: Virksomhet, data: bytes, starts: list[int]) -> None:
+        """The entry for office as just written (data), if the file is large enough to gain by one.
+
+        Best effort: a cache that cannot be written only makes the next read parse the file."""
+        if len(data) < SMALLEST or self.folder is None:
+            return
+        import json
+
+        entry = {
+            "format": _FORMAT,
+            "version": __version__,
+            "size": len(data),
+            "blake2b": _digest(data),
+            "virksomhet": [office.orgnr, office.navn, office.info, office.next_id],
+            "behandlere": [[e.behandler, e.hpr] for e in office.roster],
+            "fravaer": [
+                [
+                    start,
+                    f.id,
+                    f.behandler,
+                    f.fra.isoformat(),
+                    f.til.isoformat(),
+                    f.tjenester,
+                    f.vikar,
+                    f.kommentar,
+                    f.hpr,
+                    f.registrert_av,
+                    f.registrert,
+                ]
+                for start, f in zip(starts, office.fravaer, strict=True)
+            ],
+        }
+        path = self.folder / f"{office.orgnr}.json"
+        tmp = path.with_name(f".{office.orgnr}.{os.getpid()}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Private to the user, as the rest of their cache: the store's own files may be shared wider.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+            os.replace(tmp, path)  # a reader sees the old entry or the new one, never half of one
+        except (OSError, ValueError):  # ValueError: a lone surrogate cannot be encoded
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -1,0 +1,207 @@
+"""The cache of large office files (filecache.py): used only for a file exactly as fravaer wrote it,
+and what is written with it is byte for byte what is written without it."""
+
+import json
+import os
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from fravaer_cli import filecache, operations
+from fravaer_cli import store as store_module
+from fravaer_cli.model import make_draft
+from fravaer_cli.store import Store
+from tests.helpers import ORGNR, run
+
+TODAY = date(2030, 1, 1)
+NOW = "2030-01-01T08:00:00+01:00"
+
+
+def fill(store: Store, count: int = 80) -> None:
+    """count fravær over 10 GPs, with comments and vikar: a file well over filecache.SMALLEST."""
+    for i in range(count):
+        fra = date(2030, 2, 1) + timedelta(days=40 * (i // 10))
+        draft = make_draft(
+            f"Lege {i % 10} Østby",
+            fra,
+            fra + timedelta(days=5),
+            ["timebestilling", "reseptfornyelse"] if i % 3 else ["alle"],
+            ["e-konsultasjon"] if i % 7 == 0 else [],
+            f'Ferie «{i}» "sommer"',
+            "9144889" if i % 4 == 0 else None,
+            all_tjenester=i % 3 == 0,
+        )
+        operations.add(store, ORGNR, draft, TODAY, False, NOW)
+
+
+def entries(cache_home) -> list:
+    return sorted((cache_home / "fravaer" / "kontorer").glob("*/*.json"))
+
+
+def no_parse(monkeypatch):
+    def refuse(*_):
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(store_module, "_parse", refuse)
+
+
+def test_a_large_office_is_read_from_its_entry_and_equals_the_parsed_file(tmp_path, own_cache, monkeypatch):
+    store = Store(tmp_path / "store", av="ola")
+    fill(store)
+    path = tmp_path / "store" / f"{ORGNR}.toml"
+    assert path.stat().st_size >= filecache.SMALLEST
+    [entry] = entries(own_cache)
+    assert entry.stat().st_mode & 0o777 == 0o600
+    parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+    no_parse(monkeypatch)
+    cached = Store(tmp_path / "store").load(ORGNR)
+    assert cached == parsed
+    assert len(cached.fravaer) == 80
+
+
+def test_small_offices_have_no_entry(tmp_path, own_cache):
+    fill(Store(tmp_path / "store", av="ola"), count=3)
+    assert entries(own_cache) == []
+
+
+def test_every_write_is_byte_for_byte_what_is_written_without_the_cache(tmp_path, own_cache, monkeypatch):
+    """The same changes to two stores, one of them with no cache: after each, the files are equal.
+    The changes keep some fravær as they were (their bytes are reused), and change others."""
+    cached, plain = Store(tmp_path / "a", av="ola"), Store(tmp_path / "b", av="ola")
+    plain._cache.folder = None  # as when there is no home to keep a cache in
+    steps = [
+        lambda s: fill(s),
+        lambda s: operations.edit(s, ORGNR, "5", TODAY, False, kommentar="Endret «5»"),
+        lambda s: operations.delete(s, ORGNR, "7"),
+        lambda s: operations.set_info(s, ORGNR, navn='DDFL "Test"', info="Ring oss."),
+        lambda s: operations.roster_add(s, ORGNR, "Lege 1 Østby", "1234567"),
+        lambda s: operations.rename(s, ORGNR, "Lege 3 Østby", "Lege Tre Østby"),
+        lambda s: operations.edit(s, ORGNR, "80", TODAY, False, til=date(2030, 11, 10)),
+        lambda s: operations.add(
+            s,
+            ORGNR,
+            make_draft("Lege 1 Østby", date(2031, 1, 5), date(2031, 1, 9), ["alle"], all_tjenester=True),
+            TODAY,
+            False,
+            NOW,
+        ),
+    ]
+    for number, step in enumerate(steps):
+        step(cached)
+        step(plain)
+        a, b = (tmp_path / folder / f"{ORGNR}.toml" for folder in "ab")
+        assert a.read_bytes() == b.read_bytes(), f"step {number}"
+        assert len(entries(own_cache)) == 1
+    # The last write's entry is what the next read uses, and it gives what the file says.
+    no_parse(monkeypatch)
+    office = Store(tmp_path / "a").load(ORGNR)
+    assert office.navn == 'DDFL "Test"' and office.get("5").kommentar == "Endret «5»"
+    assert {f.behandler for f in office.fravaer if f.behandler.startswith("Lege T")} == {"Lege Tre Østby"}
+
+
+def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache):
+    store = Store(tmp_path / "store", av="ola")
+    fill(store)
+    path = tmp_path / "store" / f"{ORGNR}.toml"
+    text = path.read_text(encoding="utf-8")
+    assert 'kommentar = "Ferie «12» \\"sommer\\""' in text
+    edited = text.replace('kommentar = "Ferie «12» \\"sommer\\""', 'kommentar = "Ferie «21» \\"sommer\\""')
+    path.write_text(edited, encoding="utf-8")
+    assert len(edited.encode()) == os.path.getsize(path)
+    assert Store(tmp_path / "store").load(ORGNR).get("13").kommentar == 'Ferie «21» "sommer"'
+    # The next write starts from the hand-edited file, and keeps the edit.
+    operations.edit(Store(tmp_path / "store", av="ola"), ORGNR, "1", TODAY, False, kommentar="x")
+    assert 'kommentar = "Ferie «21» \\"sommer\\""' in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda e: "{not json",
+        lambda e: json.dumps({**e, "version": "0.0.1"}),
+        lambda e: json.dumps({**e, "format": 99}),
+        lambda e: json.dumps({**e, "fravaer": [row[:5] for row in e["fravaer"]]}),
+        lambda e: json.dumps({**e, "fravaer": [[*row[:3], 20300101, *row[4:]] for row in e["fravaer"]]}),
+        lambda e: json.dumps({**e, "virksomhet": [ORGNR]}),
+        lambda e: json.dumps([]),
+    ],
+    ids=["not-json", "other-version", "other-format", "short-rows", "bad-date", "short-office", "not-an-object"],
+)
+def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
+    store = Store(tmp_path / "store", av="ola")
+    fill(store)
+    [entry] = entries(own_cache)
+    entry.write_text(spoil(json.loads(entry.read_text(encoding="utf-8"))), encoding="utf-8")
+    path = tmp_path / "store" / f"{ORGNR}.toml"
+    parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+    assert Store(tmp_path / "store").load(ORGNR) == parsed
+
+
+def test_an_entry_of_another_office_or_store_is_not_used(tmp_path, own_cache):
+    """The entry's office must be the one asked for, and the bytes must be the file's."""
+    one, other = Store(tmp_path / "one", av="ola"), Store(tmp_path / "two", av="ola")
+    fill(one)
+    fill(other, count=81)
+    first, second = entries(own_cache)
+    first.write_bytes(second.read_bytes())
+    for folder in ("one", "two"):
+        path = tmp_path / folder / f"{ORGNR}.toml"
+        parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+        assert Store(tmp_path / folder).load(ORGNR) == parsed
+
+
+def test_a_cache_that_cannot_be_written_changes_nothing_the_user_sees(tmp_path, monkeypatch):
+    """$XDG_CACHE_HOME is a file: no entry can be made, and add says and stores what it always does."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    store = tmp_path / "store"
+    results = []
+    for cache_home in (blocked, tmp_path / "cache"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+        folder = store / cache_home.name
+        fill(Store(folder, av="ola"))
+        results.append(
+            run(
+                folder,
+                "--av",
+                "ola",
+                "add",
+                "--virksomhet",
+                ORGNR,
+                "--behandler",
+                "Lege 1 Østby",
+                "--fra",
+                "01.06.2031",
+                "--til",
+                "02.06.2031",
+                "--tjeneste",
+                "alle",
+                "--kommentar",
+                "k",
+            )
+        )
+    said = [(r.returncode, r.stdout, r.stderr) for r in results]
+    assert said[0] == said[1] and said[0][:2] == (0, "81\n") and said[0][2].startswith("Registrert fravær 81: ")
+    assert len(entries(tmp_path / "cache")) == 1 and not list((tmp_path / "cache").glob("**/.*.tmp"))
+    # Equal but for when the last add was made.
+    texts = [
+        re.sub(
+            r'registrert = "(?!2030-01-01T08)[^"]*"', "", (store / name / f"{ORGNR}.toml").read_text(encoding="utf-8")
+        )
+        for name in ("not-a-folder", "cache")
+    ]
+    assert texts[0] == texts[1]
+
+
+def test_the_status_of_a_large_office_is_what_the_file_says_after_a_hand_edit(tmp_path, own_cache):
+    """Through the real program: a hand edit between two calls is seen by the second."""
+    folder = tmp_path / "store"
+    fill(Store(folder, av="ola"))
+    day = ["--date", "2030-02-03"]
+    before = run(folder, "status", "--virksomhet", ORGNR, *day)
+    assert before.returncode == 0 and "Lege 0 Østby" in before.stdout
+    path = folder / f"{ORGNR}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Lege 0 Østby", "Lege 0 Østbø"), encoding="utf-8")
+    after = run(folder, "status", "--virksomhet", ORGNR, *day)
+    assert after.returncode == 0 and "Lege 0 Østbø" in after.stdout and "Lege 0 Østby" not in after.stdout
