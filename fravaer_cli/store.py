@@ -321,7 +321,7 @@ class Store(StoreBase):
                     data, starts = self._bytes_of(change.office, path.suffix)
                     staged.append(self._stage(path, data, sync=False))
                     # Kept only for files that get a cache entry: an import's 2,000 small files are not held.
-                    to_cache.append((data, starts) if len(data) >= filecache.SMALLEST else None)
+                    to_cache.append((data, starts) if starts is not None and len(data) >= filecache.SMALLEST else None)
                     if progress:
                         progress(len(staged), len(pending))
                 os.sync()
@@ -431,7 +431,8 @@ class Store(StoreBase):
         """Temporary file in the same folder, flushed to disk, then an atomic replace."""
         data, starts = self._bytes_of(office, path.suffix)
         self._replace(self._stage(path, data, sync=True), path)
-        self._cache.save(office, data, starts)
+        if starts is not None:
+            self._cache.save(office, data, starts)
 
     def _bytes_of(self, office: Virksomhet, suffix: str) -> tuple[bytes, list[int] | None]:
         """The office's file, and for TOML where each fravær's table starts in it."""
@@ -967,7 +968,10 @@ def _toml_office(office: Virksomhet, read_as=None) -> tuple[bytes, list[int]]:
     if read_as is not None:
         listed, raw, starts = read_as
         known = {id(f): (f, start, end) for f, start, end in zip(listed, starts, [*starts[1:], len(raw)], strict=True)}
-    head = _toml_head({**_head_of(office), "fravaer": office.fravaer}).encode("utf-8")
+    document = _head_of(office)
+    if not office.fravaer:
+        document["fravaer"] = []  # written as tomli-w writes an empty array
+    head = _toml_head(document).encode("utf-8")
     parts, starts, at = [head], [], len(head)
     for f in office.fravaer:
         hit = known.get(id(f))

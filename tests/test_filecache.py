@@ -100,6 +100,46 @@ def test_every_write_is_byte_for_byte_what_is_written_without_the_cache(tmp_path
     assert {f.behandler for f in office.fravaer if f.behandler.startswith("Lege T")} == {"Lege Tre Østby"}
 
 
+def test_an_import_over_many_offices_makes_the_same_files_and_entries(tmp_path, own_cache, monkeypatch):
+    """An import over more than 8 offices stages every file first: the large one gets its entry
+    then, and an import into offices read from entries writes what an import without them does."""
+    from tests.benchmarks import data
+
+    offices = data.orgnrs(9)
+    cached, plain = Store(tmp_path / "a", av="ola"), Store(tmp_path / "b", av="ola")
+    plain._cache.folder = None
+    for store in (cached, plain):
+        fill(store)  # the office ORGNR, large
+    lines = ["virksomhet;behandler;fra;til;tjenester"]
+    lines += [
+        f"{orgnr};Lege {n} Testesen;01.0{1 + n % 9}.2031;05.0{1 + n % 9}.2031;alle" for n, orgnr in enumerate(offices)
+    ]
+    lines += [f"{ORGNR};Ny Lege;0{1 + n}.03.2031;0{1 + n}.03.2031;timebestilling" for n in range(3)]
+    raw = ("\n".join(lines) + "\n").encode("utf-8")
+    for _ in range(2):  # the second time, the large office is read from its entry (an identical row changes nothing)
+        for store in (cached, plain):
+            _, plan = operations.import_rows(store, raw, "rader.csv", TODAY, False, NOW, dry_run=False)
+            assert not plan.errors
+        for orgnr in (ORGNR, *offices):
+            a, b = (tmp_path / folder / f"{orgnr}.toml" for folder in "ab")
+            assert a.read_bytes() == b.read_bytes()
+    assert [e.stem for e in entries(own_cache)] == [ORGNR]
+    operations.edit(cached, ORGNR, "82", TODAY, False, kommentar="Endret")
+    operations.edit(plain, ORGNR, "82", TODAY, False, kommentar="Endret")
+    assert (tmp_path / "a" / f"{ORGNR}.toml").read_bytes() == (tmp_path / "b" / f"{ORGNR}.toml").read_bytes()
+    no_parse(monkeypatch)
+    assert Store(tmp_path / "a").load(ORGNR).get("82").kommentar == "Endret"
+
+
+def test_a_json_store_has_no_entries(tmp_path, own_cache):
+    """JSON is parsed quickly enough; a large JSON office is written and read without the cache."""
+    store = Store(tmp_path / "store", "json", av="ola")
+    fill(store)
+    assert (tmp_path / "store" / f"{ORGNR}.json").stat().st_size >= filecache.SMALLEST
+    assert entries(own_cache) == []
+    assert len(Store(tmp_path / "store").load(ORGNR).fravaer) == 80
+
+
 def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache):
     store = Store(tmp_path / "store", av="ola")
     fill(store)
