@@ -190,9 +190,14 @@ def roster_remove(store: Store, orgnr: str, name: str):
 
 
 def rename(store: Store, orgnr: str, old_name: str, new_name: str):
-    """Returns (the GP's name now, the fravær changed as (before, after), the office)."""
+    """Returns (the GP's name now, the fravær changed as (before, after), the office, near names).
+
+    near: other GPs here whose names new_name is one or two letters from, as add notes them
+    («oystein asheim» typed without ø and å is a third spelling, not «Øystein Åsheim»)."""
     with store.change(orgnr) as change:
         office = change.office
+        old_key = behandler_key(old_name)
+        near = [name for name in office.near_names(new_name) if behandler_key(name) != old_key]
         roster_before = [_entry(e) for e in office.roster]
         target, changed = office.rename(old_name, new_name)
         changed = [(a, b) for a, b in changed if a != b]
@@ -200,7 +205,7 @@ def rename(store: Store, orgnr: str, old_name: str, new_name: str):
             change.record("rename", None, behandler={"fra": old_name.strip(), "til": new_name.strip()})
         for before, after in changed:
             change.record("edit", after, forrige=before)
-    return target, changed, office
+    return target, changed, office, near
 
 
 def _entry(entry) -> dict:

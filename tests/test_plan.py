@@ -306,6 +306,28 @@ def test_roster_rename_joins_a_misspelt_gp_and_preview_gives_the_whole_stretch(f
     assert fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Nobody", "--til-navn", "X").exit_code == 3
 
 
+def test_a_rename_to_a_name_like_another_gps_says_how_to_join_them(fravaer):
+    """«oystein asheim», typed without ø and å, is a third spelling and not the GP it looks like:
+    the rename is done as asked, with add's note on how to join the two."""
+    fravaer.add(*add_args(behandler="Øystein Åsheim", fra="01.07.2030", til="10.07.2030")[3:])
+    fravaer.add(*add_args(behandler="Øysten Åsheim", fra="11.07.2030", til="20.07.2030")[3:])
+    renamed = fravaer(
+        "roster", "rename", "--virksomhet", ORGNR, "--behandler", "Øysten Åsheim", "--til-navn", "oystein asheim"
+    )
+    assert renamed.exit_code == 0
+    assert (
+        "Merk: «oystein asheim» er ny hos 974760673, men ligner «Øystein Åsheim». Er det samme lege, rett navnet med "
+        '«fravaer roster rename --virksomhet 974760673 --behandler "oystein asheim" --til-navn "Øystein Åsheim"».'
+    ) in renamed.stderr
+    assert "Øysten" not in renamed.stderr.split("Merk:")[1]  # the old name is not one to join
+    joined = fravaer(
+        "roster", "rename", "--virksomhet", ORGNR, "--behandler", "oystein asheim", "--til-navn", "Øystein Åsheim"
+    )
+    assert joined.exit_code == 0 and "Merk:" not in joined.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert {r["behandler"] for r in listed} == {"Øystein Åsheim"}
+
+
 def test_rename_into_another_gp_whose_fravaer_overlap_changes_nothing(fravaer):
     fravaer.add(*add_args(behandler="Kari Vik", fra="01.07.2030", til="10.07.2030")[3:])
     fravaer.add(*add_args(behandler="Kari Wik", fra="05.07.2030", til="12.07.2030")[3:])

@@ -113,11 +113,13 @@ def rename(
     Er det nye navnet en annen lege, slås de sammen; fravær som da ville overlappe, stopper det (exit 4).
     """
     e = env(ctx)
-    target, changed, office = operations.rename(e.store, e.virksomhet(virksomhet), behandler, til_navn)
+    target, changed, office, near = operations.rename(e.store, e.virksomhet(virksomhet), behandler, til_navn)
     stored.append("Det nye navnet er lagret")
     print(
         f"«{behandler.strip()}» heter nå «{target}» hos {office.label}: {len(changed)} fravær endret.", file=sys.stderr
     )
     for _, after in changed:
         print(f"  {after.describe()}", file=sys.stderr)
+    if near:
+        warn([operations.near_name_note(target, near, office)])
     warn(operations.gp_warnings(office, [after for _, after in changed]))
