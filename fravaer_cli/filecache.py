@@ -12,9 +12,12 @@ and the file is parsed as always. A fravær read from an entry and not changed i
 written back as the same bytes it was read from.
 
 The entry is JSON: reading it runs no code whatever it holds (pickle and marshal
-are not made for data that may have been tampered with). One entry per office
-and store, overwritten by the next write: the cache never holds more than the
-stores it mirrors. Deleting it at any time loses nothing.
+are not made for data that may have been tampered with). Where each fravær's
+table starts is checked against the file's bytes too, and the file must have
+as many tables as the entry has fravær: a write from an entry that does not
+fit its file could otherwise write a fravær twice or drop one. One entry per
+office and store, overwritten by the next write. Deleting the cache at any
+time loses nothing.
 """
 
 import os
@@ -30,7 +33,9 @@ from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
 
 # Below this a file is parsed quicker than its entry is written and read (about 60 fravær).
 SMALLEST = 16 * 1024
-_FORMAT = 1  # the entry's layout; an entry of another layout, or of another version of fravaer, is not used
+# The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
+# change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
+_FORMAT = 1
 
 
 def _digest(data: bytes) -> str:
@@ -87,11 +92,22 @@ class OfficeCache:
             ):
                 return None
             stored_orgnr, navn, info, next_id = entry["virksomhet"]
-            if stored_orgnr != orgnr:
+            # A text never holds a line break as it is (TOML strings escape it), so every
+            # "\n[[fravaer]]\n" in the file starts a table.
+            if stored_orgnr != orgnr or raw.count(b"\n[[fravaer]]\n") != len(entry["fravaer"]):
                 return None
             day = date.fromisoformat
-            starts, fravaer = [], []
+            starts, fravaer, after = [], [], 0
             for start, fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, av, registrert in entry["fravaer"]:
+                # Where the entry says this fravær's table is, the file has a table with its id.
+                # (Ids are letters, digits, _ and -: written in quotes as they are.)
+                if (
+                    type(start) is not int
+                    or start < after
+                    or not raw.startswith(f'\n[[fravaer]]\nid = "{fid}"\n'.encode(), start)
+                ):
+                    return None
+                after = start + 1
                 starts.append(start)
                 fravaer.append(
                     Fravaer(

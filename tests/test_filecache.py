@@ -165,8 +165,24 @@ def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache)
         lambda e: json.dumps({**e, "fravaer": [[*row[:3], 20300101, *row[4:]] for row in e["fravaer"]]}),
         lambda e: json.dumps({**e, "virksomhet": [ORGNR]}),
         lambda e: json.dumps([]),
+        lambda e: json.dumps({**e, "fravaer": e["fravaer"][:-1]}),
+        lambda e: json.dumps({**e, "fravaer": [[row[0] + (n == 3), *row[1:]] for n, row in enumerate(e["fravaer"])]}),
+        lambda e: json.dumps(
+            {**e, "fravaer": [[r[0], *s[1:]] for r, s in zip(e["fravaer"], e["fravaer"][::-1], strict=True)]}
+        ),
     ],
-    ids=["not-json", "other-version", "other-format", "short-rows", "bad-date", "short-office", "not-an-object"],
+    ids=[
+        "not-json",
+        "other-version",
+        "other-format",
+        "short-rows",
+        "bad-date",
+        "short-office",
+        "not-an-object",
+        "a-fravaer-missing",
+        "a-table-moved",
+        "rows-at-others-tables",
+    ],
 )
 def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
     store = Store(tmp_path / "store", av="ola")
@@ -176,6 +192,10 @@ def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
     path = tmp_path / "store" / f"{ORGNR}.toml"
     parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
     assert Store(tmp_path / "store").load(ORGNR) == parsed
+    # and a write from it keeps every fravær, once
+    operations.edit(Store(tmp_path / "store", av="ola"), ORGNR, "2", TODAY, False, kommentar="Endret")
+    written = Store(tmp_path / "store").load(ORGNR)
+    assert [f.id for f in written.fravaer] == [f.id for f in parsed.fravaer]
 
 
 def test_an_entry_of_another_office_or_store_is_not_used(tmp_path, own_cache):
