@@ -79,11 +79,15 @@ class OfficeCache:
         entry is missing, unreadable, of another fravaer or not of exactly these bytes."""
         if len(raw) < SMALLEST or self.folder is None:
             return None
+        try:
+            with open(self.folder / f"{orgnr}.json", "rb") as f:
+                text = f.read()
+        except OSError:  # no entry: json is not even imported
+            return None
         import json
 
         try:
-            with open(self.folder / f"{orgnr}.json", "rb") as f:
-                entry = json.loads(f.read())
+            entry = json.loads(text)
             if (
                 entry["format"] != _FORMAT
                 or entry["version"] != __version__
@@ -124,7 +128,7 @@ class OfficeCache:
                     )
                 )
             roster = [RosterEntry(name, hpr) for name, hpr in entry["behandlere"]]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
         return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
 
