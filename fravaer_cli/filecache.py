@@ -133,11 +133,16 @@ class OfficeCache:
             return None
         return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
 
-    def save(self, office: Virksomhet, data: bytes, starts: list[int]) -> None:
-        """The entry for office as just written (data), if the file is large enough to gain by one.
+    def wants(self, data: bytes, starts: list[int] | None) -> bool:
+        """Whether a file written as data gets an entry: a TOML file (starts is where its
+        fravær are; None for JSON) large enough to gain by one, and a cache to keep it in."""
+        return starts is not None and len(data) >= SMALLEST and self.folder is not None
+
+    def save(self, office: Virksomhet, data: bytes, starts: list[int] | None) -> None:
+        """The entry for office as just written (data), if wants() it.
 
         Best effort: a cache that cannot be written only makes the next read parse the file."""
-        if len(data) < SMALLEST or self.folder is None:
+        if not self.wants(data, starts):
             return
         import json
 

@@ -544,8 +544,8 @@ def _log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_R
     rows = []
     for orgnr, entry in entries:
         e = {**stamp, **entry}
-        rows.append((orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", ""))))
-        rows[-1] += (json.dumps(e, default=log_value),)
+        text = json.dumps(e, default=log_value)
+        rows.append((orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), text))
     return _Rows("logg (orgnr, tid, av, handling, oppforing)", "c0, c1, c2, c3, c4::json", rows)
 
 

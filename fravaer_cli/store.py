@@ -321,7 +321,7 @@ class Store(StoreBase):
                     data, starts = self._bytes_of(change.office, path.suffix)
                     staged.append(self._stage(path, data, sync=False))
                     # Kept only for files that get a cache entry: an import's 2,000 small files are not held.
-                    to_cache.append((data, starts) if starts is not None and len(data) >= filecache.SMALLEST else None)
+                    to_cache.append((data, starts) if self._cache.wants(data, starts) else None)
                     if progress:
                         progress(len(staged), len(pending))
                 os.sync()
@@ -431,8 +431,7 @@ class Store(StoreBase):
         """Temporary file in the same folder, flushed to disk, then an atomic replace."""
         data, starts = self._bytes_of(office, path.suffix)
         self._replace(self._stage(path, data, sync=True), path)
-        if starts is not None:
-            self._cache.save(office, data, starts)
+        self._cache.save(office, data, starts)
 
     def _bytes_of(self, office: Virksomhet, suffix: str) -> tuple[bytes, list[int] | None]:
         """The office's file, and for TOML where each fravær's table starts in it."""
