@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the completion scripts from the installed program (tests/test_completion.py checks them).
+# `fravaer completion SHELL` prints the same scripts for an installed fravaer (pipx install).
 set -euo pipefail
 cd "$(dirname "$0")"
-_FRAVAER_COMPLETE=source_bash fravaer > fravaer.bash
-_FRAVAER_COMPLETE=source_zsh fravaer > _fravaer
-_FRAVAER_COMPLETE=source_fish fravaer > fravaer.fish
+fravaer completion bash > fravaer.bash
+fravaer completion zsh > _fravaer
+fravaer completion fish > fravaer.fish

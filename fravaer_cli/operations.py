@@ -133,8 +133,8 @@ def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
     ]
 
 
-def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today: date):
-    """Who is away, day by day. Default range: Monday of this week and the next 27 days."""
+def calendar_range(fra: date | None, til: date | None, today: date) -> tuple[date, date]:
+    """The calendar's days. Default: Monday of this week and the next 27 days; at most plan.MAX_DAYS."""
     from datetime import timedelta
 
     from fravaer_cli import dates, plan
@@ -151,7 +151,32 @@ def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today
         raise InputError(
             f"Perioden {dates.short(fra)}–{dates.short(til)} er {days} dager; kalenderen viser høyst {plan.MAX_DAYS}."
         )
+    return fra, til
+
+
+def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today: date):
+    """Who is away, day by day."""
+    from fravaer_cli import plan
+
+    fra, til = calendar_range(fra, til, today)
     return plan.calendar(store.load(orgnr), fra, til)
+
+
+def away_periods(store: Store, orgnr: str | None, fra: date | None, til: date | None, today: date):
+    """(office, its GPs' away periods that meet the range) for one office, or for every office
+    the store shows (orgnr None); an office that cannot be read comes as its StoreError."""
+    from fravaer_cli import plan
+
+    fra, til = calendar_range(fra, til, today)
+    if orgnr is not None:
+        office = store.load(orgnr)
+        yield office, plan.away_periods(office, fra, til)
+        return
+    for _, office in store.iter_offices():
+        if isinstance(office, StoreError):
+            yield office, []
+        else:
+            yield office, plan.away_periods(office, fra, til)
 
 
 # -- the roster ----------------------------------------------------------------------

@@ -89,7 +89,7 @@ def print_csv(headers: list[str], rows, excel: bool = False) -> None:
         sys.stdout.write("\ufeff")
     writer = csv.writer(sys.stdout, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     cell = _excel_cell if excel else csv_cell
-    writer.writerow(headers)
+    writer.writerow([cell(v) for v in headers])  # the calendar's headers are its days: dates too
     writer.writerows([cell(v) for v in row] for row in rows)
 
 

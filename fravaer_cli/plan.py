@@ -140,3 +140,70 @@ def stretch_text(first: date, last: date) -> str:
     if first.year == last.year:
         return f"{first:%d.%m.}–{dates.short(last)}"
     return f"{dates.short(first)}–{dates.short(last)}"
+
+
+class AwayPeriod:
+    """A stretch of days on which a GP is away with the same services closed and the same served
+    by a vikar: one event in a calendar program. ids are the fravær that cover it."""
+
+    __slots__ = ("behandler", "fra", "til", "tjenester", "vikar", "ids", "uid")
+
+    def __init__(self, behandler: str, fra: date, til: date, tjenester, vikar, ids: tuple[str, ...], uid: str):
+        self.behandler, self.fra, self.til = behandler, fra, til
+        self.tjenester: tuple[str, ...] = tjenester
+        self.vikar: tuple[str, ...] = vikar
+        self.ids, self.uid = ids, uid
+
+
+def away_periods(office: Virksomhet, fra: date, til: date) -> list[AwayPeriod]:
+    """Every GP's away periods that meet fra..til, whole (not cut at the range's ends), by GP
+    in the calendar's order, then by date.
+
+    A period's uid is made of the office and the ids of the fravær in it (with a count when
+    the same fravær make more than one period), so it stays the same from one export to the
+    next, and through an edit of a fravær's dates or services: a calendar program that
+    imports the file again updates the event instead of adding a second one."""
+    names = office.gps()
+    known = {behandler_key(n): n for n in names}
+    by_gp: dict[str, list[Fravaer]] = {}
+    for f in office.fravaer:
+        by_gp.setdefault(f.key, []).append(f)
+    wanted = [k for k in known if k in by_gp]
+    others = {f.key: f.behandler for f in office.fravaer if f.key not in known and f.fra <= til and f.til >= fra}
+    wanted += sorted(others, key=lambda k: search_key(others[k]))
+    result = []
+    for key in wanted:
+        seen: dict[tuple[str, ...], int] = {}
+        for start, end, closed, served, ids in _runs(by_gp[key]):
+            n = seen[ids] = seen.get(ids, 0) + 1
+            if start > til or end < fra:
+                continue
+            uid = f"{office.orgnr}-{'-'.join(ids)}{f'.{n}' if n > 1 else ''}@fravaer"
+            name = known.get(key) or others[key]
+            result.append(AwayPeriod(name, start, end, closed, served, ids, uid))
+    return result
+
+
+def _runs(fravaer: list[Fravaer]):
+    """One GP's days away as runs of the same closed and vikar services: (fra, til, closed,
+    served, ids). Computed at the days where a fravær starts or ends, not day by day."""
+    edges = sorted({f.fra for f in fravaer} | {f.til + timedelta(days=1) for f in fravaer})
+    runs: list[list] = []
+    for start, after in zip(edges, edges[1:], strict=False):
+        covering = [f for f in fravaer if f.fra <= start <= f.til]
+        if not covering:
+            continue
+        closed = catalogue.order(t for f in covering for t in f.tjenester)
+        served = catalogue.order(t for f in covering for t in f.vikar)
+        ids = {f.id for f in covering}
+        last = runs[-1] if runs else None
+        if last and last[1] + timedelta(days=1) == start and (last[2], last[3]) == (closed, served):
+            last[1] = after - timedelta(days=1)
+            last[4] |= ids
+        else:
+            runs.append([start, after - timedelta(days=1), closed, served, ids])
+    return [(a, b, c, s, tuple(sorted(ids, key=_id_order))) for a, b, c, s, ids in runs]
+
+
+def _id_order(fravaer_id: str):
+    return (len(fravaer_id), fravaer_id)  # ids are numbers as text: 2 before 10

@@ -122,11 +122,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if os.environ.get(complete_var or COMPLETE_VAR):
-            # Typer's completion scripts and protocol (completions/), without
-            # its --install-completion options, which guess the shell.
-            from typer._completion_classes import completion_init
-
-            completion_init()
+            _typer_completion()
         args = list(sys.argv[1:] if args is None else args)
         stored.clear()  # tests run many commands in one process
         try:
@@ -210,6 +206,23 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         command = self._subcommand(args)
         params = [*self.params, *(command.params if command is not None else [])]
         return any(option_name in p.opts and getattr(p, "is_flag", False) for p in params)
+
+
+def _typer_completion() -> None:
+    # Typer's completion scripts and protocol (completions/), without
+    # its --install-completion options, which guess the shell.
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
+def completion_script(root: click.Command, shell: str) -> str:
+    """The script that `_FRAVAER_COMPLETE=source_SHELL fravaer` prints (completions/), for
+    `fravaer completion SHELL`: the same text, made by the same classes."""
+    from click.shell_completion import get_completion_class
+
+    _typer_completion()
+    return get_completion_class(shell)(root, {}, "fravaer", COMPLETE_VAR).source()
 
 
 def fail(message: str, code: int) -> int:

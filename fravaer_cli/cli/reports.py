@@ -172,14 +172,33 @@ def _status_entry(office, s, kind: str = "stengt") -> dict:
     return entry
 
 
+CALENDAR_FORMATS = (*output.FORMATS, "ics", "html")
+
+
 @command("calendar")
 def calendar(
     ctx: typer.Context,
-    virksomhet: OneVirksomhet,
+    virksomhet: Virksomhet = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Alle virksomheter du kan se, i én fil (bare med --format ics).")
+    ] = False,
     fra: Annotated[
         str | None, typer.Option("--fra", help="Første dag (standard: mandag denne uken).", metavar="DATO")
     ] = None,
     til: Annotated[str | None, typer.Option("--til", help="Siste dag (standard: 4 uker).", metavar="DATO")] = None,
+    weeks: Annotated[
+        bool, typer.Option("--uker", help="Én kolonne per uke: hvor mange virkedager hver lege er borte.")
+    ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Utdata: table, json, csv, excel-csv (for norsk Excel), ics (Outlook, Google Kalender) "
+            "eller html (en side å skrive ut).",
+            metavar="|".join(CALENDAR_FORMATS),
+            click_type=choices(*CALENDAR_FORMATS),
+        ),
+    ] = "table",
     as_json: Json = False,
 ) -> None:
     """Hvem er borte dag for dag: én rad per lege, én kolonne per dag, og dager uten fastlege.
@@ -187,21 +206,48 @@ def calendar(
     X alle tjenester stengt, x noen stengt, v vikar tar tjenestene, . til stede. Høyst 370 dager.
     """
     e = env(ctx)
-    cal = operations.calendar(
-        e.store,
-        e.virksomhet(virksomhet),
-        e.date(fra, "fra og med-dato") if fra else None,
-        e.date(til, "til og med-dato") if til else None,
-        e.today,
-    )
-    if as_json:
-        output.print_json(_calendar_record(cal))
+    fmt = "json" if as_json else fmt.strip().lower()
+    if fmt not in CALENDAR_FORMATS:
+        raise InputError(f"Ukjent format: «{fmt}». Godtatt: {', '.join(CALENDAR_FORMATS)}.")
+    if weeks and fmt != "table":
+        raise InputError(f"--uker gjelder tabellen på skjermen, ikke --format {fmt}.")
+    if every and fmt != "ics":
+        raise InputError("--all gjelder bare --format ics; de andre formatene viser én virksomhet.")
+    first = e.date(fra, "fra og med-dato") if fra else None
+    last = e.date(til, "til og med-dato") if til else None
+    if fmt == "ics":
+        _calendar_ics(e, e.scope(virksomhet, every), first, last)
         return
-    from fravaer_cli import calendar_text
+    if virksomhet is None:
+        raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet).")
+    cal = operations.calendar(e.store, e.virksomhet(virksomhet), first, last, e.today)
+    if fmt == "html":
+        from fravaer_cli import calendar_html
 
-    terminal = sys.stdout.isatty()
-    colour = terminal and not os.environ.get("NO_COLOR")
-    sys.stdout.write(calendar_text.render(cal, _width(terminal), colour) + "\n")
+        sys.stdout.write(calendar_html.render(cal))
+        return
+    if fmt == "table":
+        from fravaer_cli import calendar_text
+
+        terminal = sys.stdout.isatty()
+        colour = terminal and not os.environ.get("NO_COLOR")
+        sys.stdout.write(calendar_text.render(cal, _width(terminal), colour, weeks) + "\n")
+        return
+    headers = ["behandler", *(d.dato.isoformat() for d in cal.days)]
+    rows = [[name, *(d.cells[i] for d in cal.days)] for i, name in enumerate(cal.behandlere)]
+    output.render(output.Result(_calendar_record(cal), (headers, rows), ""), fmt)
+
+
+def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> None:
+    from fravaer_cli import calendar_ics, clock
+    from fravaer_cli.errors import StoreError
+
+    offices, errors = [], []
+    for office, periods in operations.away_periods(e.store, orgnr, fra, til, e.today):
+        (errors if isinstance(office, StoreError) else offices).append((office, periods))
+    name = f"Fravær ved {offices[0][0].label}" if orgnr is not None else "Fravær ved alle virksomheter"
+    sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
+    report_unreadable([error for error, _ in errors])
 
 
 def _width(terminal: bool) -> int:
@@ -454,3 +500,26 @@ def _short_time(stamp: str) -> str:
         return f"{dates.short(date.fromisoformat(stamp[:10]))} {stamp[11:16]}"
     except ValueError:
         return stamp
+
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@command("completion")
+def completion(
+    ctx: typer.Context,
+    shell: Annotated[
+        str,
+        typer.Argument(help="Skallet: bash, zsh eller fish.", metavar="bash|zsh|fish", click_type=choices(*SHELLS)),
+    ],
+) -> None:
+    """Skriv ut skriptet som fullfører kommandoer og verdier i bash, zsh eller fish.
+
+    bash: «eval "$(fravaer completion bash)"» i ~/.bashrc. zsh og fish: se README.
+    """
+    name = shell.strip().lower()
+    if name not in SHELLS:
+        raise InputError(f"Ukjent skall: «{shell}». Godtatt: {', '.join(SHELLS)}.")
+    from fravaer_cli.cli.boundary import completion_script
+
+    sys.stdout.write(completion_script(ctx.find_root().command, name) + "\n")

@@ -1,0 +1,69 @@
+"""The plan as an iCalendar file (RFC 5545), for Outlook, Google Calendar and Apple Calendar.
+
+One all-day event per GP's away period (plan.away_periods): a GP whose summer is three
+fravær back to back is one bar in the calendar, split only where what is closed or served
+by a vikar changes, so every event's title is true for each of its days. The icalendar
+library writes the file (escaping, line folding, DATE values); it is imported only here,
+by `calendar --format ics`.
+"""
+
+from datetime import datetime, timedelta
+
+from fravaer_cli import __version__, catalogue
+from fravaer_cli.dates import short
+from fravaer_cli.model import Virksomhet
+from fravaer_cli.plan import AwayPeriod
+
+
+def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> str:
+    """now: when the file is made (DTSTAMP, as RFC 5545 asks of every event)."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", f"-//fravaer//fravaer {__version__}//NO")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    for office, periods in offices:
+        for period in periods:
+            event = Event()
+            event.add("uid", period.uid)
+            event.add("dtstamp", now)
+            event.add("dtstart", period.fra)  # a date: an all-day event
+            event.add("dtend", period.til + timedelta(days=1))  # the day after, as RFC 5545 counts
+            event.add("summary", summary(period))
+            event.add("description", _description(office, period))
+            event.add("transp", "TRANSPARENT")  # the GP's absence does not make the reader busy
+            event.add("categories", ["Fravær"])
+            cal.add_component(event)
+    return cal.to_ical().decode("utf-8")
+
+
+def summary(period: AwayPeriod) -> str:
+    """'Kari Vik: alle tjenester stengt', 'Per Hansen: Timebestilling stengt, vikar tar E-konsultasjon'."""
+    parts = []
+    if set(period.tjenester) >= set(catalogue.catalogue()):
+        parts.append("alle tjenester stengt")
+    elif period.tjenester:
+        parts.append(f"{_names(period.tjenester)} stengt")
+    if period.vikar:
+        every = set(period.vikar) >= set(catalogue.catalogue())
+        parts.append("vikar tar alle tjenestene" if every else f"vikar tar {_names(period.vikar)}")
+    return f"{period.behandler}: {', '.join(parts)}"
+
+
+def _names(keys) -> str:
+    return ", ".join(catalogue.display_name(k) for k in keys)
+
+
+def _description(office: Virksomhet, period: AwayPeriod) -> str:
+    ids = {f.id: f for f in office.fravaer}
+    lines = [
+        f"{office.label}: {period.behandler} er borte {short(period.fra)}–{short(period.til)}.",
+        f"Fravær {', '.join(period.ids)} i fravaer.",
+    ]
+    comments = [ids[i].kommentar for i in period.ids if i in ids and ids[i].kommentar]
+    if comments:
+        lines.append("Kommentar: " + "; ".join(dict.fromkeys(comments)))
+    return "\n".join(lines)
