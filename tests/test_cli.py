@@ -197,7 +197,10 @@ def test_a_call_builds_only_the_command_it_runs(capsys):
     assert sorted(group.commands) == sorted(group.list_commands(None))
     listed = capsys.readouterr().out.split("Kommandoer:")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line[2] != " "]
-    assert " ".join(names) == "add list edit delete import status calendar preview info log database access roster"
+    assert (
+        " ".join(names)
+        == "add list edit delete import status calendar preview info log completion database access roster"
+    )
 
 
 def test_dry_run_add_writes_nothing(fravaer):

@@ -96,3 +96,45 @@ def test_add_writes_without_tables_or_the_importer(store):
         store,
     )
     assert not modules & (NEVER | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})
+
+
+# What only calendar's other formats need: none of it in the everyday commands, nor in the grid.
+CALENDAR_FORMATS = {"icalendar", "fravaer_cli.calendar_ics", "fravaer_cli.calendar_html"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["status", "--virksomhet", ORGNR, "--date", "2030-01-02"],
+        ["list", "--virksomhet", ORGNR, "--json"],
+        [
+            "add",
+            "--virksomhet",
+            ORGNR,
+            "--behandler",
+            "Ny Lege",
+            "--fra",
+            "1.1.2031",
+            "--til",
+            "2.1.2031",
+            "--tjeneste",
+            "alle",
+        ],
+        ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030"],
+    ],
+    ids=["help", "status", "list", "add", "calendar"],
+)
+def test_the_calendar_formats_cost_the_everyday_commands_nothing(store, args):
+    assert not imported(args, store) & CALENDAR_FORMATS
+
+
+def test_calendar_ics_and_html_import_only_what_they_write_with(store):
+    ics = imported(
+        ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030", "--format", "ics"], store
+    )
+    assert {"icalendar", "fravaer_cli.calendar_ics"} <= ics and "fravaer_cli.calendar_html" not in ics
+    page = imported(
+        ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030", "--format", "html"], store
+    )
+    assert "fravaer_cli.calendar_html" in page and "icalendar" not in page
