@@ -1,4 +1,3 @@
-
 _fravaer_completion() {
     local IFS=$'
 '

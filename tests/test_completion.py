@@ -27,11 +27,36 @@ def needs(shell: str) -> str:
 
 
 @pytest.mark.parametrize("shell", sorted(SCRIPTS))
-def test_committed_script_is_what_the_program_generates(shell):
-    result = CliRunner().invoke(app, [], env={"_FRAVAER_COMPLETE": f"source_{shell}"}, prog_name="fravaer")
-    assert result.exit_code == 0
+def test_committed_script_is_what_fravaer_completion_prints(shell):
+    result = CliRunner().invoke(app, ["completion", shell], prog_name="fravaer")
+    assert result.exit_code == 0, result.stderr
     committed = (REPO / "completions" / SCRIPTS[shell]).read_text()
     assert result.stdout == committed, f"completions/{SCRIPTS[shell]} is out of date: run completions/regenerate.sh"
+    # The same script as Click's own protocol gives (_FRAVAER_COMPLETE=source_SHELL), but for blank lines before it.
+    protocol = CliRunner().invoke(app, [], env={"_FRAVAER_COMPLETE": f"source_{shell}"}, prog_name="fravaer")
+    assert protocol.exit_code == 0 and protocol.stdout.lstrip("\n") == committed
+
+
+def test_the_readme_way_for_zsh_and_fish_finds_the_printed_script(tmp_path):
+    """zsh's compinit registers a file on fpath only when its first line is #compdef; fish loads
+    ~/.config/fish/completions/fravaer.fish by itself. Both as the README says to install them."""
+    zfunc = tmp_path / "zfunc"
+    zfunc.mkdir()
+    (zfunc / "_fravaer").write_text(CliRunner().invoke(app, ["completion", "zsh"]).stdout)
+    dump = tmp_path / "zcompdump"
+    script = f"fpath=({zfunc} $fpath); autoload -Uz compinit; compinit -u -d {dump}; print $_comps[fravaer]"
+    zsh = subprocess.run([needs("zsh"), "-f", "-c", script], capture_output=True, text=True)
+    assert zsh.stdout.strip() == "_fravaer", zsh.stderr
+    completions = tmp_path / "config" / "fish" / "completions"
+    completions.mkdir(parents=True)
+    (completions / "fravaer.fish").write_text(CliRunner().invoke(app, ["completion", "fish"]).stdout)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
+    fish = subprocess.run(
+        [needs("fish"), "-c", "complete -C 'fravaer calendar --format i'"], capture_output=True, text=True, env=env
+    )
+    assert [row.split("\t")[0] for row in fish.stdout.splitlines()] == ["ics"], fish.stderr
 
 
 @pytest.fixture(params=["filer", "postgres"])

@@ -217,12 +217,14 @@ def _typer_completion() -> None:
 
 
 def completion_script(root: click.Command, shell: str) -> str:
-    """The script that `_FRAVAER_COMPLETE=source_SHELL fravaer` prints (completions/), for
-    `fravaer completion SHELL`: the same text, made by the same classes."""
+    """The script for `fravaer completion SHELL` (and completions/): what
+    `_FRAVAER_COMPLETE=source_SHELL fravaer` prints, made by the same classes, without its
+    leading blank line: zsh's compinit takes a file on fpath only when `#compdef` is its
+    first line."""
     from click.shell_completion import get_completion_class
 
     _typer_completion()
-    return get_completion_class(shell)(root, {}, "fravaer", COMPLETE_VAR).source()
+    return get_completion_class(shell)(root, {}, "fravaer", COMPLETE_VAR).source().lstrip("\n")
 
 
 def fail(message: str, code: int) -> int:
