@@ -8,10 +8,10 @@ letters carry the meaning, so a page printed in black and white still reads.
 
 from html import escape
 
+from fravaer_cli.calendar_text import WEEKDAYS
 from fravaer_cli.dates import MONTHS_NO, short
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, stretch_text, stretches
+from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar
 
-WEEKDAYS = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 _CELL_CLASS = {ALL_CLOSED: "X", SOME_CLOSED: "x", VIKAR: "v", PRESENT: "p"}
 
 _STYLE = """
@@ -148,10 +148,7 @@ def _legend(cal: Calendar) -> str:
     holidays = [f"{d.dato:%d.%m.} {escape(d.helligdag)}" for d in cal.days if d.helligdag]
     if holidays:
         lines.append(f"<p>* helligdag: {', '.join(holidays)}.</p>")
-    without = [d.dato for d in cal.days if d.uten_lege]
-    if without:
-        lines.append(
-            f"<p><strong>Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}.</strong></p>"
-        )
+    if without := cal.without_gp_text():
+        lines.append(f"<p><strong>{without}</strong></p>")
     lines.append("</div>")
     return "\n".join(lines)

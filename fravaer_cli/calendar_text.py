@@ -8,7 +8,7 @@ the meaning; colour only helps, and only on a terminal.
 
 from fravaer_cli.dates import MONTHS_NO, short
 from fravaer_cli.output import printable
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, stretch_text, stretches
+from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar
 
 WEEKDAYS = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 COLUMN = 3
@@ -131,9 +131,8 @@ def _legend(cal: Calendar) -> str:
     holidays = [f"{d.dato:%d.%m.} {d.helligdag}" for d in cal.days if d.helligdag]
     if holidays:
         lines.append("* helligdag: " + ", ".join(holidays) + ".")
-    without = [d.dato for d in cal.days if d.uten_lege]
-    if without:
-        lines.append(f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}.")
+    if without := cal.without_gp_text():
+        lines.append(without)
     return "\n".join(lines)
 
 
@@ -204,7 +203,6 @@ def _week_legend(cal: Calendar) -> str:
     holidays = [f"{d.dato:%d.%m.} {d.helligdag}" for d in cal.days if d.helligdag and d.dato.weekday() < 5]
     if holidays:
         lines.append("Helligdager er ikke virkedager: " + ", ".join(holidays) + ".")
-    without = [d.dato for d in cal.days if d.uten_lege]
-    if without:
-        lines.append(f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}.")
+    if without := cal.without_gp_text():
+        lines.append(without)
     return "\n".join(lines)

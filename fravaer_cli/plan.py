@@ -41,6 +41,13 @@ class Calendar:
     def __init__(self, office: Virksomhet, fra: date, til: date, behandlere: list[str], days: list[Day]):
         self.office, self.fra, self.til, self.behandlere, self.days = office, fra, til, behandlere, days
 
+    def without_gp_text(self) -> str | None:
+        """'Ingen fastlege: 12.07.–14.07.2028.', or None when every working day has a GP."""
+        without = [d.dato for d in self.days if d.uten_lege]
+        if not without:
+            return None
+        return f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}."
+
 
 def days_between(fra: date, til: date) -> list[date]:
     return [fra + timedelta(days=n) for n in range((til - fra).days + 1)]

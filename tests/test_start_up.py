@@ -78,23 +78,23 @@ def test_status_table_needs_tabulate_but_not_the_importer(store):
     assert not modules & (NEVER | WRITING | {"tomllib", "fravaer_cli.importer", "json"})
 
 
+ADD = [
+    "add",
+    "--virksomhet",
+    ORGNR,
+    "--behandler",
+    "Ny Lege",
+    "--fra",
+    "1.1.2031",
+    "--til",
+    "2.1.2031",
+    "--tjeneste",
+    "alle",
+]
+
+
 def test_add_writes_without_tables_or_the_importer(store):
-    modules = imported(
-        [
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Ny Lege",
-            "--fra",
-            "1.1.2031",
-            "--til",
-            "2.1.2031",
-            "--tjeneste",
-            "alle",
-        ],
-        store,
-    )
+    modules = imported(ADD, store)
     assert not modules & (NEVER | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})
 
 
@@ -108,19 +108,7 @@ CALENDAR_FORMATS = {"icalendar", "fravaer_cli.calendar_ics", "fravaer_cli.calend
         ["--help"],
         ["status", "--virksomhet", ORGNR, "--date", "2030-01-02"],
         ["list", "--virksomhet", ORGNR, "--json"],
-        [
-            "add",
-            "--virksomhet",
-            ORGNR,
-            "--behandler",
-            "Ny Lege",
-            "--fra",
-            "1.1.2031",
-            "--til",
-            "2.1.2031",
-            "--tjeneste",
-            "alle",
-        ],
+        ADD,
         ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030"],
     ],
     ids=["help", "status", "list", "add", "calendar"],
