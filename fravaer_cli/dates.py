@@ -56,6 +56,11 @@ _RELATIVE = {
 }
 
 
+# The last day a report may be about: the calendar's longest range (370 days) and the next
+# working day after any day still exist after it.
+LAST_REPORT_DAY = date(9998, 12, 31)
+
+
 def parse_date(text: str, today: "date | Callable[[], date]", what: str = "dato") -> date:
     """Parse one of the accepted forms; anything else is an InputError naming the value.
 

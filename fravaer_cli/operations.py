@@ -198,13 +198,23 @@ def roster(store: Store, orgnr: str) -> tuple[Virksomhet, list[dict]]:
 
 def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
     """Returns (entry, entry before or None, office, office created, near names)."""
+    (entry, before, near), office, created = roster_add_many(store, orgnr, [name], hpr)
+    return entry, before, office, created, near
+
+
+def roster_add_many(store: Store, orgnr: str, names: list[str], hpr: str | None):
+    """Every name on the roster in one change. Returns ([(entry, entry before or None, near
+    names)] in the order given, office, office created)."""
     with store.change(orgnr, create=True) as change:
         office = change.office
-        near = office.near_names(name)
-        entry, before = office.roster_add(name, hpr)
-        if before != entry:
-            change.record("roster_add", None, behandler=_entry(entry), forrige=_entry(before) if before else None)
-    return entry, before, office, change.created_office, near
+        added = []
+        for name in names:
+            near = office.near_names(name)
+            entry, before = office.roster_add(name, hpr)
+            if before != entry:
+                change.record("roster_add", None, behandler=_entry(entry), forrige=_entry(before) if before else None)
+            added.append((entry, before, near))
+    return added, office, change.created_office
 
 
 def roster_remove(store: Store, orgnr: str, name: str):

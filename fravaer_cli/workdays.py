@@ -82,8 +82,17 @@ def describe(day: date) -> str:
 
 
 def reopening_note(reopens: date) -> str | None:
-    """A note when the day a service reopens is not a working day: citizens see that date."""
+    """A note when the day a service reopens is a public holiday: citizens are told that date,
+    and the office is closed on it. An ordinary weekend is the normal case (a fravær to a
+    Friday reopens on the Saturday) and gets no note."""
     name = holiday(reopens)
-    if name is None and reopens.weekday() < 5:
+    if name is None:
         return None
-    return f"Merk: åpner igjen {describe(reopens)}{', ' + name if name else ''}, som ikke er en virkedag."
+    from fravaer_cli import dates
+
+    first = next_workday(reopens)
+    return (
+        f"Merk: åpner igjen {describe(reopens)}, {name}. Innbyggerne ser «åpner igjen {dates.long(reopens)}», "
+        f"men legekontoret er stengt til {describe(first)}; skal tjenestene være stengt til da, "
+        f"sett til og med til {dates.short(first - timedelta(days=1))}."
+    )

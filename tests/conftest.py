@@ -43,7 +43,7 @@ def today() -> date:
 
 # Command-level tests in these modules run against both stores, with the same
 # expected output, unless they look at the store's files themselves (store_dir).
-BOTH_STORES = {"test_cli", "test_import", "test_fixes", "test_plan", "test_calendar_formats"}
+BOTH_STORES = {"test_cli", "test_import", "test_fixes", "test_plan", "test_calendar_formats", "test_field_reports"}
 
 
 def pytest_generate_tests(metafunc):

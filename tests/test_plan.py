@@ -95,12 +95,23 @@ def test_import_reports_a_vikar_closure_clash_as_a_row_error(fravaer, tmp_path):
     assert fravaer("list", "--virksomhet", ORGNR).exit_code in (3, 5)  # nothing was written
 
 
-def test_a_reopening_day_that_is_no_working_day_is_noted(fravaer):
+def test_a_reopening_day_that_is_a_public_holiday_is_noted_and_a_weekend_is_not(fravaer):
     result = fravaer(*add_args(fra="20.12.2027", til="24.12.2027"))
     assert result.exit_code == 0
-    assert "Merk: åpner igjen lørdag 25.12.2027, 1. juledag, som ikke er en virkedag." in result.stderr
+    assert (
+        "Merk: åpner igjen lørdag 25.12.2027, 1. juledag. Innbyggerne ser «åpner igjen 25. desember 2027», "
+        "men legekontoret er stengt til mandag 27.12.2027; skal tjenestene være stengt til da, "
+        "sett til og med til 26.12.2027."
+    ) in result.stderr
     weekday = fravaer(*add_args(fra="10.01.2028", til="11.01.2028"))
     assert "Merk: åpner igjen" not in weekday.stderr
+    friday = fravaer(*add_args(fra="12.07.2027", til="16.07.2027"))  # reopens on a Saturday: the normal case
+    assert friday.exit_code == 0 and "Merk: åpner igjen" not in friday.stderr
+    plan = fravaer.folder.parent / "plan.csv" if fravaer.folder else None
+    if plan is not None:
+        plan.write_text("virksomhet,behandler,fra,til,tjenester\n" f"{ORGNR},Ola Test,19.07.2027,23.07.2027,alle\n")
+        imported = fravaer("import", str(plan))
+        assert imported.exit_code == 0 and "Merk: åpner igjen" not in imported.stderr
 
 
 def test_the_quick_easter_test_agrees_with_the_holidays_package_on_every_day():

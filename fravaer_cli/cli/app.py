@@ -118,6 +118,17 @@ class Env:
     def date(self, text: str | None, what: str) -> date:
         return self.today if text is None else dates.parse_date(text, lambda: self.today, what)
 
+    def report_date(self, text: str | None, what: str) -> date:
+        """A day to report on (status, preview, calendar, log): the reports look at the days
+        after it (tomorrow, the next working day, four weeks), so it must leave room for them."""
+        day = self.date(text, what)
+        if day > dates.LAST_REPORT_DAY:
+            raise InputError(
+                f"Ugyldig {what}: «{text}» er for langt fram: rapportene ser på dagene etter, og kalenderen "
+                f"slutter 31.12.9999. Godtatt: til og med {dates.short(dates.LAST_REPORT_DAY)}."
+            )
+        return day
+
     def virksomhet(self, text: str, allow_new: bool = False) -> str:
         return operations.find_virksomhet(self.store, text, allow_new)
 

@@ -172,6 +172,14 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
             close = f" Mente du {', '.join(close)}?" if close else ""
             return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {', '.join(names)}.", 2)
         if isinstance(e, click.exceptions.NoSuchOption):
+            name = e.option_name.split("=", 1)[0]
+            command = self._subcommand(args)
+            if command is not None and any(name in p.opts for p in self.params):
+                return fail(
+                    f"{name} er et valg for fravaer selv og står foran kommandoen: "
+                    f"«fravaer {name} ... {command.name} ...». Se «fravaer --help».",
+                    2,
+                )
             close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
             return fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
         if isinstance(e, click.exceptions.MissingParameter) and e.param is not None:

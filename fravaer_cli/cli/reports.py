@@ -54,7 +54,7 @@ def status(
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     orgnr = e.scope(virksomhet, every)
-    when = e.date(day, "dato")
+    when = e.report_date(day, "dato")
     until = None
     if until_workday:
         from fravaer_cli import workdays
@@ -213,8 +213,8 @@ def calendar(
         raise InputError(f"--uker gjelder tabellen på skjermen, ikke --format {fmt}.")
     if every and fmt != "ics":
         raise InputError("--all gjelder bare --format ics; de andre formatene viser én virksomhet.")
-    first = e.date(fra, "fra og med-dato") if fra else None
-    last = e.date(til, "til og med-dato") if til else None
+    first = e.report_date(fra, "fra og med-dato") if fra else None
+    last = e.report_date(til, "til og med-dato") if til else None
     if fmt == "ics":
         _calendar_ics(e, e.scope(virksomhet, every), first, last)
         return
@@ -313,7 +313,7 @@ def preview(
     orgnr = e.virksomhet(virksomhet)
     keys = catalogue.resolve_many(tjeneste) if tjeneste else list(catalogue.catalogue())
     office = e.store.load(orgnr)
-    lines, unknown = operations.preview(office, e.date(day, "dato"), keys, language, behandler)
+    lines, unknown = operations.preview(office, e.report_date(day, "dato"), keys, language, behandler)
     records = [
         {
             "behandler": line.behandler,
@@ -444,18 +444,24 @@ def log(
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     orgnr = e.virksomhet(virksomhet)
-    entries = operations.log_entries(e.store, orgnr, behandler, e.date(day, "dato") if day else None)
-    rows = [[x.get("tid", ""), x.get("av", ""), x.get("handling", ""), _log_subject(x)] for x in entries]
+    entries = operations.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
+    rows = [
+        [x.get("tid", ""), x.get("av", ""), x.get("pa_vegne_av") or "", x.get("handling", ""), _log_subject(x)]
+        for x in entries
+    ]
     filtered = behandler is not None or day is not None
-    output.render(
-        output.Result(entries, (["tid", "av", "handling", "hva"], rows), lambda: _log_text(rows, filtered)), fmt
-    )
+    headers = ["tid", "av", "pa_vegne_av", "handling", "hva"]
+    output.render(output.Result(entries, (headers, rows), lambda: _log_text(rows, filtered)), fmt)
 
 
 def _log_text(rows: list[list], filtered: bool) -> str:
     if not rows:
         return "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
-    shown = [[_short_time(tid), av, ACTIONS.get(handling, handling), what] for tid, av, handling, what in rows]
+    # On the database, av is the login and pa_vegne_av the person it was for (--av): show both.
+    shown = [
+        [_short_time(tid), f"{person} (innlogget som {av})" if person else av, ACTIONS.get(handling, handling), what]
+        for tid, av, person, handling, what in rows
+    ]
     return output.table(["Tid", "Av", "Handling", "Hva"], shown)
 
 

@@ -10,6 +10,7 @@ from fravaer_cli.cli.app import command, env, group
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.fravaer import new_office_note, warn
 from fravaer_cli.cli.options import BEHANDLER_TYPE, Format, Json, OneVirksomhet, output_format
+from fravaer_cli.errors import InputError
 
 roster = group(
     "roster",
@@ -53,33 +54,39 @@ def _table(office, rows) -> str:
 def add(
     ctx: typer.Context,
     virksomhet: OneVirksomhet,
-    behandler: Behandler,
+    behandler: Annotated[
+        list[str],
+        typer.Option("--behandler", help="Fastlegens navn. Kan gjentas.", metavar="NAVN", click_type=BEHANDLER_TYPE),
+    ],
     hpr: Annotated[str | None, typer.Option("--hpr", help="Legens HPR-nummer.", metavar="NUMMER")] = None,
 ) -> None:
-    """Sett en fastlege på listen (å legge til en som står der, endrer ingenting)."""
+    """Sett fastleger på listen (å legge til en som står der, endrer ingenting)."""
     e = env(ctx)
+    if hpr is not None and len(behandler) > 1:
+        raise InputError("--hpr gjelder én lege: legg til legene med HPR-nummer én og én.")
     orgnr = e.virksomhet(virksomhet, allow_new=True)
-    entry, before, office, created, near = operations.roster_add(e.store, orgnr, behandler, hpr)
-    if before == entry:
-        print(f"{entry.behandler} står allerede på listen hos {office.label}; ingenting er endret.", file=sys.stderr)
-        return
-    stored.append(f"{entry.behandler} er lagret på listen")
+    added, office, created = operations.roster_add_many(e.store, orgnr, behandler, hpr)
     if created:
         print(new_office_note([orgnr]), file=sys.stderr)
-    if before is None:
-        hpr_text = f" (HPR {entry.hpr})" if entry.hpr else ""
-        print(f"La {entry.behandler}{hpr_text} på listen over fastleger hos {office.label}.", file=sys.stderr)
-    else:
-        print(
-            f"Endret HPR for {entry.behandler} hos {office.label}: «{before.hpr}» til «{entry.hpr}».", file=sys.stderr
-        )
-    if near:
-        warn([operations.near_name_note(entry.behandler, near, office)])
-    if len(office.roster) == 1 and before is None:
-        print(
-            "Nå som virksomheten har en liste, godtas bare fravær for legene på den: legg til de andre også.",
-            file=sys.stderr,
-        )
+    for entry, before, near in added:
+        if before == entry:
+            print(f"{entry.behandler} står allerede på listen hos {office.label}; ingenting er endret.", file=sys.stderr)
+            continue
+        stored.append(f"{entry.behandler} er lagret på listen")
+        if before is None:
+            hpr_text = f" (HPR {entry.hpr})" if entry.hpr else ""
+            print(f"La {entry.behandler}{hpr_text} på listen over fastleger hos {office.label}.", file=sys.stderr)
+        else:
+            print(
+                f"Endret HPR for {entry.behandler} hos {office.label}: «{before.hpr}» til «{entry.hpr}».",
+                file=sys.stderr,
+            )
+        if near:
+            warn([operations.near_name_note(entry.behandler, near, office)])
+    new = sum(before is None for _, before, _ in added)
+    if new and new == len(office.roster):  # the office had no roster before
+        rest = ": legg til de andre også." if new == 1 else "."
+        print(f"Nå som virksomheten har en liste, godtas bare fravær for legene på den{rest}", file=sys.stderr)
 
 
 @command("remove", roster)

@@ -1,0 +1,69 @@
+"""What an office admin, the helpdesk and cron ran into when trying fravaer as new users.
+Each test failed before its fix. On both stores, unless it is about files."""
+
+import json
+
+import pytest
+
+from tests.helpers import ORGNR, add_args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--virksomhet", ORGNR, "--date", "31.12.9999"],
+        ["status", "--all", "--date", "31.12.9999", "--until-workday"],
+        ["status", "--all", "--date", "30.12.9999", "--until-workday"],
+        ["preview", "--virksomhet", ORGNR, "--date", "31.12.9999"],
+        ["calendar", "--virksomhet", ORGNR, "--fra", "25.12.9999"],
+        ["calendar", "--virksomhet", ORGNR, "--til", "31.12.9999"],
+        ["log", "--virksomhet", ORGNR, "--date", "31.12.9999"],
+    ],
+)
+def test_a_report_on_the_calendars_last_days_is_refused_not_a_crash(fravaer, args):
+    assert fravaer(*add_args(fra="01.08.2030", til="02.08.2030")).exit_code == 0
+    result = fravaer(*args)
+    assert result.exit_code == 2, result.stderr
+    assert "9999" in result.stderr and "til og med 31.12.9998" in result.stderr and "Intern feil" not in result.stderr
+
+
+def test_a_report_on_the_last_day_allowed_works(fravaer):
+    assert fravaer(*add_args(fra="01.08.2030", til="02.08.2030")).exit_code == 0
+    assert fravaer("status", "--all", "--date", "31.12.9998", "--until-workday").exit_code == 0
+    assert fravaer("calendar", "--virksomhet", ORGNR, "--fra", "31.12.9998").exit_code == 0
+
+
+def test_roster_add_takes_behandler_more_than_once_and_adds_each(fravaer):
+    added = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "A B", "--behandler", "C D")
+    assert added.exit_code == 0, added.stderr
+    assert "La A B på listen" in added.stderr and "La C D på listen" in added.stderr
+    listed = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [r["behandler"] for r in listed] == ["A B", "C D"]
+    again = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "A B", "--behandler", "E F")
+    assert again.exit_code == 0 and "A B står allerede på listen" in again.stderr and "La E F" in again.stderr
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["behandler"]["behandler"] for e in log if e["handling"] == "roster_add"] == ["A B", "C D", "E F"]
+    before = fravaer.snapshot()
+    with_hpr = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "G H", "--behandler", "I J", "--hpr", "1")
+    assert with_hpr.exit_code == 2 and "--hpr" in with_hpr.stderr and fravaer.snapshot() == before
+
+
+@pytest.mark.parametrize("option, value", [("--av", "Kari"), ("--data-dir", "/tmp"), ("--store-format", "json")])
+def test_a_global_option_after_the_command_says_it_goes_before(fravaer, option, value):
+    result = fravaer(*add_args(option, value))
+    assert result.exit_code == 2
+    assert f"{option} er et valg for fravaer selv og står foran kommandoen: «fravaer {option} ... add ...»" in (
+        result.stderr
+    )
+    assert "Mente du" not in result.stderr
+
+
+def test_log_shows_the_person_a_database_change_was_made_for(fravaer):
+    assert fravaer("--av", "Kari Hansen", *add_args()).exit_code == 0
+    text = fravaer("log", "--virksomhet", ORGNR).stdout
+    if fravaer.database:  # the login is the database's; --av is whom it was for
+        (entry,) = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+        assert f"Kari Hansen (innlogget som {entry['av']})" in text
+        assert entry["pa_vegne_av"] == "Kari Hansen"
+    else:  # on files --av is who
+        assert "Kari Hansen" in text and "innlogget" not in text
