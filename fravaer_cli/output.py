@@ -64,6 +64,11 @@ def print_json_streaming(head: dict, lists: dict) -> None:
     out.write("\n}\n")
 
 
+def count(n: int, one: str, many: str) -> str:
+    """'1 virksomhet', '2 virksomheter'."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -79,14 +84,51 @@ def _excel_cell(value) -> str:
     return f"{m[3]}.{m[2]}.{m[1]}" if m else text
 
 
+# The table's words for the CSV's keys: a spreadsheet is for people, so excel-csv heads its
+# columns as the tables do. import reads them back (it takes these words as column names).
+EXCEL_HEADERS = {
+    "id": "ID",
+    "kategori": "Kategori",
+    "virksomhet": "Virksomhet",
+    "virksomhet_navn": "Navn",
+    "orgnr": "Organisasjonsnummer",
+    "navn": "Navn",
+    "behandler": "Behandler",
+    "hpr": "HPR",
+    "pa_listen": "På listen",
+    "fra": "Fra og med",
+    "til": "Til og med",
+    "tjenester": "Tjenester",
+    "tjeneste": "Tjeneste",
+    "vikar": "Vikar",
+    "kommentar": "Kommentar",
+    "registrert_av": "Registrert av",
+    "registrert": "Registrert",
+    "apner_igjen": "Åpner igjen",
+    "stengt": "Stengt",
+    "melding": "Melding",
+    "info": "Informasjon til pasient",
+    "fravaer": "Fravær",
+    "tid": "Tid",
+    "av": "Av",
+    "pa_vegne_av": "På vegne av",
+    "handling": "Handling",
+    "hva": "Hva",
+    "login": "Innlogging",
+    "gitt_av": "Gitt av",
+    "gitt": "Gitt",
+}
+
+
 def print_csv(headers: list[str], rows, excel: bool = False) -> None:
-    """CSV for scripts (comma, UTF-8, no byte-order mark, ISO dates), or, with
-    excel, as Norwegian Excel opens it in columns with æøå intact: semicolons,
-    a UTF-8 byte-order mark and dd.mm.yyyy dates."""
+    """CSV for scripts (comma, UTF-8, no byte-order mark, ISO dates, the JSON's keys as
+    headers), or, with excel, as Norwegian Excel opens it in columns with æøå intact:
+    semicolons, a UTF-8 byte-order mark, dd.mm.yyyy dates and the table's words as headers."""
     import csv
 
     if excel:
         sys.stdout.write("\ufeff")
+        headers = [EXCEL_HEADERS.get(h, h) for h in headers]
     writer = csv.writer(sys.stdout, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     cell = _excel_cell if excel else csv_cell
     writer.writerow([cell(v) for v in headers])  # the calendar's headers are its days: dates too

@@ -18,7 +18,7 @@ from pathlib import Path  # json is imported where used: status of a toml store 
 
 from fravaer_cli import catalogue, filecache
 from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli.errors import InputError, NotFoundError, StoreError
+from fravaer_cli.errors import InputError, NotFoundError, StoreError, os_reason
 from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
 from fravaer_cli.record import Record
 
@@ -168,7 +168,7 @@ class Store(StoreBase):
                 raise self._missing_folder() from None
             return []
         except OSError as e:
-            raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {e.strerror}.") from None
+            raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {os_reason(e)}.") from None
         found = set()
         for name in names:
             m = re.fullmatch(STORE_FILE, name, re.ASCII)
@@ -179,7 +179,7 @@ class Store(StoreBase):
     def path_of(self, orgnr: str) -> Path | None:
         """The office's existing file, or None. Both formats at once is ambiguous: refused."""
         _checked_orgnr(orgnr)
-        existing = [p for p in (self.folder / f"{orgnr}.{fmt}" for fmt in FORMATS) if os.path.lexists(p)]
+        existing = [p for p in (self.folder / f"{orgnr}.{fmt}" for fmt in FORMATS) if self._lexists(p)]
         if len(existing) > 1:
             raise StoreError(
                 f"Virksomhet {orgnr} finnes både som {existing[0]} og {existing[1]}. "
@@ -189,6 +189,17 @@ class Store(StoreBase):
 
     def exists(self, orgnr: str) -> bool:
         return self.path_of(orgnr) is not None
+
+    def _lexists(self, path: Path) -> bool:
+        """Whether the file is there; a folder that may not be searched is said to be so, not
+        taken as an empty store (a helpdesk would conclude that the office does not exist)."""
+        try:
+            os.lstat(path)
+            return True
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as e:
+            raise StoreError(f"Kan ikke lese lagringsmappen {self.folder}: {os_reason(e)}.") from None
 
     # -- reading -------------------------------------------------------------
 
@@ -387,7 +398,7 @@ class Store(StoreBase):
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise StoreError(f"Kan ikke låse virksomhet {orgnr}: {e.strerror}.") from None
+                    raise StoreError(f"Kan ikke låse virksomhet {orgnr}: {os_reason(e)}.") from None
                 if time.monotonic() >= deadline:
                     raise StoreError(
                         f"Fikk ikke låst virksomhet {orgnr} innen {self.lock_timeout:g} sekunder: "
@@ -413,7 +424,7 @@ class Store(StoreBase):
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreError(f"Kan ikke opprette lagringsmappen {self.folder}: {e.strerror}.") from None
+            raise StoreError(f"Kan ikke opprette lagringsmappen {self.folder}: {os_reason(e)}.") from None
 
     def _open_folder(self) -> int:
         """The folder, opened before anything is written: its fsync makes the
@@ -423,7 +434,7 @@ class Store(StoreBase):
             return os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as e:
             raise StoreError(
-                f"Kan ikke åpne lagringsmappen {self.folder}: {e.strerror}. "
+                f"Kan ikke åpne lagringsmappen {self.folder}: {os_reason(e)}. "
                 "fravaer trenger å kunne lese, skrive og åpne mappen. Ingenting er endret."
             ) from None
 
@@ -459,7 +470,7 @@ class Store(StoreBase):
                 os.fchmod(f.fileno(), _mode_for(path))
         except OSError as e:
             _remove(tmp)
-            raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
+            raise StoreError(f"Kunne ikke skrive {path}: {os_reason(e)}. Filen er som før.") from None
         return tmp
 
     def _replace(self, tmp: Path, path: Path) -> None:
@@ -467,7 +478,7 @@ class Store(StoreBase):
             os.replace(tmp, path)
         except OSError as e:
             _remove(tmp)
-            raise StoreError(f"Kunne ikke skrive {path}: {e.strerror}. Filen er som før.") from None
+            raise StoreError(f"Kunne ikke skrive {path}: {os_reason(e)}. Filen er som før.") from None
 
     def _sync(self, folder: int, logs: list[int]) -> None:
         """The logs and the folder to disk. Many offices at once (an import):
@@ -481,7 +492,7 @@ class Store(StoreBase):
             os.fsync(folder)
         except OSError as e:
             raise StoreError(
-                f"Endringen er lagret og logget i {self.folder}, men kunne ikke synkroniseres til disk: {e.strerror}."
+                f"Endringen er lagret og logget i {self.folder}, men kunne ikke synkroniseres til disk: {os_reason(e)}."
             ) from None
 
     def _log_lines(self, entries: list[dict]) -> bytes:
@@ -505,7 +516,7 @@ class Store(StoreBase):
         try:
             _write_all(fd, lines)
         except OSError as e:
-            raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {e.strerror}.") from None
+            raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {os_reason(e)}.") from None
 
     def now(self) -> str:
         return self._clock() if self._clock else ""
@@ -555,7 +566,7 @@ def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") ->
         elif e.errno == errno.ENXIO:  # a FIFO with no reader
             reason = "er ikke en vanlig fil"
         else:
-            reason = f"kan ikke åpnes: {e.strerror}"
+            reason = f"kan ikke åpnes: {os_reason(e)}"
         raise StoreError(f"{label[:1].upper()}{label[1:]} {reason}.{after}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -571,7 +582,7 @@ def _open_regular(path: Path, what: str = ""):
         with os.fdopen(fd, "rb") as f:
             yield f
     except OSError as e:
-        raise StoreError(f"Kan ikke lese {path}: {e.strerror}.") from None
+        raise StoreError(f"Kan ikke lese {path}: {os_reason(e)}.") from None
 
 
 _LOG_TEXT = ("tid", "av", "handling")

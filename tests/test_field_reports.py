@@ -2,6 +2,7 @@
 Each test failed before its fix. On both stores, unless it is about files."""
 
 import json
+import os
 
 import pytest
 
@@ -67,3 +68,79 @@ def test_log_shows_the_person_a_database_change_was_made_for(fravaer):
         assert entry["pa_vegne_av"] == "Kari Hansen"
     else:  # on files --av is who
         assert "Kari Hansen" in text and "innlogget" not in text
+
+
+def as_another_user(tmp_path):
+    """The command prefix that runs fravaer as someone the store folder does not let in, and the
+    folder: as root, root without its power to read anyone's files (the folder is nobody's,
+    mode 0700, as a store made with umask 077 is); as anyone else, their own folder at mode 000."""
+    import shutil
+
+    from tests.helpers import REPO
+
+    folder = tmp_path / "lager"
+    shutil.copytree(REPO / "data" / "eksempel", folder)
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("setpriv (util-linux) is not installed")
+        os.chown(folder, 65534, 65534)
+        folder.chmod(0o700)
+        return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"], folder
+    folder.chmod(0)
+    return [], folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--virksomhet", "910000004"],
+        ["log", "--virksomhet", "910000004"],
+        ["preview", "--virksomhet", "910000004"],
+        ["status", "--virksomhet", "910000004"],
+        ["calendar", "--virksomhet", "910000004"],
+        ["status", "--all"],
+        ["list", "--virksomhet", "DDFL"],
+    ],
+)
+def test_a_store_folder_that_may_not_be_read_is_exit_5_naming_it_not_an_office_not_found(tmp_path, args):
+    import subprocess
+
+    from tests.helpers import command
+
+    prefix, folder = as_another_user(tmp_path)
+    try:
+        result = subprocess.run([*prefix, *command(folder, *args)], capture_output=True, text=True)
+    finally:
+        folder.chmod(0o700)
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.strip() == f"Kan ikke lese lagringsmappen {folder}: ingen tilgang."
+
+
+def test_status_all_json_lists_the_files_it_could_not_read(store_dir):
+    from tests.helpers import OTHER_ORGNR, Fravaer
+
+    fravaer = Fravaer(store_dir)
+    assert fravaer(*add_args()).exit_code == 0
+    (store_dir / f"{OTHER_ORGNR}.toml").write_text("schema = 1\n[virksomhet\n")
+    result = fravaer("status", "--all", "--date", "01.08.2030", "--json")
+    assert result.exit_code == 5
+    report = json.loads(result.stdout)
+    assert len(report["stengt"]) == 4
+    (unreadable,) = report["uleselige"]
+    assert f"{OTHER_ORGNR}.toml" in unreadable and unreadable in result.stderr
+    good = json.loads(fravaer("status", "--virksomhet", ORGNR, "--date", "01.08.2030", "--json").stdout)
+    assert "uleselige" not in good  # one office: it is read, or the command fails
+
+
+def test_counts_of_one_are_singular(pg_dsn, tmp_path):
+    from tests.helpers import run, run_database
+
+    store = tmp_path / "lager"
+    assert run(store, *add_args()).returncode == 0
+    loaded = run_database(pg_dsn, "database", "load", str(store))
+    assert loaded.returncode == 0 and "Lastet inn 1 virksomhet;" in loaded.stderr
+    dumped = run_database(pg_dsn, "database", "dump", str(tmp_path / "ut"))
+    assert dumped.returncode == 0 and "Skrev 1 virksomhet til" in dumped.stderr
+    created = run(tmp_path / "annet", *add_args())
+    assert f"Ny virksomhet {ORGNR} opprettet" in created.stderr

@@ -100,10 +100,24 @@ def test_excel_csv_has_semicolons_a_bom_norwegian_dates_and_the_formula_defence(
     raw = fravaer("list", "--virksomhet", ORGNR, "--format", "excel-csv").stdout_bytes
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["id", "virksomhet", "behandler", "fra"]
+    # A spreadsheet is for people: the table's words head its columns (csv keeps the JSON's keys).
+    assert rows[0][:6] == ["ID", "Virksomhet", "Behandler", "Fra og med", "Til og med", "Tjenester"]
     assert rows[1][2:5] == ["'=Åse Ødegård", "01.08.2030", "02.08.2030"]
     plain = fravaer("list", "--virksomhet", ORGNR, "--format", "csv").stdout
-    assert not plain.startswith("\ufeff") and "2030-08-01" in plain
+    assert not plain.startswith("\ufeff") and "2030-08-01" in plain and plain.startswith("id,virksomhet,behandler,fra,")
+
+
+def test_excel_csv_of_list_imports_back_as_it_was(fravaer, tmp_path):
+    fravaer.add(*add_args("--vikar", "timebestilling", "--kommentar", "Ferie; uke 31", tjeneste="reseptfornyelse")[3:])
+    exported = tmp_path / "liste.csv"
+    exported.write_bytes(fravaer("list", "--virksomhet", ORGNR, "--format", "excel-csv").stdout_bytes)
+    before = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert fravaer("delete", before[0]["id"], "--virksomhet", ORGNR, "--yes").exit_code == 0
+    imported = fravaer("import", str(exported))
+    assert imported.exit_code == 0, imported.stderr
+    after = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    fields = ("behandler", "fra", "til", "tjenester", "vikar", "kommentar")
+    assert [{k: r[k] for k in fields} for r in after] == [{k: r[k] for k in fields} for r in before]
 
 
 # 9. --vikar alle: every service this fravær does not close.

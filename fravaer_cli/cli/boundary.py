@@ -248,7 +248,11 @@ def _output_failed(error: OSError) -> int:
     """Standard output could not be written (a full disk, a closed stream).
     A change already stored stays stored and the command's exit code is 0;
     a command whose whole result was its output exits 5."""
-    reason = error.strerror or str(error)
+    import errno
+
+    from fravaer_cli.errors import os_reason
+
+    reason = "standard ut er lukket" if error.errno == errno.EBADF else os_reason(error)
     if stored:
         return fail(f"{'; '.join(stored)}, men utdata kunne ikke skrives til standard ut: {reason}.", 0)
     return fail(f"Kunne ikke skrive til standard ut: {reason}. Ingenting er endret.", 5)

@@ -54,7 +54,8 @@ def load(ctx: typer.Context, folder: Folder) -> None:
     store = env(ctx).database_store()
     store.connection()
     loaded, present = pgadmin.load(store, Path(folder))
-    print(f"Lastet inn {len(loaded)} virksomheter; {len(present)} fantes fra før og er ikke endret.", file=sys.stderr)
+    offices = output.count(len(loaded), "virksomhet", "virksomheter")
+    print(f"Lastet inn {offices}; {len(present)} fantes fra før og er ikke endret.", file=sys.stderr)
 
 
 @command("dump", database)
@@ -65,7 +66,7 @@ def dump(ctx: typer.Context, folder: Folder) -> None:
     store = env(ctx).database_store()
     store.connection()
     written = pgadmin.dump(store, Path(folder))
-    print(f"Skrev {len(written)} virksomheter til {folder}.", file=sys.stderr)
+    print(f"Skrev {output.count(len(written), 'virksomhet', 'virksomheter')} til {folder}.", file=sys.stderr)
 
 
 @command("grant", access)

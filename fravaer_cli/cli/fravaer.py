@@ -26,7 +26,7 @@ from fravaer_cli.cli.options import (
     output_format,
     tjeneste_keys,
 )
-from fravaer_cli.errors import InputError, StoreError
+from fravaer_cli.errors import InputError, StoreError, os_reason
 from fravaer_cli.model import RECORD_FIELDS, far_date_notes
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
@@ -450,7 +450,7 @@ def _read_input(file: str) -> bytes:
     except IsADirectoryError:
         raise InputError(f"«{file}» er en mappe, ikke en fil.") from None
     except OSError as e:
-        raise InputError(f"Kan ikke lese «{file}»: {e.strerror}.") from None
+        raise InputError(f"Kan ikke lese «{file}»: {os_reason(e)}.") from None
     if len(raw) > MAX_FILE:
         raise InputError(
             f"«{file}» er større enn {MAX_FILE // 2**20} MiB; høyst så mye importeres på én gang. Del opp filen."

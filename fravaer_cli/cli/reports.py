@@ -63,7 +63,7 @@ def status(
     entries, errors = operations.status_entries(e.store, orgnr, when, until)
     if quiet or fmt == "table":
         entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
-    report = _StatusReport(when, until, entries, single=orgnr is not None)
+    report = _StatusReport(when, until, entries, single=orgnr is not None, errors=errors)
     if not (quiet and report.nothing_ahead()):
         output.render(report.result(), fmt)
     report_unreadable(errors)
@@ -79,10 +79,11 @@ class _StatusReport:
     """The report in each form. JSON and CSV write what is closed as each office
     is read, holding only the rest; `closed` counts as they go."""
 
-    def __init__(self, when: date, until: date | None, entries, single: bool):
+    def __init__(self, when: date, until: date | None, entries, single: bool, errors: list):
         from fravaer_cli.schedule import ONE_DAY
 
         self.when, self.until, self.entries, self.single = when, until, entries, single
+        self.errors = errors  # filled as the entries are read: complete once they are all written
         self.last = until or when + ONE_DAY
         self.closed = 0
         self.later = {kind: [] for kind in operations.STATUS_KINDS[1:]}
@@ -104,6 +105,8 @@ class _StatusReport:
     def result(self) -> output.Result:
         lists = {"stengt": _entries("stengt", self._closed_now())}
         lists.update((kind, _entries(kind, pairs)) for kind, pairs in self.later.items())
+        if not self.single:  # what stderr names, there for a script too
+            lists["uleselige"] = (str(e) for e in self.errors)
         head = {"dato": self.when.isoformat(), "frem_til": self.last.isoformat()}
         return output.Result(output.Streamed(head, lists), (_STATUS_CSV, self._csv_rows()), self._text)
 
