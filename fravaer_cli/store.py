@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
-from fravaer_cli import catalogue, filecache
+from fravaer_cli import catalogue, filecache, interrupts
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import InputError, NotFoundError, StoreError, os_reason
 from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
@@ -337,29 +337,32 @@ class Store(StoreBase):
                         progress(len(staged), len(pending))
                 os.sync()
             written = []
-            for n, ((orgnr, change), path) in enumerate(zip(pending, paths, strict=True)):
-                lines = self._log_lines(change.entries)
-                try:
-                    if staged:
-                        self._replace(staged[n], path)
-                        if to_cache[n] is not None:
-                            self._cache.save(change.office, *to_cache[n])
-                            to_cache[n] = None
-                    else:
-                        self._write(path, change.office)
-                    log = logs[orgnr] if few else self._open_log(orgnr)
+            # From here each office's file is put in place and its log appended: Ctrl-C waits
+            # until every one is, so that an import is stored whole or (before this) not at all.
+            with interrupts.deferred():
+                for n, ((orgnr, change), path) in enumerate(zip(pending, paths, strict=True)):
+                    lines = self._log_lines(change.entries)
                     try:
-                        self._append_log(log, lines)
-                    finally:
-                        if not few:
-                            os.close(log[0])
-                except StoreError as e:
-                    e.written = written
-                    raise
-                written.append(orgnr)
-                if progress and not staged:
-                    progress(len(written), len(pending))
-            self._sync(folder, [fd for fd, _ in logs.values()])
+                        if staged:
+                            self._replace(staged[n], path)
+                            if to_cache[n] is not None:
+                                self._cache.save(change.office, *to_cache[n])
+                                to_cache[n] = None
+                        else:
+                            self._write(path, change.office)
+                        log = logs[orgnr] if few else self._open_log(orgnr)
+                        try:
+                            self._append_log(log, lines)
+                        finally:
+                            if not few:
+                                os.close(log[0])
+                    except StoreError as e:
+                        e.written = written
+                        raise
+                    written.append(orgnr)
+                    if progress and not staged:
+                        progress(len(written), len(pending))
+                self._sync(folder, [fd for fd, _ in logs.values()])
         except BaseException:
             for tmp in staged:  # those not in place yet; the others are gone already
                 _remove(tmp)
@@ -471,6 +474,9 @@ class Store(StoreBase):
         except OSError as e:
             _remove(tmp)
             raise StoreError(f"Kunne ikke skrive {path}: {os_reason(e)}. Filen er som før.") from None
+        except BaseException:  # Ctrl-C while writing it: nothing is left behind
+            _remove(tmp)
+            raise
         return tmp
 
     def _replace(self, tmp: Path, path: Path) -> None:

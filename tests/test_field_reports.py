@@ -144,3 +144,91 @@ def test_counts_of_one_are_singular(pg_dsn, tmp_path):
     assert dumped.returncode == 0 and "Skrev 1 virksomhet til" in dumped.stderr
     created = run(tmp_path / "annet", *add_args())
     assert f"Ny virksomhet {ORGNR} opprettet" in created.stderr
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------
+
+
+def interrupted(args: list[str], after: float):
+    """The installed fravaer, sent SIGINT (what Ctrl-C sends) after some seconds."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers import EXECUTABLE
+
+    process = subprocess.Popen([EXECUTABLE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_file_import_stores_all_of_it_or_none_and_says_so(tmp_path):
+    """SIGINT spread from the reading of the file to the putting in place of its 20 offices:
+    every office or none, one line saying which, and no temporary file left."""
+    import time
+
+    from tests.benchmarks import data
+    from tests.helpers import run
+
+    plan = tmp_path / "plan.csv"
+    data.write_csv(plan, 20, 2000)
+    start = time.monotonic()
+    assert run(tmp_path / "whole", "import", str(plan)).returncode == 0
+    took = time.monotonic() - start
+    seen = set()
+    for n, share in enumerate((0.05, 0.3, 0.5, 0.65, 0.75, 0.85, 0.92, 0.97, 1.02)):
+        store = tmp_path / f"store{n}"
+        code, _, err = interrupted(["--data-dir", str(store), "import", str(plan)], took * share)
+        files = sorted(p.name for p in store.iterdir()) if store.exists() else []
+        offices = [f for f in files if f.endswith(".toml")]
+        assert not [f for f in files if f.endswith(".tmp")], files
+        assert "Traceback" not in err and "Intern feil" not in err
+        if code == 130:
+            last = err.strip().splitlines()[-1]
+            if offices:
+                assert len(offices) == 20 and last == "Avbrutt etter at endringen var lagret: den er lagret helt."
+            else:
+                assert last == "Avbrutt."
+            seen.add(bool(offices))
+        else:
+            assert code == 0 and len(offices) == 20  # done before the signal came
+        if offices:
+            assert run(store, "status", "--all", "--json").returncode == 0
+    assert False in seen  # at least one Ctrl-C came in time to stop it
+
+
+def test_ctrl_c_at_the_delete_prompt_is_exit_130_and_deletes_nothing(store_dir):
+    import os
+    import pty
+    import signal
+    import time
+
+    from tests.helpers import EXECUTABLE, Fravaer, snapshot
+
+    assert Fravaer(store_dir)(*add_args()).exit_code == 0
+    before = snapshot(store_dir)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: fravaer on a terminal of its own
+        os.execv(EXECUTABLE, [EXECUTABLE, "--data-dir", str(store_dir), "delete", "1", "--virksomhet", ORGNR])
+    said, deadline = b"", time.monotonic() + 30
+    while b"[j/N]" not in said and time.monotonic() < deadline:
+        said += os.read(terminal, 1024)
+    os.write(terminal, b"\x03")  # Ctrl-C: the terminal sends SIGINT
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        said += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    assert os.waitstatus_to_exitcode(status) == 130, said
+    text = said.decode()
+    assert "Avbrutt." in text and "Ingenting er slettet" not in text
+    assert snapshot(store_dir) == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the tests' own process is as it was

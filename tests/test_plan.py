@@ -109,7 +109,7 @@ def test_a_reopening_day_that_is_a_public_holiday_is_noted_and_a_weekend_is_not(
     assert friday.exit_code == 0 and "Merk: åpner igjen" not in friday.stderr
     plan = fravaer.folder.parent / "plan.csv" if fravaer.folder else None
     if plan is not None:
-        plan.write_text("virksomhet,behandler,fra,til,tjenester\n" f"{ORGNR},Ola Test,19.07.2027,23.07.2027,alle\n")
+        plan.write_text(f"virksomhet,behandler,fra,til,tjenester\n{ORGNR},Ola Test,19.07.2027,23.07.2027,alle\n")
         imported = fravaer("import", str(plan))
         assert imported.exit_code == 0 and "Merk: åpner igjen" not in imported.stderr
 

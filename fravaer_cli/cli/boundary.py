@@ -16,7 +16,7 @@ import sys
 import click
 from typer.core import TyperCommand, TyperGroup
 
-from fravaer_cli import __version__, output
+from fravaer_cli import __version__, interrupts, output
 from fravaer_cli.errors import FravaerError
 
 COMPLETE_VAR = "_FRAVAER_COMPLETE"
@@ -126,13 +126,19 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         stored.clear()  # tests run many commands in one process
         try:
-            result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
+            with interrupts.handled():
+                result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
             sys.stdout.flush()  # so that a full disk or a closed stream is met here, not after the boundary
         except FravaerError as e:
             code = fail(str(e), e.exit_code)
         except click.exceptions.ClickException as e:
             code = self._usage_error(e, args)
+        except interrupts.Interrupted as e:
+            if e.after_commit or interrupts.stored():
+                code = fail("Avbrutt etter at endringen var lagret: den er lagret helt.", 130)
+            else:
+                code = fail("Avbrutt." + (f" {'; '.join(stored)}." if stored else ""), 130)
         except (click.exceptions.Abort, KeyboardInterrupt):
             code = fail("Avbrutt.", 130)
         except BrokenPipeError:

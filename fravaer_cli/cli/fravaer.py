@@ -335,7 +335,7 @@ def _ask(prompt: str) -> str:
     print(prompt, end="", file=sys.stderr, flush=True)
     try:
         return sys.stdin.readline().strip().casefold()
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:  # Ctrl-D: no answer, so no. Ctrl-C ends the command at the boundary.
         return ""
 
 

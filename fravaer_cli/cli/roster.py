@@ -70,7 +70,9 @@ def add(
         print(new_office_note([orgnr]), file=sys.stderr)
     for entry, before, near in added:
         if before == entry:
-            print(f"{entry.behandler} står allerede på listen hos {office.label}; ingenting er endret.", file=sys.stderr)
+            print(
+                f"{entry.behandler} står allerede på listen hos {office.label}; ingenting er endret.", file=sys.stderr
+            )
             continue
         stored.append(f"{entry.behandler} er lagret på listen")
         if before is None:
