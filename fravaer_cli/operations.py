@@ -334,7 +334,7 @@ def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
         written = getattr(e, "written", None)
         if written:
             raise StoreError(
-                f"{e}\nImportert før feilen: {len(written)} av {len(todo)} {'virksomhet' if len(todo) == 1 else 'virksomheter'} ({', '.join(written[:10])}"
+                f"{e}\nImportert før feilen: {len(written)} av {len(todo)} virksomheter ({', '.join(written[:10])}"
                 f"{' …' if len(written) > 10 else ''}); resten er ikke endret. Rett feilen og kjør importen på nytt: "
                 "det som allerede finnes, hoppes over."
             ) from None
