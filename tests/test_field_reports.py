@@ -232,3 +232,57 @@ def test_ctrl_c_at_the_delete_prompt_is_exit_130_and_deletes_nothing(store_dir):
     assert "Avbrutt." in text and "Ingenting er slettet" not in text
     assert snapshot(store_dir) == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the tests' own process is as it was
+
+
+# -- import: the check-first workflow says everything the real run will --------------------
+
+
+def test_import_dry_run_says_every_note_and_warning_the_real_import_says(fravaer, tmp_path):
+    from tests.helpers import OTHER_ORGNR
+
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Øystein Åsheim").exit_code == 0
+    assert fravaer(*add_args(behandler="Øystein Åsheim", fra="01.06.2027", til="02.06.2027")).exit_code == 0
+    assert fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Øystein Åsheim").exit_code == 0
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "virksomhet,behandler,fra,til,tjenester\n"
+        f"{ORGNR},Øysten Åsheim,05.07.2027,09.07.2027,alle\n"  # a near name; the only GP away: no GP
+        f"{ORGNR},Øystein Åsheim,20.12.2027,24.12.2027,alle\n"  # reopens on 1. juledag
+        f"{OTHER_ORGNR},Kari Nordmann,05.07.2027,09.07.2027,alle\n",  # a new office, its one GP away
+        encoding="utf-8",
+    )
+    dry = fravaer("import", str(plan), "--dry-run", "--allow-past")
+    assert dry.exit_code == 0, dry.stderr
+    real = fravaer("import", str(plan), "--allow-past")
+    assert real.exit_code == 0, real.stderr
+
+    def said(stderr: str) -> list[str]:
+        return [line.replace(" blir opprettet", " opprettet") for line in stderr.splitlines() if "EPJ" not in line]
+
+    assert said(dry.stderr) == said(real.stderr)
+    lines = said(real.stderr)
+    assert any("«Øysten Åsheim» er ny hos" in line and "ligner «Øystein Åsheim»" in line for line in lines)
+    assert any(f"Ny virksomhet {OTHER_ORGNR} opprettet" in line for line in lines)
+    assert any("Advarsel: ingen fastlege ved" in line for line in lines)
+    assert any("Merk: åpner igjen lørdag 25.12.2027, 1. juledag" in line for line in lines)
+    assert f"Ny virksomhet {OTHER_ORGNR} blir opprettet" in dry.stderr
+
+
+def test_import_says_how_many_warnings_it_did_not_show_and_json_has_them_all(fravaer, tmp_path):
+    from tests.benchmarks.data import orgnrs
+
+    offices = orgnrs(35)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "virksomhet,behandler,fra,til,tjenester\n"
+        + "".join(f"{o},Eneste Lege,05.07.2027,09.07.2027,alle\n" for o in offices),
+        encoding="utf-8",
+    )
+    result = fravaer("import", str(plan), "--allow-past", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    shown = [line for line in result.stderr.splitlines() if line.startswith("Advarsel: ingen fastlege")]
+    assert len(shown) == 10
+    assert "… og 25 advarsler til (alle står i --json)." in result.stderr
+    document = json.loads(fravaer("import", str(plan), "--allow-past", "--dry-run", "--json").stdout)
+    assert len(document["advarsler"]) == 35 and all(w.startswith("Advarsel: ingen fastlege") for w in document["advarsler"])
+    assert any("Nye virksomheter blir opprettet" in n for n in document["merknader"])

@@ -1,6 +1,5 @@
 """The commands that register and change fravær: add, list, edit, delete, import."""
 
-import itertools
 import sys
 from typing import Annotated
 
@@ -132,12 +131,13 @@ def add(
     print(fravaer.id)  # last: the people's lines are said even when standard out cannot be written
 
 
-def new_office_note(orgnrs: list[str]) -> str:
+def new_office_note(orgnrs: list[str], dry_run: bool = False) -> str:
+    made = "blir opprettet" if dry_run else "opprettet"
     if len(orgnrs) == 1:
         how = f"«fravaer info --virksomhet {orgnrs[0]} --navn NAVN»"
-        return f"Ny virksomhet {orgnrs[0]} opprettet; gi den et navn med {how}."
+        return f"Ny virksomhet {orgnrs[0]} {made}; gi den et navn med {how}."
     how = "«fravaer info --virksomhet ORGNR --navn NAVN»"
-    return f"Nye virksomheter opprettet: {', '.join(orgnrs)}; gi dem navn med {how}."
+    return f"Nye virksomheter {made}: {', '.join(orgnrs)}; gi dem navn med {how}."
 
 
 def warn(lines) -> None:
@@ -401,33 +401,44 @@ def import_(
             f"{_count(len(plan.errors), 'feil', 'feil')} i {_count(plan.bad_rows, 'rad', 'rader')} av "
             f"{plan.row_count} i {name}; ingenting er importert."
         )
+    notes, warnings = _import_notes(source, plan, dry_run)
     if plan.added and not dry_run:
         stored.append("Importen er lagret")
-        created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
-        if created:
-            print(new_office_note(created), file=sys.stderr)
-        notes_of = {}  # a big plan repeats its dates: each pair of dates is looked at once
-        far = []
-        for p in plan.offices.values():
-            for where, f in p.added:
-                if (f.fra, f.til) not in notes_of:
-                    notes_of[f.fra, f.til] = fravaer_notes(f.fra, f.til)
-                far += [(where, note) for note in notes_of[f.fra, f.til]]
-        for where, note in far[:MAX_ERRORS_SHOWN]:
-            print(f"{where}: {note}", file=sys.stderr)
-        warn(itertools.islice(_import_warnings(plan), MAX_ERRORS_SHOWN))
-    output.render(_import_result(plan, dry_run), fmt)
+    _print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above
+    _print_some(warnings, "advarsel", "advarsler")
+    output.render(_import_result(plan, dry_run, notes, warnings), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
 
 
-def _import_warnings(plan):
-    """New GPs whose names look like stored ones, and working days left without a GP, office
-    by office: only as many are looked for as are shown (a national plan has thousands)."""
+def _print_some(lines: list[str], one: str, many: str) -> None:
+    """The first MAX_ERRORS_SHOWN, and how many more there are (--json has every one)."""
+    for line in lines[:MAX_ERRORS_SHOWN]:
+        print(output.printable(line), file=sys.stderr)
+    if len(lines) > MAX_ERRORS_SHOWN:
+        rest = len(lines) - MAX_ERRORS_SHOWN
+        print(f"… og {rest} {one if rest == 1 else many} til (alle står i --json).", file=sys.stderr)
+
+
+def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
+    """Everything the import has to say besides its result, the same in a dry run as in the real
+    one: (notes, warnings). Notes: the reader's, new offices, far dates and reopening days, new
+    GPs whose names look like stored ones. Warnings: working days left without a GP."""
+    notes = list(source.notes)
+    created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
+    if created:
+        notes.append(new_office_note(created, dry_run))
+    notes_of = {}  # a big plan repeats its dates: each pair of dates is looked at once
     for p in plan.offices.values():
-        for where, name, near in p.near:
-            yield f"{where}: {operations.near_name_note(name, near, p.office)}"
-        yield from operations.gp_warnings(p.office, [f for _, f in p.added])
+        for where, f in p.added:
+            if (f.fra, f.til) not in notes_of:
+                notes_of[f.fra, f.til] = fravaer_notes(f.fra, f.til)
+            notes += [f"{where}: {note}" for note in notes_of[f.fra, f.til]]
+    warnings = []
+    for p in plan.offices.values():
+        notes += [f"{where}: {operations.near_name_note(name, near, p.office)}" for where, name, near in p.near]
+        warnings += operations.gp_warnings(p.office, [f for _, f in p.added])
+    return notes, warnings
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -470,12 +481,14 @@ def _progress_bar(size: int):
     return show
 
 
-def _import_result(plan, dry_run: bool) -> output.Result:
+def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -> output.Result:
     offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
     document = {
         "torrkjoring": dry_run,
         "lagt_til": plan.added,
         "hoppet_over": plan.skipped,
+        "merknader": notes,
+        "advarsler": warnings,
         "virksomheter": [
             {
                 "virksomhet": p.office.orgnr,
