@@ -59,6 +59,13 @@ def search_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKD", text.casefold()).translate(_FOLDING).split())
 
 
+def name_matches(query: str, name: str) -> bool:
+    """Every word of the query is in the name, in any order, folded as search_key folds:
+    «grunerlokka legekontor» finds «Legekontoret Grünerløkka», «hansen siri» finds «Siri Hansen»."""
+    folded = search_key(name)
+    return all(word in folded for word in search_key(query).split())
+
+
 def clean_text(value: str, what: str, max_length: int, required: bool = False) -> str:
     """Trimmed text without control characters; an InputError names what is wrong."""
     text = value.strip()
@@ -491,6 +498,30 @@ class Virksomhet(Record):
         raise InputError(
             f"«{name}» står ikke på listen over fastleger hos {self.label}. {hint} "
             f"En ny fastlege legges til med «fravaer roster add --virksomhet {self.orgnr} --behandler NAVN»."
+        )
+
+    def gps_matching(self, query: str) -> list[str]:
+        """The GPs here (on the roster, or with fravær stored) whose names hold every word of the
+        query; the one whose name it is, alone, when there is one."""
+        self._index()
+        known = {e.key: e.behandler for e in self.roster}
+        known.update((k, v) for k, v in self._names.items() if k not in known)
+        key = behandler_key(query)
+        if key in known:
+            return [known[key]]
+        return sorted((n for n in known.values() if name_matches(query, n)), key=search_key)
+
+    def not_a_gp_here(self, query: str) -> NotFoundError:
+        """«Kari Vikk» is no GP here: the close names, or the GPs there are."""
+        near = self.near_names(query)
+        if near:
+            hint = f" Mente du {' eller '.join(f'«{n}»' for n in near)}?"
+        elif self.gps():
+            hint = f" Legene her: {', '.join(self.gps()[:10])}{' …' if len(self.gps()) > 10 else ''}."
+        else:
+            hint = ""
+        return NotFoundError(
+            f"«{query.strip()}» er ingen fastlege hos {self.label}: ikke på listen, og ingen fravær lagret.{hint}"
         )
 
     def closest_on_roster(self, name: str) -> str | None:

@@ -19,6 +19,7 @@ from fravaer_cli.model import (
     behandler_key,
     check_info,
     check_navn,
+    name_matches,
     office_label,
     search_key,
 )
@@ -53,7 +54,7 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     for office in store.office_names(must_exist=not allow_new):
         if isinstance(office, StoreError):
             unreadable.append(office)
-        elif wanted in search_key(office.navn):
+        elif name_matches(value, office.navn):
             matches.append(office)
     exact = [o for o in matches if search_key(o.navn) == wanted]
     if len(matches) == 1 or len(exact) == 1:
@@ -198,7 +199,7 @@ def roster(store: Store, orgnr: str) -> tuple[Virksomhet, list[dict]]:
 
 def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
     """Returns (entry, entry before or None, office, office created, near names)."""
-    (entry, before, near), office, created = roster_add_many(store, orgnr, [name], hpr)
+    [(entry, before, near)], office, created = roster_add_many(store, orgnr, [name], hpr)
     return entry, before, office, created, near
 
 
@@ -440,8 +441,30 @@ def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjene
             errors.append(office)
             continue
         ref = OfficeRef(office.orgnr, office.navn)
-        rows.extend((ref, f) for f in list_fravaer(office, today, behandler, tjeneste, include_past))
+        found = list_fravaer(office, today, behandler, tjeneste, include_past)
+        if orgnr is not None and behandler is not None and not found:
+            _check_gp(office, behandler)
+        rows.extend((ref, f) for f in found)
     return rows, errors
+
+
+def _check_gp(office: Virksomhet, query: str) -> None:
+    """A name that is no GP of the office (nor an HPR number of one) is not found: an empty
+    answer would tell the helpdesk that a misspelt GP has nothing registered."""
+    text = query.strip()
+    if office.gps_matching(text) or (text.isdigit() and any(f.hpr == text for f in office.fravaer)):
+        return
+    raise office.not_a_gp_here(text)
+
+
+def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
+    """(GP, office label) for every GP, in every office the store shows, whose name is one or two
+    letters from the query: for a search over the whole country that found nothing."""
+    found = []
+    for _, office in store.iter_offices():
+        if not isinstance(office, StoreError):
+            found += [(name, office.label) for name in office.near_names(query)]
+    return sorted(found, key=lambda pair: search_key(pair[0]))
 
 
 def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
@@ -470,7 +493,7 @@ def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
     if wanted is None:
         return True
     text = wanted.strip()
-    return search_key(text) in search_key(fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)
+    return name_matches(text, fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:
@@ -512,15 +535,28 @@ def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, beha
         if wanted in names:
             names = {wanted: names[wanted]}
         else:
-            folded = search_key(behandler)
-            partial = {k: v for k, v in names.items() if folded in search_key(v)}
+            partial = {k: v for k, v in names.items() if name_matches(behandler, v)}
             if len(partial) > 1:
                 shown = ", ".join(sorted(partial.values()))
                 raise InputError(
                     f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet."
                 )
-            unknown = not partial
-            names = partial or {wanted: behandler.strip()}
+            if not partial:
+                # A GP on the roster with nothing stored: every service is open. Anyone else is no
+                # GP here, and "all open" would be a confident wrong answer for a misspelt name.
+                on_roster = [e.behandler for e in office.roster if name_matches(behandler, e.behandler)]
+                if office.roster_entry(behandler) is not None:
+                    on_roster = [office.roster_entry(behandler).behandler]
+                if len(on_roster) != 1:
+                    if len(on_roster) > 1:
+                        raise InputError(
+                            f"«{behandler}» passer til flere fastleger hos {office.label}: "
+                            f"{', '.join(sorted(on_roster))}. Skriv mer av navnet."
+                        )
+                    raise office.not_a_gp_here(behandler)
+                unknown = True
+                partial = {behandler_key(on_roster[0]): on_roster[0]}
+            names = partial
     lines = []
     for key, name in sorted(names.items(), key=lambda item: item[1].casefold()):
         for tjeneste in tjenester:

@@ -191,11 +191,14 @@ class PgStore(StoreBase):
         if behandler is not None:
             join = "JOIN"
             # The offices first, from the table of each office's GPs (pgschema: fravaer_sok).
+            # Every word of the name, in any order (model.name_matches), or the HPR number.
+            words = search_key(behandler).split() or [""]
+            each = " AND ".join(["{0}.behandler_sok LIKE %s"] * len(words))
             conditions.append(
-                "v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s WHERE s.behandler_sok LIKE %s OR s.hpr = %s)"
+                f"v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s WHERE ({each.format('s')}) OR s.hpr = %s)"
             )
-            conditions.append("(f.behandler_sok LIKE %s OR f.hpr = %s)")
-            match = (f"%{_like_escaped(search_key(behandler))}%", behandler.strip())
+            conditions.append(f"(({each.format('f')}) OR f.hpr = %s)")
+            match = [*(f"%{_like_escaped(w)}%" for w in words), behandler.strip()]
             args += [*match, *match]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (

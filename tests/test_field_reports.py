@@ -284,5 +284,71 @@ def test_import_says_how_many_warnings_it_did_not_show_and_json_has_them_all(fra
     assert len(shown) == 10
     assert "… og 25 advarsler til (alle står i --json)." in result.stderr
     document = json.loads(fravaer("import", str(plan), "--allow-past", "--dry-run", "--json").stdout)
-    assert len(document["advarsler"]) == 35 and all(w.startswith("Advarsel: ingen fastlege") for w in document["advarsler"])
+    assert len(document["advarsler"]) == 35 and all(
+        w.startswith("Advarsel: ingen fastlege") for w in document["advarsler"]
+    )
     assert any("Nye virksomheter blir opprettet" in n for n in document["merknader"])
+
+
+# -- the helpdesk must never be told a wrong "open" ------------------------------------------
+
+
+def office_with_kari(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "Legekontoret Grünerløkka").exit_code == 0
+    for name in ("Kari Vik", "Siri Hansen", "Ole Dahl"):
+        assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", name).exit_code == 0
+    fravaer.add("--behandler", "Kari Vik", "--fra", "12.07.2027", "--til", "16.07.2027", "--tjeneste", "alle")
+    fravaer.add("--behandler", "Siri Hansen", "--fra", "12.07.2027", "--til", "13.07.2027", "--tjeneste", "alle")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["preview", "--virksomhet", ORGNR, "--behandler", "Kari Vikk", "--date", "14.07.2027"],
+        ["list", "--virksomhet", ORGNR, "--behandler", "Kari Vikk"],
+    ],
+)
+def test_a_misspelt_gp_is_not_found_naming_the_close_name(fravaer, args):
+    office_with_kari(fravaer)
+    result = fravaer(*args)
+    assert result.exit_code == 3, result.stdout
+    assert "«Kari Vikk» er ingen fastlege hos Legekontoret Grünerløkka (974760673)" in result.stderr
+    assert "Mente du «Kari Vik»?" in result.stderr and "tilgjengelig" not in result.stdout
+
+
+def test_a_gp_on_the_roster_with_nothing_stored_is_all_open(fravaer):
+    office_with_kari(fravaer)
+    result = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "ole dahl", "--date", "14.07.2027")
+    assert result.exit_code == 0, result.stderr
+    assert "Ingen fravær er registrert for «Ole Dahl»" in result.stdout and "tilgjengelige" in result.stdout
+    listed = fravaer("list", "--virksomhet", ORGNR, "--behandler", "Ole Dahl")
+    assert listed.exit_code == 0 and "Ingen fravær" in listed.stdout
+    far = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "Per Hansen", "--date", "14.07.2027")
+    assert far.exit_code == 3 and "Legene her: Kari Vik, Ole Dahl, Siri Hansen." in far.stderr
+
+
+def test_a_search_over_every_office_that_finds_nothing_names_the_close_names(fravaer):
+    office_with_kari(fravaer)
+    result = fravaer("list", "--all", "--behandler", "siri hanssen", "--include-past")
+    assert result.exit_code == 0
+    assert "Mente du «Siri Hansen» (Legekontoret Grünerløkka (974760673))?" in result.stderr
+    found = fravaer("list", "--all", "--behandler", "siri hansen", "--include-past")
+    assert found.exit_code == 0 and "Mente du" not in found.stderr and "Siri Hansen" in found.stdout
+
+
+def test_names_match_word_by_word_in_any_order(fravaer):
+    office_with_kari(fravaer)
+    shown = fravaer("info", "--virksomhet", "grunerlokka legekontor")
+    assert shown.exit_code == 0 and "974760673" in shown.stdout, shown.stderr
+    for query in ("hansen siri", "HANSEN", "siri"):
+        listed = json.loads(fravaer("list", "--all", "--behandler", query, "--include-past", "--json").stdout)
+        assert [r["behandler"] for r in listed] == ["Siri Hansen"], query
+        one = json.loads(
+            fravaer("list", "--virksomhet", ORGNR, "--behandler", query, "--include-past", "--json").stdout
+        )
+        assert [r["behandler"] for r in one] == ["Siri Hansen"]
+    preview = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "vik kari", "--date", "14.07.2027")
+    assert (
+        preview.exit_code == 0 and preview.stdout.startswith("Kari Vik:\n") and "midlertidig stengt" in preview.stdout
+    )
+    assert fravaer("list", "--virksomhet", ORGNR, "--behandler", "hansen per").exit_code == 3

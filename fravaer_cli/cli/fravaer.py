@@ -198,7 +198,19 @@ def list_(
         ),
         fmt,
     )
+    if orgnr is None and behandler is not None and not rows and not behandler.strip().isdigit():
+        _say_close_names(e.store, behandler)
     report_unreadable(errors)
+
+
+def _say_close_names(store, query: str) -> None:
+    """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it."""
+    close = operations.close_gp_names(store, query)
+    if close:
+        shown = " eller ".join(f"«{name}» ({label})" for name, label in close[:10])
+        print(output.printable(f"Ingen fastlege har «{query.strip()}» i navnet. Mente du {shown}?"), file=sys.stderr)
+    else:
+        print(output.printable(f"Ingen fastlege har «{query.strip()}» i navnet."), file=sys.stderr)
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:

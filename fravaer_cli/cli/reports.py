@@ -333,7 +333,7 @@ def preview(
         for r in records
     ]
     csv = (["behandler", "tjeneste", "stengt", "apner_igjen", "melding", "info"], csv_rows)
-    absent = behandler.strip() if unknown else None
+    absent = lines[0].behandler if unknown else None  # a GP on the roster, as the roster spells it
     output.render(output.Result(records, csv, lambda: _preview_text(lines, office, language, absent)), fmt)
 
 
