@@ -12,7 +12,9 @@ and the file is parsed as always. A fravær read from an entry and not changed i
 written back as the same bytes it was read from.
 
 The entry is JSON: reading it runs no code whatever it holds (pickle and marshal
-are not made for data that may have been tampered with). Where each fravær's
+are not made for data that may have been tampered with). Its first line is the
+hash of the rest, checked before anything in it is believed: an entry changed by
+hand, damaged on disk or cut short is not used, whatever fields it keeps. Where each fravær's
 table starts is checked against the file's bytes too, and the file must have
 as many tables as the entry has fravær: a write from an entry that does not
 fit its file could otherwise write a fravær twice or drop one. One entry per
@@ -36,7 +38,7 @@ from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
 SMALLEST = 16 * 1024
 # The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
 # change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _digest(data: bytes) -> str:
@@ -87,8 +89,11 @@ class OfficeCache:
             return None
         import json
 
+        checksum, _, body = text.partition(b"\n")
+        if checksum != _digest(body).encode():
+            return None  # changed or damaged since fravaer wrote it: none of it is believed
         try:
-            entry = json.loads(text)
+            entry = json.loads(body)
             if (
                 entry["format"] != _FORMAT
                 or entry["version"] != __version__
@@ -176,8 +181,9 @@ class OfficeCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Private to the user, as the rest of their cache: the store's own files may be shared wider.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
             with os.fdopen(fd, "wb") as f:
-                f.write(json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+                f.write(_digest(body).encode() + b"\n" + body)
             os.replace(tmp, path)  # a reader sees the old entry or the new one, never half of one
         except (OSError, ValueError):  # ValueError: a lone surrogate cannot be encoded
             try:

@@ -5,6 +5,7 @@ import json
 import os
 import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,18 @@ def fill(store: Store, count: int = 80) -> None:
 
 def entries(cache_home) -> list:
     return sorted((cache_home / "fravaer" / "kontorer").glob("*/*.json"))
+
+
+def entry_body(path: Path) -> dict:
+    """An entry's JSON, after its first line (the checksum of the rest)."""
+    return json.loads(path.read_bytes().partition(b"\n")[2])
+
+
+def sealed(text: str) -> bytes:
+    """An entry's body with the checksum fravaer would give it: as someone who meant to
+    change an entry would write it, so that what is checked besides the checksum is tested."""
+    body = text.encode("utf-8")
+    return filecache._digest(body).encode() + b"\n" + body
 
 
 def no_parse(monkeypatch):
@@ -188,7 +201,7 @@ def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
     store = Store(tmp_path / "store", av="ola")
     fill(store)
     [entry] = entries(own_cache)
-    entry.write_text(spoil(json.loads(entry.read_text(encoding="utf-8"))), encoding="utf-8")
+    entry.write_bytes(sealed(spoil(entry_body(entry))))
     path = tmp_path / "store" / f"{ORGNR}.toml"
     parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
     assert Store(tmp_path / "store").load(ORGNR) == parsed
@@ -265,3 +278,37 @@ def test_the_status_of_a_large_office_is_what_the_file_says_after_a_hand_edit(tm
     path.write_text(path.read_text(encoding="utf-8").replace("Lege 0 Østby", "Lege 0 Østbø"), encoding="utf-8")
     after = run(folder, "status", "--virksomhet", ORGNR, *day)
     assert after.returncode == 0 and "Lege 0 Østbø" in after.stdout and "Lege 0 Østby" not in after.stdout
+
+
+def test_an_entry_changed_inside_with_its_size_and_hash_kept_is_not_believed(tmp_path, own_cache):
+    """A fravær's dates changed in the entry itself, the file's size and hash left as they were:
+    list shows the file's dates, and an add of the real fravær again is 'finnes allerede'."""
+    import subprocess
+    import sys
+
+    store = Store(tmp_path / "store", av="ola")
+    fill(store)
+    [entry] = entries(own_cache)
+    body = entry_body(entry)
+    n = next(n for n, row in enumerate(body["fravaer"]) if "alle" not in row[5] and not row[8])
+    real = body["fravaer"][n]
+    body["fravaer"][n] = [*real[:3], "2031-06-01", "2031-06-02", *real[5:]]
+    checksum = entry.read_bytes().partition(b"\n")[0]
+    entry.write_bytes(checksum + b"\n" + json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+    def fravaer(*args):
+        env = {**os.environ, "XDG_CACHE_HOME": str(own_cache)}
+        command = [sys.executable, "-m", "fravaer_cli", "--data-dir", str(tmp_path / "store"), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env)
+
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json", "--include-past").stdout)
+    first = next(r for r in listed if r["id"] == real[1])
+    assert (first["fra"], first["til"]) == (real[3], real[4])
+    fra, til = (date.fromisoformat(d).strftime("%d.%m.%Y") for d in real[3:5])
+    again = fravaer(
+        "add", "--virksomhet", ORGNR, "--behandler", real[2], "--fra", fra, "--til", til,
+        *(arg for key in real[5] for arg in ("--tjeneste", key)), *(arg for key in real[6] for arg in ("--vikar", key)),
+        "--kommentar", real[7], "--allow-past",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "finnes allerede" in again.stderr and again.stdout.strip() == real[1]
