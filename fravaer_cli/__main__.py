@@ -1,3 +1,3 @@
-from fravaer_cli.cli import main
+from fravaer_cli.entry import main
 
 main()

@@ -11,12 +11,13 @@ ALL = "alle"
 
 
 class Tjeneste(Record):
-    """A tjeneste of the catalogue: its key and its name in bokmål, nynorsk and English."""
+    """A tjeneste of the catalogue: its key, its name in bokmål, nynorsk and English, and a
+    short bokmål name for narrow tables."""
 
-    FIELDS = __slots__ = ("key", "nb", "nn", "en")
+    FIELDS = __slots__ = ("key", "nb", "nn", "en", "kort")
 
-    def __init__(self, key: str, nb: str, nn: str, en: str):
-        self.key, self.nb, self.nn, self.en = key, nb, nn, en
+    def __init__(self, key: str, nb: str, nn: str, en: str, kort: str):
+        self.key, self.nb, self.nn, self.en, self.kort = key, nb, nn, en, kort
 
     def __hash__(self):  # never changed after it is made
         return hash(self._values())
@@ -31,13 +32,22 @@ def catalogue() -> dict[str, Tjeneste]:
     import tomli
 
     entries = tomli.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))["tjeneste"]
-    return {e["key"]: Tjeneste(e["key"], e["nb"], e["nn"], e["en"]) for e in entries}
+    return {e["key"]: Tjeneste(e["key"], e["nb"], e["nn"], e["en"], e.get("kort", e["nb"])) for e in entries}
 
 
 def display_name(key: str, lang: str = "nb") -> str:
     """The name to show; a key the catalogue no longer has is shown as it is."""
     tjeneste = catalogue().get(key)
     return tjeneste.name(lang) if tjeneste else key
+
+
+def short_names(keys) -> str:
+    """'Alle' when every tjeneste is among keys; else the short names ('Resept, Time'), for tables
+    that must fit 80 columns. Empty for no keys."""
+    keys = order(keys)
+    if keys and set(keys) >= set(catalogue()):
+        return "Alle"
+    return ", ".join(catalogue()[k].kort if k in catalogue() else k for k in keys)
 
 
 @cache

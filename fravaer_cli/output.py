@@ -135,6 +135,49 @@ def print_csv(headers: list[str], rows, excel: bool = False) -> None:
     writer.writerows([cell(v) for v in row] for row in rows)
 
 
+def width() -> int:
+    """How wide output for people may be: the terminal's width; in a pipe or a cron mail 80,
+    unless $COLUMNS says otherwise."""
+    import os
+
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size((80, 24)).columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
+
+
+def clipped(text: str, room: int) -> str:
+    """text in at most room characters: cut with '…' when longer."""
+    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
+
+
+def table_with_rest(headers: list[str], rows: list[list], last: str, values: list[str], room: int) -> str:
+    """A table, and one more column (last, with a value per row) only when it has room for at
+    least 10 characters within room; its values are cut to fit. A comment is worth showing,
+    but not at the price of lines that wrap."""
+    plain = table(headers, rows)
+    used = max(map(len, plain.splitlines()), default=0)
+    space = room - used - 2
+    if not any(values) or space < 10:
+        return plain
+    return table([*headers, last], [[*row, clipped(printable(v), space)] for row, v in zip(rows, values, strict=True)])
+
+
+def grouped(table_text: str, groups: list[str]) -> str:
+    """A table (its header lines, then a line a row) with each group's name on a line of its
+    own above its first row, and the table indented under them: one table whose columns line
+    up over every group, without a column that repeats the group on each row."""
+    lines = table_text.split("\n")
+    shown = ["  " + line for line in lines[:2]]
+    for n, line in enumerate(lines[2:]):
+        if n == 0 or groups[n] != groups[n - 1]:
+            shown.append(printable(groups[n]))
+        shown.append("  " + line)
+    return "\n".join(shown)
+
+
 def table(headers: list[str], rows: list[list]) -> str:
     """A plain table; tabulate never wraps, so a pipe gets whole lines."""
     from tabulate import tabulate

@@ -352,3 +352,69 @@ def test_names_match_word_by_word_in_any_order(fravaer):
         preview.exit_code == 0 and preview.stdout.startswith("Kari Vik:\n") and "midlertidig stengt" in preview.stdout
     )
     assert fravaer("list", "--virksomhet", ORGNR, "--behandler", "hansen per").exit_code == 3
+
+
+# -- what an office reads every day fits its terminal -------------------------------------
+
+
+def a_busy_office(fravaer):
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "Legesenteret på Bryn").exit_code == 0
+    fravaer.add("--behandler", "Øystein Åsheim", "--fra", "05.07.2027", "--til", "23.07.2027",
+                "--tjeneste", "alle", "--kommentar", "Sommerferie, ring legevakten ved behov")  # fmt: skip
+    fravaer.add("--behandler", "Kari Vik", "--fra", "12.07.2027", "--til", "16.07.2027", "--tjeneste", "alle",
+                "--vikar", "timebestilling", "--kommentar", "Vikar: lege Lund")  # fmt: skip
+    fravaer.add("--behandler", "Per Hansen", "--fra", "12.07.2027", "--til", "14.07.2027",
+                "--tjeneste", "reseptfornyelse", "--tjeneste", "e-konsultasjon", "--tjeneste", "kontakt-legekontoret")  # fmt: skip
+
+
+def test_list_and_log_fit_80_columns_and_say_alle(fravaer):
+    a_busy_office(fravaer)
+    listed = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": None})
+    lines = listed.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, listed.stdout
+    kari = next(line for line in lines if "Kari Vik" in line)
+    assert "Resept, E-kons, Kontakt" in kari and "Time" in kari
+    assert next(line for line in lines if "Åsheim" in line).split()[-1] == "Alle"
+    assert "Kommentar" not in lines[0]  # no room left for it in 80 columns: not a line that wraps
+    every = fravaer("list", "--all", "--include-past", env={"COLUMNS": None})
+    assert max(map(len, every.stdout.splitlines())) <= 80 and "Legesenteret på Bryn (974760673)" in every.stdout
+    wide = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": "200"})
+    assert "Kommentar" in wide.stdout.splitlines()[0] and "Sommerferie, ring legevakten ved behov" in wide.stdout
+    some = fravaer("list", "--virksomhet", ORGNR, "--include-past", "--behandler", "Åsheim", env={"COLUMNS": None})
+    assert "Sommerferie, ring legev…" in some.stdout and max(map(len, some.stdout.splitlines())) <= 80
+    log = fravaer("log", "--virksomhet", ORGNR, env={"COLUMNS": None})
+    assert max(map(len, log.stdout.splitlines())) <= 80, log.stdout
+    assert "1: Øystein Åsheim, 05.07.2027–23.07.2027: alle tjenester" in log.stdout
+    as_json = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert as_json[0]["tjenester"] == ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"]
+
+
+def test_status_text_has_a_summary_and_a_row_per_gps_stretch_in_80_columns(fravaer):
+    from tests.helpers import OTHER_ORGNR
+
+    a_busy_office(fravaer)
+    fravaer.add("--behandler", "Anne Berg", "--fra", "01.07.2027", "--til", "31.07.2027", "--tjeneste", "alle",
+                orgnr=OTHER_ORGNR)  # fmt: skip
+    result = fravaer("status", "--all", "--date", "13.07.2027", env={"COLUMNS": None})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, result.stdout
+    assert lines[0].startswith("13.07.2027: stengt hos 4 leger ved 2 virksomheter.")
+    closed = result.stdout.split("\n\n")[1]
+    assert sum("Åsheim" in line for line in closed.splitlines()) == 1  # one row, not four
+    assert "Legesenteret på Bryn (974760673)" in closed.splitlines() and OTHER_ORGNR in closed.splitlines()
+    per = next(line for line in closed.splitlines() if "Per Hansen" in line)
+    assert "Resept, E-kons, Kontakt" in per and "15.07.2027" in per
+    as_json = json.loads(fravaer("status", "--all", "--date", "13.07.2027", "--json").stdout)
+    assert sum(e["behandler"] == "Øystein Åsheim" for e in as_json["stengt"]) == 4  # a service each
+
+
+@pytest.mark.parametrize(
+    "day, prints", [("25.03.2027", False), ("26.03.2027", False), ("27.03.2027", False), ("24.03.2027", True)]
+)
+def test_status_workdays_only_is_silent_on_days_that_are_no_working_day(fravaer, day, prints):
+    """Skjærtorsdag, langfredag and a Saturday say nothing; the Wednesday before Easter reports."""
+    assert fravaer(*add_args(fra="22.03.2027", til="31.03.2027")).exit_code == 0
+    result = fravaer("status", "--all", "--date", day, "--until-workday", "--workdays-only")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert (result.stdout != "") == prints

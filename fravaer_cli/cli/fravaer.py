@@ -214,19 +214,23 @@ def _say_close_names(store, query: str) -> None:
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:
+    """The overview in the terminal's width (80 in a pipe): 'Alle' when every service is
+    closed, short names otherwise, and the comment where there is room for it."""
     if not rows:
         return (
             "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
         )
     any_vikar = any(f.vikar for _, f in rows)
-    headers = (["Virksomhet"] if every else []) + ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester"]
-    headers += ["Vikar"] if any_vikar else []
+    # "Fra" and "Til" (til og med, as the admin page has it): the dates' own width, so a row fits 80 columns.
+    headers = ["ID", "Behandler", "Fra", "Til", "Stengt"] + (["Vikar"] if any_vikar else [])
     table = []
-    for o, f in rows:
-        row = ([o.label] if every else []) + [f.id, f.behandler, dates.short(f.fra), dates.short(f.til)]
-        row.append(names(f.tjenester))
-        table.append(row + ([names(f.vikar)] if any_vikar else []))
-    return output.table(headers, table)
+    for _, f in rows:
+        row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), catalogue.short_names(f.tjenester) or "-"]
+        table.append(row + ([catalogue.short_names(f.vikar)] if any_vikar else []))
+    comments = [f.kommentar for _, f in rows]
+    room = output.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
+    text = output.table_with_rest(headers, table, "Kommentar", comments, room)
+    return output.grouped(text, [o.label for o, _ in rows]) if every else text
 
 
 @command("edit")

@@ -2,7 +2,7 @@
 
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated
 
 import typer
@@ -47,6 +47,13 @@ def status(
         bool,
         typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges, åpner eller får vikar framover."),
     ] = False,
+    workdays_only: Annotated[
+        bool,
+        typer.Option(
+            "--workdays-only",
+            help="Skriv ingenting på en dag som ikke er en virkedag (helg og helligdager), for cron.",
+        ),
+    ] = False,
     fmt: Format = "table",
     as_json: Json = False,
 ) -> None:
@@ -55,6 +62,11 @@ def status(
     fmt = output_format(fmt, as_json)
     orgnr = e.scope(virksomhet, every)
     when = e.report_date(day, "dato")
+    if workdays_only:
+        from fravaer_cli import workdays
+
+        if not workdays.is_workday(when):
+            return  # a crontab's 1-5 also runs on skjærtorsdag and langfredag: no mail then
     until = None
     if until_workday:
         from fravaer_cli import workdays
@@ -137,22 +149,48 @@ class _StatusReport:
             sections.append(("vikar", f"Vikar tar tjenester {dates.short(self.when)}:"))
         if report["vikar_starter"]:
             sections.append(("vikar_starter", f"Vikar starter {closes} (husk å registrere vikar i EPJ):"))
-        parts = []
+        parts = [self._summary(report, closes, opens)]
         for key, heading in sections:
             if not report[key]:
                 parts.append(f"{heading}\n  Ingenting.")
                 continue
-            reopening = key not in ("vikar", "vikar_starter")
-            headers = ([] if self.single else ["Virksomhet"]) + ["Behandler", "Tjeneste", "Fra og med", "Til og med"]
-            headers += ["Åpner igjen"] if reopening else []
-            rows = [
-                ([] if self.single else [o.label])
-                + [s.behandler, catalogue.display_name(s.tjeneste), dates.short(s.fra), dates.short(s.til)]
-                + ([dates.short(s.apner_igjen)] if reopening else [])
-                for o, s in report[key]
-            ]
-            parts.append(f"{heading}\n{output.table(headers, rows)}")
+            parts.append(f"{heading}\n{self._table(report[key], reopening=key not in ('vikar', 'vikar_starter'))}")
         return "\n\n".join(parts)
+
+    def _summary(self, report: dict, closes: str, opens: str) -> str:
+        """The mail's first line: how much of each there is."""
+
+        def gps(pairs) -> str:
+            count = len({(o.orgnr, s.behandler) for o, s in pairs})
+            return f"{count} {'lege' if count == 1 else 'leger'}"
+
+        closed = report["stengt"]
+        offices = len({o.orgnr for o, _ in closed})
+        where = "" if self.single else f" ved {output.count(offices, 'virksomhet', 'virksomheter')}"
+        ahead = [f"{gps(report['starter_i_morgen'])} stenges", f"{gps(report['apner_i_morgen'])} åpner igjen"]
+        if report["vikar_starter"]:
+            ahead.append(f"{gps(report['vikar_starter'])} får vikar")
+        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}. {closes[0].upper()}{closes[1:]}: "
+        import textwrap
+
+        return textwrap.fill(text + ", ".join(ahead) + ".", max(output.width(), 40), break_on_hyphens=False)
+
+    def _table(self, pairs, reopening: bool) -> str:
+        """One row per GP's stretch with its services ('Alle', or their short names), in one table
+        whose columns line up over every office; with --all each office's name stands above its
+        rows. 80 columns for ordinary names."""
+        grouped: dict[tuple, list[str]] = {}
+        for o, s in pairs:
+            key = (o.orgnr, o.label, s.behandler, s.fra, s.til)
+            grouped.setdefault(key, []).append(s.tjeneste)
+        headers = ["Behandler", "Tjenester", "Fra", "Til"] + (["Åpner igjen"] if reopening else [])
+        rows, offices = [], []
+        for (orgnr, label, behandler, fra, til), keys in grouped.items():
+            row = [output.clipped(behandler, 24), catalogue.short_names(keys), dates.short(fra), dates.short(til)]
+            rows.append(row + ([dates.short(til + timedelta(days=1))] if reopening else []))
+            offices.append(label)
+        text = output.table(headers, rows)
+        return text if self.single else output.grouped(text, offices)
 
 
 def _entries(kind: str, pairs):
@@ -234,7 +272,7 @@ def calendar(
 
         terminal = sys.stdout.isatty()
         colour = terminal and not os.environ.get("NO_COLOR")
-        sys.stdout.write(calendar_text.render(cal, _width(terminal), colour, weeks) + "\n")
+        sys.stdout.write(calendar_text.render(cal, output.width(), colour, weeks) + "\n")
         return
     headers = ["behandler", *(d.dato.isoformat() for d in cal.days)]
     rows = [[name, *(d.cells[i] for d in cal.days)] for i, name in enumerate(cal.behandlere)]
@@ -251,16 +289,6 @@ def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> N
     name = f"Fravær ved {offices[0][0].label}" if orgnr is not None else "Fravær ved alle virksomheter"
     sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
     report_unreadable([error for error, _ in errors])
-
-
-def _width(terminal: bool) -> int:
-    """The terminal's width; in a pipe 80, unless $COLUMNS says otherwise."""
-    import shutil
-
-    if terminal:
-        return shutil.get_terminal_size((80, 24)).columns
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else 80
 
 
 def _calendar_record(cal) -> dict:
@@ -458,14 +486,21 @@ def log(
 
 
 def _log_text(rows: list[list], filtered: bool) -> str:
+    """An entry a paragraph: when, who and what was done on one line, and below it, wrapped to
+    the terminal's width (80 in a pipe), what it was done to: no line wraps mid-word."""
     if not rows:
         return "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
-    # On the database, av is the login and pa_vegne_av the person it was for (--av): show both.
-    shown = [
-        [_short_time(tid), f"{person} (innlogget som {av})" if person else av, ACTIONS.get(handling, handling), what]
-        for tid, av, person, handling, what in rows
-    ]
-    return output.table(["Tid", "Av", "Handling", "Hva"], shown)
+    import textwrap
+
+    room = max(output.width(), 40)
+    parts = []
+    for tid, av, person, handling, what in rows:
+        # On the database, av is the login and pa_vegne_av the person it was for (--av): show both.
+        who = f"{person} (innlogget som {av})" if person else av
+        head = f"{_short_time(tid)}  {who}  {ACTIONS.get(handling, handling)}"
+        body = textwrap.fill(what, room, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
+        parts.append(output.printable(f"{head}\n{body}" if what else head, keep="\n"))
+    return "\n".join(parts)
 
 
 def _log_subject(entry: dict) -> str:
@@ -495,12 +530,19 @@ def _log_record(record: dict, with_id: bool = True) -> str:
     try:
         fra, til = date.fromisoformat(record["fra"]), date.fromisoformat(record["til"])
         period = f"{dates.short(fra)}–{dates.short(til)}"
-        text = f"{record['behandler']}, {period}: {names(record['tjenester']) or 'ingenting stengt'}"
+        text = f"{record['behandler']}, {period}: {_closed_names(record['tjenester']) or 'ingenting stengt'}"
     except (KeyError, TypeError, ValueError):
         return str(record)
     if record.get("vikar"):
-        text += f" (vikar: {names(record['vikar'])})"
+        text += f" (vikar: {_closed_names(record['vikar'])})"
     return f"{record.get('id', '')}: {text}" if with_id else text
+
+
+def _closed_names(keys) -> str:
+    """'alle tjenester' for all four, else their names."""
+    if isinstance(keys, list) and keys and set(keys) >= set(catalogue.catalogue()):
+        return "alle tjenester"
+    return names(keys)
 
 
 def _short_time(stamp: str) -> str:
