@@ -185,7 +185,7 @@ class _StatusReport:
             grouped.setdefault(key, []).append(s.tjeneste)
         headers = ["Behandler", "Tjenester", "Fra", "Til"] + (["Åpner igjen"] if reopening else [])
         rows, offices = [], []
-        for (orgnr, label, behandler, fra, til), keys in grouped.items():
+        for (_, label, behandler, fra, til), keys in grouped.items():
             row = [output.clipped(behandler, 24), catalogue.short_names(keys), dates.short(fra), dates.short(til)]
             rows.append(row + ([dates.short(til + timedelta(days=1))] if reopening else []))
             offices.append(label)
