@@ -7,7 +7,7 @@ import signal
 
 def _before_the_boundary(signum, frame):
     # Nothing is written before the boundary is set up, so there is nothing to finish.
-    os.write(2, "Avbrutt.\n".encode())
+    os.write(2, b"Avbrutt.\n")
     os._exit(130)
 
 
