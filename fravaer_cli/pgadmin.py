@@ -154,8 +154,14 @@ def _file_order(entry: dict) -> dict:
 
 
 def grant(store: PgStore, login: str, orgnr: str) -> bool:
-    """True when the access is new."""
+    """True when the access is new. A login PostgreSQL does not know is refused: access for it
+    would be a row no one can use, and "kari har nå tilgang" a promise that does not hold."""
     _require_admin(store, "gi tilgang")
+    if store._one("SELECT count(*) FROM pg_roles WHERE rolname = %s AND rolcanlogin", (login,))[0] == 0:
+        raise InputError(
+            f"Innloggingen «{login}» finnes ikke i PostgreSQL (eller kan ikke logge inn). Opprett den først, "
+            f"for eksempel «psql -d DATABASE -c 'CREATE ROLE {login} LOGIN'», og gi tilgang etterpå."
+        )
     return _changed_rows(
         store, "INSERT INTO tilgang (login, orgnr) VALUES (%s, %s) ON CONFLICT DO NOTHING", login, orgnr
     )

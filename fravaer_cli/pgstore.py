@@ -668,26 +668,50 @@ def describe(dsn: str) -> str:
 
         parts = parse_dsn(dsn) if dsn else {}
     except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
-        return "«" + dsn.split("@")[-1] + "»"
+        import re
+
+        shown = re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", dsn.split("@")[-1], flags=re.I)
+        return "«" + shown + "»"
     host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
     port = parts.get("port") or os.environ.get("PGPORT")
     name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
+def login_of(dsn: str) -> str:
+    """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
+    cron, the user the job runs as)."""
+    try:
+        from psycopg2.extensions import parse_dsn
+
+        user = parse_dsn(dsn).get("user") if dsn else None
+    except Exception:
+        user = None
+    if user or os.environ.get("PGUSER"):
+        return user or os.environ["PGUSER"]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid {os.getuid()}"
+
+
 def connection_error(dsn: str, error) -> StoreError:
     """libpq's reason, said in Norwegian with what to do."""
     text = str(error)
     where = describe(dsn)
-    if "password authentication failed" in text or "no password supplied" in text:
+    if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
         return StoreError(
-            f"PostgreSQL avviste innloggingen til {where}: feil passord eller bruker. "
-            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen."
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "
+            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen (user=)."
         )
     if "does not exist" in text and "database" in text:
         return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
     if "does not exist" in text and "role" in text:
-        return StoreError(f"Innloggingen finnes ikke i PostgreSQL ({where}): be en administrator opprette den.")
+        return StoreError(
+            f"Innloggingen «{login_of(dsn)}» finnes ikke i PostgreSQL ({where}): be en administrator opprette den."
+        )
     if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
         return StoreError(
             f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "

@@ -418,3 +418,30 @@ def test_status_workdays_only_is_silent_on_days_that_are_no_working_day(fravaer,
     result = fravaer("status", "--all", "--date", day, "--until-workday", "--workdays-only")
     assert result.exit_code == 0 and result.stderr == ""
     assert (result.stdout != "") == prints
+
+
+# -- the shared store's messages -------------------------------------------------------------
+
+
+def test_access_grant_of_a_login_that_does_not_exist_is_refused_naming_it(pg_server, pg_dsn):
+    from tests.helpers import run_database
+
+    assert run_database(pg_dsn, *add_args()).returncode == 0
+    refused = run_database(pg_dsn, "access", "grant", "kari_finnes_ikke", "--virksomhet", ORGNR)
+    assert refused.returncode == 2 and "«kari_finnes_ikke» finnes ikke i PostgreSQL" in refused.stderr
+    assert "CREATE ROLE kari_finnes_ikke LOGIN" in refused.stderr and "har nå tilgang" not in refused.stderr
+    pg_server.sql("postgres", "CREATE ROLE grant_test_kari LOGIN")
+    granted = run_database(pg_dsn, "access", "grant", "grant_test_kari", "--virksomhet", ORGNR)
+    assert granted.returncode == 0, granted.stderr
+
+
+def test_a_refused_database_login_is_named_and_no_password_is_shown(pg_server):
+    from tests.helpers import run_database
+
+    wrong = pg_server.dsn(login="eier", password="hunter2-feil")
+    refused = run_database(wrong, "list", "--all")
+    assert refused.returncode == 5 and "innloggingen «eier»" in refused.stderr and "hunter2" not in refused.stderr
+    nobody = run_database(pg_server.dsn(login="ingen_slik_login"), "list", "--all")
+    assert nobody.returncode == 5 and "«ingen_slik_login»" in nobody.stderr
+    broken = run_database(f"host={pg_server.socket} password=hunter2 dbname='fravaer", "list", "--all")
+    assert broken.returncode == 5 and "hunter2" not in broken.stderr, broken.stderr
