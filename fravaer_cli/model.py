@@ -323,7 +323,7 @@ class RosterEntry(Record):
         return behandler_key(self.behandler)
 
 
-NEAR = 2  # letters apart, after folding, for two names to look like one misspelt
+NEAR = 2  # letters apart, after folding, for two names to look like one misspelt (_deletions counts on 2)
 
 
 @lru_cache(maxsize=65536)
@@ -358,6 +358,58 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+@lru_cache(maxsize=4096)  # a new name is looked up, then added: its remainders are made once
+def _deletions(text: str) -> frozenset[str]:
+    """text and everything left of it after one or two (NEAR) letters are taken out."""
+    n = len(text)
+    one = [text[:i] + text[i + 1 :] for i in range(n)]
+    two = [text[:i] + text[i + 1 : j] + text[j + 1 :] for i in range(n) for j in range(i + 1, n)]
+    return frozenset([text, *one, *two])
+
+
+class _NearIndex:
+    """GP names by what is left of them (folded) after up to NEAR letters are taken out. Two
+    names NEAR letters apart or less always share such a remainder (a letter put in, taken out
+    or changed is a letter taken out of one or both), so a name's look-alikes are found among
+    the few names it shares one with, not by comparing it with every name of the office: an
+    import of 4,000 new GPs into one office no longer compares each with all before it."""
+
+    def __init__(self):
+        self._by_rest: dict[str, list[str]] = {}
+        self.names: dict[str, str] = {}  # key -> name, in the order added
+        self._order: dict[str, int] = {}
+
+    def add(self, key: str, name: str) -> None:
+        if key in self.names:
+            return
+        self.names[key] = name
+        self._order[key] = len(self._order)
+        by_rest = self._by_rest
+        for rest in _deletions(search_key(name)):
+            if rest in by_rest:
+                by_rest[rest].append(key)
+            else:
+                by_rest[rest] = [key]
+
+    def near(self, name: str, among=None) -> list[tuple[int, str]]:
+        """(distance, key) of the names NEAR letters from name or closer, in the order added."""
+        wanted = search_key(name)
+        by_rest = self._by_rest
+        keys = {k for rest in by_rest.keys() & _deletions(wanted) for k in by_rest[rest]}
+        found = []
+        for key in sorted(keys, key=self._order.__getitem__):
+            if among is None or key in among:
+                distance = edit_distance(wanted, search_key(self.names[key]), NEAR)
+                if distance <= NEAR:
+                    found.append((distance, key))
+        return found
+
+
+# A roster this long is searched for a misspelling only among names NEAR letters away (by the
+# index); a shorter one is also compared name by name with the wider limit of closest_on_roster.
+SCAN_ROSTER_UP_TO = 200
+
+
 def office_label(orgnr: str, navn: str) -> str:
     """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
     return f"{navn} ({orgnr})" if navn else orgnr
@@ -382,6 +434,7 @@ class Virksomhet(Record):
         self.fravaer = [] if fravaer is None else fravaer
         self.roster = [] if roster is None else roster
         self._indexed = False
+        self._near_index: _NearIndex | None = None
 
     @property
     def label(self) -> str:
@@ -404,6 +457,8 @@ class Virksomhet(Record):
     def _remember(self, f: Fravaer) -> None:
         self._identities.setdefault(f.identity(), f)
         self._names.setdefault(f.key, f.behandler)
+        if self._near_index is not None:
+            self._near_index.add(f.key, self._names[f.key])
         for tjeneste in f.tjenester:
             insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
         for tjeneste in f.vikar:
@@ -411,6 +466,19 @@ class Virksomhet(Record):
 
     def _forget(self) -> None:
         self._indexed = False
+        self._near_index = None
+
+    def _near(self) -> _NearIndex:
+        """The index of the office's GP names (the roster's, then the stored ones), made when first
+        asked and kept up to date as fravær are added."""
+        self._index()
+        if self._near_index is None:
+            self._near_index = _NearIndex()
+            for e in self.roster:
+                self._near_index.add(e.key, e.behandler)
+            for key, name in self._names.items():
+                self._near_index.add(key, name)
+        return self._near_index
 
     def get(self, fravaer_id: str) -> Fravaer:
         for f in self.fravaer:
@@ -526,6 +594,12 @@ class Virksomhet(Record):
 
     def closest_on_roster(self, name: str) -> str | None:
         """The roster's name nearest to name, when near enough to be a misspelling of it."""
+        on_roster = {e.key for e in self.roster}
+        near = self._near().near(name, among=on_roster)
+        if near:
+            return self._near().names[min(near)[1]]
+        if len(self.roster) > SCAN_ROSTER_UP_TO:
+            return None  # each row not on a long roster would otherwise cost the roster's length
         wanted = search_key(name)
         limit = max(NEAR, len(wanted) // 3)
         scored = [(edit_distance(wanted, search_key(e.behandler), limit), e.behandler) for e in self.roster]
@@ -537,14 +611,9 @@ class Virksomhet(Record):
         case and accents): perhaps name is one of them misspelt. Empty for a GP known here."""
         if self.knows(name):
             return []
-        key, wanted = behandler_key(name), search_key(name)
-        known = {e.key: e.behandler for e in self.roster}
-        known.update((k, v) for k, v in self._names.items() if k not in known)
-        return [
-            other
-            for other_key, other in known.items()
-            if other_key != key and edit_distance(wanted, search_key(other), NEAR) <= NEAR
-        ]
+        key = behandler_key(name)
+        index = self._near()
+        return [index.names[other] for _, other in index.near(name) if other != key]
 
     def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
         """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
@@ -558,6 +627,7 @@ class Virksomhet(Record):
             return existing, before
         entry = RosterEntry(self._stored_name(name), hpr or "")
         self.roster.append(entry)
+        self._near_index = None  # the roster's names come first in it
         return entry, None
 
     def roster_remove(self, name: str) -> RosterEntry:
@@ -565,6 +635,7 @@ class Virksomhet(Record):
         if entry is None:
             raise NotFoundError(f"«{name.strip()}» står ikke på listen over fastleger hos {self.label}.")
         self.roster.remove(entry)
+        self._near_index = None
         return entry
 
     def rename(self, old_name: str, new_name: str) -> list[tuple[Fravaer, Fravaer]]:

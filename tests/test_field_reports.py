@@ -445,3 +445,68 @@ def test_a_refused_database_login_is_named_and_no_password_is_shown(pg_server):
     assert nobody.returncode == 5 and "«ingen_slik_login»" in nobody.stderr
     broken = run_database(f"host={pg_server.socket} password=hunter2 dbname='fravaer", "list", "--all")
     assert broken.returncode == 5 and "hunter2" not in broken.stderr, broken.stderr
+
+
+# -- found by a reliability run ----------------------------------------------------------------
+
+
+def test_the_index_of_look_alike_names_finds_what_comparing_with_every_name_finds():
+    """near_names through the index: the same names, in the same order, as the plain definition
+    (every GP of the office one or two letters away, after folding)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fravaer_cli.model import NEAR, Virksomhet, behandler_key, edit_distance, make_draft, search_key
+
+    names = st.text(alphabet="abøå éE", min_size=1, max_size=8).filter(lambda s: s.strip())
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(names, max_size=12), st.lists(names, max_size=4), names)
+    def agrees(stored, roster, query):
+        from datetime import date
+
+        office = Virksomhet(ORGNR)
+        for n, name in enumerate(stored):
+            draft = make_draft(name, date(2030, 1, 1 + n), date(2030, 1, 1 + n), ["timebestilling"])
+            office.add(draft, date(2024, 1, 1), False, "test", "t")
+        office.near_names("x")  # the index made before the roster changes: it must follow them
+        for name in roster:
+            office.roster_add(name, None)
+        known = {e.key: e.behandler for e in office.roster}
+        known.update((f.key, f.behandler) for f in office.fravaer if f.key not in known)
+        expected = (
+            []
+            if office.knows(query)
+            else [
+                name
+                for key, name in known.items()
+                if key != behandler_key(query) and edit_distance(search_key(query), search_key(name), NEAR) <= NEAR
+            ]
+        )
+        assert office.near_names(query) == expected
+
+    agrees()
+
+
+def test_a_row_not_on_a_long_roster_is_not_compared_with_every_name_on_it(monkeypatch):
+    """5,000 GPs on the roster: a misspelt one still gets its «Mente du», and a name like none of
+    them costs a few comparisons, not 5,000 (a file of 1,000 such rows took minutes)."""
+    from fravaer_cli import model
+    from tests.benchmarks.data import gp_name
+
+    office = model.Virksomhet(ORGNR)
+    for n in range(4096):
+        office.roster_add(gp_name(n), None)
+    calls = []
+    plain = model.edit_distance
+
+    def counted(a, b, limit):
+        calls.append((a, b))
+        return plain(a, b, limit)
+
+    monkeypatch.setattr(model, "edit_distance", counted)
+    with pytest.raises(model.InputError, match="Mente du «Kari Hansen»"):
+        office.check_on_roster("Kari Hansenn")
+    with pytest.raises(model.InputError, match="står ikke på listen"):
+        office.check_on_roster("Zyxwv Qwerty")
+    assert len(calls) < 100

@@ -107,7 +107,20 @@ def bench_import(work: Path) -> list[Result]:
         reset=clear,
     )
     clear()
-    return [result, per_row]
+
+    # Every row a GP of its own: each new name is checked for look-alikes among those before it.
+    distinct = work / "one-4000-names.csv"
+    data.write_csv(distinct, offices=1, per_office=4000, distinct_gps=True)
+    names = compare(
+        "import into one office: 4,000 distinct GPs vs 4,000 rows of 10 GPs",
+        [FRAVAER, "--data-dir", str(one), "import", str(distinct)],
+        [FRAVAER, "--data-dir", str(one), "import", str(full)],
+        target=2.0,
+        runs=3,
+        reset=clear,
+    )
+    clear()
+    return [result, per_row, names]
 
 
 def filled_store(work: Path, offices: int, per_office: int) -> Path:

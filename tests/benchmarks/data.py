@@ -23,8 +23,27 @@ FIRST_DAY = date(2030, 1, 1)
 ORDINARY_DAY = date(2030, 2, 4)
 
 
-def rows(offices: int, per_office: int, first_day: date = FIRST_DAY):
-    """per_office fravær per office: 10 GPs, each away a week at a time, spread over the year."""
+# 4,000 distinct GPs' names as varied as real ones: a first and a last name from lists of common
+# Norwegian ones (64 × 64), so that only some are one or two letters from another.
+_FIRST = """Anne Kari Ole Per Lise Jon Siri Nils Ida Tor Eva Arne Marit Knut Hanne Lars Ingrid Bjørn Liv Geir Tone
+Erik Randi Hans Berit Morten Astrid Trond Solveig Rune Kristin Svein Elin Frode Heidi Espen Camilla Jørgen Maria
+Anders Silje Magnus Nora Sindre Emma Henrik Sara Øystein Tuva Vegard Hilde Kjetil Mona Petter Unni Torstein Wenche
+Ragnar Gro Stian Vibeke Aksel Oda Håkon""".split()
+_LAST = """Hansen Johansen Olsen Larsen Andersen Pedersen Nilsen Kristiansen Jensen Karlsen Johnsen Pettersen Eriksen
+Berg Haugen Hagen Johannessen Andreassen Jacobsen Dahl Jørgensen Halvorsen Henriksen Lund Sørensen Jakobsen Moen
+Gundersen Iversen Strand Solberg Svendsen Eide Knutsen Martinsen Paulsen Bakken Kristoffersen Mathisen Lie Amundsen
+Nguyen Rasmussen Ali Lunde Solheim Berntsen Moe Nygård Bakke Kristensen Fredriksen Holm Lien Hauge Christensen
+Andresen Nielsen Knudsen Evensen Sæther Aas Myhre Hanssen""".split()
+
+
+def gp_name(n: int) -> str:
+    """A distinct name for each n below len(_FIRST) * len(_LAST)."""
+    return f"{_FIRST[n % len(_FIRST)]} {_LAST[n // len(_FIRST) % len(_LAST)]}"
+
+
+def rows(offices: int, per_office: int, first_day: date = FIRST_DAY, distinct_gps: bool = False):
+    """per_office fravær per office: 10 GPs, each away a week at a time, spread over the year
+    (distinct_gps: a GP of its own for every row)."""
     slots = max(1, per_office // 10)
     spacing = max(7, 365 // slots)
     for orgnr in orgnrs(offices):
@@ -35,7 +54,7 @@ def rows(offices: int, per_office: int, first_day: date = FIRST_DAY):
             tjenester = "alle" if i % 3 == 0 else "|".join(TJENESTER[: 1 + i % 4])
             yield [
                 orgnr,
-                f"Lege {gp} Testesen",
+                gp_name(i) if distinct_gps else f"Lege {gp} Testesen",
                 fra.strftime("%d.%m.%Y"),
                 til.strftime("%d.%m.%Y"),
                 tjenester,
@@ -43,12 +62,12 @@ def rows(offices: int, per_office: int, first_day: date = FIRST_DAY):
             ]
 
 
-def write_csv(path: Path, offices: int, per_office: int) -> int:
+def write_csv(path: Path, offices: int, per_office: int, distinct_gps: bool = False) -> int:
     count = 0
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, delimiter=";")
         writer.writerow(["virksomhet", "behandler", "fra", "til", "tjenester", "kommentar"])
-        for row in rows(offices, per_office):
+        for row in rows(offices, per_office, distinct_gps=distinct_gps):
             writer.writerow(row)
             count += 1
     return count
