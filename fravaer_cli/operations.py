@@ -568,20 +568,19 @@ def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, beha
     return lines, unknown
 
 
-def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: date | None = None) -> list[dict]:
-    """The audit log oldest first, optionally only entries about a GP or a fravær covering day."""
-    entries = store.read_log(orgnr)
+def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: date | None = None):
+    """The audit log oldest first, optionally only entries about a GP or a fravær covering day:
+    an entry at a time, filtered as it is read, so a long log is never held whole."""
+    entries = store.iter_log(orgnr)
     if behandler is None and day is None:
         return entries
-    wanted = search_key(behandler) if behandler is not None else None
-    chosen = []
-    for entry in entries:
-        record = entry.get("fravaer") or {}
-        gp = entry.get("behandler") if isinstance(entry.get("behandler"), dict) else {}
-        named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
-        if wanted is not None and not any(wanted in search_key(str(name)) for name in named if name):
-            continue
-        if day is not None and not (str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))):
-            continue
-        chosen.append(entry)
-    return chosen
+    return (entry for entry in entries if _log_wanted(entry, behandler, day))
+
+
+def _log_wanted(entry: dict, behandler: str | None, day: date | None) -> bool:
+    record = entry.get("fravaer") or {}
+    gp = entry.get("behandler") if isinstance(entry.get("behandler"), dict) else {}
+    named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
+    if behandler is not None and not any(name_matches(behandler, str(name)) for name in named if name):
+        return False
+    return day is None or str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))

@@ -69,6 +69,19 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def print_json_list_streaming(items) -> None:
+    """The same text as print_json(list(items)), each item written as it comes."""
+    import json
+
+    out, first = sys.stdout, True
+    for item in items:
+        out.write(
+            ("[\n  " if first else ",\n  ") + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        )
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
 def csv_cell(value) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -186,6 +199,15 @@ def table(headers: list[str], rows: list[list]) -> str:
     return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
+class StreamedList:
+    """A JSON array whose items are written as they come (print_json_list_streaming)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+
 class Streamed:
     """A JSON object whose lists are written as their items come (print_json_streaming)."""
 
@@ -198,9 +220,10 @@ class Streamed:
 class Result:
     """What a command shows, in each of its forms; render() prints the one asked for.
 
-    json: a JSON value, or a Streamed document.
+    json: a JSON value, or a Streamed document or StreamedList.
     csv: (headers, rows); rows may be a generator.
-    text: for people: a string, or a function that makes it (tables are built only when shown).
+    text: for people: a string, or a function that makes it (tables are built only when shown),
+    or one that gives it in pieces (each written as it comes, on a line of its own).
     """
 
     __slots__ = ("json", "csv", "text")
@@ -214,10 +237,13 @@ def render(result: Result, fmt: str) -> None:
     if fmt == "json":
         if isinstance(result.json, Streamed):
             print_json_streaming(result.json.head, result.json.lists)
+        elif isinstance(result.json, StreamedList):
+            print_json_list_streaming(result.json.items)
         else:
             print_json(result.json)
     elif fmt in ("csv", "excel-csv"):
         print_csv(*result.csv, excel=fmt == "excel-csv")
     else:
         text = result.text() if callable(result.text) else result.text
-        sys.stdout.write(text + "\n")
+        for part in [text] if isinstance(text, str) else text:
+            sys.stdout.write(part + "\n")

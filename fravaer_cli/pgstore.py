@@ -228,10 +228,23 @@ class PgStore(StoreBase):
             conn.rollback()
             raise self._error(e) from None
 
-    def read_log(self, orgnr: str) -> list[dict]:
+    def iter_log(self, orgnr: str):
+        """The audit log, oldest first, read in batches by a cursor on the server: memory stays
+        flat however long the log is."""
+        import psycopg2
+
         _checked_orgnr(orgnr)
-        rows = self._all("SELECT av, oppforing FROM logg WHERE orgnr = %s ORDER BY nr", (orgnr,))
-        return [{**entry, "av": av} for av, entry in rows]
+        conn = self.connection()
+        try:
+            with conn.cursor(name="logg") as cur:
+                cur.itersize = 2000
+                cur.execute("SELECT av, oppforing FROM logg WHERE orgnr = %s ORDER BY nr", (orgnr,))
+                for av, entry in cur:
+                    yield {**entry, "av": av}
+            # No commit here: dump reads each office's log inside its own cursor over the offices.
+        except psycopg2.Error as e:
+            conn.rollback()
+            raise self._error(e) from None
 
     # -- writing -----------------------------------------------------------------
 

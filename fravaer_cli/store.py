@@ -124,6 +124,10 @@ class StoreBase:
     def no_offices(self) -> StoreError:
         return StoreError(f"Ingen virksomheter er lagret i {self.location}.")
 
+    def read_log(self, orgnr: str) -> list[dict]:
+        """The audit log, oldest first, whole (load and dump; `log` streams it with iter_log)."""
+        return list(self.iter_log(orgnr))
+
 
 class Store(StoreBase):
     """The file store: one file per office in a folder."""
@@ -527,12 +531,12 @@ class Store(StoreBase):
     def now(self) -> str:
         return self._clock() if self._clock else ""
 
-    def read_log(self, orgnr: str) -> list[dict]:
-        """The audit log, oldest first."""
+    def iter_log(self, orgnr: str):
+        """The audit log, oldest first, an entry at a time: a log of a million lines is never
+        held whole."""
         path = self.folder / f"{orgnr}.log"
         if not os.path.lexists(path):
-            return []
-        entries = []
+            return
         with _open_regular(path, "loggen") as f:
             number = 0
             while line := f.readline(MAX_LOG_LINE + 1):
@@ -540,8 +544,7 @@ class Store(StoreBase):
                 if len(line) > MAX_LOG_LINE:
                     raise StoreError(f"Linje {number} i loggen {path} er lengre enn {MAX_LOG_LINE // 2**20} MiB.")
                 if line.strip():
-                    entries.append(_log_entry(line, number, path))
-        return entries
+                    yield _log_entry(line, number, path)
 
 
 def _remove(path: Path) -> None:

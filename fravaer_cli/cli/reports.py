@@ -476,31 +476,35 @@ def log(
     fmt = output_format(fmt, as_json)
     orgnr = e.virksomhet(virksomhet)
     entries = operations.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
-    rows = [
+    rows = (
         [x.get("tid", ""), x.get("av", ""), x.get("pa_vegne_av") or "", x.get("handling", ""), _log_subject(x)]
         for x in entries
-    ]
+    )
     filtered = behandler is not None or day is not None
     headers = ["tid", "av", "pa_vegne_av", "handling", "hva"]
-    output.render(output.Result(entries, (headers, rows), lambda: _log_text(rows, filtered)), fmt)
+    # One of the three is used: each reads the log once, an entry at a time.
+    if fmt == "json":
+        output.render(output.Result(output.StreamedList(entries), ([], []), ""), fmt)
+    else:
+        output.render(output.Result(None, (headers, rows), lambda: _log_text(rows, filtered)), fmt)
 
 
-def _log_text(rows: list[list], filtered: bool) -> str:
+def _log_text(rows, filtered: bool):
     """An entry a paragraph: when, who and what was done on one line, and below it, wrapped to
     the terminal's width (80 in a pipe), what it was done to: no line wraps mid-word."""
-    if not rows:
-        return "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
     import textwrap
 
     room = max(output.width(), 40)
-    parts = []
+    empty = True
     for tid, av, person, handling, what in rows:
+        empty = False
         # On the database, av is the login and pa_vegne_av the person it was for (--av): show both.
         who = f"{person} (innlogget som {av})" if person else av
         head = f"{_short_time(tid)}  {who}  {ACTIONS.get(handling, handling)}"
         body = textwrap.fill(what, room, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
-        parts.append(output.printable(f"{head}\n{body}" if what else head, keep="\n"))
-    return "\n".join(parts)
+        yield output.printable(f"{head}\n{body}" if what else head, keep="\n")
+    if empty:
+        yield "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
 
 
 def _log_subject(entry: dict) -> str:
