@@ -102,6 +102,14 @@ def _suggestion(wanted: str) -> str:
     return f" Mente du «{_lookup()[close[0]]}»?" if close else ""
 
 
+# "alle", and how spreadsheets write it.
+_ALL_SPELLINGS = {ALL, "alle tjenester", "alle tjenestene", "all"}
+
+
+def means_all(value: str) -> bool:
+    return " ".join(value.split()).casefold() in _ALL_SPELLINGS
+
+
 def resolve_many(values, option: str | None = "--tjeneste", allow_all: bool = True) -> tuple[str, ...]:
     """Repeated options, each possibly comma-separated; 'alle' means every tjeneste."""
     keys = []
@@ -109,7 +117,7 @@ def resolve_many(values, option: str | None = "--tjeneste", allow_all: bool = Tr
         for part in value.split(","):
             if not part.strip():
                 continue
-            if allow_all and part.strip().casefold() == ALL:
+            if allow_all and means_all(part):
                 keys.extend(catalogue())
             else:
                 keys.append(resolve(part, option, allow_all))

@@ -14,11 +14,20 @@ from datetime import date
 from fravaer_cli import catalogue, dates
 from fravaer_cli import orgnr as orgnr_check
 from fravaer_cli.errors import ConflictError, FravaerError, InputError
-from fravaer_cli.model import MAX_COMMENT, MAX_NAME, Fravaer, Virksomhet, checked_draft, clean_hpr, clean_text
+from fravaer_cli.model import (
+    MAX_COMMENT,
+    MAX_NAME,
+    Fravaer,
+    Virksomhet,
+    check_navn,
+    checked_draft,
+    clean_hpr,
+    clean_text,
+)
 from fravaer_cli.output import FORMULA_START
 
 REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")
-OPTIONAL = ("vikar", "kommentar", "hpr")
+OPTIONAL = ("vikar", "kommentar", "hpr", "navn")  # navn: the office's name, for offices the import creates
 # Header names as spreadsheets tend to have them, matched after case folding and trimming.
 ALIASES = {
     "orgnr": "virksomhet",
@@ -28,7 +37,12 @@ ALIASES = {
     "tjeneste": "tjenester",
     "hpr-nummer": "hpr",
     "hpr nummer": "hpr",
+    "merknad": "kommentar",
+    "merknader": "kommentar",
+    "kommentarer": "kommentar",
 }
+# A title and such above the header are skipped: the header is looked for in this many first rows.
+HEADER_WITHIN = 10
 DELIMITERS = (";", ",", "\t")
 MAX_COLUMNS = 1000
 MAX_LINE = 1024 * 1024  # per line of a CSV or JSON Lines file
@@ -159,16 +173,17 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
     numbered = [(number, row) for number, row in numbered if any(c.strip() for c in row)]
     if not numbered:
         raise InputError(f"{name}: arket «{chosen}» er tomt; ingen rader å importere.")
-    _, header = numbered[0]
+    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), 0)
+    _, header = numbered[at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name, required)
     wanted = [(i, c) for i, c in enumerate(columns) if c in REQUIRED + OPTIONAL]
     rows = [
         Row(f"ark «{chosen}», rad {number}", {c: row[i] for i, c in wanted if i < len(row)})
-        for number, row in numbered[1:]
+        for number, row in numbered[at + 1 :]
     ]
-    return Source(name, rows, kind)
+    return Source(name, rows, kind, _above_note(f"{name}, ark «{chosen}»", [row for _, row in numbered[:at]]))
 
 
 def _cell(value) -> str:
@@ -212,26 +227,54 @@ def _column(header: str) -> str:
 def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     import csv
 
-    first_line = text.lstrip("\r\n").split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count) if any(d in first_line for d in DELIMITERS) else ","
+    # The delimiter of the header: a title line above it may have none (or a stray comma).
+    first_lines = text.lstrip("\r\n").split("\n", HEADER_WITHIN + 1)[: HEADER_WITHIN + 1]
+    counts = [(line.count(d), d) for line in first_lines for d in DELIMITERS]
+    delimiter = max(counts)[1] if max(counts)[0] > 0 else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    # The header is the first row with the required columns, within the first HEADER_WITHIN rows:
+    # what stands above it (a title, "Sommerplan 2027 – Legesenteret") is skipped.
+    above, header = [], None
     try:
-        header = next(reader)
-        while not any(cell.strip() for cell in header):
-            header = next(reader)
-    except StopIteration:
-        raise InputError(f"{name} er tom: ingen rader å importere.") from None
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if _is_header(cells, required):
+                header = cells
+                break
+            above.append(cells)
+            if len(above) >= HEADER_WITHIN:
+                break
     except csv.Error as e:
         raise _csv_error(name, reader.line_num, e) from None
+    if header is None:
+        if not above:
+            raise InputError(f"{name} er tom: ingen rader å importere.")
+        header, above = above[0], []  # no header: _check_columns says what the first row lacks
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name, required)
     unused = [h.strip() for h, c in zip(header, columns, strict=True) if c not in REQUIRED + OPTIONAL and h.strip()]
-    notes = [f"Merk: kolonnen «{h}» brukes ikke." for h in unused[:MAX_NOTES]]
+    notes = _above_note(name, above)
+    notes += [f"Merk: kolonnen «{h}» brukes ikke." for h in unused[:MAX_NOTES]]
     if len(unused) > MAX_NOTES:
         notes.append(f"Merk: … og {len(unused) - MAX_NOTES} kolonner til brukes ikke.")
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
     return Source(name, _csv_rows(reader, columns, name), kind, notes)
+
+
+def _is_header(cells: list[str], required) -> bool:
+    columns = {_column(c) for c in cells}
+    return all(c in columns for c in required)
+
+
+def _above_note(name: str, rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    first = " ".join(" ".join(c.strip() for c in rows[0] if c.strip()).split())
+    shown = first if len(first) <= 60 else first[:59] + "…"
+    more = f" og {len(rows) - 1} til" if len(rows) > 1 else ""
+    return [f"Merk: {name}: raden «{shown}»{more} over overskriftene er hoppet over."]
 
 
 def _csv_rows(reader, columns: list[str], name: str):
@@ -350,6 +393,7 @@ class OfficePlan:
     added: list[tuple[str, Fravaer]] = field(default_factory=list)
     skipped: list[tuple[str, Fravaer]] = field(default_factory=list)
     near: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (where, new GP, stored names like it)
+    named: bool = False  # a new office, named by the file's navn column
 
 
 @dataclass
@@ -358,6 +402,7 @@ class Plan:
     errors: list[str]
     row_count: int
     bad_rows: int = 0
+    notes: list[str] = field(default_factory=list)  # rows skipped, said as notes
 
     @property
     def added(self) -> int:
@@ -391,7 +436,7 @@ def _keys(value, allow_all: bool) -> tuple[list[str], bool]:
         parts = [_text(v) for v in value]
     else:
         parts = _SEPARATOR.split(_text(value))
-    parts = [p.strip() for p in parts if p.strip()]
+    parts = [catalogue.ALL if catalogue.means_all(p) else p.strip() for p in parts if p.strip()]
     said_all = allow_all and any(p.casefold() == catalogue.ALL for p in parts)
     return catalogue.resolve_many(parts, None, allow_all), said_all
 
@@ -420,7 +465,7 @@ def check(
             checker.errors.extend(f"{row.where}{problem}" for problem in problems)
     if count == 0:
         raise InputError(f"{source.name} har ingen rader å importere, bare overskrifter.")
-    return Plan(checker.offices, checker.errors, count, bad_rows)
+    return Plan(checker.offices, checker.errors, count, bad_rows, checker.notes)
 
 
 def office_numbers(rows: Iterable[Row]) -> list[str]:
@@ -448,6 +493,7 @@ class _RowChecker:
         self.added = added
         self.offices: dict[str, OfficePlan] = {}
         self.errors: list[str] = []
+        self.notes: list[str] = []  # rows skipped as a spreadsheet's sum row
         self.new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
         self.fields_of = _FieldParser(today)
 
@@ -456,6 +502,12 @@ class _RowChecker:
         if "__extra__" in row.values:
             cells, columns = row.values["__extra__"]
             return [f": har {cells} celler, flere enn det er kolonner ({columns})."]
+        if _total_row(row.values):
+            name = _text(row.values.get("virksomhet")).strip()
+            self.notes.append(
+                f"{row.where}: hoppet over: «{name}» er ikke et organisasjonsnummer og raden har ingen datoer."
+            )
+            return []
         fields, problems = self.fields_of.parse(row.values)
         if problems:
             return [f", kolonne «{column}»: {message}" for column, message in problems]
@@ -478,6 +530,8 @@ class _RowChecker:
             self.offices[orgnr] = OfficePlan(*self.load(orgnr))
         plan = self.offices[orgnr]
         office = plan.office
+        if fields["navn"] and plan.stamp is None and not office.navn:
+            office.navn, plan.named = fields["navn"], True  # 300 new offices, named without 300 info calls
         near = office.near_names(draft.behandler)
         try:
             fravaer, created = office.add(draft, self.today, self.allow_past, self.av, self.now)
@@ -513,12 +567,13 @@ class _FieldParser:
         self.parsers = {
             "virksomhet": _orgnr,
             "behandler": lambda v: clean_text(_text(v), "Behandler", MAX_NAME, required=True),
-            "fra": lambda v: dates.parse_date(_text(v), today, "fra og med-dato"),
-            "til": lambda v: dates.parse_date(_text(v), today, "til og med-dato"),
+            "fra": lambda v: _date(v, today, "fra og med-dato"),
+            "til": lambda v: _date(v, today, "til og med-dato"),
             "tjenester": lambda v: _keys(v, allow_all=True),
-            "vikar": lambda v: _keys(v, allow_all=True),
+            "vikar": _vikar,
             "kommentar": lambda v: clean_text(_text(v), "Kommentar", MAX_COMMENT),
             "hpr": lambda v: clean_hpr(_text(v)),
+            "navn": lambda v: check_navn(_text(v)) if _text(v).strip() else "",
         }
         self.cache: dict[str, dict] = {column: {} for column in self.parsers}
 
@@ -544,6 +599,34 @@ class _FieldParser:
             if key is not None:
                 cache[key] = fields[column]
         return fields, problems
+
+
+def _total_row(values: dict) -> bool:
+    """A spreadsheet's sum row ("Totalt", =COUNTA(...)): text that is no orgnr where the office
+    goes, and no dates."""
+    try:
+        office = _text(values.get("virksomhet")).strip()
+        dated = _text(values.get("fra")).strip() or _text(values.get("til")).strip()
+    except InputError:
+        return False
+    return bool(office) and not dated and not any(ch.isdigit() for ch in office)
+
+
+def _date(value, today: date, what: str) -> date:
+    if not _text(value).strip():
+        raise InputError(f"mangler ({what}, som 12.06.2024)")
+    return dates.parse_date(_text(value), today, what)
+
+
+def _vikar(value) -> tuple[list[str], bool]:
+    try:
+        return _keys(value, allow_all=True)
+    except InputError as e:
+        # "Dr. Lund" in the vikar column: the column says which services the vikar takes.
+        raise InputError(
+            f"{e} Kolonnen vikar tar tjenestene som vikaren tar (som timebestilling, eller alle); "
+            "vikarens navn kan stå i kommentar."
+        ) from None
 
 
 def _orgnr(value) -> str:

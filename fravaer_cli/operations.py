@@ -311,9 +311,19 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
             plan = importer.check(source, load, today, allow_past, store.av, now, added)
             if plan.errors:
                 raise _Refused
+            for orgnr, office_plan in plan.offices.items():
+                _record_name(changes[orgnr], office_plan)
     except _Refused:
         pass
     return plan
+
+
+def _record_name(change, office_plan) -> None:
+    """A new office named by the file's navn column: logged as `info --navn` logs it."""
+    if office_plan.named and office_plan.added:
+        change.record(
+            "info", None, virksomhet={"navn": change.office.navn, "info": ""}, forrige={"navn": "", "info": ""}
+        )
 
 
 def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
@@ -329,6 +339,7 @@ def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
                     # Someone wrote to the office after it was checked: check its rows again, under the lock.
                     office_plan.added = _apply_again(change.office, office_plan, today, now, store.av)
                     office_plan.office = change.office
+                _record_name(change, office_plan)
                 for _, fravaer in office_plan.added:
                     change.record("import", fravaer)
     except StoreError as e:

@@ -576,3 +576,108 @@ def test_log_reads_a_long_log_an_entry_at_a_time_on_the_database(pg_server, pg_d
     assert peaks[100_000] < peaks[1_000] + 15, peaks
     shown = run_database(pg_dsn, "log", "--virksomhet", ORGNR, "--json").stdout
     assert shown.count('"handling": "add"') == 100_000
+
+
+# -- spreadsheets as offices make them -------------------------------------------------------
+
+
+def write_xlsx(path, rows: list[list]) -> None:
+    """A minimal .xlsx (Office Open XML): text cells inline, numbers as numbers, as a spreadsheet
+    program would save a plan with a title row above it."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(ref: str, value) -> str:
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    sheet_rows = "".join(
+        f'<row r="{n}">' + "".join(cell(f"{chr(65 + i)}{n}", v) for i, v in enumerate(row) if v != "") + "</row>"
+        for n, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+            'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
+            'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+            'name="Sommer" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{sheet_rows}</sheetData>'
+            "</worksheet>",
+        )
+
+
+PLAN_ROWS = [
+    ["Sommerplan 2027 – Legesenteret Nord"],
+    [],
+    ["Virksomhet", "Navn", "Behandler", "Fra", "Til", "Tjenester", "Vikar", "Merknad"],
+    [974760673, "Legesenteret Nord", "Kari Vik", "05.07.2027", "09.07.2027", "Alle tjenester", "", "Ferie"],
+    [974760673, "Legesenteret Nord", "Ole Dahl", "12.07.2027", "16.07.2027", "Reseptfornyelse", "timebestilling", ""],
+    ["Totalt", "", "", "", "", "", "", 2],
+]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_plan_as_offices_write_it_imports_title_total_row_and_all(fravaer, tmp_path, kind):
+    plan = tmp_path / f"sommer.{kind}"
+    if kind == "xlsx":
+        write_xlsx(plan, PLAN_ROWS)
+    else:
+        plan.write_text("\n".join(";".join(str(c) for c in row) for row in PLAN_ROWS) + "\n", encoding="utf-8")
+    result = fravaer("import", str(plan), "--allow-past")
+    assert result.exit_code == 0, result.stderr
+    assert "raden «Sommerplan 2027 – Legesenteret Nord» over overskriftene er hoppet over" in result.stderr
+    assert "hoppet over: «Totalt» er ikke et organisasjonsnummer og raden har ingen datoer." in result.stderr
+    assert "1 ny virksomhet opprettet med navn fra filen." in result.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--include-past", "--json").stdout)
+    assert [(r["behandler"], len(r["tjenester"]), r["vikar"], r["kommentar"]) for r in listed] == [
+        ("Kari Vik", 4, [], "Ferie"),
+        ("Ole Dahl", 1, ["timebestilling"], ""),
+    ]
+    info = json.loads(fravaer("info", "--virksomhet", ORGNR, "--json").stdout)
+    assert info["navn"] == "Legesenteret Nord"
+    log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["handling"] for e in log].count("info") == 1
+
+
+def test_spreadsheet_cells_that_are_wrong_say_what_is_wrong_and_what_goes_where(fravaer, tmp_path):
+    plan = tmp_path / "feil.xlsx"
+    write_xlsx(
+        plan,
+        [
+            ["virksomhet", "behandler", "fra", "til", "tjenester", "vikar"],
+            [974760673, "Kari Vik", "05.07.2027", "", "alle", ""],
+            [974760673, "Ole Dahl", "05.07.2027", "09.07.2027", "Timebestiling", ""],
+            [974760673, "Per Hansen", "05.07.2027", "09.07.2027", "reseptfornyelse", "Dr. Lund"],
+        ],
+    )
+    result = fravaer("import", str(plan), "--allow-past")
+    assert result.exit_code == 2
+    assert "rad 2, kolonne «til»: mangler (til og med-dato, som 12.06.2024)" in result.stderr
+    assert "Ugyldig" not in result.stderr.split("rad 3")[0]
+    assert "rad 3, kolonne «tjenester»: Ukjent tjeneste: «Timebestiling». Mente du «timebestilling»?" in result.stderr
+    assert "Kolonnen vikar tar tjenestene som vikaren tar" in result.stderr and "kommentar" in result.stderr

@@ -440,10 +440,16 @@ def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
     """Everything the import has to say besides its result, the same in a dry run as in the real
     one: (notes, warnings). Notes: the reader's, new offices, far dates and reopening days, new
     GPs whose names look like stored ones. Warnings: working days left without a GP."""
-    notes = list(source.notes)
+    notes = [*source.notes, *plan.notes]
     created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
-    if created:
-        notes.append(new_office_note(created, dry_run))
+    named = [orgnr for orgnr in created if plan.offices[orgnr].named]
+    if named:
+        made = "blir opprettet" if dry_run else "opprettet"
+        notes.append(
+            f"{output.count(len(named), 'ny virksomhet', 'nye virksomheter').capitalize()} {made} med navn fra filen."
+        )
+    if unnamed := [orgnr for orgnr in created if not plan.offices[orgnr].named]:
+        notes.append(new_office_note(unnamed, dry_run))
     notes_of = {}  # a big plan repeats its dates: each pair of dates is looked at once
     for p in plan.offices.values():
         for where, f in p.added:
