@@ -358,13 +358,19 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+# edit_distance without its cache, for the index: each pair it compares is met once, and
+# keeping every pair of an import of 4,000 GPs cost more than comparing them.
+near_distance = edit_distance.__wrapped__
+
+
 @lru_cache(maxsize=4096)  # a new name is looked up, then added: its remainders are made once
 def _deletions(text: str) -> frozenset[str]:
     """text and everything left of it after one or two (NEAR) letters are taken out."""
     n = len(text)
-    one = [text[:i] + text[i + 1 :] for i in range(n)]
-    two = [text[:i] + text[i + 1 : j] + text[j + 1 :] for i in range(n) for j in range(i + 1, n)]
-    return frozenset([text, *one, *two])
+    found = {text[:i] + text[i + 1 :] for i in range(n)}
+    found.update(text[:i] + text[i + 1 : j] + text[j + 1 :] for i in range(n - 1) for j in range(i + 1, n))
+    found.add(text)
+    return frozenset(found)
 
 
 class _NearIndex:
@@ -375,31 +381,46 @@ class _NearIndex:
     import of 4,000 new GPs into one office no longer compares each with all before it."""
 
     def __init__(self):
-        self._by_rest: dict[str, list[str]] = {}
+        # A remainder's one key, or a list of them: most remainders are one name's only, and a
+        # list for each would cost an import of many GPs more than all the rest of the index.
+        self._by_rest: dict[str, str | list[str]] = {}
         self.names: dict[str, str] = {}  # key -> name, in the order added
-        self._order: dict[str, int] = {}
+        self._folded: dict[str, tuple[int, str]] = {}  # key -> (order added, folded name)
 
     def add(self, key: str, name: str) -> None:
         if key in self.names:
             return
+        folded = search_key(name)
         self.names[key] = name
-        self._order[key] = len(self._order)
+        self._folded[key] = (len(self._folded), folded)
         by_rest = self._by_rest
-        for rest in _deletions(search_key(name)):
-            if rest in by_rest:
-                by_rest[rest].append(key)
-            else:
-                by_rest[rest] = [key]
+        for rest in _deletions(folded):
+            there = by_rest.setdefault(rest, key)
+            if there is not key:
+                if isinstance(there, list):
+                    there.append(key)
+                else:
+                    by_rest[rest] = [there, key]
 
     def near(self, name: str, among=None) -> list[tuple[int, str]]:
         """(distance, key) of the names NEAR letters from name or closer, in the order added."""
         wanted = search_key(name)
         by_rest = self._by_rest
-        keys = {k for rest in by_rest.keys() & _deletions(wanted) for k in by_rest[rest]}
+        rests = by_rest.keys() & _deletions(wanted)
+        if not rests:
+            return []
+        keys = set()
+        for rest in rests:
+            there = by_rest[rest]
+            if isinstance(there, list):
+                keys.update(there)
+            else:
+                keys.add(there)
         found = []
-        for key in sorted(keys, key=self._order.__getitem__):
+        folded_of = self._folded
+        for key in sorted(keys, key=folded_of.__getitem__) if len(keys) > 1 else keys:
             if among is None or key in among:
-                distance = edit_distance(wanted, search_key(self.names[key]), NEAR)
+                distance = near_distance(wanted, folded_of[key][1], NEAR)
                 if distance <= NEAR:
                     found.append((distance, key))
         return found

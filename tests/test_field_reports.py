@@ -506,6 +506,7 @@ def test_a_row_not_on_a_long_roster_is_not_compared_with_every_name_on_it(monkey
         return plain(a, b, limit)
 
     monkeypatch.setattr(model, "edit_distance", counted)
+    monkeypatch.setattr(model, "near_distance", counted)
     with pytest.raises(model.InputError, match="Mente du «Kari Hansen»"):
         office.check_on_roster("Kari Hansenn")
     with pytest.raises(model.InputError, match="står ikke på listen"):
@@ -695,7 +696,8 @@ def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monke
     data.write_csv(plan, 1, 2000, distinct_gps=True)
     calls = []
     plain = model.edit_distance
-    monkeypatch.setattr(model, "edit_distance", lambda a, b, limit: calls.append(1) or plain(a, b, limit))
+    for name in ("edit_distance", "near_distance"):
+        monkeypatch.setattr(model, name, lambda a, b, limit: calls.append(1) or plain(a, b, limit))
     store = Store(tmp_path / "store", av="test")
     _, result = operations.import_rows(store, plan.read_bytes(), "plan.csv", date(2024, 1, 1), False, "t", False)
     assert not result.errors and result.added == 2000

@@ -149,7 +149,7 @@ class _StatusReport:
             sections.append(("vikar", f"Vikar tar tjenester {dates.short(self.when)}:"))
         if report["vikar_starter"]:
             sections.append(("vikar_starter", f"Vikar starter {closes} (husk å registrere vikar i EPJ):"))
-        parts = [self._summary(report, closes, opens)]
+        parts = [self._summary(report, closes)]
         for key, heading in sections:
             if not report[key]:
                 parts.append(f"{heading}\n  Ingenting.")
@@ -157,8 +157,9 @@ class _StatusReport:
             parts.append(f"{heading}\n{self._table(report[key], reopening=key not in ('vikar', 'vikar_starter'))}")
         return "\n\n".join(parts)
 
-    def _summary(self, report: dict, closes: str, opens: str) -> str:
+    def _summary(self, report: dict, closes: str) -> str:
         """The mail's first line: how much of each there is."""
+        import textwrap
 
         def gps(pairs) -> str:
             count = len({(o.orgnr, s.behandler) for o, s in pairs})
@@ -171,8 +172,6 @@ class _StatusReport:
         if report["vikar_starter"]:
             ahead.append(f"{gps(report['vikar_starter'])} får vikar")
         text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}. {closes[0].upper()}{closes[1:]}: "
-        import textwrap
-
         return textwrap.fill(text + ", ".join(ahead) + ".", max(output.width(), 40), break_on_hyphens=False)
 
     def _table(self, pairs, reopening: bool) -> str:
