@@ -366,10 +366,10 @@ near_distance = edit_distance.__wrapped__
 @lru_cache(maxsize=4096)  # a new name is looked up, then added: its remainders are made once
 def _deletions(text: str) -> frozenset[str]:
     """text and everything left of it after one or two (NEAR) letters are taken out."""
-    n = len(text)
-    found = {text[:i] + text[i + 1 :] for i in range(n)}
-    found.update(text[:i] + text[i + 1 : j] + text[j + 1 :] for i in range(n - 1) for j in range(i + 1, n))
-    found.add(text)
+    ones = [text[:i] + text[i + 1 :] for i in range(len(text))]
+    found = {text, *ones}
+    # Two out: from each one-out remainder, a letter at or after where the first one was.
+    found.update(one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, len(one)))
     return frozenset(found)
 
 

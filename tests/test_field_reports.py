@@ -702,3 +702,26 @@ def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monke
     _, result = operations.import_rows(store, plan.read_bytes(), "plan.csv", date(2024, 1, 1), False, "t", False)
     assert not result.errors and result.added == 2000
     assert len(calls) < 20 * 2000, len(calls)  # comparing with every name before: 2,000,000
+
+
+def test_the_remainders_of_a_name_are_every_way_of_taking_one_or_two_letters_out():
+    import itertools
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fravaer_cli.model import _deletions
+
+    def plain(text: str) -> frozenset:
+        out = {text}
+        for k in (1, 2):
+            for gone in itertools.combinations(range(len(text)), k):
+                out.add("".join(c for i, c in enumerate(text) if i not in gone))
+        return frozenset(out)
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet="ab cø", max_size=10))
+    def agrees(text):
+        assert _deletions.__wrapped__(text) == plain(text)
+
+    agrees()
