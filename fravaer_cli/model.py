@@ -403,24 +403,29 @@ class _NearIndex:
                     by_rest[rest] = [there, key]
 
     def near(self, name: str, among=None) -> list[tuple[int, str]]:
-        """(distance, key) of the names NEAR letters from name or closer, in the order added."""
+        """(distance, key) of the names NEAR letters from name or closer, in the order added; the
+        distance is exact with among (for the roster's closest name), else NEAR at most."""
         wanted = search_key(name)
         by_rest = self._by_rest
         rests = by_rest.keys() & _deletions(wanted)
         if not rests:
             return []
-        keys = set()
+        # The fewest letters taken out of the two names to leave a remainder they share (its length
+        # says how many): NEAR or fewer, and the two are that near for certain, with no comparison.
+        taken_out: dict[str, int] = {}
+        size, folded_of = len(wanted), self._folded
         for rest in rests:
             there = by_rest[rest]
-            if isinstance(there, list):
-                keys.update(there)
-            else:
-                keys.add(there)
+            out_of_wanted = size - 2 * len(rest)
+            for key in there if isinstance(there, list) else (there,):
+                total = out_of_wanted + len(folded_of[key][1])
+                if total < taken_out.get(key, 2 * NEAR + 1):
+                    taken_out[key] = total
         found = []
-        folded_of = self._folded
-        for key in sorted(keys, key=folded_of.__getitem__) if len(keys) > 1 else keys:
+        for key in sorted(taken_out, key=folded_of.__getitem__) if len(taken_out) > 1 else taken_out:
             if among is None or key in among:
-                distance = near_distance(wanted, folded_of[key][1], NEAR)
+                certain = among is None and taken_out[key] <= NEAR  # the roster's closest wants the exact one
+                distance = taken_out[key] if certain else near_distance(wanted, folded_of[key][1], NEAR)
                 if distance <= NEAR:
                     found.append((distance, key))
         return found
