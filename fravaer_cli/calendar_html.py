@@ -10,7 +10,7 @@ from html import escape
 
 from fravaer_cli.calendar_text import WEEKDAYS
 from fravaer_cli.dates import MONTHS_NO, short
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar
+from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
 
 _CELL_CLASS = {ALL_CLOSED: "X", SOME_CLOSED: "x", VIKAR: "v", PRESENT: "p"}
 
@@ -87,11 +87,7 @@ def _month_table(cal: Calendar, days: list) -> str:
     def off(day) -> str:
         return ' class="off"' if not day.virkedag else ""
 
-    weeks: list[list] = []
-    for day in days:
-        if not weeks or day.dato.weekday() == 0:
-            weeks.append([])
-        weeks[-1].append(day)
+    weeks = weeks_of(days)
     week_cells = "".join(
         f'<th colspan="{len(w)}">{"uke " if len(w) >= 3 else ""}{w[0].dato.isocalendar().week}</th>' for w in weeks
     )

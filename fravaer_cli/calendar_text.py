@@ -8,7 +8,7 @@ the meaning; colour only helps, and only on a terminal.
 
 from fravaer_cli.dates import MONTHS_NO, short
 from fravaer_cli.output import printable
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar
+from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
 
 WEEKDAYS = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 COLUMN = 3
@@ -35,17 +35,8 @@ def render(cal: Calendar, width: int, colour: bool, weeks: bool = False) -> str:
     return "\n\n".join([title, *blocks, _legend(cal)])
 
 
-def _weeks(cal: Calendar) -> list[list]:
-    weeks: list[list] = []
-    for day in cal.days:
-        if not weeks or day.dato.weekday() == 0:
-            weeks.append([])
-        weeks[-1].append(day)
-    return weeks
-
-
 def _blocks(cal: Calendar, per_block: int) -> list[list[list]]:
-    weeks = _weeks(cal)
+    weeks = weeks_of(cal.days)
     return [weeks[i : i + per_block] for i in range(0, len(weeks), per_block)]
 
 
@@ -153,7 +144,7 @@ def _render_weeks(cal: Calendar, title: str, width: int, colour: bool) -> str:
 
     names = [_name(n) for n in cal.behandlere]
     label_width = max(len(COUNT_LABEL), *map(len, names)) + 2
-    weeks = _weeks(cal)
+    weeks = weeks_of(cal.days)
     per_block = max(1, (width - label_width) // WEEK_COLUMN)
     blocks = []
     for start in range(0, len(weeks), per_block):

@@ -497,14 +497,19 @@ class Virksomhet(Record):
     def _near(self) -> _NearIndex:
         """The index of the office's GP names (the roster's, then the stored ones), made when first
         asked and kept up to date as fravær are added."""
-        self._index()
         if self._near_index is None:
+            known = self._known()  # before the index is there: indexing the fravær must not add to it
             self._near_index = _NearIndex()
-            for e in self.roster:
-                self._near_index.add(e.key, e.behandler)
-            for key, name in self._names.items():
+            for key, name in known.items():
                 self._near_index.add(key, name)
         return self._near_index
+
+    def _known(self) -> dict[str, str]:
+        """The office's GPs by key: the roster's, then those with fravær stored and not on it."""
+        self._index()
+        known = {e.key: e.behandler for e in self.roster}
+        known.update((k, v) for k, v in self._names.items() if k not in known)
+        return known
 
     def get(self, fravaer_id: str) -> Fravaer:
         for f in self.fravaer:
@@ -597,9 +602,7 @@ class Virksomhet(Record):
     def gps_matching(self, query: str) -> list[str]:
         """The GPs here (on the roster, or with fravær stored) whose names hold every word of the
         query; the one whose name it is, alone, when there is one."""
-        self._index()
-        known = {e.key: e.behandler for e in self.roster}
-        known.update((k, v) for k, v in self._names.items() if k not in known)
+        known = self._known()
         key = behandler_key(query)
         if key in known:
             return [known[key]]
@@ -607,11 +610,11 @@ class Virksomhet(Record):
 
     def not_a_gp_here(self, query: str) -> NotFoundError:
         """«Kari Vikk» is no GP here: the close names, or the GPs there are."""
-        near = self.near_names(query)
+        near, gps = self.near_names(query), self.gps()
         if near:
             hint = f" Mente du {' eller '.join(f'«{n}»' for n in near)}?"
-        elif self.gps():
-            hint = f" Legene her: {', '.join(self.gps()[:10])}{' …' if len(self.gps()) > 10 else ''}."
+        elif gps:
+            hint = f" Legene her: {', '.join(gps[:10])}{' …' if len(gps) > 10 else ''}."
         else:
             hint = ""
         return NotFoundError(

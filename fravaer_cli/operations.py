@@ -169,15 +169,8 @@ def away_periods(store: Store, orgnr: str | None, fra: date | None, til: date | 
     from fravaer_cli import plan
 
     fra, til = calendar_range(fra, til, today)
-    if orgnr is not None:
-        office = store.load(orgnr)
-        yield office, plan.away_periods(office, fra, til)
-        return
-    for _, office in store.iter_offices():
-        if isinstance(office, StoreError):
-            yield office, []
-        else:
-            yield office, plan.away_periods(office, fra, til)
+    for office in offices(store, orgnr):
+        yield office, [] if isinstance(office, StoreError) else plan.away_periods(office, fra, til)
 
 
 # -- the roster ----------------------------------------------------------------------
@@ -555,15 +548,13 @@ def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, beha
             if not partial:
                 # A GP on the roster with nothing stored: every service is open. Anyone else is no
                 # GP here, and "all open" would be a confident wrong answer for a misspelt name.
-                on_roster = [e.behandler for e in office.roster if name_matches(behandler, e.behandler)]
-                if office.roster_entry(behandler) is not None:
-                    on_roster = [office.roster_entry(behandler).behandler]
-                if len(on_roster) != 1:
-                    if len(on_roster) > 1:
-                        raise InputError(
-                            f"«{behandler}» passer til flere fastleger hos {office.label}: "
-                            f"{', '.join(sorted(on_roster))}. Skriv mer av navnet."
-                        )
+                on_roster = office.gps_matching(behandler)  # no stored GP matched: these are the roster's
+                if len(on_roster) > 1:
+                    raise InputError(
+                        f"«{behandler}» passer til flere fastleger hos {office.label}: "
+                        f"{', '.join(on_roster)}. Skriv mer av navnet."
+                    )
+                if not on_roster:
                     raise office.not_a_gp_here(behandler)
                 unknown = True
                 partial = {behandler_key(on_roster[0]): on_roster[0]}

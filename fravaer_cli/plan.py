@@ -49,6 +49,16 @@ class Calendar:
         return f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}."
 
 
+def weeks_of(days: list[Day]) -> list[list[Day]]:
+    """The days in weeks, Monday to Sunday; the first and last may be short."""
+    weeks: list[list[Day]] = []
+    for day in days:
+        if not weeks or day.dato.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(day)
+    return weeks
+
+
 def days_between(fra: date, til: date) -> list[date]:
     return [fra + timedelta(days=n) for n in range((til - fra).days + 1)]
 

@@ -414,7 +414,7 @@ def import_(
         if len(plan.errors) > MAX_ERRORS_SHOWN:
             print(f"… og {len(plan.errors) - MAX_ERRORS_SHOWN} feil til.", file=sys.stderr)
         raise InputError(
-            f"{_count(len(plan.errors), 'feil', 'feil')} i {_count(plan.bad_rows, 'rad', 'rader')} av "
+            f"{output.count(len(plan.errors), 'feil', 'feil')} i {output.count(plan.bad_rows, 'rad', 'rader')} av "
             f"{plan.row_count} i {name}; ingenting er importert."
         )
     notes, warnings = _import_notes(source, plan, dry_run)
@@ -432,8 +432,9 @@ def _print_some(lines: list[str], one: str, many: str) -> None:
     for line in lines[:MAX_ERRORS_SHOWN]:
         print(output.printable(line), file=sys.stderr)
     if len(lines) > MAX_ERRORS_SHOWN:
-        rest = len(lines) - MAX_ERRORS_SHOWN
-        print(f"… og {rest} {one if rest == 1 else many} til (alle står i --json).", file=sys.stderr)
+        print(
+            f"… og {output.count(len(lines) - MAX_ERRORS_SHOWN, one, many)} til (alle står i --json).", file=sys.stderr
+        )
 
 
 def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
@@ -461,10 +462,6 @@ def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
         notes += [f"{where}: {operations.near_name_note(name, near, p.office)}" for where, name, near in p.near]
         warnings += operations.gp_warnings(p.office, [f for _, f in p.added])
     return notes, warnings
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _read_input(file: str) -> bytes:

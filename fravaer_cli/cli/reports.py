@@ -23,7 +23,7 @@ from fravaer_cli.cli.options import (
     choices,
     output_format,
 )
-from fravaer_cli.errors import InputError
+from fravaer_cli.errors import InputError, StoreError
 from fravaer_cli.messages import INFO_HEADING, LANGUAGES
 
 
@@ -280,7 +280,6 @@ def calendar(
 
 def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> None:
     from fravaer_cli import calendar_ics, clock
-    from fravaer_cli.errors import StoreError
 
     offices, errors = [], []
     for office, periods in operations.away_periods(e.store, orgnr, fra, til, e.today):
