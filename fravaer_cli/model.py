@@ -358,18 +358,46 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-# edit_distance without its cache, for the index: each pair it compares is met once, and
-# keeping every pair of an import of 4,000 GPs cost more than comparing them.
-near_distance = edit_distance.__wrapped__
+def near_distance(a: str, b: str) -> int:
+    """edit_distance(a, b, NEAR) for the index, without a table or a cache: each pair it compares
+    is met once, and an import of 4,000 new GPs compares thousands. Once the common start and end
+    are cut off, the two differ in their first and in their last letter, so two edits or fewer
+    can only be at those ends: a few comparisons of slices decide it."""
+    start, end = 0, min(len(a), len(b))
+    while start < end and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    a, b = a[start:end_a], b[start:end_b]
+    if len(a) > len(b):
+        a, b = b, a
+    short, extra = len(a), len(b) - len(a)
+    if extra > NEAR:
+        return NEAR + 1
+    if short == 0:
+        return extra  # only letters put in
+    if extra == 0:
+        if short <= 2:
+            return short  # one or two letters changed
+        # both ends changed, or one letter taken out at one end and another put in at the other
+        near = a[1:-1] == b[1:-1] or a[1:] == b[:-1] or a[:-1] == b[1:]
+    elif extra == 1:
+        # a letter put in at one end and the letter at the other end changed
+        near = a[:-1] == b[1:-1] or a[1:] == b[1:-1]
+    else:
+        near = a == b[1:-1]  # a letter put in at each end
+    return NEAR if near else NEAR + 1
 
 
 @lru_cache(maxsize=4096)  # a new name is looked up, then added: its remainders are made once
 def _deletions(text: str) -> frozenset[str]:
     """text and everything left of it after one or two (NEAR) letters are taken out."""
     ones = [text[:i] + text[i + 1 :] for i in range(len(text))]
-    found = {text, *ones}
     # Two out: from each one-out remainder, a letter at or after where the first one was.
-    found.update(one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, len(one)))
+    found = {one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, len(one))}
+    found.add(text)
+    found.update(ones)
     return frozenset(found)
 
 
@@ -425,7 +453,7 @@ class _NearIndex:
         for key in sorted(taken_out, key=folded_of.__getitem__) if len(taken_out) > 1 else taken_out:
             if among is None or key in among:
                 certain = among is None and taken_out[key] <= NEAR  # the roster's closest wants the exact one
-                distance = taken_out[key] if certain else near_distance(wanted, folded_of[key][1], NEAR)
+                distance = taken_out[key] if certain else near_distance(wanted, folded_of[key][1])
                 if distance <= NEAR:
                     found.append((distance, key))
         return found

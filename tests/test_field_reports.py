@@ -501,7 +501,7 @@ def test_a_row_not_on_a_long_roster_is_not_compared_with_every_name_on_it(monkey
     calls = []
     plain = model.edit_distance
 
-    def counted(a, b, limit):
+    def counted(a, b, limit=model.NEAR):
         calls.append((a, b))
         return plain(a, b, limit)
 
@@ -697,7 +697,7 @@ def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monke
     calls = []
     plain = model.edit_distance
     for name in ("edit_distance", "near_distance"):
-        monkeypatch.setattr(model, name, lambda a, b, limit: calls.append(1) or plain(a, b, limit))
+        monkeypatch.setattr(model, name, lambda a, b, limit=model.NEAR: calls.append(1) or plain(a, b, limit))
     store = Store(tmp_path / "store", av="test")
     _, result = operations.import_rows(store, plan.read_bytes(), "plan.csv", date(2024, 1, 1), False, "t", False)
     assert not result.errors and result.added == 2000

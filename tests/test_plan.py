@@ -480,7 +480,7 @@ def test_the_quick_edit_distance_agrees_with_the_plain_one():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fravaer_cli.model import edit_distance
+    from fravaer_cli.model import NEAR, edit_distance, near_distance
 
     def plain(a: str, b: str) -> int:
         previous = list(range(len(b) + 1))
@@ -498,7 +498,14 @@ def test_the_quick_edit_distance_agrees_with_the_plain_one():
     def agrees(a, b, limit):
         assert edit_distance(a, b, limit) == min(plain(a, b), limit + 1)
 
+    @settings(max_examples=3000, deadline=None)
+    @given(names, names)
+    def the_index_check_agrees(a, b):
+        # the index's own check, by the ends of what differs: the same answer up to NEAR
+        assert near_distance(a, b) == min(plain(a, b), NEAR + 1)
+
     agrees()
+    the_index_check_agrees()
 
 
 def test_the_search_key_agrees_with_its_plain_definition():
