@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from fravaer_cli import clock
+from fravaer_cli.cli import clock
 from tests.helpers import NO_SKIP, REPO, Fravaer, run_database
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from fravaer_cli.store import Store
+from fravaer_cli.store.files.filestore import Store
 from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, add_args, snapshot
 
 SEED = [
@@ -620,7 +620,7 @@ def test_a_bug_is_exit_70_with_one_line(fravaer, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("fravaer_cli.operations.list_fravaer", boom)
+    monkeypatch.setattr("fravaer_cli.usecases.operations.list_fravaer", boom)
     result = fravaer("list", "--virksomhet", ORGNR)
     assert result.exit_code == 70
     assert len(result.stderr.strip().splitlines()) == 1

@@ -2,8 +2,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from fravaer_cli import clock, dates
-from fravaer_cli.errors import InputError
+from fravaer_cli.cli import clock
+from fravaer_cli.domain import dates
+from fravaer_cli.domain.errors import InputError
 
 TODAY = date(2024, 6, 20)
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from fravaer_cli import clock
+from fravaer_cli.cli import clock
 from tests.helpers import EXECUTABLE, ORGNR, SEED_LINE, add_args
 
 

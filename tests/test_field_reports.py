@@ -457,7 +457,7 @@ def test_the_index_of_look_alike_names_finds_what_comparing_with_every_name_find
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fravaer_cli.model import NEAR, Virksomhet, behandler_key, edit_distance, make_draft, search_key
+    from fravaer_cli.domain.model import NEAR, Virksomhet, behandler_key, edit_distance, make_draft, search_key
 
     names = st.text(alphabet="abøå éE", min_size=1, max_size=8).filter(lambda s: s.strip())
 
@@ -492,7 +492,7 @@ def test_the_index_of_look_alike_names_finds_what_comparing_with_every_name_find
 def test_a_row_not_on_a_long_roster_is_not_compared_with_every_name_on_it(monkeypatch):
     """5,000 GPs on the roster: a misspelt one still gets its «Mente du», and a name like none of
     them costs a few comparisons, not 5,000 (a file of 1,000 such rows took minutes)."""
-    from fravaer_cli import model
+    from fravaer_cli.domain import model
     from tests.benchmarks.data import gp_name
 
     office = model.Virksomhet(ORGNR)
@@ -540,7 +540,7 @@ def write_log(path, count: int) -> None:
 def test_log_reads_a_long_log_an_entry_at_a_time_on_files(tmp_path):
     """A log of 100,000 entries (about 30 MB) costs no more memory than one of 1,000, in every
     format and with the filters: it is streamed, not read whole (a million took 4 GB)."""
-    from fravaer_cli.store import Store
+    from fravaer_cli.store.files.filestore import Store
     from tests.helpers import command, run
 
     peaks = {}
@@ -688,8 +688,9 @@ def test_spreadsheet_cells_that_are_wrong_say_what_is_wrong_and_what_goes_where(
 def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monkeypatch, tmp_path):
     """2,000 rows, each a GP of their own, into one office: the look-alike check compares a new
     name with a few names, not with every name before it (4,000 such rows took two minutes)."""
-    from fravaer_cli import model, operations
-    from fravaer_cli.store import Store
+    from fravaer_cli.domain import model
+    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.usecases import operations
     from tests.benchmarks import data
 
     plan = tmp_path / "plan.csv"
@@ -710,7 +711,7 @@ def test_the_remainders_of_a_name_are_every_way_of_taking_one_or_two_letters_out
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fravaer_cli.model import _deletions
+    from fravaer_cli.domain.model import _deletions
 
     def plain(text: str) -> frozenset:
         out = {text}

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from fravaer_cli import filecache, operations
-from fravaer_cli import store as store_module
-from fravaer_cli.model import make_draft
-from fravaer_cli.store import Store
+from fravaer_cli.domain.model import make_draft
+from fravaer_cli.store.files import filecache
+from fravaer_cli.store.files import filestore as store_module
+from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.usecases import operations
 from tests.helpers import ORGNR, run
 
 TODAY = date(2030, 1, 1)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from fravaer_cli.cli import fravaer as cli_fravaer
-from fravaer_cli.store import Store
+from fravaer_cli.store.files.filestore import Store
 from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, VIKAR_REMINDER, snapshot
 
 HEADER = "Virksomhet;Behandler;Fra;Til;Tjenester;Vikar;Kommentar"
@@ -236,7 +236,7 @@ def test_corrupt_store_file_stops_the_import_before_anything_is_written(fravaer,
 
 def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, store_dir, tmp_path, monkeypatch):
     """Between checking and writing, another process adds an overlapping fravær: the import must not lose it."""
-    from fravaer_cli import importer
+    from fravaer_cli.usecases import importer
 
     check = importer.check
 

@@ -1,4 +1,13 @@
-"""The layers stay visible: Typer and Click only in the CLI package, and nothing of the CLI in the core."""
+"""The layers stay visible in the folders, and every import points down:
+
+    cli/          Typer and Click, and nothing else has them
+    usecases/     what each command does with a store; the bulk import
+    store/        the store interface (base.py) and the two stores, files/ and postgres/
+    output/       tables, JSON, CSV and the calendar's formats
+    domain/       fravær, offices, services, dates, the plan: imports nothing of the program above it
+
+store/ and output/ stand side by side: neither imports the other. interrupts.py (Ctrl-C) is
+below them all; entry.py and __main__.py start the program and nothing imports them."""
 
 import ast
 from pathlib import Path
@@ -7,15 +16,14 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "fravaer_cli"
 
-
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+# What each layer may import of the program, besides itself.
+ALLOWED = {
+    "domain": set(),
+    "output": {"domain"},
+    "store": {"domain", "interrupts"},
+    "usecases": {"domain", "store.base", "output"},
+    "cli": {"domain", "usecases", "store", "output", "interrupts"},
+}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -24,18 +32,46 @@ def imported_modules(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module)
+            if node.module == "fravaer_cli":  # from fravaer_cli import x: the module x
+                modules.update(f"fravaer_cli.{alias.name}" for alias in node.names)
+            else:
+                modules.add(node.module)
     return modules
 
 
-# __main__.py and entry.py start the program: they import the command line, and nothing imports them.
+def layer_modules(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+def test_every_module_is_in_a_layer():
+    loose = {p.name for p in PACKAGE.glob("*.py")}
+    assert loose == {"__init__.py", "__main__.py", "entry.py", "interrupts.py"}
+    assert {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"} == set(ALLOWED)
+
+
+@pytest.mark.parametrize("module", [str(p.relative_to(PACKAGE)) for layer in ALLOWED for p in layer_modules(layer)])
+def test_imports_point_down(module):
+    layer = module.split("/")[0]
+    allowed = ALLOWED[layer] | {layer}
+    for name in imported_modules(PACKAGE / module):
+        if name.startswith("fravaer_cli.") and name != "fravaer_cli.__version__":
+            target = name.removeprefix("fravaer_cli.")
+            assert any(target == a or target.startswith(a + ".") for a in allowed), f"{module} imports {name}"
+
+
 @pytest.mark.parametrize(
-    "module", sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in ("__main__.py", "entry.py"))
+    "module", [str(p.relative_to(PACKAGE)) for layer in ALLOWED if layer != "cli" for p in layer_modules(layer)]
 )
-def test_core_modules_do_not_import_the_cli_framework(module):
-    """Every module outside fravaer_cli/cli/ (the domain, the store, output) works without a CLI."""
-    assert not imported_roots(PACKAGE / module) & {"typer", "click", "rich"}
-    assert not any(m.startswith("fravaer_cli.cli") for m in imported_modules(PACKAGE / module))
+def test_below_the_cli_nothing_imports_the_cli_framework(module):
+    """Every module outside fravaer_cli/cli/ (the domain, the stores, output) works without a CLI."""
+    roots = {name.split(".")[0] for name in imported_modules(PACKAGE / module)}
+    assert not roots & {"typer", "click", "rich"}
+
+
+def test_the_two_stores_do_not_import_each_other():
+    for one, other in (("files", "postgres"), ("postgres", "files")):
+        for path in (PACKAGE / "store" / one).rglob("*.py"):
+            assert not any(m.startswith(f"fravaer_cli.store.{other}") for m in imported_modules(path)), path
 
 
 def test_typer_internals_are_used_in_one_module_only():

@@ -1,7 +1,7 @@
 import pytest
 
-from fravaer_cli import catalogue, orgnr
-from fravaer_cli.errors import InputError
+from fravaer_cli.domain import catalogue, orgnr
+from fravaer_cli.domain.errors import InputError
 
 
 @pytest.mark.parametrize("value", ["123456785", "988077917", "701730496", "974760673", "910000004"])

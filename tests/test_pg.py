@@ -280,7 +280,7 @@ def test_a_killed_writer_leaves_the_change_with_its_log_entry_or_neither(pg_dsn)
 
 def comparable(folder):
     """A file store's offices, fravær, ids, next ids and log entries, as plain data."""
-    from fravaer_cli.store import Store
+    from fravaer_cli.store.files.filestore import Store
 
     store = Store(folder)
     result = {}
@@ -348,7 +348,7 @@ def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):
 
 
 def test_database_init_upgrades_a_schema_1_database_and_keeps_its_data(pg_server):
-    from fravaer_cli import pgschema
+    from fravaer_cli.store.postgres import pgschema
 
     pg_server.sql("postgres", "CREATE DATABASE gammel OWNER eier")
     pg_server.sql("gammel", pgschema.ROLE_STATEMENTS, login="eier")
@@ -397,7 +397,7 @@ OVERLAPPING = (
 
 def test_the_overlap_rule_holds_for_sql_by_hand(pg_server, pg_dsn):
     """The exclusion constraint, not only the program: same GP, overlapping days, a shared service."""
-    from fravaer_cli.catalogue import catalogue
+    from fravaer_cli.domain.catalogue import catalogue
 
     args = add_args(behandler="Per Test", fra="01.08.2030", til="10.08.2030", tjeneste="timebestilling")
     assert run_database(pg_dsn, *args).returncode == 0
@@ -429,8 +429,8 @@ def test_texts_of_every_kind_are_stored_as_they_are(pg_dsn, count):
     """Both ways rows go to the server keep tabs, newlines, backslashes, quotes and braces."""
     from datetime import date, timedelta
 
-    from fravaer_cli.model import Fravaer
-    from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.store.postgres.pgstore import PgStore, insert_fravaer, insert_log
 
     awkward = ['Ann \\N "Lie"', "tab\there", "line\nbreak\r", "{a,b}", "back\\slash\\", "Ærlig Øystein 🙂", ""]
     records = [
@@ -475,8 +475,8 @@ def test_a_bulk_insert_that_breaks_the_overlap_rule_fails_whole(pg_dsn):
     """Through COPY, the insert runs beside other work in a thread: its error still reaches the caller."""
     from datetime import date
 
-    from fravaer_cli.model import Fravaer
-    from fravaer_cli.pgstore import PgStore, insert_fravaer
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.store.postgres.pgstore import PgStore, insert_fravaer
 
     day = date(2030, 1, 1)
     records = [(A, Fravaer(str(n), f"Lege {n}", day, day, ("timebestilling",))) for n in range(1, 1500)]

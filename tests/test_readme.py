@@ -59,7 +59,7 @@ def test_the_readme_shows_what_its_commands_print_on_any_day(command, shown, tod
 
     from typer.testing import CliRunner
 
-    from fravaer_cli import clock
+    from fravaer_cli.cli import clock
 
     monkeypatch.setattr(clock, "now", lambda: datetime.fromisoformat(today + "T09:00:00+01:00"))
     monkeypatch.chdir(REPO)
@@ -75,7 +75,7 @@ def test_the_run_command_shows_the_example_plan_on_any_day(monkeypatch, capsys):
 
     from typer.testing import CliRunner
 
-    from fravaer_cli import clock
+    from fravaer_cli.cli import clock
 
     calls = [c.strip() for c in block_after("run-command").split("&&") if ".venv/bin/fravaer" in c]
     assert len(calls) == 2

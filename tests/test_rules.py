@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from fravaer_cli import schedule
-from fravaer_cli.errors import ConflictError, InputError, NotFoundError
-from fravaer_cli.messages import citizen_message
-from fravaer_cli.model import Virksomhet, behandler_key, make_draft
+from fravaer_cli.domain import schedule
+from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
+from fravaer_cli.domain.messages import citizen_message
+from fravaer_cli.domain.model import Virksomhet, behandler_key, make_draft
 
 TODAY = date(2024, 6, 1)
 ALL = ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"]

@@ -38,8 +38,8 @@ def imported(args, store) -> set[str]:
 def store(tmp_path):
     from datetime import date
 
-    from fravaer_cli.model import make_draft
-    from fravaer_cli.store import Store
+    from fravaer_cli.domain.model import make_draft
+    from fravaer_cli.store.files.filestore import Store
 
     folder = tmp_path / "store"
     with Store(folder).change(ORGNR, create=True) as change:
@@ -58,16 +58,23 @@ def test_help_imports_no_store_clock_or_table(store):
         NEVER
         | WRITING
         | DATACLASSES
-        | {"fravaer_cli.store", "fravaer_cli.importer", "tabulate", "tomllib", "zoneinfo", "json"}
+        | {
+            "fravaer_cli.store.files.filestore",
+            "fravaer_cli.usecases.importer",
+            "tabulate",
+            "tomllib",
+            "zoneinfo",
+            "json",
+        }
     )
 
 
 def test_status_json_reads_its_own_file_with_tomli_not_tomllib_or_tabulate(store):
     modules = imported(["status", "--virksomhet", ORGNR, "--date", "2030-01-02", "--json"], store)
-    assert "fravaer_cli.store" in modules and "tomli" in modules
+    assert "fravaer_cli.store.files.filestore" in modules and "tomli" in modules
     # A written --date needs no clock, so no time zone database.
     assert not modules & (
-        NEVER | WRITING | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "csv", "zoneinfo"}
+        NEVER | WRITING | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.usecases.importer", "csv", "zoneinfo"}
     )
 
 
@@ -75,7 +82,7 @@ def test_status_table_needs_tabulate_but_not_the_importer(store):
     modules = imported(["status", "--virksomhet", ORGNR, "--date", "2030-01-02"], store)
     assert "tabulate" in modules
     # A table of a toml store needs no json.
-    assert not modules & (NEVER | WRITING | {"tomllib", "fravaer_cli.importer", "json"})
+    assert not modules & (NEVER | WRITING | {"tomllib", "fravaer_cli.usecases.importer", "json"})
 
 
 ADD = [
@@ -95,11 +102,13 @@ ADD = [
 
 def test_add_writes_without_tables_or_the_importer(store):
     modules = imported(ADD, store)
-    assert not modules & (NEVER | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.importer", "fravaer_cli.schedule"})
+    assert not modules & (
+        NEVER | DATACLASSES | {"tabulate", "tomllib", "fravaer_cli.usecases.importer", "fravaer_cli.domain.schedule"}
+    )
 
 
 # What only calendar's other formats need: none of it in the everyday commands, nor in the grid.
-CALENDAR_FORMATS = {"icalendar", "fravaer_cli.calendar_ics", "fravaer_cli.calendar_html"}
+CALENDAR_FORMATS = {"icalendar", "fravaer_cli.output.calendar_ics", "fravaer_cli.output.calendar_html"}
 
 
 @pytest.mark.parametrize(
@@ -121,8 +130,8 @@ def test_calendar_ics_and_html_import_only_what_they_write_with(store):
     ics = imported(
         ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030", "--format", "ics"], store
     )
-    assert {"icalendar", "fravaer_cli.calendar_ics"} <= ics and "fravaer_cli.calendar_html" not in ics
+    assert {"icalendar", "fravaer_cli.output.calendar_ics"} <= ics and "fravaer_cli.output.calendar_html" not in ics
     page = imported(
         ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030", "--format", "html"], store
     )
-    assert "fravaer_cli.calendar_html" in page and "icalendar" not in page
+    assert "fravaer_cli.output.calendar_html" in page and "icalendar" not in page

@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from fravaer_cli import store as store_module
-from fravaer_cli.errors import NotFoundError, StoreError
-from fravaer_cli.model import Virksomhet, make_draft
-from fravaer_cli.store import Store
+from fravaer_cli.domain.errors import NotFoundError, StoreError
+from fravaer_cli.domain.model import Virksomhet, make_draft
+from fravaer_cli.store.files import filestore as store_module
+from fravaer_cli.store.files.filestore import Store
 from tests.helpers import ORGNR, REPO, snapshot
 
 TODAY = date(2024, 6, 1)
@@ -233,8 +233,8 @@ WRITER = """
 import sys
 from datetime import date
 from pathlib import Path
-from fravaer_cli.model import make_draft
-from fravaer_cli.store import Store
+from fravaer_cli.domain.model import make_draft
+from fravaer_cli.store.files.filestore import Store
 
 store = Store(Path(sys.argv[1]), av="writer" + sys.argv[2])
 for i in range(int(sys.argv[3])):

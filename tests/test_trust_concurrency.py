@@ -6,7 +6,7 @@ import subprocess
 import textwrap
 import time
 
-from fravaer_cli.store import Store
+from fravaer_cli.store.files.filestore import Store
 from tests.helpers import ORGNR, add_args, command, run, snapshot
 
 ENV = {**os.environ, "FRAVAER_LOCK_TIMEOUT": "60"}

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import time
 
-from fravaer_cli.store import Store
+from fravaer_cli.store.files.filestore import Store
 from tests.benchmarks import data
 from tests.helpers import add_args, command, run
 

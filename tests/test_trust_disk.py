@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from fravaer_cli.store import Store
+from fravaer_cli.store.files.filestore import Store
 from tests.helpers import NO_SKIP, ORGNR, add_args, command, run, snapshot
 
 
@@ -99,7 +99,7 @@ def test_a_failing_replace_leaves_the_old_file(fravaer, store_dir, monkeypatch):
     def no_permission(src, dst):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("fravaer_cli.store.os.replace", no_permission)
+    monkeypatch.setattr("fravaer_cli.store.files.filestore.os.replace", no_permission)
     result = fravaer(
         *add_args(behandler="Per Test", fra="01.07.2030", til="10.07.2030", tjeneste="alle"),
     )

@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from fravaer_cli import __version__, dates, operations
+from fravaer_cli import __version__
 from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup, FravaerSubGroup
 from fravaer_cli.cli.options import STORE_FORMATS, choices
-from fravaer_cli.errors import InputError
-from fravaer_cli.model import check_av
+from fravaer_cli.domain import dates
+from fravaer_cli.domain.errors import InputError
+from fravaer_cli.domain.model import check_av
+from fravaer_cli.usecases import operations
 
 OPTIONS_METAVAR = "[VALG]"
 # The app and each group of it: plain help screens (no rich), no --install-completion.
@@ -61,7 +63,7 @@ class Env:
     """Global options, and what every command gets from them."""
 
     def __init__(self, data_dir: str | None, store_format: str | None, av: str | None, database: str | None = None):
-        from fravaer_cli.store import default_dir
+        from fravaer_cli.store.files.filestore import default_dir
 
         if database is not None and (data_dir is not None or store_format is not None):
             raise InputError(
@@ -86,14 +88,14 @@ class Env:
     @property
     def store(self):
         if self._store is None:
-            from fravaer_cli import clock
+            from fravaer_cli.cli import clock
 
             if self.database is not None:
-                from fravaer_cli.pgstore import PgStore
+                from fravaer_cli.store.postgres.pgstore import PgStore
 
                 self._store = PgStore(self.database, self.av, clock=clock.timestamp)
             else:
-                from fravaer_cli.store import Store
+                from fravaer_cli.store.files.filestore import Store
 
                 self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
         return self._store
@@ -110,7 +112,7 @@ class Env:
     @property
     def today(self) -> date:
         if self._today is None:
-            from fravaer_cli import clock
+            from fravaer_cli.cli import clock
 
             self._today = clock.today()
         return self._today

@@ -16,8 +16,9 @@ import sys
 import click
 from typer.core import TyperCommand, TyperGroup
 
-from fravaer_cli import __version__, interrupts, output
-from fravaer_cli.errors import FravaerError
+from fravaer_cli import __version__, interrupts
+from fravaer_cli.domain.errors import FravaerError
+from fravaer_cli.output import formats
 
 COMPLETE_VAR = "_FRAVAER_COMPLETE"
 HELP_OPTION_HELP = "Vis denne hjelpen og avslutt."
@@ -242,7 +243,7 @@ def completion_script(root: click.Command, shell: str) -> str:
 
 
 def fail(message: str, code: int) -> int:
-    print(output.printable(message, keep="\n"), file=sys.stderr)
+    print(formats.printable(message, keep="\n"), file=sys.stderr)
     return code
 
 
@@ -256,7 +257,7 @@ def _output_failed(error: OSError) -> int:
     a command whose whole result was its output exits 5."""
     import errno
 
-    from fravaer_cli.errors import os_reason
+    from fravaer_cli.domain.errors import os_reason
 
     reason = "standard ut er lukket" if error.errno == errno.EBADF else os_reason(error)
     if stored:

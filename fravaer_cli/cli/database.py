@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from fravaer_cli import output
 from fravaer_cli.cli.app import command, env, group
 from fravaer_cli.cli.options import Format, Json, OneVirksomhet, Virksomhet, output_format
+from fravaer_cli.output import formats
 
 database = group("database", "Den delte PostgreSQL-databasen: opprett skjemaet, se status, flytt et lager inn og ut.")
 access = group("access", "Hvem som har tilgang til hvilke virksomheter i databasen.")
@@ -22,7 +22,7 @@ Login = Annotated[
 @command("init", database)
 def init(ctx: typer.Context) -> None:
     """Opprett eller oppgrader skjemaet (trygt å kjøre flere ganger). Skriver skjemaversjonen."""
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
     before, now = pgadmin.init(store)
@@ -34,7 +34,7 @@ def init(ctx: typer.Context) -> None:
 @command("status", database)
 def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> None:
     """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens."""
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.postgres import pgadmin
 
     fmt = output_format(fmt, as_json)
     store = env(ctx).database_store()
@@ -43,30 +43,32 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
     labels = ("Database", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
     rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
-    output.render(output.Result(record, csv, lambda: output.table([], rows)), fmt)
+    formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)
 
 
 @command("load", database)
 def load(ctx: typer.Context, folder: Folder) -> None:
     """Kopier et fil-lager inn: virksomheter, fravær med id-ene sine, neste id og loggene."""
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
     store.connection()
-    loaded, present = pgadmin.load(store, Path(folder))
-    offices = output.count(len(loaded), "virksomhet", "virksomheter")
+    loaded, present = pgadmin.load(store, Store(Path(folder)), Path(folder))
+    offices = formats.count(len(loaded), "virksomhet", "virksomheter")
     print(f"Lastet inn {offices}; {len(present)} fantes fra før og er ikke endret.", file=sys.stderr)
 
 
 @command("dump", database)
 def dump(ctx: typer.Context, folder: Folder) -> None:
     """Skriv det innloggingen kan lese som et fil-lager, i en ny eller tom mappe."""
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
     store.connection()
-    written = pgadmin.dump(store, Path(folder))
-    print(f"Skrev {output.count(len(written), 'virksomhet', 'virksomheter')} til {folder}.", file=sys.stderr)
+    written = pgadmin.dump(store, Store(Path(folder)), Path(folder))
+    print(f"Skrev {formats.count(len(written), 'virksomhet', 'virksomheter')} til {folder}.", file=sys.stderr)
 
 
 @command("grant", access)
@@ -82,7 +84,7 @@ def revoke(ctx: typer.Context, login: Login, virksomhet: OneVirksomhet) -> None:
 
 
 def _change_access(ctx: typer.Context, login: str, virksomhet: str, give: bool) -> None:
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.postgres import pgadmin
 
     e = env(ctx)
     store = e.database_store()
@@ -103,7 +105,7 @@ def list_(
     as_json: Json = False,
 ) -> None:
     """Hvem som har tilgang til hva (en innlogging ser sin egen; fravaer_admin ser alle)."""
-    from fravaer_cli import pgadmin
+    from fravaer_cli.store.postgres import pgadmin
 
     e = env(ctx)
     fmt = output_format(fmt, as_json)
@@ -114,4 +116,4 @@ def list_(
     text = "Ingen tilganger." if not rows else None
     headers = ["Innlogging", "Virksomhet", "Navn", "Gitt av", "Gitt"]
     csv = (["login", "virksomhet", "navn", "gitt_av", "gitt"], rows)
-    output.render(output.Result(records, csv, lambda: text or output.table(headers, rows)), fmt)
+    formats.render(formats.Result(records, csv, lambda: text or formats.table(headers, rows)), fmt)

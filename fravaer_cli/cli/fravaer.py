@@ -5,7 +5,6 @@ from typing import Annotated
 
 import typer
 
-from fravaer_cli import catalogue, dates, operations, output
 from fravaer_cli.cli.app import command, env
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.options import (
@@ -25,8 +24,11 @@ from fravaer_cli.cli.options import (
     output_format,
     tjeneste_keys,
 )
-from fravaer_cli.errors import InputError, StoreError, os_reason
-from fravaer_cli.model import RECORD_FIELDS, far_date_notes
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain.errors import InputError, StoreError, os_reason
+from fravaer_cli.domain.model import RECORD_FIELDS, far_date_notes
+from fravaer_cli.output import formats
+from fravaer_cli.usecases import operations
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
@@ -47,7 +49,7 @@ def report_unreadable(errors: list[StoreError]) -> None:
     """--all goes on past unreadable files, then names them and exits 5."""
     if errors:
         for e in errors:
-            print(output.printable(str(e)), file=sys.stderr)
+            print(formats.printable(str(e)), file=sys.stderr)
         raise StoreError(f"{len(errors)} fil(er) i lagringsmappen kunne ikke leses; resten er vist.")
 
 
@@ -85,7 +87,7 @@ def add(
 
     Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
     """
-    from fravaer_cli.model import make_draft
+    from fravaer_cli.domain.model import make_draft
 
     e = env(ctx)
     orgnr = e.virksomhet(virksomhet, allow_new=True)
@@ -142,7 +144,7 @@ def new_office_note(orgnrs: list[str], dry_run: bool = False) -> str:
 
 def warn(lines) -> None:
     for line in lines:
-        print(output.printable(line), file=sys.stderr)
+        print(formats.printable(line), file=sys.stderr)
 
 
 def notes(fra, til) -> None:
@@ -154,7 +156,7 @@ def notes(fra, til) -> None:
 def fravaer_notes(fra, til) -> list[str]:
     from datetime import timedelta
 
-    from fravaer_cli import workdays
+    from fravaer_cli.domain import workdays
 
     reopening = workdays.reopening_note(til + timedelta(days=1))
     return far_date_notes(fra, til) + ([reopening] if reopening else [])
@@ -190,8 +192,8 @@ def list_(
     records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
     # CSV has the JSON's columns, lists joined with ";" as import reads them.
     csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records)
-    output.render(
-        output.Result(
+    formats.render(
+        formats.Result(
             records,
             (["id", "virksomhet", *RECORD_FIELDS[1:]], csv_rows),
             lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
@@ -208,9 +210,9 @@ def _say_close_names(store, query: str) -> None:
     close = operations.close_gp_names(store, query)
     if close:
         shown = " eller ".join(f"«{name}» ({label})" for name, label in close[:10])
-        print(output.printable(f"Ingen fastlege har «{query.strip()}» i navnet. Mente du {shown}?"), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet. Mente du {shown}?"), file=sys.stderr)
     else:
-        print(output.printable(f"Ingen fastlege har «{query.strip()}» i navnet."), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet."), file=sys.stderr)
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:
@@ -228,9 +230,9 @@ def _list_table(rows, every: bool, include_past: bool) -> str:
         row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), catalogue.short_names(f.tjenester) or "-"]
         table.append(row + ([catalogue.short_names(f.vikar)] if any_vikar else []))
     comments = [f.kommentar for _, f in rows]
-    room = output.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
-    text = output.table_with_rest(headers, table, "Kommentar", comments, room)
-    return output.grouped(text, [o.label for o, _ in rows]) if every else text
+    room = formats.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
+    text = formats.table_with_rest(headers, table, "Kommentar", comments, room)
+    return formats.grouped(text, [o.label for o, _ in rows]) if every else text
 
 
 @command("edit")
@@ -407,14 +409,14 @@ def import_(
         virksomhet=orgnr,
     )
     for note in source.notes:
-        print(output.printable(note), file=sys.stderr)
+        print(formats.printable(note), file=sys.stderr)
     if plan.errors:
         for error in plan.errors[:MAX_ERRORS_SHOWN]:
-            print(output.printable(error), file=sys.stderr)
+            print(formats.printable(error), file=sys.stderr)
         if len(plan.errors) > MAX_ERRORS_SHOWN:
             print(f"… og {len(plan.errors) - MAX_ERRORS_SHOWN} feil til.", file=sys.stderr)
         raise InputError(
-            f"{output.count(len(plan.errors), 'feil', 'feil')} i {output.count(plan.bad_rows, 'rad', 'rader')} av "
+            f"{formats.count(len(plan.errors), 'feil', 'feil')} i {formats.count(plan.bad_rows, 'rad', 'rader')} av "
             f"{plan.row_count} i {name}; ingenting er importert."
         )
     notes, warnings = _import_notes(source, plan, dry_run)
@@ -422,7 +424,7 @@ def import_(
         stored.append("Importen er lagret")
     _print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above
     _print_some(warnings, "advarsel", "advarsler")
-    output.render(_import_result(plan, dry_run, notes, warnings), fmt)
+    formats.render(_import_result(plan, dry_run, notes, warnings), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
 
@@ -430,10 +432,10 @@ def import_(
 def _print_some(lines: list[str], one: str, many: str) -> None:
     """The first MAX_ERRORS_SHOWN, and how many more there are (--json has every one)."""
     for line in lines[:MAX_ERRORS_SHOWN]:
-        print(output.printable(line), file=sys.stderr)
+        print(formats.printable(line), file=sys.stderr)
     if len(lines) > MAX_ERRORS_SHOWN:
         print(
-            f"… og {output.count(len(lines) - MAX_ERRORS_SHOWN, one, many)} til (alle står i --json).", file=sys.stderr
+            f"… og {formats.count(len(lines) - MAX_ERRORS_SHOWN, one, many)} til (alle står i --json).", file=sys.stderr
         )
 
 
@@ -447,7 +449,7 @@ def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
     if named:
         made = "blir opprettet" if dry_run else "opprettet"
         notes.append(
-            f"{output.count(len(named), 'ny virksomhet', 'nye virksomheter').capitalize()} {made} med navn fra filen."
+            f"{formats.count(len(named), 'ny virksomhet', 'nye virksomheter').capitalize()} {made} med navn fra filen."
         )
     if unnamed := [orgnr for orgnr in created if not plan.offices[orgnr].named]:
         notes.append(new_office_note(unnamed, dry_run))
@@ -465,7 +467,7 @@ def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
 
 
 def _read_input(file: str) -> bytes:
-    from fravaer_cli.importer import MAX_FILE
+    from fravaer_cli.usecases.importer import MAX_FILE
 
     try:
         if file == "-":
@@ -500,7 +502,7 @@ def _progress_bar(size: int):
     return show
 
 
-def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -> output.Result:
+def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -> formats.Result:
     offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
     document = {
         "torrkjoring": dry_run,
@@ -522,7 +524,7 @@ def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -
         ["virksomhet", "navn", "lagt_til", "hoppet_over"],
         [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices],
     )
-    return output.Result(document, csv, lambda: _import_text(plan, offices, dry_run))
+    return formats.Result(document, csv, lambda: _import_text(plan, offices, dry_run))
 
 
 def _import_text(plan, offices, dry_run: bool) -> str:
@@ -534,9 +536,9 @@ def _import_text(plan, offices, dry_run: bool) -> str:
         ]
         parts.append("Tørrkjøring: ingenting er lagret.\n")
         if rows:
-            parts.append(output.table(["Rad", "Virksomhet", "Handling", "Fravær"], rows) + "\n")
+            parts.append(formats.table(["Rad", "Virksomhet", "Handling", "Fravær"], rows) + "\n")
     added = "Legges til" if dry_run else "Lagt til"
     summary = [[p.office.label, len(p.added), len(p.skipped)] for p in offices]
     summary.append(["Totalt", plan.added, plan.skipped])
-    parts.append(output.table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary))
+    parts.append(formats.table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary))
     return "\n".join(parts)

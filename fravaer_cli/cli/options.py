@@ -9,8 +9,10 @@ from typing import Annotated
 import click
 import typer
 
-from fravaer_cli import catalogue, dates, operations, output
-from fravaer_cli.errors import InputError, StoreError
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.output import formats
+from fravaer_cli.usecases import operations
 
 STORE_FORMATS = ("toml", "json")
 
@@ -62,17 +64,17 @@ def _completion_store(ctx):
     data_dir = params.get("data_dir")
     database = params.get("database") or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL"))
     if database:
-        from fravaer_cli.pgstore import PgStore
+        from fravaer_cli.store.postgres.pgstore import PgStore
 
         return PgStore(database)
-    from fravaer_cli.store import Store, default_dir
+    from fravaer_cli.store.files.filestore import Store, default_dir
 
     return Store(default_dir(data_dir))
 
 
 def _offer_virksomheter(ctx, incomplete):
     """Stored orgnrs; a part of a name completes to the office's orgnr."""
-    from fravaer_cli.model import behandler_key
+    from fravaer_cli.domain.model import behandler_key
 
     wanted = behandler_key(incomplete)
     offered = []
@@ -100,7 +102,7 @@ def _offer_ids(ctx, incomplete):
 def _offer_behandlere(ctx, incomplete):
     """The roster's names and stored GPs' names: of the office named by --virksomhet when it
     is given before, else of every office (a part of the name, folded, is enough)."""
-    from fravaer_cli.model import search_key
+    from fravaer_cli.domain.model import search_key
 
     store = _completion_store(ctx)
     text = ctx.params.get("virksomhet")
@@ -145,7 +147,7 @@ Format = Annotated[
         "--format",
         help="Utdata: table, json, csv, eller excel-csv (semikolon, BOM og dd.mm.åååå, for norsk Excel).",
         metavar="table|json|csv|excel-csv",
-        click_type=choices(*output.FORMATS),
+        click_type=choices(*formats.FORMATS),
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Kort for --format json.")]
@@ -175,8 +177,8 @@ def output_format(fmt: str, as_json: bool) -> str:
     if as_json:
         return "json"
     value = fmt.strip().lower()
-    if value not in output.FORMATS:
-        raise InputError(f"Ukjent format: «{fmt}». Godtatt: {', '.join(output.FORMATS)}.")
+    if value not in formats.FORMATS:
+        raise InputError(f"Ukjent format: «{fmt}». Godtatt: {', '.join(formats.FORMATS)}.")
     return value
 
 

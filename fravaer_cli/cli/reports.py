@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from fravaer_cli import catalogue, dates, operations, output
 from fravaer_cli.cli.app import command, env
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.fravaer import names, report_unreadable
@@ -23,8 +22,11 @@ from fravaer_cli.cli.options import (
     choices,
     output_format,
 )
-from fravaer_cli.errors import InputError, StoreError
-from fravaer_cli.messages import INFO_HEADING, LANGUAGES
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.domain.messages import INFO_HEADING, LANGUAGES
+from fravaer_cli.output import formats
+from fravaer_cli.usecases import operations
 
 
 @command("status")
@@ -63,13 +65,13 @@ def status(
     orgnr = e.scope(virksomhet, every)
     when = e.report_date(day, "dato")
     if workdays_only:
-        from fravaer_cli import workdays
+        from fravaer_cli.domain import workdays
 
         if not workdays.is_workday(when):
             return  # a crontab's 1-5 also runs on skjærtorsdag and langfredag: no mail then
     until = None
     if until_workday:
-        from fravaer_cli import workdays
+        from fravaer_cli.domain import workdays
 
         until = workdays.next_workday(when)
     entries, errors = operations.status_entries(e.store, orgnr, when, until)
@@ -77,7 +79,7 @@ def status(
         entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
     report = _StatusReport(when, until, entries, single=orgnr is not None, errors=errors)
     if not (quiet and report.nothing_ahead()):
-        output.render(report.result(), fmt)
+        formats.render(report.result(), fmt)
     report_unreadable(errors)
     if exit_code and report.closed:
         raise typer.Exit(1)
@@ -92,7 +94,7 @@ class _StatusReport:
     is read, holding only the rest; `closed` counts as they go."""
 
     def __init__(self, when: date, until: date | None, entries, single: bool, errors: list):
-        from fravaer_cli.schedule import ONE_DAY
+        from fravaer_cli.domain.schedule import ONE_DAY
 
         self.when, self.until, self.entries, self.single = when, until, entries, single
         self.errors = errors  # filled as the entries are read: complete once they are all written
@@ -114,13 +116,13 @@ class _StatusReport:
             else:
                 self.later[kind].append((ref, stretch))
 
-    def result(self) -> output.Result:
+    def result(self) -> formats.Result:
         lists = {"stengt": _entries("stengt", self._closed_now())}
         lists.update((kind, _entries(kind, pairs)) for kind, pairs in self.later.items())
         if not self.single:  # what stderr names, there for a script too
             lists["uleselige"] = (str(e) for e in self.errors)
         head = {"dato": self.when.isoformat(), "frem_til": self.last.isoformat()}
-        return output.Result(output.Streamed(head, lists), (_STATUS_CSV, self._csv_rows()), self._text)
+        return formats.Result(formats.Streamed(head, lists), (_STATUS_CSV, self._csv_rows()), self._text)
 
     def _csv_rows(self):
         for kind, pairs in (("stengt", self._closed_now()), *self.later.items()):
@@ -136,7 +138,7 @@ class _StatusReport:
         if self.until is None:
             closes, opens = f"fra {dates.short(self.last)}", dates.short(self.last)
         else:
-            from fravaer_cli import workdays
+            from fravaer_cli.domain import workdays
 
             closes = opens = f"før neste virkedag, {workdays.describe(self.until)}"
         sections = [
@@ -167,12 +169,12 @@ class _StatusReport:
 
         closed = report["stengt"]
         offices = len({o.orgnr for o, _ in closed})
-        where = "" if self.single else f" ved {output.count(offices, 'virksomhet', 'virksomheter')}"
+        where = "" if self.single else f" ved {formats.count(offices, 'virksomhet', 'virksomheter')}"
         ahead = [f"{gps(report['starter_i_morgen'])} stenges", f"{gps(report['apner_i_morgen'])} åpner igjen"]
         if report["vikar_starter"]:
             ahead.append(f"{gps(report['vikar_starter'])} får vikar")
         text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}. {closes[0].upper()}{closes[1:]}: "
-        return textwrap.fill(text + ", ".join(ahead) + ".", max(output.width(), 40), break_on_hyphens=False)
+        return textwrap.fill(text + ", ".join(ahead) + ".", max(formats.width(), 40), break_on_hyphens=False)
 
     def _table(self, pairs, reopening: bool) -> str:
         """One row per GP's stretch with its services ('Alle', or their short names), in one table
@@ -185,11 +187,11 @@ class _StatusReport:
         headers = ["Behandler", "Tjenester", "Fra", "Til"] + (["Åpner igjen"] if reopening else [])
         rows, offices = [], []
         for (_, label, behandler, fra, til), keys in grouped.items():
-            row = [output.clipped(behandler, 24), catalogue.short_names(keys), dates.short(fra), dates.short(til)]
+            row = [formats.clipped(behandler, 24), catalogue.short_names(keys), dates.short(fra), dates.short(til)]
             rows.append(row + ([dates.short(til + timedelta(days=1))] if reopening else []))
             offices.append(label)
-        text = output.table(headers, rows)
-        return text if self.single else output.grouped(text, offices)
+        text = formats.table(headers, rows)
+        return text if self.single else formats.grouped(text, offices)
 
 
 def _entries(kind: str, pairs):
@@ -212,7 +214,7 @@ def _status_entry(office, s, kind: str = "stengt") -> dict:
     return entry
 
 
-CALENDAR_FORMATS = (*output.FORMATS, "ics", "html")
+CALENDAR_FORMATS = (*formats.FORMATS, "ics", "html")
 
 
 @command("calendar")
@@ -262,24 +264,25 @@ def calendar(
         raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet).")
     cal = operations.calendar(e.store, e.virksomhet(virksomhet), first, last, e.today)
     if fmt == "html":
-        from fravaer_cli import calendar_html
+        from fravaer_cli.output import calendar_html
 
         sys.stdout.write(calendar_html.render(cal))
         return
     if fmt == "table":
-        from fravaer_cli import calendar_text
+        from fravaer_cli.output import calendar_text
 
         terminal = sys.stdout.isatty()
         colour = terminal and not os.environ.get("NO_COLOR")
-        sys.stdout.write(calendar_text.render(cal, output.width(), colour, weeks) + "\n")
+        sys.stdout.write(calendar_text.render(cal, formats.width(), colour, weeks) + "\n")
         return
     headers = ["behandler", *(d.dato.isoformat() for d in cal.days)]
     rows = [[name, *(d.cells[i] for d in cal.days)] for i, name in enumerate(cal.behandlere)]
-    output.render(output.Result(_calendar_record(cal), (headers, rows), ""), fmt)
+    formats.render(formats.Result(_calendar_record(cal), (headers, rows), ""), fmt)
 
 
 def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> None:
-    from fravaer_cli import calendar_ics, clock
+    from fravaer_cli.cli import clock
+    from fravaer_cli.output import calendar_ics
 
     offices, errors = [], []
     for office, periods in operations.away_periods(e.store, orgnr, fra, til, e.today):
@@ -360,7 +363,7 @@ def preview(
     ]
     csv = (["behandler", "tjeneste", "stengt", "apner_igjen", "melding", "info"], csv_rows)
     absent = lines[0].behandler if unknown else None  # a GP on the roster, as the roster spells it
-    output.render(output.Result(records, csv, lambda: _preview_text(lines, office, language, absent)), fmt)
+    formats.render(formats.Result(records, csv, lambda: _preview_text(lines, office, language, absent)), fmt)
 
 
 def _preview_text(lines, office, language: str, absent: str | None) -> str:
@@ -380,7 +383,7 @@ def _preview_text(lines, office, language: str, absent: str | None) -> str:
             text.extend(f"  {line.melding}" for line in lines if line.behandler == name)
     if office.info:
         text.append(f"\n{INFO_HEADING[language]}: {office.info}")
-    return output.printable("\n".join(text), keep="\n")
+    return formats.printable("\n".join(text), keep="\n")
 
 
 @command("info")
@@ -410,8 +413,8 @@ def info(
         records = [_office_record(o) for o in offices]
         rows = [[r["orgnr"], r["navn"] or "(uten navn)", str(r["antall_fravaer"])] for r in records]
         csv = (list(OFFICE_FIELDS), [list(r.values()) for r in records])
-        output.render(
-            output.Result(records, csv, lambda: output.table(["Organisasjonsnummer", "Navn", "Fravær"], rows)), fmt
+        formats.render(
+            formats.Result(records, csv, lambda: formats.table(["Organisasjonsnummer", "Navn", "Fravær"], rows)), fmt
         )
         report_unreadable(errors)
         return
@@ -428,7 +431,9 @@ def info(
         ["Informasjon til pasient", office.info or "(ingen)"],
         ["Fravær registrert", str(len(office.fravaer))],
     ]
-    output.render(output.Result(record, (list(record), [list(record.values())]), lambda: output.table([], text)), fmt)
+    formats.render(
+        formats.Result(record, (list(record), [list(record.values())]), lambda: formats.table([], text)), fmt
+    )
 
 
 OFFICE_FIELDS = ("orgnr", "navn", "info", "antall_fravaer")
@@ -482,9 +487,9 @@ def log(
     headers = ["tid", "av", "pa_vegne_av", "handling", "hva"]
     # One of the three is used: each reads the log once, an entry at a time.
     if fmt == "json":
-        output.render(output.Result(output.StreamedList(entries), ([], []), ""), fmt)
+        formats.render(formats.Result(formats.StreamedList(entries), ([], []), ""), fmt)
     else:
-        output.render(output.Result(None, (headers, rows), lambda: _log_text(rows, filtered)), fmt)
+        formats.render(formats.Result(None, (headers, rows), lambda: _log_text(rows, filtered)), fmt)
 
 
 def _log_text(rows, filtered: bool):
@@ -492,7 +497,7 @@ def _log_text(rows, filtered: bool):
     the terminal's width (80 in a pipe), what it was done to: no line wraps mid-word."""
     import textwrap
 
-    room = max(output.width(), 40)
+    room = max(formats.width(), 40)
     empty = True
     for tid, av, person, handling, what in rows:
         empty = False
@@ -500,7 +505,7 @@ def _log_text(rows, filtered: bool):
         who = f"{person} (innlogget som {av})" if person else av
         head = f"{_short_time(tid)}  {who}  {ACTIONS.get(handling, handling)}"
         body = textwrap.fill(what, room, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
-        yield output.printable(f"{head}\n{body}" if what else head, keep="\n")
+        yield formats.printable(f"{head}\n{body}" if what else head, keep="\n")
     if empty:
         yield "Ingen endringer i loggen" + (" som passer filteret" if filtered else "") + "."
 

@@ -5,12 +5,13 @@ from typing import Annotated
 
 import typer
 
-from fravaer_cli import operations, output
 from fravaer_cli.cli.app import command, env, group
 from fravaer_cli.cli.boundary import stored
 from fravaer_cli.cli.fravaer import new_office_note, warn
 from fravaer_cli.cli.options import BEHANDLER_TYPE, Format, Json, OneVirksomhet, output_format
-from fravaer_cli.errors import InputError
+from fravaer_cli.domain.errors import InputError
+from fravaer_cli.output import formats
+from fravaer_cli.usecases import operations
 
 roster = group(
     "roster",
@@ -30,7 +31,7 @@ def list_(ctx: typer.Context, virksomhet: OneVirksomhet, fmt: Format = "table", 
     fmt = output_format(fmt, as_json)
     office, rows = operations.roster(e.store, e.virksomhet(virksomhet))
     csv = (["behandler", "hpr", "pa_listen"], [[r["behandler"], r["hpr"], r["pa_listen"]] for r in rows])
-    output.render(output.Result(rows, csv, lambda: _table(office, rows)), fmt)
+    formats.render(formats.Result(rows, csv, lambda: _table(office, rows)), fmt)
 
 
 def _table(office, rows) -> str:
@@ -41,7 +42,7 @@ def _table(office, rows) -> str:
         [r["behandler"], r["hpr"]] + ([""] if r["pa_listen"] else ["ikke på listen (har fravær)"]) * marked
         for r in rows
     ]
-    text = output.table(["Behandler", "HPR"] + [""] * marked, table)
+    text = formats.table(["Behandler", "HPR"] + [""] * marked, table)
     if not office.roster:
         text += (
             f"\n{office.label} har ingen liste over fastleger ennå: legene over har fravær lagret. "

@@ -239,9 +239,9 @@ def named_national_store(work: Path) -> Path:
     """The 2,000 × 50 store with office names (Legesenteret 0000 …) and one GP found in one office only."""
     from datetime import date
 
-    from fravaer_cli import operations
-    from fravaer_cli.model import make_draft
-    from fravaer_cli.store import Store
+    from fravaer_cli.domain.model import make_draft
+    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.usecases import operations
 
     named = work / "store-2000x50-named"
     if not named.exists():

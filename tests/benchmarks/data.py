@@ -4,7 +4,7 @@ import csv
 from datetime import date, timedelta
 from pathlib import Path
 
-from fravaer_cli.orgnr import is_valid
+from fravaer_cli.domain.orgnr import is_valid
 
 TJENESTER = ["timebestilling", "reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret"]
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from fravaer_cli import catalogue, dates
-from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli.errors import ConflictError, FravaerError, InputError
-from fravaer_cli.model import (
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain import orgnr as orgnr_check
+from fravaer_cli.domain.errors import ConflictError, FravaerError, InputError
+from fravaer_cli.domain.model import (
     MAX_COMMENT,
     MAX_NAME,
     Fravaer,
@@ -24,7 +24,7 @@ from fravaer_cli.model import (
     clean_hpr,
     clean_text,
 )
-from fravaer_cli.output import FORMULA_START
+from fravaer_cli.output.formats import FORMULA_START
 
 REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")
 OPTIONAL = ("vikar", "kommentar", "hpr", "navn")  # navn: the office's name, for offices the import creates

@@ -3,8 +3,8 @@
 from functools import cache
 from pathlib import Path
 
-from fravaer_cli.errors import InputError
-from fravaer_cli.record import Record
+from fravaer_cli.domain.errors import InputError
+from fravaer_cli.domain.record import Record
 
 CATALOGUE_FILE = Path(__file__).with_name("tjenester.toml")
 ALL = "alle"

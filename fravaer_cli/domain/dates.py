@@ -4,7 +4,7 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from fravaer_cli.errors import InputError
+from fravaer_cli.domain.errors import InputError
 
 MONTHS_NO = (
     "januar",

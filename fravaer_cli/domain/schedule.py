@@ -8,9 +8,9 @@ the whole stretch, not after the first fravær in it.
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from fravaer_cli import catalogue
-from fravaer_cli.model import Fravaer, behandler_key
-from fravaer_cli.record import Record
+from fravaer_cli.domain import catalogue
+from fravaer_cli.domain.model import Fravaer, behandler_key
+from fravaer_cli.domain.record import Record
 
 ONE_DAY = timedelta(days=1)
 

@@ -6,8 +6,8 @@ add, edit and import warn with what `days_without_gp` finds.
 
 from datetime import date, timedelta
 
-from fravaer_cli import catalogue, dates
-from fravaer_cli.model import Fravaer, Virksomhet, behandler_key, search_key
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain.model import Fravaer, Virksomhet, behandler_key, search_key
 
 MAX_DAYS = 370
 
@@ -65,7 +65,7 @@ def days_between(fra: date, til: date) -> list[date]:
 
 def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
     """One row per GP: the office's GPs, then any other GP with fravær in the range."""
-    from fravaer_cli import workdays
+    from fravaer_cli.domain import workdays
 
     in_range = [f for f in office.fravaer if f.fra <= til and f.til >= fra]
     names = office.gps()
@@ -132,14 +132,14 @@ def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
     wanted -= served
     if not wanted:
         return []
-    from fravaer_cli import workdays
+    from fravaer_cli.domain import workdays
 
     return [d for d in map(date.fromordinal, sorted(wanted)) if workdays.is_workday(d)]
 
 
 def stretches(days: list[date]) -> list[tuple[date, date]]:
     """Working days as stretches: two days are in one stretch when only days off lie between them."""
-    from fravaer_cli import workdays
+    from fravaer_cli.domain import workdays
 
     result: list[list[date]] = []
     for day in days:

@@ -8,9 +8,9 @@ letters carry the meaning, so a page printed in black and white still reads.
 
 from html import escape
 
-from fravaer_cli.calendar_text import WEEKDAYS
-from fravaer_cli.dates import MONTHS_NO, short
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
+from fravaer_cli.domain.dates import MONTHS_NO, short
+from fravaer_cli.domain.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
+from fravaer_cli.output.calendar_text import WEEKDAYS
 
 _CELL_CLASS = {ALL_CLOSED: "X", SOME_CLOSED: "x", VIKAR: "v", PRESENT: "p"}
 

@@ -8,12 +8,13 @@ offices a login sees and may change is decided by the database (pgschema.py).
 
 import json
 import os
+from collections.abc import Iterable
 from contextlib import contextmanager
 
-from fravaer_cli import pgschema
-from fravaer_cli.errors import ConflictError, NotFoundError, StoreError
-from fravaer_cli.model import Fravaer, RosterEntry, Virksomhet
-from fravaer_cli.store import Change, StoreBase, _checked_orgnr, _lock_timeout, log_value
+from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
+from fravaer_cli.domain.model import Fravaer, RosterEntry, Virksomhet
+from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.postgres import pgschema
 
 _FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
 # An office's own columns, as _office_of reads them.
@@ -29,7 +30,7 @@ class PgStore(StoreBase):
         self.dsn = dsn
         self.on_behalf_of = av if isinstance(av, str) else None
         self._clock = clock
-        self.lock_timeout = _lock_timeout()
+        self.lock_timeout = lock_timeout()
         self._conn = None
         self._login = None
         self._stored = None  # orgnrs in the database, once an import has asked
@@ -79,12 +80,12 @@ class PgStore(StoreBase):
             return None
         except psycopg2.Error as e:
             conn.rollback()
-            raise self._error(e) from None
+            raise self.error_of(e) from None
 
     @property
     def login(self) -> str:
         if self._login is None:
-            self._login = self._one("SELECT current_user")[0]
+            self._login = self.query_one("SELECT current_user")[0]
         return self._login
 
     @property
@@ -94,11 +95,11 @@ class PgStore(StoreBase):
     def now(self) -> str:
         return self._clock() if self._clock else ""
 
-    def _one(self, sql: str, args=()):
-        rows = self._all(sql, args)
+    def query_one(self, sql: str, args=()):
+        rows = self.query_all(sql, args)
         return rows[0] if rows else None
 
-    def _all(self, sql: str, args=()):
+    def query_all(self, sql: str, args=()):
         import psycopg2
 
         try:
@@ -107,9 +108,9 @@ class PgStore(StoreBase):
                 return cur.fetchall()
         except psycopg2.Error as e:
             self._conn.rollback()
-            raise self._error(e) from None
+            raise self.error_of(e) from None
 
-    def _error(self, e, orgnr: str | None = None) -> Exception:
+    def error_of(self, e, orgnr: str | None = None) -> Exception:
         """A driver error as the SPEC's: a conflict (4), or a store problem (5)."""
         code = getattr(e, "pgcode", None)
         if code == "23P01":  # exclusion_violation: another machine stored an overlapping fravær at the same moment
@@ -138,11 +139,11 @@ class PgStore(StoreBase):
     # -- reading -----------------------------------------------------------------
 
     def orgnrs(self, must_exist: bool = False) -> list[str]:
-        return [row[0] for row in self._all("SELECT orgnr FROM virksomhet ORDER BY orgnr")]
+        return [row[0] for row in self.query_all("SELECT orgnr FROM virksomhet ORDER BY orgnr")]
 
     def exists(self, orgnr: str) -> bool:
-        _checked_orgnr(orgnr)
-        return self._one("SELECT 1 FROM virksomhet WHERE orgnr = %s", (orgnr,)) is not None
+        checked_orgnr(orgnr)
+        return self.query_one("SELECT 1 FROM virksomhet WHERE orgnr = %s", (orgnr,)) is not None
 
     def not_found(self, orgnr: str) -> NotFoundError:
         return NotFoundError(
@@ -156,20 +157,20 @@ class PgStore(StoreBase):
         )
 
     def load(self, orgnr: str) -> Virksomhet:
-        _checked_orgnr(orgnr)
-        row = self._one(f"SELECT {_OFFICE_COLUMNS} FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        checked_orgnr(orgnr)
+        row = self.query_one(f"SELECT {_OFFICE_COLUMNS} FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             raise self.not_found(orgnr)
         return self._office(orgnr, row)
 
     def _office(self, orgnr: str, row) -> Virksomhet:
         sql = f"SELECT {_FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
-        records = self._all(sql, (orgnr,))
+        records = self.query_all(sql, (orgnr,))
         return _office_of(orgnr, row, [_fravaer(r) for r in records])
 
     def office_names(self, must_exist: bool = False):
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
-        for orgnr, navn in self._all("SELECT orgnr, navn FROM virksomhet ORDER BY orgnr"):
+        for orgnr, navn in self.query_all("SELECT orgnr, navn FROM virksomhet ORDER BY orgnr"):
             yield Virksomhet(orgnr, navn)
 
     def iter_offices(self, orgnrs=None, behandler=None):
@@ -180,7 +181,7 @@ class PgStore(StoreBase):
         (a helpdesk question over the whole country reads a few rows, not all)."""
         import psycopg2
 
-        from fravaer_cli.model import search_key
+        from fravaer_cli.domain.model import search_key
 
         conn = self.connection()
         conditions, args = [], []
@@ -226,14 +227,14 @@ class PgStore(StoreBase):
             conn.commit()
         except psycopg2.Error as e:
             conn.rollback()
-            raise self._error(e) from None
+            raise self.error_of(e) from None
 
     def iter_log(self, orgnr: str):
         """The audit log, oldest first, read in batches by a cursor on the server: memory stays
         flat however long the log is."""
         import psycopg2
 
-        _checked_orgnr(orgnr)
+        checked_orgnr(orgnr)
         conn = self.connection()
         try:
             with conn.cursor(name="logg") as cur:
@@ -244,17 +245,49 @@ class PgStore(StoreBase):
             # No commit here: dump reads each office's log inside its own cursor over the offices.
         except psycopg2.Error as e:
             conn.rollback()
-            raise self._error(e) from None
+            raise self.error_of(e) from None
 
     # -- writing -----------------------------------------------------------------
 
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+        """Store offices as they are, with their audit logs, in one transaction (database load).
+        An office already stored is left as it is; returns the orgnrs written."""
+        import psycopg2
+
+        present = set(self.orgnrs())
+        conn = self.connection()
+        try:
+            with conn.cursor() as cur:
+                written, records, entries = [], [], []
+                for office, log in copies:
+                    if office.orgnr in present:
+                        continue
+                    cur.execute(
+                        "INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere) "
+                        "VALUES (%s, %s, %s, %s, %s::jsonb)",
+                        (office.orgnr, office.navn, office.info, office.next_id, roster_json(office)),
+                    )
+                    records += [(office.orgnr, f) for f in office.fravaer]
+                    entries += [(office.orgnr, entry) for entry in log]
+                    written.append(office.orgnr)
+                insert_fravaer(cur, records)
+                insert_log(cur, entries)
+            conn.commit()
+            return written
+        except psycopg2.Error as e:
+            conn.rollback()
+            raise self.error_of(e) from None
+        except BaseException:
+            conn.rollback()
+            raise
+
     def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
-        _checked_orgnr(orgnr)
+        checked_orgnr(orgnr)
         if self._stored is None:  # an import asks for many offices: one query says which exist at all
-            self._stored = {row[0] for row in self._all("SELECT orgnr FROM virksomhet")}
+            self._stored = {row[0] for row in self.query_all("SELECT orgnr FROM virksomhet")}
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
-        row = self._one(f"SELECT {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self.query_one(f"SELECT {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             return Virksomhet(orgnr), None
         office = self._office(orgnr, row)
@@ -272,7 +305,7 @@ class PgStore(StoreBase):
         stream: the changes send what the domain adds while it goes on (_Streaming.send)."""
         import psycopg2
 
-        orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
+        orgnrs = sorted(set(map(checked_orgnr, orgnrs)))
         conn = self.connection()
         self.login  # noqa: B018 - asked before the transaction, for the messages
         current = orgnrs[0] if len(orgnrs) == 1 else None
@@ -300,7 +333,7 @@ class PgStore(StoreBase):
                 conn.rollback()  # an office created only to find nothing to change is not kept
         except psycopg2.Error as e:
             conn.rollback()
-            raise self._error(e, current) from None
+            raise self.error_of(e, current) from None
         except BaseException:
             conn.rollback()
             raise
@@ -528,7 +561,7 @@ _FRAVAER_JSON = (
 
 def _fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
     """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
-    from fravaer_cli.model import search_key
+    from fravaer_cli.domain.model import search_key
 
     rows = [
         (orgnr, f.id, f.behandler, f.key, search_key(f.behandler), f.fra.isoformat(), f.til.isoformat())

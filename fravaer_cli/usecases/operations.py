@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli.errors import ConflictError, InputError, StoreError
-from fravaer_cli.messages import citizen_message
-from fravaer_cli.model import (
+from fravaer_cli.domain import orgnr as orgnr_check
+from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
+from fravaer_cli.domain.messages import citizen_message
+from fravaer_cli.domain.model import (
     Draft,
     Fravaer,
     Virksomhet,
@@ -23,10 +23,10 @@ from fravaer_cli.model import (
     office_label,
     search_key,
 )
-from fravaer_cli.record import Record
+from fravaer_cli.domain.record import Record
 
 if TYPE_CHECKING:
-    from fravaer_cli.store import StoreBase as Store
+    from fravaer_cli.store.base import StoreBase as Store
 
 # importer and schedule are imported where they are used: a call of fravaer
 # pays only for what its command needs.
@@ -125,7 +125,7 @@ def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
 
 def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
     """'Advarsel: ingen fastlege ved DDFL Test 12.07.–16.07.2027 (ingen vikar registrert)' per stretch."""
-    from fravaer_cli import plan
+    from fravaer_cli.domain import plan
 
     days = plan.days_without_gp(office, changed)
     return [
@@ -138,7 +138,7 @@ def calendar_range(fra: date | None, til: date | None, today: date) -> tuple[dat
     """The calendar's days. Default: Monday of this week and the next 27 days; at most plan.MAX_DAYS."""
     from datetime import timedelta
 
-    from fravaer_cli import dates, plan
+    from fravaer_cli.domain import dates, plan
 
     monday = today - timedelta(days=today.weekday())
     if fra is None:  # this week on; or the four weeks up to a --til before it
@@ -157,7 +157,7 @@ def calendar_range(fra: date | None, til: date | None, today: date) -> tuple[dat
 
 def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today: date):
     """Who is away, day by day."""
-    from fravaer_cli import plan
+    from fravaer_cli.domain import plan
 
     fra, til = calendar_range(fra, til, today)
     return plan.calendar(store.load(orgnr), fra, til)
@@ -166,7 +166,7 @@ def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today
 def away_periods(store: Store, orgnr: str | None, fra: date | None, til: date | None, today: date):
     """(office, its GPs' away periods that meet the range) for one office, or for every office
     the store shows (orgnr None); an office that cannot be read comes as its StoreError."""
-    from fravaer_cli import plan
+    from fravaer_cli.domain import plan
 
     fra, til = calendar_range(fra, til, today)
     for office in offices(store, orgnr):
@@ -267,7 +267,7 @@ def import_rows(
 
 
 def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet):
-    from fravaer_cli import importer
+    from fravaer_cli.usecases import importer
 
     source = importer.read(raw, name, sheet, virksomhet)
     if store.streams_imports and not dry_run:
@@ -286,7 +286,7 @@ class _Refused(Exception):
 def _import_streaming(store: Store, source, today: date, allow_past: bool, now: str, progress):
     """The database: every office the file names is locked first, the rows are checked under
     those locks, and each new fravær goes to the server while the rows after it are checked."""
-    from fravaer_cli import importer
+    from fravaer_cli.usecases import importer
 
     source.rows = list(source.rows)  # read twice: first for which offices to lock
     orgnrs = importer.office_numbers(source.rows)
@@ -419,7 +419,7 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
     """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
     STATUS_KINDS, reading one office at a time; unreadable gets the files that could
     not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
-    from fravaer_cli import schedule
+    from fravaer_cli.domain import schedule
 
     errors: list[StoreError] = []
     chosen = offices(store, orgnr)  # now, so that a store with no office fails before any output
@@ -528,7 +528,7 @@ class PreviewLine(Record):
 
 def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, behandler: str | None = None):
     """What a citizen sees on day, per behandler and tjeneste. Returns (lines, unknown_behandler)."""
-    from fravaer_cli import schedule
+    from fravaer_cli.domain import schedule
 
     names: dict[str, str] = {}
     for f in office.fravaer:

@@ -9,10 +9,11 @@ by `calendar --format ics`.
 
 from datetime import datetime, timedelta
 
-from fravaer_cli import __version__, catalogue
-from fravaer_cli.dates import short
-from fravaer_cli.model import Virksomhet
-from fravaer_cli.plan import AwayPeriod
+from fravaer_cli import __version__
+from fravaer_cli.domain import catalogue
+from fravaer_cli.domain.dates import short
+from fravaer_cli.domain.model import Virksomhet
+from fravaer_cli.domain.plan import AwayPeriod
 
 
 def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fravaer_cli import catalogue, dates
+from fravaer_cli.domain import catalogue, dates
 
 LANGUAGES = ("nb", "nn", "en")
 

@@ -1,13 +1,11 @@
 """Setting up and moving the shared store: database init, status, load, dump; access per office."""
 
-import json
-import os
 from pathlib import Path
 
-from fravaer_cli import pgschema
-from fravaer_cli.errors import InputError, StoreError
-from fravaer_cli.pgstore import PgStore, insert_fravaer, insert_log, roster_json
-from fravaer_cli.store import Store
+from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.store.base import StoreBase
+from fravaer_cli.store.postgres import pgschema
+from fravaer_cli.store.postgres.pgstore import PgStore
 
 
 def _execute(store: PgStore, statements):
@@ -22,7 +20,7 @@ def _execute(store: PgStore, statements):
         return result
     except psycopg2.Error as e:
         conn.rollback()
-        raise store._error(e) from None
+        raise store.error_of(e) from None
     except BaseException:
         conn.rollback()
         raise
@@ -63,13 +61,13 @@ def init(store: PgStore) -> tuple[int, int]:
 
 def status(store: PgStore) -> dict:
     version = store.schema_version()
-    offices = store._one("SELECT count(*) FROM virksomhet")[0]
-    fravaer = store._one("SELECT count(*) FROM fravaer")[0]
-    admin, kundesenter = store._one(
+    offices = store.query_one("SELECT count(*) FROM virksomhet")[0]
+    fravaer = store.query_one("SELECT count(*) FROM fravaer")[0]
+    admin, kundesenter = store.query_one(
         "SELECT pg_has_role(current_user, 'fravaer_admin', 'MEMBER'), "
         "pg_has_role(current_user, 'fravaer_kundesenter', 'MEMBER')"
     )
-    granted = [row[0] for row in store._all("SELECT orgnr FROM tilgang WHERE login = current_user ORDER BY orgnr")]
+    granted = [row[0] for row in store.query_all("SELECT orgnr FROM tilgang WHERE login = current_user ORDER BY orgnr")]
     if admin:
         access = "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
     elif kundesenter:
@@ -87,16 +85,15 @@ def status(store: PgStore) -> dict:
 
 
 def _require_admin(store: PgStore, what: str) -> None:
-    if not store._one("SELECT fravaer_er_admin()")[0]:
+    if not store.query_one("SELECT fravaer_er_admin()")[0]:
         raise StoreError(f"Bare medlemmer av fravaer_admin kan {what}; {store.login} er ikke det.")
 
 
-def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
-    """Copy a file store in: offices, fravær with their ids and next id, audit logs.
+def load(store: PgStore, files: StoreBase, folder: Path) -> tuple[list[str], list[str]]:
+    """Copy a file store (files, in folder) in: offices, fravær with their ids and next id, audit logs.
     An office already in the database is left as it is, so re-running changes nothing.
     Returns (loaded, already there)."""
     _require_admin(store, "laste inn et lager")
-    files = Store(folder)
     if not folder.is_dir():
         raise InputError(f"Finner ikke mappen «{folder}».")
     offices = []
@@ -104,60 +101,25 @@ def load(store: PgStore, folder: Path) -> tuple[list[str], list[str]]:
         if isinstance(office, StoreError):
             raise office
         offices.append((office, files.read_log(orgnr)))
-    present = set(store.orgnrs())
-
-    def copy(cur):
-        loaded, records, entries = [], [], []
-        for office, log in offices:
-            if office.orgnr in present:
-                continue
-            cur.execute(
-                "INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere) VALUES (%s, %s, %s, %s, %s::jsonb)",
-                (office.orgnr, office.navn, office.info, office.next_id, roster_json(office)),
-            )
-            records += [(office.orgnr, f) for f in office.fravaer]
-            entries += [(office.orgnr, entry) for entry in log]
-            loaded.append(office.orgnr)
-        insert_fravaer(cur, records)
-        insert_log(cur, entries)
-        return loaded
-
-    loaded = _execute(store, copy)
-    return loaded, sorted(present & {office.orgnr for office, _ in offices})
+    loaded = store.write_copies(offices)
+    return loaded, sorted({office.orgnr for office, _ in offices} - set(loaded))
 
 
-def dump(store: PgStore, folder: Path) -> list[str]:
-    """Write what the login can read as a file store, into a folder that is new or empty."""
+def dump(store: PgStore, files: StoreBase, folder: Path) -> list[str]:
+    """Write what the login can read as a file store (files, in folder), into a folder that is new or empty."""
     _require_admin(store, "skrive ut hele lageret")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(f"«{folder}» finnes og er ikke en tom mappe; oppgi en ny eller tom mappe.")
     folder.mkdir(parents=True, exist_ok=True)
-    files = Store(folder)
-    written = []
-    for orgnr, office in store.iter_offices():
-        files._write(folder / f"{orgnr}.toml", office)
-        lines = "".join(json.dumps(_file_order(e), ensure_ascii=False) + "\n" for e in store.read_log(orgnr))
-        (folder / f"{orgnr}.log").write_text(lines, encoding="utf-8")
-        written.append(orgnr)
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return written
-
-
-def _file_order(entry: dict) -> dict:
-    """The log line's keys in the order the file store writes them (a schema-2 database kept jsonb's own)."""
-    first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
-    return {**first, **entry}
+    # One office at a time, as it is read: a national store need not fit in memory.
+    return files.write_copies((office, store.read_log(orgnr)) for orgnr, office in store.iter_offices())
 
 
 def grant(store: PgStore, login: str, orgnr: str) -> bool:
     """True when the access is new. A login PostgreSQL does not know is refused: access for it
     would be a row no one can use, and "kari har nå tilgang" a promise that does not hold."""
     _require_admin(store, "gi tilgang")
-    if store._one("SELECT count(*) FROM pg_roles WHERE rolname = %s AND rolcanlogin", (login,))[0] == 0:
+    if store.query_one("SELECT count(*) FROM pg_roles WHERE rolname = %s AND rolcanlogin", (login,))[0] == 0:
         raise InputError(
             f"Innloggingen «{login}» finnes ikke i PostgreSQL (eller kan ikke logge inn). Opprett den først, "
             f"for eksempel «psql -d DATABASE -c 'CREATE ROLE {login} LOGIN'», og gi tilgang etterpå."
@@ -182,7 +144,7 @@ def _changed_rows(store: PgStore, sql: str, *args) -> bool:
 
 
 def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict]:
-    rows = store._all(
+    rows = store.query_all(
         "SELECT t.login, t.orgnr, coalesce(v.navn, ''), t.gitt_av, to_char(t.gitt, 'YYYY-MM-DD') "
         "FROM tilgang t LEFT JOIN virksomhet v ON v.orgnr = t.orgnr "
         "WHERE (%(orgnr)s::text IS NULL OR t.orgnr = %(orgnr)s) AND (%(login)s::text IS NULL OR t.login = %(login)s) "

@@ -6,9 +6,9 @@ mark after it ('*' a public holiday, '!' no GP that day). The letters carry all
 the meaning; colour only helps, and only on a terminal.
 """
 
-from fravaer_cli.dates import MONTHS_NO, short
-from fravaer_cli.output import printable
-from fravaer_cli.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
+from fravaer_cli.domain.dates import MONTHS_NO, short
+from fravaer_cli.domain.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
+from fravaer_cli.output.formats import printable
 
 WEEKDAYS = ("ma", "ti", "on", "to", "fr", "lø", "sø")
 COLUMN = 3

@@ -12,20 +12,22 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterable
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
-from fravaer_cli import catalogue, filecache, interrupts
-from fravaer_cli import orgnr as orgnr_check
-from fravaer_cli.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
-from fravaer_cli.record import Record
+from fravaer_cli import interrupts
+from fravaer_cli.domain import catalogue
+from fravaer_cli.domain import orgnr as orgnr_check
+from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
+from fravaer_cli.domain.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
+from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.files import filecache
 
 SCHEMA = 2  # 2: the office may keep its roster (behandlere); files without one are still written as 1
 FORMATS = ("toml", "json")
 STORE_FILE = r"(\d{9})\.(toml|json)"
-DEFAULT_LOCK_TIMEOUT = 10.0
 _SYNC_EACH = 8  # up to this many offices in a change, each file is flushed to disk on its own
 # Far beyond any real office (50 fravær take about 10 KiB), and small enough
 # that a planted huge file cannot exhaust memory.
@@ -60,73 +62,8 @@ def _expanded(path: str, where: str) -> Path:
         raise InputError(f"Ukjent bruker «{user}» i {where} «{path}». Skriv hele stien til lagringsmappen.") from None
 
 
-def _checked_orgnr(value: str) -> str:
-    # Every path in the store is built from a checked orgnr, so no input reaches outside it.
-    if not orgnr_check.is_valid(value):
-        raise InputError(
-            f"Ugyldig organisasjonsnummer: «{value}». Et organisasjonsnummer er 9 sifre med gyldig kontrollsiffer."
-        )
-    return value
-
-
 class _Invalid(Exception):
     """A problem in a store document; becomes a StoreError naming the file."""
-
-
-class Change(Record):
-    """An office being changed: what to write back and what to record in the audit log."""
-
-    FIELDS = __slots__ = ("office", "entries", "reused", "created_office", "original")
-
-    def __init__(
-        self,
-        office: Virksomhet,
-        entries: list[dict] | None = None,
-        reused: bool = False,
-        created_office: bool = False,
-        original: dict | None = None,
-    ):
-        self.office = office
-        self.entries = [] if entries is None else entries
-        self.reused = reused  # the office checked before the lock was taken is still what the file holds
-        self.created_office = created_office  # the office is new: nothing was stored for it before
-        # The fravær as read, by id (the database store writes the difference).
-        self.original = {} if original is None else original
-
-    def record(self, handling: str, fravaer: Fravaer | dict | None, **extra) -> None:
-        """A Fravaer (also in extra) is logged as its to_dict(): as it is when written."""
-        self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
-
-    @property
-    def changed(self) -> bool:
-        """Every change is recorded, so an office with nothing to record is not written."""
-        return bool(self.entries)
-
-
-class StoreBase:
-    """What operations.py needs of a store; FileStore (this module) and PgStore (pgstore.py) give it.
-
-    Each store gives the domain a consistent view of an office under its lock or
-    transaction, and writes back what the domain decided: the rules (overlap,
-    identical re-add, ids, vikar) are decided once, in model.py."""
-
-    location = ""  # where the store is, for messages
-    # An import's offices are locked before its rows are checked, and new fravær are written
-    # as they are checked (change_many(stream=True)); else rows are checked, then written.
-    streams_imports = False
-
-    @contextmanager
-    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
-        """Read-modify-write of one office. Nothing is written on an exception or dry run."""
-        with self.change_many([orgnr], create, dry_run) as changes:
-            yield changes[orgnr]
-
-    def no_offices(self) -> StoreError:
-        return StoreError(f"Ingen virksomheter er lagret i {self.location}.")
-
-    def read_log(self, orgnr: str) -> list[dict]:
-        """The audit log, oldest first, whole (load and dump; `log` streams it with iter_log)."""
-        return list(self.iter_log(orgnr))
 
 
 class Store(StoreBase):
@@ -138,7 +75,7 @@ class Store(StoreBase):
         self.new_format = new_format
         self._av = av
         self._clock = clock
-        self.lock_timeout = _lock_timeout()
+        self.lock_timeout = lock_timeout()
         self._lock_fd = None
         self.location = str(folder)
         self._cache = filecache.OfficeCache(folder)
@@ -182,7 +119,7 @@ class Store(StoreBase):
 
     def path_of(self, orgnr: str) -> Path | None:
         """The office's existing file, or None. Both formats at once is ambiguous: refused."""
-        _checked_orgnr(orgnr)
+        checked_orgnr(orgnr)
         existing = [p for p in (self.folder / f"{orgnr}.{fmt}" for fmt in FORMATS) if self._lexists(p)]
         if len(existing) > 1:
             raise StoreError(
@@ -284,7 +221,7 @@ class Store(StoreBase):
         file has not changed since is used as it is instead of being read again.
         progress(done, total) is called as each office is written.
         """
-        orgnrs = sorted(set(map(_checked_orgnr, orgnrs)))
+        orgnrs = sorted(set(map(checked_orgnr, orgnrs)))
         if dry_run:
             yield {orgnr: self._change_of(orgnr, create) for orgnr in orgnrs}
             return
@@ -380,6 +317,35 @@ class Store(StoreBase):
         if create and not self.exists(orgnr):
             return Change(Virksomhet(orgnr), created_office=True)
         return Change(self.load(orgnr, for_change=True))
+
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+        """Store offices as they are, with their audit logs (database dump, a copy between stores).
+        An office already stored is left as it is; returns the orgnrs written."""
+        import json
+
+        written = []
+        folder = self._open_folder_made()
+        try:
+            for office, log in copies:
+                with self._locked(office.orgnr):
+                    if self.exists(office.orgnr):
+                        continue
+                    lines = "".join(json.dumps(_file_order(e), ensure_ascii=False) + "\n" for e in log)
+                    # The log first: an office file whose log is missing would look like one never changed.
+                    log_path = self.folder / f"{office.orgnr}.log"
+                    self._replace(self._stage(log_path, lines.encode("utf-8"), sync=True), log_path)
+                    self._write(self.folder / f"{office.orgnr}.{self.new_format}", office)
+                    written.append(office.orgnr)
+            os.fsync(folder)
+        except OSError as e:
+            raise StoreError(f"Kan ikke skrive til {self.folder}: {os_reason(e)}.") from None
+        finally:
+            os.close(folder)
+        return written
+
+    def _open_folder_made(self) -> int:
+        self._ensure_folder()
+        return self._open_folder()
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):
@@ -547,19 +513,18 @@ class Store(StoreBase):
                     yield _log_entry(line, number, path)
 
 
+def _file_order(entry: dict) -> dict:
+    """A log entry's keys in the order this store writes them (a schema-2 database kept jsonb's own)."""
+    first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
+    return {**first, **entry}
+
+
 def _remove(path: Path) -> None:
     """path gone, if it was there and can be removed."""
     try:
         os.unlink(path)
     except OSError:
         pass
-
-
-def log_value(value):
-    """What a log entry's JSON holds for a value that is not plain JSON: a fravær, as to_dict() gives it."""
-    if isinstance(value, Fravaer):
-        return value.to_dict()
-    raise TypeError(f"{type(value).__name__} is not a log value")
 
 
 def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") -> int:
@@ -640,13 +605,6 @@ def _open_budget() -> int:
 
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return 1 << 30 if soft == resource.RLIM_INFINITY else max(8, soft - 64)
-
-
-def _lock_timeout() -> float:
-    try:
-        return max(0.0, float(os.environ.get("FRAVAER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
 
 
 def _write_all(fd: int, data: bytes) -> None:

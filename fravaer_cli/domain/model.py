@@ -9,9 +9,9 @@ from bisect import bisect_right, insort
 from datetime import date
 from functools import lru_cache
 
-from fravaer_cli import catalogue, dates
-from fravaer_cli.errors import ConflictError, InputError, NotFoundError
-from fravaer_cli.record import Record
+from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
+from fravaer_cli.domain.record import Record
 
 MAX_NAME = 100
 MAX_COMMENT = 500

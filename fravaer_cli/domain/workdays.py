@@ -76,7 +76,7 @@ def next_workday(after: date) -> date:
 
 def describe(day: date) -> str:
     """'mandag 28.06.2027'."""
-    from fravaer_cli import dates
+    from fravaer_cli.domain import dates
 
     return f"{WEEKDAYS[day.weekday()]} {dates.short(day)}"
 
@@ -88,7 +88,7 @@ def reopening_note(reopens: date) -> str | None:
     name = holiday(reopens)
     if name is None:
         return None
-    from fravaer_cli import dates
+    from fravaer_cli.domain import dates
 
     first = next_workday(reopens)
     return (

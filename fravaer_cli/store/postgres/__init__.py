@@ -1,0 +1,1 @@
+"""The shared PostgreSQL store: the store itself, its schema as numbered migrations, and its administration."""

@@ -1,0 +1,1 @@
+"""What each command does with a store (operations) and the bulk import's reading and checking."""
