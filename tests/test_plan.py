@@ -480,7 +480,7 @@ def test_the_quick_edit_distance_agrees_with_the_plain_one():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fravaer_cli.domain.model import NEAR, edit_distance, near_distance
+    from fravaer_cli.domain.names import NEAR, edit_distance, near_distance
 
     def plain(a: str, b: str) -> int:
         previous = list(range(len(b) + 1))
@@ -514,7 +514,7 @@ def test_the_search_key_agrees_with_its_plain_definition():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fravaer_cli.domain.model import search_key
+    from fravaer_cli.domain.names import search_key
 
     plain_letters = {"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
 

@@ -8,7 +8,9 @@ import pytest
 from fravaer_cli.domain import schedule
 from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
 from fravaer_cli.domain.messages import citizen_message
-from fravaer_cli.domain.model import Virksomhet, behandler_key, make_draft
+from fravaer_cli.domain.model import make_draft
+from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.virksomhet import Virksomhet
 
 TODAY = date(2024, 6, 1)
 ALL = ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"]

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from fravaer_cli.domain.errors import NotFoundError, StoreError
-from fravaer_cli.domain.model import Virksomhet, make_draft
+from fravaer_cli.domain.model import make_draft
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.files import filestore as store_module
 from fravaer_cli.store.files.filestore import Store
 from tests.helpers import ORGNR, REPO, snapshot

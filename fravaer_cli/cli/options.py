@@ -74,7 +74,7 @@ def _completion_store(ctx):
 
 def _offer_virksomheter(ctx, incomplete):
     """Stored orgnrs; a part of a name completes to the office's orgnr."""
-    from fravaer_cli.domain.model import behandler_key
+    from fravaer_cli.domain.names import behandler_key
 
     wanted = behandler_key(incomplete)
     offered = []
@@ -102,7 +102,7 @@ def _offer_ids(ctx, incomplete):
 def _offer_behandlere(ctx, incomplete):
     """The roster's names and stored GPs' names: of the office named by --virksomhet when it
     is given before, else of every office (a part of the name, folded, is enough)."""
-    from fravaer_cli.domain.model import search_key
+    from fravaer_cli.domain.names import search_key
 
     store = _completion_store(ctx)
     text = ctx.params.get("virksomhet")

@@ -7,7 +7,9 @@ add, edit and import warn with what `days_without_gp` finds.
 from datetime import date, timedelta
 
 from fravaer_cli.domain import catalogue, dates
-from fravaer_cli.domain.model import Fravaer, Virksomhet, behandler_key, search_key
+from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.names import behandler_key, search_key
+from fravaer_cli.domain.virksomhet import Virksomhet
 
 MAX_DAYS = 370
 

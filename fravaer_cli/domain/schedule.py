@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from fravaer_cli.domain import catalogue
-from fravaer_cli.domain.model import Fravaer, behandler_key
+from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.record import Record
 
 ONE_DAY = timedelta(days=1)

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from fravaer_cli import __version__
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.dates import short
-from fravaer_cli.domain.model import Virksomhet
 from fravaer_cli.domain.plan import AwayPeriod
+from fravaer_cli.domain.virksomhet import Virksomhet
 
 
 def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> str:

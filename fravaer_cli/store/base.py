@@ -9,8 +9,9 @@ from contextlib import contextmanager
 
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, StoreError
-from fravaer_cli.domain.model import Fravaer, Virksomhet
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.record import Record
+from fravaer_cli.domain.virksomhet import Virksomhet
 
 DEFAULT_LOCK_TIMEOUT = 10.0
 

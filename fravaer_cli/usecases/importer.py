@@ -14,16 +14,8 @@ from datetime import date
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, FravaerError, InputError
-from fravaer_cli.domain.model import (
-    MAX_COMMENT,
-    MAX_NAME,
-    Fravaer,
-    Virksomhet,
-    check_navn,
-    checked_draft,
-    clean_hpr,
-    clean_text,
-)
+from fravaer_cli.domain.model import MAX_COMMENT, MAX_NAME, Fravaer, check_navn, checked_draft, clean_hpr, clean_text
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.output.formats import FORMULA_START
 
 REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")

@@ -12,18 +12,10 @@ from typing import TYPE_CHECKING
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
 from fravaer_cli.domain.messages import citizen_message
-from fravaer_cli.domain.model import (
-    Draft,
-    Fravaer,
-    Virksomhet,
-    behandler_key,
-    check_info,
-    check_navn,
-    name_matches,
-    office_label,
-    search_key,
-)
+from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn
+from fravaer_cli.domain.names import behandler_key, name_matches, search_key
 from fravaer_cli.domain.record import Record
+from fravaer_cli.domain.virksomhet import Virksomhet, office_label
 
 if TYPE_CHECKING:
     from fravaer_cli.store.base import StoreBase as Store

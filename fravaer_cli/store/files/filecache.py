@@ -28,7 +28,8 @@ from functools import cached_property
 from pathlib import Path
 
 from fravaer_cli import __version__
-from fravaer_cli.domain.model import Fravaer, RosterEntry, Virksomhet
+from fravaer_cli.domain.model import Fravaer, RosterEntry
+from fravaer_cli.domain.virksomhet import Virksomhet
 
 # json and blake2b are imported only when a large file is read or written: a status of
 # small offices imports neither.

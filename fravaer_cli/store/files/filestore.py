@@ -21,7 +21,9 @@ from fravaer_cli import interrupts
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.domain.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry, Virksomhet, behandler_key
+from fravaer_cli.domain.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry
+from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
 from fravaer_cli.store.files import filecache
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
-from fravaer_cli.domain.model import Fravaer, RosterEntry, Virksomhet
+from fravaer_cli.domain.model import Fravaer, RosterEntry
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
 from fravaer_cli.store.postgres import pgschema
 
@@ -181,7 +182,7 @@ class PgStore(StoreBase):
         (a helpdesk question over the whole country reads a few rows, not all)."""
         import psycopg2
 
-        from fravaer_cli.domain.model import search_key
+        from fravaer_cli.domain.names import search_key
 
         conn = self.connection()
         conditions, args = [], []
@@ -561,7 +562,7 @@ _FRAVAER_JSON = (
 
 def _fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
     """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
-    from fravaer_cli.domain.model import search_key
+    from fravaer_cli.domain.names import search_key
 
     rows = [
         (orgnr, f.id, f.behandler, f.key, search_key(f.behandler), f.fra.isoformat(), f.til.isoformat())

@@ -1,0 +1,180 @@
+"""GP names: the same GP whatever the spelling of case and spaces (behandler_key), found by any
+words of the name (search_key, name_matches), and names one or two letters apart found through
+an index (NearIndex), for «Mente du …?» and the look-alike note on import."""
+
+import unicodedata
+from functools import lru_cache
+
+
+@lru_cache(maxsize=8192)
+def behandler_key(name: str) -> str:
+    """The same GP whatever the case, spacing or Unicode form of the name."""
+    folded = unicodedata.normalize("NFC", name).casefold()
+    return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+class _Folding(dict):
+    """A str.translate table that drops combining marks (accents once decomposed) and
+    folds the letters no Unicode decomposition takes apart, as Norwegians type them on a
+    foreign keyboard. Filled as characters are met: translate() then does in C what a
+    loop over the characters did in Python (a name search reads every office's name)."""
+
+    def __missing__(self, code: int):
+        self[code] = None if unicodedata.combining(chr(code)) else code
+        return self[code]
+
+
+_FOLDING = _Folding(str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}))
+
+
+@lru_cache(maxsize=8192)
+def search_key(text: str) -> str:
+    """For finding by name: case, accents and Norwegian letters folded both ways,
+    so that «grunerlokka» finds «Grünerløkka» and «bjørn» finds «Bjorn».
+    (Who is the same GP is behandler_key's business: this only finds.)"""
+    if text.isascii():  # nothing to decompose or fold but the case
+        return " ".join(text.lower().split())
+    return " ".join(unicodedata.normalize("NFKD", text.casefold()).translate(_FOLDING).split())
+
+
+def name_matches(query: str, name: str) -> bool:
+    """Every word of the query is in the name, in any order, folded as search_key folds:
+    «grunerlokka legekontor» finds «Legekontoret Grünerløkka», «hansen siri» finds «Siri Hansen»."""
+    folded = search_key(name)
+    return all(word in folded for word in search_key(query).split())
+
+
+NEAR = 2  # letters apart, after folding, for two names to look like one misspelt (_deletions counts on 2)
+
+
+@lru_cache(maxsize=65536)
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 when it is more than limit. A big import asks this
+    for every new GP against the office's others: the common start and end are skipped, and
+    only the cells within limit of the diagonal are computed."""
+    too_far = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return too_far
+    start = 0
+    while start < len(a) and start < len(b) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    a, b = a[start:end_a], b[start:end_b]
+    if not a or not b:
+        return min(max(len(a), len(b)), too_far)
+    previous = [j if j <= limit else too_far for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, start=1):
+        current = [too_far] * (len(b) + 1)
+        current[0] = i if i <= limit else too_far
+        best = current[0]
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != b[j - 1]), too_far)
+            current[j] = value
+            best = min(best, value)
+        if best > limit:
+            return too_far
+        previous = current
+    return previous[-1]
+
+
+def near_distance(a: str, b: str) -> int:
+    """edit_distance(a, b, NEAR) for the index, without a table or a cache: each pair it compares
+    is met once, and an import of 4,000 new GPs compares thousands. Once the common start and end
+    are cut off, the two differ in their first and in their last letter, so two edits or fewer
+    can only be at those ends: a few comparisons of slices decide it."""
+    start, end = 0, min(len(a), len(b))
+    while start < end and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    a, b = a[start:end_a], b[start:end_b]
+    if len(a) > len(b):
+        a, b = b, a
+    short, extra = len(a), len(b) - len(a)
+    if extra > NEAR:
+        return NEAR + 1
+    if short == 0:
+        return extra  # only letters put in
+    if extra == 0:
+        if short <= 2:
+            return short  # one or two letters changed
+        # both ends changed, or one letter taken out at one end and another put in at the other
+        near = a[1:-1] == b[1:-1] or a[1:] == b[:-1] or a[:-1] == b[1:]
+    elif extra == 1:
+        # a letter put in at one end and the letter at the other end changed
+        near = a[:-1] == b[1:-1] or a[1:] == b[1:-1]
+    else:
+        near = a == b[1:-1]  # a letter put in at each end
+    return NEAR if near else NEAR + 1
+
+
+@lru_cache(maxsize=4096)  # a new name is looked up, then added: its remainders are made once
+def _deletions(text: str) -> frozenset[str]:
+    """text and everything left of it after one or two (NEAR) letters are taken out."""
+    ones = [text[:i] + text[i + 1 :] for i in range(len(text))]
+    # Two out: from each one-out remainder, a letter at or after where the first one was.
+    found = {one[:j] + one[j + 1 :] for i, one in enumerate(ones) for j in range(i, len(one))}
+    found.add(text)
+    found.update(ones)
+    return frozenset(found)
+
+
+class NearIndex:
+    """GP names by what is left of them (folded) after up to NEAR letters are taken out. Two
+    names NEAR letters apart or less always share such a remainder (a letter put in, taken out
+    or changed is a letter taken out of one or both), so a name's look-alikes are found among
+    the few names it shares one with, not by comparing it with every name of the office: an
+    import of 4,000 new GPs into one office no longer compares each with all before it."""
+
+    def __init__(self):
+        # A remainder's one key, or a list of them: most remainders are one name's only, and a
+        # list for each would cost an import of many GPs more than all the rest of the index.
+        self._by_rest: dict[str, str | list[str]] = {}
+        self.names: dict[str, str] = {}  # key -> name, in the order added
+        self._folded: dict[str, tuple[int, str]] = {}  # key -> (order added, folded name)
+
+    def add(self, key: str, name: str) -> None:
+        if key in self.names:
+            return
+        folded = search_key(name)
+        self.names[key] = name
+        self._folded[key] = (len(self._folded), folded)
+        by_rest = self._by_rest
+        for rest in _deletions(folded):
+            there = by_rest.setdefault(rest, key)
+            if there is not key:
+                if isinstance(there, list):
+                    there.append(key)
+                else:
+                    by_rest[rest] = [there, key]
+
+    def near(self, name: str, among=None) -> list[tuple[int, str]]:
+        """(distance, key) of the names NEAR letters from name or closer, in the order added; the
+        distance is exact with among (for the roster's closest name), else NEAR at most."""
+        wanted = search_key(name)
+        by_rest = self._by_rest
+        rests = by_rest.keys() & _deletions(wanted)
+        if not rests:
+            return []
+        # The fewest letters taken out of the two names to leave a remainder they share (its length
+        # says how many): NEAR or fewer, and the two are that near for certain, with no comparison.
+        taken_out: dict[str, int] = {}
+        size, folded_of = len(wanted), self._folded
+        for rest in rests:
+            there = by_rest[rest]
+            out_of_wanted = size - 2 * len(rest)
+            for key in there if isinstance(there, list) else (there,):
+                total = out_of_wanted + len(folded_of[key][1])
+                if total < taken_out.get(key, 2 * NEAR + 1):
+                    taken_out[key] = total
+        found = []
+        for key in sorted(taken_out, key=folded_of.__getitem__) if len(taken_out) > 1 else taken_out:
+            if among is None or key in among:
+                certain = among is None and taken_out[key] <= NEAR  # the roster's closest wants the exact one
+                distance = taken_out[key] if certain else near_distance(wanted, folded_of[key][1])
+                if distance <= NEAR:
+                    found.append((distance, key))
+        return found
