@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fravaer_cli.domain.model import make_draft
-from fravaer_cli.store.files import filecache
+from fravaer_cli.store.files import documents, filecache
 from fravaer_cli.store.files import filestore as store_module
 from fravaer_cli.store.files.filestore import Store
 from fravaer_cli.usecases import operations
@@ -57,7 +57,7 @@ def no_parse(monkeypatch):
     def refuse(*_):
         raise AssertionError("the file was parsed")
 
-    monkeypatch.setattr(store_module, "_parse", refuse)
+    monkeypatch.setattr(store_module, "parse_document", refuse)
 
 
 def test_a_large_office_is_read_from_its_entry_and_equals_the_parsed_file(tmp_path, own_cache, monkeypatch):
@@ -67,7 +67,7 @@ def test_a_large_office_is_read_from_its_entry_and_equals_the_parsed_file(tmp_pa
     assert path.stat().st_size >= filecache.SMALLEST
     [entry] = entries(own_cache)
     assert entry.stat().st_mode & 0o777 == 0o600
-    parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+    parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
     no_parse(monkeypatch)
     cached = Store(tmp_path / "store").load(ORGNR)
     assert cached == parsed
@@ -204,7 +204,7 @@ def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
     [entry] = entries(own_cache)
     entry.write_bytes(sealed(spoil(entry_body(entry))))
     path = tmp_path / "store" / f"{ORGNR}.toml"
-    parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+    parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
     assert Store(tmp_path / "store").load(ORGNR) == parsed
     # and a write from it keeps every fravær, once
     operations.edit(Store(tmp_path / "store", av="ola"), ORGNR, "2", TODAY, False, kommentar="Endret")
@@ -221,7 +221,7 @@ def test_an_entry_of_another_office_or_store_is_not_used(tmp_path, own_cache):
     first.write_bytes(second.read_bytes())
     for folder in ("one", "two"):
         path = tmp_path / folder / f"{ORGNR}.toml"
-        parsed = store_module._office_from(store_module._parse(path.read_bytes(), ".toml"), ORGNR)
+        parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
         assert Store(tmp_path / folder).load(ORGNR) == parsed
 
 

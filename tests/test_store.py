@@ -13,6 +13,7 @@ from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import make_draft
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.files import filestore as store_module
+from fravaer_cli.store.files import writer
 from fravaer_cli.store.files.filestore import Store
 from tests.helpers import ORGNR, REPO, snapshot
 
@@ -297,6 +298,6 @@ def test_toml_writer_reads_back_exactly_and_as_tomli_w_writes_it(navn, records):
         "neste_id": 9,
         "fravaer": records,
     }
-    ours = tomllib.loads(store_module._serialise(document, ".toml").decode("utf-8"))
+    ours = tomllib.loads(writer.serialise(document, ".toml").decode("utf-8"))
     assert ours == tomllib.loads(tomli_w.dumps(document))
     assert ours == {**document, "fravaer": records}

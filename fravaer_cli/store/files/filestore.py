@@ -14,33 +14,28 @@ import stat
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack, contextmanager
-from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
 from fravaer_cli import interrupts
-from fravaer_cli.domain import catalogue
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.domain.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry
-from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
 from fravaer_cli.store.files import filecache
+from fravaer_cli.store.files.documents import (
+    MAX_LOG_LINE,
+    MAX_STORE_FILE,
+    Invalid,
+    log_entry,
+    office_from,
+    parse_document,
+)
+from fravaer_cli.store.files.writer import document_of, file_order, serialise, toml_office
 
-SCHEMA = 2  # 2: the office may keep its roster (behandlere); files without one are still written as 1
 FORMATS = ("toml", "json")
 STORE_FILE = r"(\d{9})\.(toml|json)"
 _SYNC_EACH = 8  # up to this many offices in a change, each file is flushed to disk on its own
-# Far beyond any real office (50 fravær take about 10 KiB), and small enough
-# that a planted huge file cannot exhaust memory.
-MAX_STORE_FILE = 64 * 1024 * 1024
-MAX_LOG_LINE = 1024 * 1024
-
-_TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
-_TOP_KEYS_2 = _TOP_KEYS | {"behandlere"}
-_OFFICE_KEYS = {"orgnr", "navn", "info"}
-_ROSTER_KEYS = {"behandler", "hpr"}
-_FRAVAER_KEYS = set(RECORD_FIELDS)
 
 
 def default_dir(explicit: str | None = None) -> Path:
@@ -62,10 +57,6 @@ def _expanded(path: str, where: str) -> Path:
     except RuntimeError:  # ~name for a user the system does not know
         user = path[1:].split("/", 1)[0]
         raise InputError(f"Ukjent bruker «{user}» i {where} «{path}». Skriv hele stien til lagringsmappen.") from None
-
-
-class _Invalid(Exception):
-    """A problem in a store document; becomes a StoreError naming the file."""
 
 
 class Store(StoreBase):
@@ -188,9 +179,9 @@ class Store(StoreBase):
                 self._read_as[orgnr] = (list(office.fravaer), raw, starts)
             return office
         try:
-            document = _parse(raw, path.suffix)
-            return _office_from(document, orgnr)
-        except _Invalid as e:
+            document = parse_document(raw, path.suffix)
+            return office_from(document, orgnr)
+        except Invalid as e:
             raise StoreError(
                 f"{path} kan ikke brukes: {e}. Filen er ikke endret; rett den for hånd eller hent en sikkerhetskopi."
             ) from None
@@ -332,7 +323,7 @@ class Store(StoreBase):
                 with self._locked(office.orgnr):
                     if self.exists(office.orgnr):
                         continue
-                    lines = "".join(json.dumps(_file_order(e), ensure_ascii=False) + "\n" for e in log)
+                    lines = "".join(json.dumps(file_order(e), ensure_ascii=False) + "\n" for e in log)
                     # The log first: an office file whose log is missing would look like one never changed.
                     log_path = self.folder / f"{office.orgnr}.log"
                     self._replace(self._stage(log_path, lines.encode("utf-8"), sync=True), log_path)
@@ -423,8 +414,8 @@ class Store(StoreBase):
         """The office's file, and for TOML where each fravær's table starts in it."""
         read_as = self._read_as.pop(office.orgnr, None)
         if suffix != ".toml":
-            return _serialise(_document_of(office), suffix), None
-        return _toml_office(office, read_as)
+            return serialise(document_of(office), suffix), None
+        return toml_office(office, read_as)
 
     def _stage(self, path: Path, data: bytes, sync: bool) -> Path:
         """data in a temporary file beside path (flushed to disk with sync); returns it.
@@ -512,13 +503,7 @@ class Store(StoreBase):
                 if len(line) > MAX_LOG_LINE:
                     raise StoreError(f"Linje {number} i loggen {path} er lengre enn {MAX_LOG_LINE // 2**20} MiB.")
                 if line.strip():
-                    yield _log_entry(line, number, path)
-
-
-def _file_order(entry: dict) -> dict:
-    """A log entry's keys in the order this store writes them (a schema-2 database kept jsonb's own)."""
-    first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
-    return {**first, **entry}
+                    yield log_entry(line, number, path)
 
 
 def _remove(path: Path) -> None:
@@ -561,46 +546,6 @@ def _open_regular(path: Path, what: str = ""):
         raise StoreError(f"Kan ikke lese {path}: {os_reason(e)}.") from None
 
 
-_LOG_TEXT = ("tid", "av", "handling")
-
-
-def _log_entry(line: bytes, number: int, path: Path) -> dict:
-    """One audit-log line, checked so that nothing later trips over its shape."""
-    import json
-
-    problem = None
-    try:
-        entry = json.loads(line)
-    except RecursionError:
-        problem = "er nestet for dypt"
-    except ValueError:
-        problem = "er ikke gyldig JSON"
-    else:
-        if not isinstance(entry, dict):
-            problem = "er ikke et JSON-objekt"
-        elif not all(isinstance(entry.get(k), str) for k in _LOG_TEXT):
-            problem = "mangler tid, av eller handling som tekst"
-        elif not all(_log_record_ok(entry.get(k)) for k in ("fravaer", "forrige")):
-            problem = "har et fravær som ikke har fraværets form"
-        elif not isinstance(entry.get("virksomhet", {}), dict):
-            problem = "har en virksomhet som ikke er et objekt"
-    if problem:
-        raise StoreError(f"Linje {number} i loggen {path} {problem}; loggen er ikke endret.")
-    return entry
-
-
-def _log_record_ok(record) -> bool:
-    if record is None:
-        return True
-    if not isinstance(record, dict):
-        return False
-    texts = ("id", "behandler", "fra", "til")
-    lists = ("tjenester", "vikar")
-    return all(isinstance(record.get(k, ""), str) for k in texts) and all(
-        isinstance(record.get(k, []), list) and all(isinstance(v, str) for v in record.get(k, [])) for k in lists
-    )
-
-
 def _open_budget() -> int:
     """How many logs a change may hold open at once: the process's limit, less room for the rest."""
     import resource
@@ -625,338 +570,3 @@ def _mode_for(path: Path) -> int:
 
 
 # -- the document --------------------------------------------------------------
-
-
-def _parse(raw: bytes, suffix: str) -> dict:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise _Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
-    if suffix == ".toml":
-        return toml_loads(text, _Invalid)
-    import json
-
-    try:
-        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
-    except RecursionError:
-        raise _Invalid("JSON-en er nestet for dypt") from None
-    except ValueError as e:
-        raise _Invalid(f"ugyldig JSON på linje {e.lineno}, kolonne {e.colno}") from None
-    if not isinstance(document, dict):
-        raise _Invalid("dokumentet er ikke et JSON-objekt")
-    if re.search(r"\\u[dD][89a-fA-F]", text) and _has_lone_surrogate(document):
-        raise _Invalid("en tekst har et ugyldig tegn (\\ud800–\\udfff alene), som ikke kan skrives tilbake")
-    return document
-
-
-def toml_loads(text: str, error=ValueError) -> dict:
-    """TOML as tomli reads it, its errors said in Norwegian with line and column."""
-    import tomli
-
-    try:
-        return tomli.loads(text)
-    except RecursionError:
-        raise error("TOML-en er nestet for dypt") from None
-    except tomli.TOMLDecodeError as e:
-        raise error(f"ugyldig TOML på linje {e.lineno}, kolonne {e.colno}") from None
-
-
-def _no_duplicate_keys(pairs: list) -> dict:
-    # json keeps the last of two equal keys; the next write would then drop what the first held.
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        seen = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Invalid(f"nøkkelen «{key}» står to ganger i samme objekt")
-            seen.add(key)
-    return document
-
-
-def _has_lone_surrogate(value) -> bool:
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
-
-
-def _expect(value, kind, where: str):
-    if value is None:
-        raise _Invalid(f"{where} mangler")
-    # bool is an int in Python; a schema or id of 'true' is still wrong.
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = {str: "tekst", int: "et heltall", list: "en liste", dict: "en tabell"}
-        raise _Invalid(f"{where} skal være {names.get(kind, kind.__name__)}, ikke {value!r}")
-    return value
-
-
-def _date(value, where: str) -> date:
-    if isinstance(value, date) and not hasattr(value, "hour"):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise _Invalid(f"{where} skal være en dato (ÅÅÅÅ-MM-DD), ikke {value!r}")
-
-
-def _unknown(keys, allowed, where: str) -> None:
-    extra = sorted(set(keys) - allowed)
-    if extra:
-        raise _Invalid(f"ukjent nøkkel «{extra[0]}» i {where}; fravaer forstår ikke filen helt og endrer den ikke")
-
-
-def _office_from(doc: dict, orgnr: str) -> Virksomhet:
-    if "schema" not in doc:
-        raise _Invalid("mangler «schema»")
-    schema = _expect(doc["schema"], int, "schema")
-    if schema > SCHEMA:
-        raise _Invalid(
-            f"schema {schema} er nyere enn denne versjonen av fravaer forstår (schema {SCHEMA}); oppgrader fravaer"
-        )
-    if schema < 1:
-        raise _Invalid(f"ukjent schema {schema}")
-    _unknown(doc, _TOP_KEYS_2 if schema >= 2 else _TOP_KEYS, "dokumentet")
-    office = _expect(doc.get("virksomhet"), dict, "[virksomhet]")
-    _unknown(office, _OFFICE_KEYS, "[virksomhet]")
-    stored_orgnr = _expect(office.get("orgnr"), str, "virksomhet.orgnr")
-    if stored_orgnr != orgnr:
-        raise _Invalid(f"virksomhet.orgnr er {stored_orgnr}, men filen heter {orgnr}")
-    next_id = _expect(doc.get("neste_id"), int, "neste_id")
-    records = _expect(doc.get("fravaer", []), list, "fravaer")
-    fravaer = []
-    seen = set()
-    for number, record in enumerate(records, start=1):
-        f = _fravaer_quickly(record) or _fravaer_checked(record, number)
-        if not _ID.fullmatch(f.id):
-            raise _Invalid(f"id {f.id!r} i fravær nr. {number} skal være bokstaver a–z og sifre 0–9")
-        if f.id in seen:
-            raise _Invalid(f"id {f.id} finnes to ganger")
-        if f.til == date.max:
-            raise _Invalid(f"til i fravær {f.id} er {f.til}, og dagen etter, da tjenestene åpner igjen, finnes ikke")
-        seen.add(f.id)
-        if f.id.isascii() and f.id.isdigit() and int(f.id) >= next_id:
-            raise _Invalid(f"neste_id ({next_id}) skal være større enn id {f.id}, ellers kan id-er brukes om igjen")
-        fravaer.append(f)
-    return Virksomhet(
-        orgnr=orgnr,
-        navn=_expect(office.get("navn", ""), str, "virksomhet.navn"),
-        info=_expect(office.get("info", ""), str, "virksomhet.info"),
-        next_id=next_id,
-        fravaer=fravaer,
-        roster=_roster(doc.get("behandlere", [])),
-    )
-
-
-def _roster(records) -> list[RosterEntry]:
-    roster, seen = [], set()
-    for number, record in enumerate(_expect(records, list, "behandlere"), start=1):
-        where = f"behandler nr. {number} i behandlere"
-        _expect(record, dict, where)
-        _unknown(record, _ROSTER_KEYS, where)
-        name = _expect(record.get("behandler"), str, f"behandler i {where}")
-        hpr = _expect(record.get("hpr", ""), str, f"hpr i {where}")
-        if not name.strip():
-            raise _Invalid(f"behandler i {where} er tom")
-        key = behandler_key(name)
-        if key in seen:
-            raise _Invalid(f"«{name}» står to ganger i behandlere")
-        seen.add(key)
-        roster.append(RosterEntry(name, hpr))
-    return roster
-
-
-# Ids are what fravaer gives out (1, 2, 3) or plain text written by hand; never
-# characters that only look like digits ('²', '①'), which sort and compare otherwise.
-_ID = re.compile(r"[0-9A-Za-z_-]+")
-_OPTIONAL_TEXT = ("kommentar", "hpr", "registrert_av", "registrert")
-
-
-def _fravaer_quickly(record) -> Fravaer | None:
-    """A well-formed record, checked inline; None sends it to the checks that name the problem.
-
-    Every file of every office is read this way by `status --all`, so this is its hot path.
-    """
-    try:
-        if not _FRAVAER_KEYS.issuperset(record):
-            return None
-        fid, behandler, fra, til = record["id"], record["behandler"], record["fra"], record["til"]
-        tjenester, vikar = record["tjenester"], record.get("vikar", [])
-        if type(fra) is str:
-            fra, til = date.fromisoformat(fra), date.fromisoformat(til)
-        if not (
-            type(fid) is str
-            and 0 < len(fid) <= MAX_ID_LENGTH
-            and type(behandler) is str
-            and behandler.strip()
-            and type(fra) is date
-            and type(til) is date
-            and fra <= til
-            and type(tjenester) is list
-            and all(type(t) is str for t in tjenester)
-            and type(vikar) is list
-            and (tjenester or vikar)
-            and all(type(v) is str for v in vikar)
-            and all(type(record.get(k, "")) is str for k in _OPTIONAL_TEXT)
-        ):
-            return None
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-    get = record.get
-    return Fravaer(
-        fid,
-        behandler,
-        fra,
-        til,
-        catalogue.order(tjenester),
-        catalogue.order(vikar),
-        get("kommentar", ""),
-        get("hpr", ""),
-        get("registrert_av", ""),
-        get("registrert", ""),
-    )
-
-
-def _fravaer_checked(record, number: int) -> Fravaer:
-    """The same checks one at a time, to say exactly what is wrong."""
-    where = f"fravær nr. {number}"
-    _expect(record, dict, where)
-    _unknown(record, _FRAVAER_KEYS, where)
-    fid = _expect(record.get("id"), str, f"id i {where}")
-    if not fid or len(fid) > MAX_ID_LENGTH:
-        raise _Invalid(f"id i {where} skal være 1 til {MAX_ID_LENGTH} tegn, ikke {fid!r}")
-    where = f"fravær {fid}"
-    f = Fravaer(
-        id=fid,
-        behandler=_expect(record.get("behandler"), str, f"behandler i {where}"),
-        fra=_date(record.get("fra"), f"fra i {where}"),
-        til=_date(record.get("til"), f"til i {where}"),
-        tjenester=catalogue.order(_str_list(record.get("tjenester"), f"tjenester i {where}")),
-        vikar=catalogue.order(_str_list(record.get("vikar", []), f"vikar i {where}")),
-        kommentar=_expect(record.get("kommentar", ""), str, f"kommentar i {where}"),
-        hpr=_expect(record.get("hpr", ""), str, f"hpr i {where}"),
-        registrert_av=_expect(record.get("registrert_av", ""), str, f"registrert_av i {where}"),
-        registrert=_expect(record.get("registrert", ""), str, f"registrert i {where}"),
-    )
-    if not f.behandler.strip():
-        raise _Invalid(f"behandler i {where} er tom")
-    if f.fra > f.til:
-        raise _Invalid(f"fra ({f.fra}) er etter til ({f.til}) i {where}")
-    if not f.tjenester and not f.vikar:
-        raise _Invalid(f"tjenester og vikar i {where} er begge tomme")
-    return f
-
-
-def _str_list(value, where: str) -> list[str]:
-    _expect(value, list, where)
-    for item in value:
-        _expect(item, str, f"hvert element i {where}")
-    return value
-
-
-def _record_of(f: Fravaer) -> dict:
-    record = {
-        "id": f.id,
-        "behandler": f.behandler,
-        "fra": f.fra,
-        "til": f.til,
-        "tjenester": list(f.tjenester),
-        "vikar": list(f.vikar),
-    }
-    for key in ("kommentar", "hpr", "registrert_av", "registrert"):
-        if value := getattr(f, key):
-            record[key] = value
-    return record
-
-
-def _document_of(office: Virksomhet) -> dict:
-    return {**_head_of(office), "fravaer": [_record_of(f) for f in office.fravaer]}
-
-
-def _head_of(office: Virksomhet) -> dict:
-    """The document but its fravær."""
-    document = {
-        # A file is written as schema 2 only when it holds what schema 1 has no place for,
-        # so that an older fravaer still reads every office without a roster.
-        "schema": SCHEMA if office.roster else 1,
-        "virksomhet": {"orgnr": office.orgnr, "navn": office.navn, "info": office.info},
-        "neste_id": office.next_id,
-    }
-    if office.roster:
-        document["behandlere"] = [
-            {"behandler": e.behandler, **({"hpr": e.hpr} if e.hpr else {})} for e in office.roster
-        ]
-    return document
-
-
-def _serialise(document: dict, suffix: str) -> bytes:
-    if suffix == ".toml":
-        return _toml(document).encode("utf-8")
-    import json
-
-    return (json.dumps(document, ensure_ascii=False, indent=2, default=date.isoformat) + "\n").encode("utf-8")
-
-
-# TOML basic strings: escape the quote, the backslash and every control character.
-_TOML_ESCAPES = {c: f"\\u{c:04X}" for c in (*range(0x20), 0x7F)}
-_TOML_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"})
-
-
-def _toml_string(text: str) -> str:
-    # Most texts need no escape, and isprintable() says so faster than translate() goes through them.
-    if text.isprintable() and '"' not in text and "\\" not in text:
-        return '"' + text + '"'
-    return '"' + text.translate(_TOML_ESCAPES) + '"'
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(map(_toml_string, value)) + "]"
-    return value.isoformat()  # a date
-
-
-def _toml(document: dict) -> str:
-    """tomli-w writes the head; the fravær, the bulk of a file, have a fixed
-    shape and are written directly, several times faster (tests check that
-    both read back the same)."""
-    return _toml_head(document) + "".join(map(_toml_record, document["fravaer"]))
-
-
-def _toml_head(document: dict) -> str:
-    import tomli_w
-
-    return tomli_w.dumps({k: v for k, v in document.items() if k != "fravaer" or not v})
-
-
-def _toml_record(record: dict) -> str:
-    return "\n[[fravaer]]\n" + "".join([f"{key} = {_toml_value(value)}\n" for key, value in record.items()])
-
-
-def _toml_office(office: Virksomhet, read_as=None) -> tuple[bytes, list[int]]:
-    """The office as TOML, and where each fravær's table starts in it (for the cache).
-
-    read_as: (fravær, the file's bytes, where each starts) of an office read from the
-    cache; each of those fravær still in the office is written as the same bytes."""
-    known = {}
-    if read_as is not None:
-        listed, raw, starts = read_as
-        known = {id(f): (f, start, end) for f, start, end in zip(listed, starts, [*starts[1:], len(raw)], strict=True)}
-    document = _head_of(office)
-    if not office.fravaer:
-        document["fravaer"] = []  # written as tomli-w writes an empty array
-    head = _toml_head(document).encode("utf-8")
-    parts, starts, at = [head], [], len(head)
-    for f in office.fravaer:
-        hit = known.get(id(f))
-        # The same object, not only the same id(): a Fravaer is never changed once made.
-        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else _toml_record(_record_of(f)).encode("utf-8")
-        starts.append(at)
-        at += len(text)
-        parts.append(text)
-    return b"".join(parts), starts
