@@ -430,7 +430,8 @@ def test_texts_of_every_kind_are_stored_as_they_are(pg_dsn, count):
     from datetime import date, timedelta
 
     from fravaer_cli.domain.model import Fravaer
-    from fravaer_cli.store.postgres.pgstore import PgStore, insert_fravaer, insert_log
+    from fravaer_cli.store.postgres.pgstore import PgStore
+    from fravaer_cli.store.postgres.rows import insert_fravaer, insert_log
 
     awkward = ['Ann \\N "Lie"', "tab\there", "line\nbreak\r", "{a,b}", "back\\slash\\", "Ærlig Øystein 🙂", ""]
     records = [
@@ -476,7 +477,8 @@ def test_a_bulk_insert_that_breaks_the_overlap_rule_fails_whole(pg_dsn):
     from datetime import date
 
     from fravaer_cli.domain.model import Fravaer
-    from fravaer_cli.store.postgres.pgstore import PgStore, insert_fravaer
+    from fravaer_cli.store.postgres.pgstore import PgStore
+    from fravaer_cli.store.postgres.rows import insert_fravaer
 
     day = date(2030, 1, 1)
     records = [(A, Fravaer(str(n), f"Lege {n}", day, day, ("timebestilling",))) for n in range(1, 1500)]

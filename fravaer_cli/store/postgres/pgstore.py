@@ -6,20 +6,28 @@ log entries and the office's next id are written in one transaction. Which
 offices a login sees and may change is decided by the database (pgschema.py).
 """
 
-import json
-import os
 from collections.abc import Iterable
 from contextlib import contextmanager
 
 from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
-from fravaer_cli.domain.model import Fravaer, RosterEntry
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout
 from fravaer_cli.store.postgres import pgschema
+from fravaer_cli.store.postgres.connect import connection_error, describe, driver
+from fravaer_cli.store.postgres.rows import (
+    FRAVAER_COLUMNS,
+    OFFICE_COLUMNS,
+    fravaer_of_row,
+    fravaer_rows,
+    insert_fravaer,
+    insert_log,
+    like_escaped,
+    log_rows,
+    office_of_row,
+    roster_json,
+)
 
-_FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
-# An office's own columns, as _office_of reads them.
-_OFFICE_COLUMNS = "navn, info, neste_id, behandlere"
 _ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were given
 
 
@@ -159,15 +167,15 @@ class PgStore(StoreBase):
 
     def load(self, orgnr: str) -> Virksomhet:
         checked_orgnr(orgnr)
-        row = self.query_one(f"SELECT {_OFFICE_COLUMNS} FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self.query_one(f"SELECT {OFFICE_COLUMNS} FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             raise self.not_found(orgnr)
         return self._office(orgnr, row)
 
     def _office(self, orgnr: str, row) -> Virksomhet:
-        sql = f"SELECT {_FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
+        sql = f"SELECT {FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
         records = self.query_all(sql, (orgnr,))
-        return _office_of(orgnr, row, [_fravaer(r) for r in records])
+        return office_of_row(orgnr, row, [fravaer_of_row(r) for r in records])
 
     def office_names(self, must_exist: bool = False):
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
@@ -200,12 +208,12 @@ class PgStore(StoreBase):
                 f"v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s WHERE ({each.format('s')}) OR s.hpr = %s)"
             )
             conditions.append(f"(({each.format('f')}) OR f.hpr = %s)")
-            match = [*(f"%{_like_escaped(w)}%" for w in words), behandler.strip()]
+            match = [*(f"%{like_escaped(w)}%" for w in words), behandler.strip()]
             args += [*match, *match]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
-            f"SELECT v.orgnr, {', '.join('v.' + c for c in _OFFICE_COLUMNS.split(', '))}, "
-            f"{', '.join('f.' + c for c in _FRAVAER_COLUMNS.split(', '))} "
+            f"SELECT v.orgnr, {', '.join('v.' + c for c in OFFICE_COLUMNS.split(', '))}, "
+            f"{', '.join('f.' + c for c in FRAVAER_COLUMNS.split(', '))} "
             f"FROM virksomhet v {join} fravaer f ON f.orgnr = v.orgnr {where} ORDER BY v.orgnr, {_ORDER}"
         )
         try:
@@ -220,9 +228,9 @@ class PgStore(StoreBase):
                     if office is None or row[0] != office.orgnr:
                         if office is not None:
                             yield office.orgnr, office
-                        office = _office_of(row[0], row[1:])
+                        office = office_of_row(row[0], row[1:])
                     if row[5] is not None:
-                        office.fravaer.append(_fravaer(row[5:]))
+                        office.fravaer.append(fravaer_of_row(row[5:]))
                 if office is not None:
                     yield office.orgnr, office
             conn.commit()
@@ -288,7 +296,7 @@ class PgStore(StoreBase):
             self._stored = {row[0] for row in self.query_all("SELECT orgnr FROM virksomhet")}
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
-        row = self.query_one(f"SELECT {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
+        row = self.query_one(f"SELECT {OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = %s", (orgnr,))
         if row is None:
             return Virksomhet(orgnr), None
         office = self._office(orgnr, row)
@@ -343,7 +351,7 @@ class PgStore(StoreBase):
         """Every office's row, locked (in orgnr order, so writers never wait in a circle), as Changes."""
         import psycopg2
 
-        sql = f"SELECT orgnr, {_OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = ANY(%s) ORDER BY orgnr"
+        sql = f"SELECT orgnr, {OFFICE_COLUMNS}, versjon FROM virksomhet WHERE orgnr = ANY(%s) ORDER BY orgnr"
         sql += " FOR UPDATE" if lock else ""
         cur.execute(sql, (orgnrs,))
         rows = {row[0]: row[1:] for row in cur.fetchall()}
@@ -398,16 +406,16 @@ class PgStore(StoreBase):
                 # Not stored when it was checked, and created by this transaction: still empty.
                 changes[orgnr] = Change(checked, reused=True, original={}, created_office=True)
             else:
-                office = _office_of(orgnr, row)
+                office = office_of_row(orgnr, row)
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
             cur.execute(
-                f"SELECT f.orgnr, {_FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = ANY(%s) ORDER BY f.orgnr, {_ORDER}",
+                f"SELECT f.orgnr, {FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = ANY(%s) ORDER BY f.orgnr, {_ORDER}",
                 (to_read,),
             )
             for row in cur.fetchall():
-                changes[row[0]].office.fravaer.append(_fravaer(row[1:]))
+                changes[row[0]].office.fravaer.append(fravaer_of_row(row[1:]))
             for orgnr in to_read:
                 changes[orgnr].original = {f.id: f for f in changes[orgnr].office.fravaer}
         return changes
@@ -438,7 +446,7 @@ class PgStore(StoreBase):
                 ([o for o, _ in gone], [i for _, i in gone]),
             )
         # The log's rows are made while the server checks and stores the new fravær.
-        log_rows = insert_fravaer(cur, new, meanwhile=lambda: _log_rows(entries, stamp))
+        logged = insert_fravaer(cur, new, meanwhile=lambda: log_rows(entries, stamp))
         if offices:
             cur.execute(
                 "UPDATE virksomhet v SET navn = x.navn, info = x.info, neste_id = x.neste_id, "
@@ -447,7 +455,7 @@ class PgStore(StoreBase):
                 "AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
                 [list(column) for column in zip(*offices, strict=True)],
             )
-        log_rows.send(cur)
+        logged.send(cur)
 
 
 class _Streaming(dict):
@@ -488,7 +496,7 @@ class _Streaming(dict):
         if self.batch:
             # Made ready here, so that the sender's thread only waits for the server, which
             # then has the next batch at once.
-            self.queue.put(_fravaer_rows(self.batch, logged=(self.stamp, self.handling)))
+            self.queue.put(fravaer_rows(self.batch, logged=(self.stamp, self.handling)))
             self.batch = []
 
     def _run(self) -> None:
@@ -520,251 +528,3 @@ class _Streaming(dict):
             thread.join()
         if self.error is not None:
             raise self.error
-
-
-def driver():
-    """psycopg2, imported without the ssl module.
-
-    psycopg2 imports ssl only to share Python's OpenSSL thread callbacks with libpq,
-    which OpenSSL 1.1 and later do not need; when that import fails, psycopg2 leaves
-    OpenSSL to libpq, as every C program on libpq does. That is 20 of the 250 ms of a
-    call to the database. Afterwards ssl imports as usual."""
-    import sys
-
-    if "psycopg2" not in sys.modules and "ssl" not in sys.modules:
-        sys.modules["ssl"] = None  # import ssl raises ImportError
-        try:
-            import psycopg2  # noqa: F401
-        finally:
-            del sys.modules["ssl"]
-    import psycopg2
-
-    return psycopg2
-
-
-def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
-    """(orgnr, fravær) pairs. Returns what meanwhile gives, called while the server works."""
-    return _fravaer_rows(records).send(cur, meanwhile)
-
-
-# The fravær's columns, in the order _fravaer_rows gives them (c0, c1, ...).
-_FRAVAER = (
-    "orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, kommentar, hpr, "
-    "registrert_av, registrert"
-)
-_FRAVAER_SELECT = "c0, c1, c2, c3, c4, c5::date, c6::date, c7::text[], c8::text[], c9, c10, c11, c12"
-# Fravaer.to_dict() of a row of them, as the server writes it into a log entry.
-_FRAVAER_JSON = (
-    "json_build_object('id', c1, 'behandler', c2, 'fra', c5, 'til', c6, 'tjenester', c7::text[], "
-    "'vikar', c8::text[], 'kommentar', c9, 'hpr', NULLIF(c10, ''), 'registrert_av', c11, 'registrert', c12)"
-)
-
-
-def _fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
-    """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
-    from fravaer_cli.domain.names import search_key
-
-    rows = [
-        (orgnr, f.id, f.behandler, f.key, search_key(f.behandler), f.fra.isoformat(), f.til.isoformat())
-        + (_array(f.tjenester), _array(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert)
-        for orgnr, f in records
-    ]
-    after = None
-    if logged:
-        stamp, handling = logged
-        rows = [row + (str(n),) for n, row in enumerate(rows)]  # the log keeps the order they came in
-        first = [*stamp.items(), ("handling", handling)]  # the entry's keys before "fravaer", in order
-        pairs = ", ".join(["%s::text, %s::text"] * len(first))
-        after = (
-            f"INSERT INTO logg (orgnr, tid, av, handling, oppforing) SELECT c0, %s, %s, %s, "
-            f"json_build_object({pairs}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY c13::integer",
-            [stamp["tid"], stamp["av"], handling, *(x for pair in first for x in pair)],
-        )
-    return _Rows(f"fravaer ({_FRAVAER})", _FRAVAER_SELECT, rows, after)
-
-
-def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
-    """(orgnr, entry) pairs; the entry as the file store's log line has it."""
-    _log_rows(entries).send(cur)
-
-
-def _log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_Rows":
-    """stamp: what each entry says first (its time and login), when the entries do not have it."""
-    stamp = stamp or {}
-    rows = []
-    for orgnr, entry in entries:
-        e = {**stamp, **entry}
-        text = json.dumps(e, default=log_value)
-        rows.append((orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), text))
-    return _Rows("logg (orgnr, tid, av, handling, oppforing)", "c0, c1, c2, c3, c4::json", rows)
-
-
-# Above this many rows, an insert goes through COPY (an import, a load).
-_COPY_FROM = 1000
-
-
-class _Rows:
-    """Rows of texts for a table, as the columns c0, c1, ... that select makes its values of.
-
-    A few rows go as one array per column, unnested by the server, in one statement.
-    Many go through COPY into a temporary table first: the server reads COPY's text
-    several times faster than it parses array literals (3 of a 100,000-row import's
-    seconds), and the csv module writes it in C, where a VALUES list is quoted row by
-    row in Python. COPY cannot write the table itself: its row-level security allows
-    only INSERT. after: (sql, parameters) run on that temporary table too, named rader."""
-
-    def __init__(self, into: str, select: str, rows: list[tuple[str, ...]], after=None):
-        self.into, self.select, self.count, self.after = into, select, len(rows), after
-        self.names = [f"c{n}" for n in range(len(rows[0]))] if rows else []
-        self.copy = self.count > _COPY_FROM or after is not None
-        if not self.copy:
-            self.columns = [list(column) for column in zip(*rows, strict=True)]
-            return
-        import csv
-        import io
-
-        self.text = io.StringIO()
-        # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
-        csv.writer(self.text, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
-        self.size = self.text.tell()
-        self.text.seek(0)
-
-    def send(self, cur, meanwhile=None):
-        """Returns what meanwhile gives: called while the server stores the rows."""
-        if not self.count:
-            return meanwhile() if meanwhile else None
-        if not self.copy:
-            arrays = ", ".join(["%s::text[]"] * len(self.names))
-            cur.execute(
-                f"INSERT INTO {self.into} SELECT {self.select} FROM unnest({arrays}) AS u ({', '.join(self.names)})",
-                self.columns,
-            )
-            return meanwhile() if meanwhile else None
-        cur.execute(f"CREATE TEMPORARY TABLE rader ({', '.join(n + ' text' for n in self.names)}) ON COMMIT DROP")
-        # In one read: the driver takes Python's lock for each read, and while another thread
-        # runs Python (an import's check) each wait for it can last a switch interval (5 ms).
-        cur.copy_expert("COPY rader FROM STDIN WITH (FORMAT csv)", self.text, size=max(8192, self.size))
-        # The rest in one round trip. The driver lets go of Python while it waits for the
-        # server, so meanwhile runs beside the insert (an import's longest statement).
-        after, parameters = self.after or (None, None)
-        sql = "; ".join(
-            filter(None, (f"INSERT INTO {self.into} SELECT {self.select} FROM rader", after, "DROP TABLE rader"))
-        )
-        return _beside(lambda: cur.execute(sql, parameters), meanwhile)
-
-
-def _beside(background, foreground=None):
-    """foreground's result, with background run in a thread meanwhile; background's error is raised here.
-    Without foreground, background alone, in this thread (an import's batches: no thread a batch)."""
-    if foreground is None:
-        background()
-        return None
-    import threading
-
-    errors = []
-
-    def run():
-        try:
-            background()
-        except BaseException as e:  # handed to the caller's thread
-            errors.append(e)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    try:
-        result = foreground()
-    finally:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return result
-
-
-def _array(keys) -> str:
-    """A list of texts as one text[] literal: a row's tjenester or vikar, as one column value."""
-    return "{" + ",".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys) + "}"
-
-
-def roster_json(office: Virksomhet) -> str:
-    return json.dumps([{"behandler": e.behandler, "hpr": e.hpr} for e in office.roster], ensure_ascii=False)
-
-
-def _office_of(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virksomhet:
-    """The office from a row that starts with _OFFICE_COLUMNS (its fravær are read apart)."""
-    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], _roster(row[3]))
-
-
-def _roster(value) -> list[RosterEntry]:
-    return [RosterEntry(e["behandler"], e.get("hpr", "")) for e in value or []]
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _fravaer(row) -> Fravaer:
-    fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert = row
-    return Fravaer(fid, behandler, fra, til, tuple(tjenester), tuple(vikar), kommentar, hpr, registrert_av, registrert)
-
-
-def describe(dsn: str) -> str:
-    """Where the database is, for people: host (or socket) and database name, never the password."""
-    try:
-        driver()
-        from psycopg2.extensions import parse_dsn
-
-        parts = parse_dsn(dsn) if dsn else {}
-    except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
-        import re
-
-        shown = re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", dsn.split("@")[-1], flags=re.I)
-        return "«" + shown + "»"
-    host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
-    port = parts.get("port") or os.environ.get("PGPORT")
-    name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
-    return f"«{name}» på {host}{':' + port if port else ''}"
-
-
-def login_of(dsn: str) -> str:
-    """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
-    cron, the user the job runs as)."""
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        user = parse_dsn(dsn).get("user") if dsn else None
-    except Exception:
-        user = None
-    if user or os.environ.get("PGUSER"):
-        return user or os.environ["PGUSER"]
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except Exception:
-        return f"uid {os.getuid()}"
-
-
-def connection_error(dsn: str, error) -> StoreError:
-    """libpq's reason, said in Norwegian with what to do."""
-    text = str(error)
-    where = describe(dsn)
-    if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
-        return StoreError(
-            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "
-            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen (user=)."
-        )
-    if "does not exist" in text and "database" in text:
-        return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
-    if "does not exist" in text and "role" in text:
-        return StoreError(
-            f"Innloggingen «{login_of(dsn)}» finnes ikke i PostgreSQL ({where}): be en administrator opprette den."
-        )
-    if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
-        return StoreError(
-            f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
-            "$FRAVAER_DATABASE_URL."
-        )
-    if "invalid" in text or "missing" in text or "syntax" in text:
-        return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
-    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")

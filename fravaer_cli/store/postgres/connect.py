@@ -1,0 +1,89 @@
+"""Reaching the server: the driver, imported only by the commands that use the database, and a
+connection string described, and its refusals said, without ever showing a password."""
+
+import os
+
+from fravaer_cli.domain.errors import StoreError
+
+
+def driver():
+    """psycopg2, imported without the ssl module.
+
+    psycopg2 imports ssl only to share Python's OpenSSL thread callbacks with libpq,
+    which OpenSSL 1.1 and later do not need; when that import fails, psycopg2 leaves
+    OpenSSL to libpq, as every C program on libpq does. That is 20 of the 250 ms of a
+    call to the database. Afterwards ssl imports as usual."""
+    import sys
+
+    if "psycopg2" not in sys.modules and "ssl" not in sys.modules:
+        sys.modules["ssl"] = None  # import ssl raises ImportError
+        try:
+            import psycopg2  # noqa: F401
+        finally:
+            del sys.modules["ssl"]
+    import psycopg2
+
+    return psycopg2
+
+
+def describe(dsn: str) -> str:
+    """Where the database is, for people: host (or socket) and database name, never the password."""
+    try:
+        driver()
+        from psycopg2.extensions import parse_dsn
+
+        parts = parse_dsn(dsn) if dsn else {}
+    except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
+        import re
+
+        shown = re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", dsn.split("@")[-1], flags=re.I)
+        return "«" + shown + "»"
+    host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
+    port = parts.get("port") or os.environ.get("PGPORT")
+    name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
+    return f"«{name}» på {host}{':' + port if port else ''}"
+
+
+def login_of(dsn: str) -> str:
+    """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
+    cron, the user the job runs as)."""
+    try:
+        from psycopg2.extensions import parse_dsn
+
+        user = parse_dsn(dsn).get("user") if dsn else None
+    except Exception:
+        user = None
+    if user or os.environ.get("PGUSER"):
+        return user or os.environ["PGUSER"]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid {os.getuid()}"
+
+
+def connection_error(dsn: str, error) -> StoreError:
+    """libpq's reason, said in Norwegian with what to do."""
+    text = str(error)
+    where = describe(dsn)
+    if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
+        return StoreError(
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "
+            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen (user=)."
+        )
+    if "does not exist" in text and "database" in text:
+        return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
+    if "does not exist" in text and "role" in text:
+        return StoreError(
+            f"Innloggingen «{login_of(dsn)}» finnes ikke i PostgreSQL ({where}): be en administrator opprette den."
+        )
+    if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
+        return StoreError(
+            f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
+            "$FRAVAER_DATABASE_URL."
+        )
+    if "invalid" in text or "missing" in text or "syntax" in text:
+        return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")
