@@ -14,7 +14,7 @@ from fravaer_cli.cli import app
 from tests.helpers import NO_SKIP as REQUIRED  # CI installs zsh and fish, and fails rather than skips
 from tests.helpers import REPO, run_database
 
-SCRIPTS = {"bash": "fravaer.bash", "zsh": "fravaer_of_row", "fish": "fravaer.fish"}
+SCRIPTS = {"bash": "fravaer.bash", "zsh": "_fravaer", "fish": "fravaer.fish"}
 
 
 def needs(shell: str) -> str:
@@ -42,11 +42,11 @@ def test_the_readme_way_for_zsh_and_fish_finds_the_printed_script(tmp_path):
     ~/.config/fish/completions/fravaer.fish by itself. Both as the README says to install them."""
     zfunc = tmp_path / "zfunc"
     zfunc.mkdir()
-    (zfunc / "fravaer_of_row").write_text(CliRunner().invoke(app, ["completion", "zsh"]).stdout)
+    (zfunc / "_fravaer").write_text(CliRunner().invoke(app, ["completion", "zsh"]).stdout)
     dump = tmp_path / "zcompdump"
     script = f"fpath=({zfunc} $fpath); autoload -Uz compinit; compinit -u -d {dump}; print $_comps[fravaer]"
     zsh = subprocess.run([needs("zsh"), "-f", "-c", script], capture_output=True, text=True)
-    assert zsh.stdout.strip() == "fravaer_of_row", zsh.stderr
+    assert zsh.stdout.strip() == "_fravaer", zsh.stderr
     completions = tmp_path / "config" / "fish" / "completions"
     completions.mkdir(parents=True)
     (completions / "fravaer.fish").write_text(CliRunner().invoke(app, ["completion", "fish"]).stdout)

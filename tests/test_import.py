@@ -236,9 +236,9 @@ def test_corrupt_store_file_stops_the_import_before_anything_is_written(fravaer,
 
 def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, store_dir, tmp_path, monkeypatch):
     """Between checking and writing, another process adds an overlapping fravær: the import must not lose it."""
-    from fravaer_cli.usecases import importer
+    from fravaer_cli.usecases import checking
 
-    check = importer.check
+    check = checking.check
 
     def check_then_someone_else_writes(*args, **kwargs):
         plan = check(*args, **kwargs)
@@ -247,7 +247,7 @@ def test_a_concurrent_change_after_the_check_is_caught_under_the_lock(fravaer, s
         )
         return plan
 
-    monkeypatch.setattr(importer, "check", check_then_someone_else_writes)
+    monkeypatch.setattr(checking, "check", check_then_someone_else_writes)
     result = fravaer("import", write(tmp_path, "plan.csv", "\n".join([HEADER, ROWS[0]])))
     assert result.exit_code == 4
     assert "mens importen pågikk" in result.stderr

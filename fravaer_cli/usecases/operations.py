@@ -259,12 +259,12 @@ def import_rows(
 
 
 def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet):
-    from fravaer_cli.usecases import importer
+    from fravaer_cli.usecases import checking, importer
 
     source = importer.read(raw, name, sheet, virksomhet)
     if store.streams_imports and not dry_run:
         return source, _import_streaming(store, source, today, allow_past, now, progress)
-    plan = importer.check(source, store.load_for_change, today, allow_past, store.av, now)
+    plan = checking.check(source, store.load_for_change, today, allow_past, store.av, now)
     if plan.errors or dry_run:
         return source, plan
     _write_plan(store, plan, today, now, progress)
@@ -278,10 +278,10 @@ class _Refused(Exception):
 def _import_streaming(store: Store, source, today: date, allow_past: bool, now: str, progress):
     """The database: every office the file names is locked first, the rows are checked under
     those locks, and each new fravær goes to the server while the rows after it are checked."""
-    from fravaer_cli.usecases import importer
+    from fravaer_cli.usecases import checking
 
     source.rows = list(source.rows)  # read twice: first for which offices to lock
-    orgnrs = importer.office_numbers(source.rows)
+    orgnrs = checking.office_numbers(source.rows)
     try:
         with store.change_many(orgnrs, create=True, progress=progress, stream=True) as changes:
 
@@ -293,7 +293,7 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
             def added(orgnr: str, fravaer: Fravaer) -> None:
                 changes.send(orgnr, fravaer, "import")
 
-            plan = importer.check(source, load, today, allow_past, store.av, now, added)
+            plan = checking.check(source, load, today, allow_past, store.av, now, added)
             if plan.errors:
                 raise _Refused
             for orgnr, office_plan in plan.offices.items():
