@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.store.files.filestore import FileStore
 from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, SEED_LINE, VIKAR_REMINDER, add_args, snapshot
 
 SEED = [
@@ -637,7 +637,7 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FRAVAER_DATA_DIR", str(tmp_path / "env-store"))
     result = CliRunner().invoke(app, ["add", "--virksomhet", ORGNR, *SEED])
     assert result.exit_code == 0
-    assert Store(tmp_path / "env-store").load(ORGNR).fravaer[0].behandler == "Astrid Info"
+    assert FileStore(tmp_path / "env-store").load(ORGNR).fravaer[0].behandler == "Astrid Info"
     monkeypatch.delenv("FRAVAER_DATA_DIR")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert CliRunner().invoke(app, ["add", "--virksomhet", ORGNR, *SEED]).exit_code == 0

@@ -545,7 +545,7 @@ def write_log(path, count: int) -> None:
 def test_log_reads_a_long_log_an_entry_at_a_time_on_files(tmp_path):
     """A log of 100,000 entries (about 30 MB) costs no more memory than one of 1,000, in every
     format and with the filters: it is streamed, not read whole (a million took 4 GB)."""
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
     from tests.helpers import command, run
 
     peaks = {}
@@ -559,7 +559,7 @@ def test_log_reads_a_long_log_an_entry_at_a_time_on_files(tmp_path):
         assert peaks[100_000, args] < peaks[1_000, args] + 15, (args, peaks)
     shown = json.loads(run(tmp_path / "store1000", "log", "--virksomhet", ORGNR, "--json").stdout)
     assert len(shown) == 1_000 and shown[-1]["fravaer"]["id"] == "1000"
-    assert shown == Store(tmp_path / "store1000").read_log(ORGNR)  # the streamed JSON is the list's JSON
+    assert shown == FileStore(tmp_path / "store1000").read_log(ORGNR)  # the streamed JSON is the list's JSON
 
 
 @pytest.mark.slow
@@ -694,7 +694,7 @@ def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monke
     """2,000 rows, each a GP of their own, into one office: the look-alike check compares a new
     name with a few names, not with every name before it (4,000 such rows took two minutes)."""
     from fravaer_cli.domain import names, virksomhet
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
     from fravaer_cli.usecases import operations
     from tests.benchmarks import data
 
@@ -704,7 +704,7 @@ def test_an_import_of_many_new_gps_compares_each_with_its_look_alikes_only(monke
     plain = names.edit_distance
     for module, name in ((virksomhet, "edit_distance"), (names, "near_distance")):
         monkeypatch.setattr(module, name, lambda a, b, limit=names.NEAR: calls.append(1) or plain(a, b, limit))
-    store = Store(tmp_path / "store", av="test")
+    store = FileStore(tmp_path / "store", av="test")
     _, result = operations.import_rows(store, plan.read_bytes(), "plan.csv", date(2024, 1, 1), False, "t", False)
     assert not result.errors and result.added == 2000
     assert 0 < len(calls) < 20 * 2000, len(calls)  # comparing with every name before: 2,000,000

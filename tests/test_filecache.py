@@ -12,7 +12,7 @@ import pytest
 from fravaer_cli.domain.model import make_draft
 from fravaer_cli.store.files import documents, filecache
 from fravaer_cli.store.files import filestore as store_module
-from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.store.files.filestore import FileStore
 from fravaer_cli.usecases import operations
 from tests.helpers import ORGNR, run
 
@@ -20,7 +20,7 @@ TODAY = date(2030, 1, 1)
 NOW = "2030-01-01T08:00:00+01:00"
 
 
-def fill(store: Store, count: int = 80) -> None:
+def fill(store: FileStore, count: int = 80) -> None:
     """count fravær over 10 GPs, with comments and vikar: a file well over filecache.SMALLEST."""
     for i in range(count):
         fra = date(2030, 2, 1) + timedelta(days=40 * (i // 10))
@@ -61,7 +61,7 @@ def no_parse(monkeypatch):
 
 
 def test_a_large_office_is_read_from_its_entry_and_equals_the_parsed_file(tmp_path, own_cache, monkeypatch):
-    store = Store(tmp_path / "store", av="ola")
+    store = FileStore(tmp_path / "store", av="ola")
     fill(store)
     path = tmp_path / "store" / f"{ORGNR}.toml"
     assert path.stat().st_size >= filecache.SMALLEST
@@ -69,20 +69,20 @@ def test_a_large_office_is_read_from_its_entry_and_equals_the_parsed_file(tmp_pa
     assert entry.stat().st_mode & 0o777 == 0o600
     parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
     no_parse(monkeypatch)
-    cached = Store(tmp_path / "store").load(ORGNR)
+    cached = FileStore(tmp_path / "store").load(ORGNR)
     assert cached == parsed
     assert len(cached.fravaer) == 80
 
 
 def test_small_offices_have_no_entry(tmp_path, own_cache):
-    fill(Store(tmp_path / "store", av="ola"), count=3)
+    fill(FileStore(tmp_path / "store", av="ola"), count=3)
     assert entries(own_cache) == []
 
 
 def test_every_write_is_byte_for_byte_what_is_written_without_the_cache(tmp_path, own_cache, monkeypatch):
     """The same changes to two stores, one of them with no cache: after each, the files are equal.
     The changes keep some fravær as they were (their bytes are reused), and change others."""
-    cached, plain = Store(tmp_path / "a", av="ola"), Store(tmp_path / "b", av="ola")
+    cached, plain = FileStore(tmp_path / "a", av="ola"), FileStore(tmp_path / "b", av="ola")
     plain._cache.folder = None  # as when there is no home to keep a cache in
     steps = [
         lambda s: fill(s),
@@ -109,7 +109,7 @@ def test_every_write_is_byte_for_byte_what_is_written_without_the_cache(tmp_path
         assert len(entries(own_cache)) == 1
     # The last write's entry is what the next read uses, and it gives what the file says.
     no_parse(monkeypatch)
-    office = Store(tmp_path / "a").load(ORGNR)
+    office = FileStore(tmp_path / "a").load(ORGNR)
     assert office.navn == 'DDFL "Test"' and office.get("5").kommentar == "Endret «5»"
     assert {f.behandler for f in office.fravaer if f.behandler.startswith("Lege T")} == {"Lege Tre Østby"}
 
@@ -120,7 +120,7 @@ def test_an_import_over_many_offices_makes_the_same_files_and_entries(tmp_path, 
     from tests.benchmarks import data
 
     offices = data.orgnrs(9)
-    cached, plain = Store(tmp_path / "a", av="ola"), Store(tmp_path / "b", av="ola")
+    cached, plain = FileStore(tmp_path / "a", av="ola"), FileStore(tmp_path / "b", av="ola")
     plain._cache.folder = None
     for store in (cached, plain):
         fill(store)  # the office ORGNR, large
@@ -142,20 +142,20 @@ def test_an_import_over_many_offices_makes_the_same_files_and_entries(tmp_path, 
     operations.edit(plain, ORGNR, "82", TODAY, False, kommentar="Endret")
     assert (tmp_path / "a" / f"{ORGNR}.toml").read_bytes() == (tmp_path / "b" / f"{ORGNR}.toml").read_bytes()
     no_parse(monkeypatch)
-    assert Store(tmp_path / "a").load(ORGNR).get("82").kommentar == "Endret"
+    assert FileStore(tmp_path / "a").load(ORGNR).get("82").kommentar == "Endret"
 
 
 def test_a_json_store_has_no_entries(tmp_path, own_cache):
     """JSON is parsed quickly enough; a large JSON office is written and read without the cache."""
-    store = Store(tmp_path / "store", "json", av="ola")
+    store = FileStore(tmp_path / "store", "json", av="ola")
     fill(store)
     assert (tmp_path / "store" / f"{ORGNR}.json").stat().st_size >= filecache.SMALLEST
     assert entries(own_cache) == []
-    assert len(Store(tmp_path / "store").load(ORGNR).fravaer) == 80
+    assert len(FileStore(tmp_path / "store").load(ORGNR).fravaer) == 80
 
 
 def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache):
-    store = Store(tmp_path / "store", av="ola")
+    store = FileStore(tmp_path / "store", av="ola")
     fill(store)
     path = tmp_path / "store" / f"{ORGNR}.toml"
     text = path.read_text(encoding="utf-8")
@@ -163,9 +163,9 @@ def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache)
     edited = text.replace('kommentar = "Ferie «12» \\"sommer\\""', 'kommentar = "Ferie «21» \\"sommer\\""')
     path.write_text(edited, encoding="utf-8")
     assert len(edited.encode()) == os.path.getsize(path)
-    assert Store(tmp_path / "store").load(ORGNR).get("13").kommentar == 'Ferie «21» "sommer"'
+    assert FileStore(tmp_path / "store").load(ORGNR).get("13").kommentar == 'Ferie «21» "sommer"'
     # The next write starts from the hand-edited file, and keeps the edit.
-    operations.edit(Store(tmp_path / "store", av="ola"), ORGNR, "1", TODAY, False, kommentar="x")
+    operations.edit(FileStore(tmp_path / "store", av="ola"), ORGNR, "1", TODAY, False, kommentar="x")
     assert 'kommentar = "Ferie «21» \\"sommer\\""' in path.read_text(encoding="utf-8")
 
 
@@ -199,22 +199,22 @@ def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache)
     ],
 )
 def test_an_entry_that_does_not_fit_is_not_used(tmp_path, own_cache, spoil):
-    store = Store(tmp_path / "store", av="ola")
+    store = FileStore(tmp_path / "store", av="ola")
     fill(store)
     [entry] = entries(own_cache)
     entry.write_bytes(sealed(spoil(entry_body(entry))))
     path = tmp_path / "store" / f"{ORGNR}.toml"
     parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
-    assert Store(tmp_path / "store").load(ORGNR) == parsed
+    assert FileStore(tmp_path / "store").load(ORGNR) == parsed
     # and a write from it keeps every fravær, once
-    operations.edit(Store(tmp_path / "store", av="ola"), ORGNR, "2", TODAY, False, kommentar="Endret")
-    written = Store(tmp_path / "store").load(ORGNR)
+    operations.edit(FileStore(tmp_path / "store", av="ola"), ORGNR, "2", TODAY, False, kommentar="Endret")
+    written = FileStore(tmp_path / "store").load(ORGNR)
     assert [f.id for f in written.fravaer] == [f.id for f in parsed.fravaer]
 
 
 def test_an_entry_of_another_office_or_store_is_not_used(tmp_path, own_cache):
     """The entry's office must be the one asked for, and the bytes must be the file's."""
-    one, other = Store(tmp_path / "one", av="ola"), Store(tmp_path / "two", av="ola")
+    one, other = FileStore(tmp_path / "one", av="ola"), FileStore(tmp_path / "two", av="ola")
     fill(one)
     fill(other, count=81)
     first, second = entries(own_cache)
@@ -222,7 +222,7 @@ def test_an_entry_of_another_office_or_store_is_not_used(tmp_path, own_cache):
     for folder in ("one", "two"):
         path = tmp_path / folder / f"{ORGNR}.toml"
         parsed = documents.office_from(documents.parse_document(path.read_bytes(), ".toml"), ORGNR)
-        assert Store(tmp_path / folder).load(ORGNR) == parsed
+        assert FileStore(tmp_path / folder).load(ORGNR) == parsed
 
 
 def test_a_cache_that_cannot_be_written_changes_nothing_the_user_sees(tmp_path, monkeypatch):
@@ -234,7 +234,7 @@ def test_a_cache_that_cannot_be_written_changes_nothing_the_user_sees(tmp_path, 
     for cache_home in (blocked, tmp_path / "cache"):
         monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
         folder = store / cache_home.name
-        fill(Store(folder, av="ola"))
+        fill(FileStore(folder, av="ola"))
         results.append(
             run(
                 folder,
@@ -271,7 +271,7 @@ def test_a_cache_that_cannot_be_written_changes_nothing_the_user_sees(tmp_path, 
 def test_the_status_of_a_large_office_is_what_the_file_says_after_a_hand_edit(tmp_path, own_cache):
     """Through the real program: a hand edit between two calls is seen by the second."""
     folder = tmp_path / "store"
-    fill(Store(folder, av="ola"))
+    fill(FileStore(folder, av="ola"))
     day = ["--date", "2030-02-03"]
     before = run(folder, "status", "--virksomhet", ORGNR, *day)
     assert before.returncode == 0 and "Lege 0 Østby" in before.stdout
@@ -287,7 +287,7 @@ def test_an_entry_changed_inside_with_its_size_and_hash_kept_is_not_believed(tmp
     import subprocess
     import sys
 
-    store = Store(tmp_path / "store", av="ola")
+    store = FileStore(tmp_path / "store", av="ola")
     fill(store)
     [entry] = entries(own_cache)
     body = entry_body(entry)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from fravaer_cli.cli import fravaer as cli_fravaer
-from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.store.files.filestore import FileStore
 from tests.helpers import EPJ_REMINDER, ORGNR, OTHER_ORGNR, VIKAR_REMINDER, snapshot
 
 HEADER = "Virksomhet;Behandler;Fra;Til;Tjenester;Vikar;Kommentar"
@@ -26,7 +26,7 @@ def write(tmp_path, name: str, text: str, encoding: str = "utf-8", bom: bool = F
 def stored(store_dir, orgnr=ORGNR):
     return [
         (f.behandler, f.fra.isoformat(), f.til.isoformat(), f.tjenester, f.vikar)
-        for f in Store(store_dir).load(orgnr).fravaer
+        for f in FileStore(store_dir).load(orgnr).fravaer
     ]
 
 
@@ -100,7 +100,7 @@ def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
     result = fravaer("import", "-", input=lines + "\n")
     assert result.exit_code == 0, result.stderr
     assert [f[0] for f in stored(store_dir)] == ["Astrid Info", "Ny Astrid Info"]
-    assert Store(store_dir).load(OTHER_ORGNR).fravaer[0].hpr == "9144889"
+    assert FileStore(store_dir).load(OTHER_ORGNR).fravaer[0].hpr == "9144889"
 
 
 def test_every_bad_row_is_reported_with_line_and_column_and_nothing_is_written(fravaer, tmp_path):
@@ -170,14 +170,16 @@ def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, tmp_path):
 
 def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, store_dir, tmp_path, monkeypatch):
     writes = []
-    original = Store._write
-    monkeypatch.setattr(Store, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc)))
+    original = FileStore._write
+    monkeypatch.setattr(
+        FileStore, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc))
+    )
     rows = [f"{ORGNR};Lege {i};1.7.2030;2.7.2030;alle;;" for i in range(300)] + [ROWS[2]]
     assert (
         fravaer("--av", "importør", "import", write(tmp_path, "mange.csv", "\n".join([HEADER, *rows]))).exit_code == 0
     )
     assert sorted(writes) == [f"{ORGNR}.toml", f"{OTHER_ORGNR}.toml"]
-    log = Store(store_dir).read_log(ORGNR)
+    log = FileStore(store_dir).read_log(ORGNR)
     assert len(log) == 300 and {(e["handling"], e["av"]) for e in log} == {("import", "importør")}
 
 

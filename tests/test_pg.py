@@ -280,17 +280,18 @@ def test_a_killed_writer_leaves_the_change_with_its_log_entry_or_neither(pg_dsn)
 
 def comparable(folder):
     """A file store's offices, fravær, ids, next ids and log entries, as plain data."""
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
 
-    store = Store(folder)
+    store = FileStore(folder)
     result = {}
-    for orgnr, office in store.iter_offices():
-        result[orgnr] = (
+    reading = store.iter_offices()
+    for office in reading:
+        result[office.orgnr] = (
             office.navn,
             office.info,
             office.next_id,
             sorted((f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar) for f in office.fravaer),
-            store.read_log(orgnr),
+            store.read_log(office.orgnr),
         )
     return result
 

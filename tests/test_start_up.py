@@ -39,10 +39,10 @@ def store(tmp_path):
     from datetime import date
 
     from fravaer_cli.domain.model import make_draft
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
 
     folder = tmp_path / "store"
-    with Store(folder).change(ORGNR, create=True) as change:
+    with FileStore(folder).change(ORGNR, create=True) as change:
         for n in range(50):
             draft = make_draft(
                 f"Lege {n % 10}", date(2030, 1, 1 + n // 10 * 5), date(2030, 1, 3 + n // 10 * 5), ["timebestilling"]

@@ -6,7 +6,7 @@ import subprocess
 import textwrap
 import time
 
-from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.store.files.filestore import FileStore
 from tests.helpers import ORGNR, add_args, command, run, snapshot
 
 ENV = {**os.environ, "FRAVAER_LOCK_TIMEOUT": "60"}
@@ -33,10 +33,10 @@ def test_thirty_adds_at_once_lose_nothing(tmp_path):
     assert [p.returncode for p in procs] == [0] * 30, [err for _, err in outputs if err and "Husk" not in err]
     ids = [out.strip() for out, _ in outputs]
     assert len(set(ids)) == 30
-    office = Store(store).load(ORGNR)
+    office = FileStore(store).load(ORGNR)
     assert sorted(f.behandler for f in office.fravaer) == sorted(f"Lege {n}" for n in range(30))
     assert sorted(f.id for f in office.fravaer) == sorted(ids)
-    log = Store(store).read_log(ORGNR)
+    log = FileStore(store).read_log(ORGNR)
     assert sorted((e["av"], e["fravaer"]["id"]) for e in log) == sorted((f"admin{n}", ids[n]) for n in range(30))
 
 
@@ -79,11 +79,11 @@ def test_import_and_edit_and_adds_at_the_same_time(tmp_path):
     for p in [importing, *editing, *adding]:
         p.communicate(timeout=120)
         assert p.returncode == 0
-    office = Store(store).load(ORGNR)
+    office = FileStore(store).load(ORGNR)
     assert len(office.fravaer) == 1 + 400 + 5
     assert len({f.id for f in office.fravaer}) == len(office.fravaer)
     assert office.get("1").kommentar.startswith("endring ")
-    log = Store(store).read_log(ORGNR)
+    log = FileStore(store).read_log(ORGNR)
     assert sorted(e["handling"] for e in log) == sorted(["add"] * 6 + ["import"] * 400 + ["edit"] * 5)
 
 

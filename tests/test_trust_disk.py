@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from fravaer_cli.store.files.filestore import Store
+from fravaer_cli.store.files.filestore import FileStore
 from tests.helpers import NO_SKIP, ORGNR, add_args, command, run, snapshot
 
 
@@ -50,7 +50,7 @@ def test_full_disk_gives_exit_5_and_leaves_the_file(tiny_disk):
     assert "Kunne ikke skrive" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(store) == before
     assert not list(store.glob(".*.tmp"))
-    assert len(Store(store).load(ORGNR).fravaer) == 150
+    assert len(FileStore(store).load(ORGNR).fravaer) == 150
     # With room again, the same add goes through.
     (tiny_disk / "filler").unlink()
     assert (
@@ -206,7 +206,7 @@ def test_an_add_whose_id_cannot_be_printed_is_stored_and_says_so(tmp_path, redir
     assert "Fravær 1 er lagret, men utdata kunne ikke skrives" in result.stderr and said in result.stderr
     assert "Traceback" not in result.stderr
     assert run(store, "list", "--virksomhet", ORGNR, "--json").stdout.count('"id": "1"') == 1
-    assert len(Store(store).read_log(ORGNR)) == 1
+    assert len(FileStore(store).read_log(ORGNR)) == 1
 
 
 def test_a_report_that_cannot_be_written_is_exit_5(tmp_path):
@@ -234,7 +234,7 @@ def test_closed_streams_give_the_commands_own_exit_code(tmp_path, args, redirect
     result = shell(store, args, redirect)
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
-    assert len(Store(store).read_log(ORGNR)) == (2 if code == 0 else 1)
+    assert len(FileStore(store).read_log(ORGNR)) == (2 if code == 0 else 1)
 
 
 def test_an_import_over_more_offices_than_the_process_may_open_files(tmp_path):

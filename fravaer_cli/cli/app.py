@@ -95,9 +95,9 @@ class Env:
 
                 self._store = PgStore(self.database, self.av, clock=clock.timestamp)
             else:
-                from fravaer_cli.store.files.filestore import Store
+                from fravaer_cli.store.files.filestore import FileStore
 
-                self._store = Store(self.folder, self.store_format, self.av, clock=clock.timestamp)
+                self._store = FileStore(self.folder, self.store_format, self.av, clock=clock.timestamp)
         return self._store
 
     def database_store(self):

@@ -49,12 +49,12 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
 @command("load", database)
 def load(ctx: typer.Context, folder: Folder) -> None:
     """Kopier et fil-lager inn: virksomheter, fravær med id-ene sine, neste id og loggene."""
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
     from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
     store.connection()
-    loaded, present = pgadmin.load(store, Store(Path(folder)), Path(folder))
+    loaded, present = pgadmin.load(store, FileStore(Path(folder)), Path(folder))
     offices = formats.count(len(loaded), "virksomhet", "virksomheter")
     print(f"Lastet inn {offices}; {len(present)} fantes fra før og er ikke endret.", file=sys.stderr)
 
@@ -62,12 +62,12 @@ def load(ctx: typer.Context, folder: Folder) -> None:
 @command("dump", database)
 def dump(ctx: typer.Context, folder: Folder) -> None:
     """Skriv det innloggingen kan lese som et fil-lager, i en ny eller tom mappe."""
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
     from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
     store.connection()
-    written = pgadmin.dump(store, Store(Path(folder)), Path(folder))
+    written = pgadmin.dump(store, FileStore(Path(folder)), Path(folder))
     print(f"Skrev {formats.count(len(written), 'virksomhet', 'virksomheter')} til {folder}.", file=sys.stderr)
 
 

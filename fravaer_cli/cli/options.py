@@ -10,7 +10,7 @@ import click
 import typer
 
 from fravaer_cli.domain import catalogue, dates
-from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.domain.errors import InputError
 from fravaer_cli.output import formats
 from fravaer_cli.usecases import operations
 
@@ -67,9 +67,9 @@ def _completion_store(ctx):
         from fravaer_cli.store.postgres.pgstore import PgStore
 
         return PgStore(database)
-    from fravaer_cli.store.files.filestore import Store, default_dir
+    from fravaer_cli.store.files.filestore import FileStore, default_dir
 
-    return Store(default_dir(data_dir))
+    return FileStore(default_dir(data_dir))
 
 
 def _offer_virksomheter(ctx, incomplete):
@@ -78,8 +78,10 @@ def _offer_virksomheter(ctx, incomplete):
 
     wanted = behandler_key(incomplete)
     offered = []
-    for orgnr, office in _completion_store(ctx).iter_offices():
-        navn = getattr(office, "navn", "")
+    store = _completion_store(ctx)
+    names = {office.orgnr: office.navn for office in store.office_names()}
+    for orgnr in store.orgnrs():  # an office whose file cannot be read is still offered, by its number
+        navn = names.get(orgnr, "")
         if orgnr.startswith(incomplete) or (wanted and wanted in behandler_key(navn)):
             offered.append((orgnr, navn or None))
     return offered
@@ -109,12 +111,10 @@ def _offer_behandlere(ctx, incomplete):
     if text:
         offices = [store.load(operations.find_virksomhet(store, text))]
     else:
-        offices = (office for _, office in store.iter_offices())
+        offices = store.iter_offices()  # a file that cannot be read offers nothing
     wanted = search_key(incomplete)
     offered: dict[str, str | None] = {}
     for office in offices:
-        if isinstance(office, StoreError):
-            continue  # a file that cannot be read
         for entry in office.roster:
             offered.setdefault(entry.behandler, "på listen")
         for f in office.fravaer:

@@ -23,7 +23,7 @@ from fravaer_cli.cli.options import (
     output_format,
 )
 from fravaer_cli.domain import catalogue, dates
-from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.domain.errors import InputError
 from fravaer_cli.domain.messages import INFO_HEADING, LANGUAGES
 from fravaer_cli.output import formats
 from fravaer_cli.usecases import operations
@@ -284,12 +284,10 @@ def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> N
     from fravaer_cli.cli import clock
     from fravaer_cli.output import calendar_ics
 
-    offices, errors = [], []
-    for office, periods in operations.away_periods(e.store, orgnr, fra, til, e.today):
-        (errors if isinstance(office, StoreError) else offices).append((office, periods))
+    offices, errors = operations.away_periods(e.store, orgnr, fra, til, e.today)
     name = f"Fravær ved {offices[0][0].label}" if orgnr is not None else "Fravær ved alle virksomheter"
     sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
-    report_unreadable([error for error, _ in errors])
+    report_unreadable(errors)
 
 
 def _calendar_record(cal) -> dict:

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError
-from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.names import behandler_key, name_matches
 from fravaer_cli.domain.record import Record
 
 MAX_NAME = 100
@@ -294,3 +294,11 @@ def check_info(text: str) -> str:
 
 def check_navn(text: str) -> str:
     return clean_text(text, "Navnet på virksomheten", MAX_NAME, required=True)
+
+
+def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
+    """A part of the GP's name (folded as search_key does), or the GP's HPR number exactly."""
+    if wanted is None:
+        return True
+    text = wanted.strip()
+    return name_matches(text, fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)

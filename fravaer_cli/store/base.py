@@ -5,15 +5,19 @@ writes back what the domain decided: the rules (overlap, identical re-add, ids, 
 once, in the domain (domain/model.py)."""
 
 import os
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TypeVar
 
 from fravaer_cli.domain import orgnr as orgnr_check
-from fravaer_cli.domain.errors import InputError, StoreError
+from fravaer_cli.domain.errors import FravaerError, InputError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet
 
 DEFAULT_LOCK_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 def checked_orgnr(value: str) -> str:
@@ -69,27 +73,127 @@ class Change(Record):
         return bool(self.entries)
 
 
-class StoreBase:
-    """What operations.py needs of a store; FileStore (this module) and PgStore (pgstore.py) give it.
+class Reading(Iterator[T]):
+    """What a store reads one office at a time: iterating gives what could be read; what could not
+    (a damaged file, say) is in .unreadable as it is met, for the caller to report while the rest
+    go on. So no caller sorts offices from errors."""
 
-    Each store gives the domain a consistent view of an office under its lock or
-    transaction, and writes back what the domain decided: the rules (overlap,
-    identical re-add, ids, vikar) are decided once, in model.py."""
+    def __init__(self, items: Iterable[T | StoreError]):
+        self._items = iter(items)
+        self.unreadable: list[StoreError] = []
+
+    def __iter__(self) -> "Reading[T]":
+        return self
+
+    def __next__(self) -> T:
+        while True:
+            item = next(self._items)
+            if not isinstance(item, StoreError):
+                return item
+            self.unreadable.append(item)
+
+
+class Store(ABC):
+    """What the program needs of a store, and what FileStore (store/files/) and PgStore
+    (store/postgres/) each give it, with the same signatures. tests/test_store_contract.py
+    holds every promise below against both.
+
+    A store gives the domain a consistent view of an office under its lock or transaction, and
+    writes back what the domain decided: the rules (overlap, identical re-add, ids, vikar) are
+    decided once, in the domain. Errors are exceptions: InputError for an orgnr that is not one,
+    NotFoundError for an office not stored, StoreError for a store that cannot be read or
+    written (the SPEC's exit codes 2, 3 and 5), ConflictError for a change refused by a rule
+    another writer made true at the same moment (4)."""
 
     location = ""  # where the store is, for messages
     # An import's offices are locked before its rows are checked, and new fravær are written
     # as they are checked (change_many(stream=True)); else rows are checked, then written.
     streams_imports = False
 
-    @contextmanager
-    def change(self, orgnr: str, create: bool = False, dry_run: bool = False):
-        """Read-modify-write of one office. Nothing is written on an exception or dry run."""
-        with self.change_many([orgnr], create, dry_run) as changes:
-            yield changes[orgnr]
+    @property
+    @abstractmethod
+    def av(self) -> str:
+        """Who makes the changes, as the log records it."""
+
+    @abstractmethod
+    def now(self) -> str:
+        """The time a change is logged with (ISO 8601), or "" where the store has no clock."""
+
+    # -- reading -----------------------------------------------------------------
+
+    @abstractmethod
+    def orgnrs(self, must_exist: bool = False) -> list[str]:
+        """Every stored orgnr, sorted. must_exist: a store that is not there at all (a missing
+        folder) is a StoreError rather than no offices."""
+
+    @abstractmethod
+    def exists(self, orgnr: str) -> bool:
+        """Whether the office is stored (readable or not)."""
+
+    @abstractmethod
+    def not_found(self, orgnr: str) -> FravaerError:
+        """What to raise for an office that is not stored."""
 
     def no_offices(self) -> StoreError:
+        """What to raise for a report over every office when none is stored."""
         return StoreError(f"Ingen virksomheter er lagret i {self.location}.")
+
+    @abstractmethod
+    def load(self, orgnr: str) -> Virksomhet:
+        """The office with all its fravær and its roster. NotFoundError (or StoreError for a
+        missing store) when it is not stored, StoreError when it cannot be read."""
+
+    @abstractmethod
+    def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
+        """Every office with its orgnr and name; its fravær may be left out (a search by name)."""
+
+    @abstractmethod
+    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
+        """Every office (or those of orgnrs), in orgnr order, read one at a time: memory stays flat.
+        behandler: only offices with a fravær of a GP that matches it (matches_behandler), and of
+        those, at least the fravær that match: a question over the whole country reads little."""
+
+    @abstractmethod
+    def iter_log(self, orgnr: str) -> Iterator[dict]:
+        """The office's audit log, oldest first, one entry at a time (memory flat in its length)."""
 
     def read_log(self, orgnr: str) -> list[dict]:
         """The audit log, oldest first, whole (load and dump; `log` streams it with iter_log)."""
         return list(self.iter_log(orgnr))
+
+    # -- writing -----------------------------------------------------------------
+
+    @abstractmethod
+    def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
+        """The office (a new empty one if not stored) and a stamp of what was read, before any
+        lock: an import checks its rows against it, and change_many(prepared=) takes the checked
+        office under the lock while the stamp still holds. The stamp is None for an office not stored."""
+
+    @abstractmethod
+    def change_many(
+        self,
+        orgnrs: Iterable[str],
+        create: bool = False,
+        dry_run: bool = False,
+        prepared: dict[str, tuple[Virksomhet, object]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stream: bool = False,
+    ) -> AbstractContextManager[dict[str, Change]]:
+        """Read-modify-write of several offices, all or nothing: each is locked (in orgnr order, so
+        two writers never deadlock), read, and given to the caller as a Change; when the block ends
+        without an exception, and not dry_run, every changed office and its log entries are
+        written. create: an office not stored starts empty, else NotFoundError. prepared: offices
+        checked before the lock (load_for_change), used as they are if their stamp still holds.
+        progress(done, total) is called while writing. stream: new fravær may be sent while the
+        block goes on (a store with streams_imports); one that cannot stream writes at the end."""
+
+    @contextmanager
+    def change(self, orgnr: str, create: bool = False, dry_run: bool = False) -> Iterator[Change]:
+        """Read-modify-write of one office. Nothing is written on an exception or dry run."""
+        with self.change_many([orgnr], create, dry_run) as changes:
+            yield changes[orgnr]
+
+    @abstractmethod
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+        """Store offices as they are, with their audit logs (database load and dump, a copy
+        between stores). An office already stored is left as it is. Returns the orgnrs written."""

@@ -7,18 +7,15 @@ domain objects for the CLI to render.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
 from fravaer_cli.domain.messages import citizen_message
-from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn
+from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, matches_behandler
 from fravaer_cli.domain.names import behandler_key, name_matches, search_key
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet, office_label
-
-if TYPE_CHECKING:
-    from fravaer_cli.store.base import StoreBase as Store
+from fravaer_cli.store.base import Reading, Store
 
 # importer and schedule are imported where they are used: a call of fravaer
 # pays only for what its command needs.
@@ -41,13 +38,10 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
             raise store.not_found(number)
         return number
     wanted = search_key(value)
-    matches, unreadable = [], []
     # Reading commands say that the folder is missing; a writer, which would create it, says no office matches.
-    for office in store.office_names(must_exist=not allow_new):
-        if isinstance(office, StoreError):
-            unreadable.append(office)
-        elif name_matches(value, office.navn):
-            matches.append(office)
+    names = store.office_names(must_exist=not allow_new)
+    matches = [office for office in names if name_matches(value, office.navn)]
+    unreadable = names.unreadable
     exact = [o for o in matches if search_key(o.navn) == wanted]
     if len(matches) == 1 or len(exact) == 1:
         return (exact or matches)[0].orgnr
@@ -156,13 +150,14 @@ def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today
 
 
 def away_periods(store: Store, orgnr: str | None, fra: date | None, til: date | None, today: date):
-    """(office, its GPs' away periods that meet the range) for one office, or for every office
-    the store shows (orgnr None); an office that cannot be read comes as its StoreError."""
+    """([(office, its GPs' away periods that meet the range)], unreadable files) for one office, or
+    for every office the store shows (orgnr None)."""
     from fravaer_cli.domain import plan
 
     fra, til = calendar_range(fra, til, today)
-    for office in offices(store, orgnr):
-        yield office, [] if isinstance(office, StoreError) else plan.away_periods(office, fra, til)
+    reading = offices(store, orgnr)
+    found = [(office, plan.away_periods(office, fra, til)) for office in reading]
+    return found, reading.unreadable
 
 
 # -- the roster ----------------------------------------------------------------------
@@ -413,35 +408,29 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
     not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
     from fravaer_cli.domain import schedule
 
-    errors: list[StoreError] = []
     chosen = offices(store, orgnr)  # now, so that a store with no office fails before any output
 
     def entries():
         for office in chosen:
-            if isinstance(office, StoreError):
-                errors.append(office)
-                continue
             ref = OfficeRef(office.orgnr, office.navn)
             for kind, stretches in zip(STATUS_KINDS, schedule.day_status(office.fravaer, day, until), strict=True):
                 for stretch in stretches:
                     yield kind, ref, stretch
 
-    return entries(), errors
+    return entries(), chosen.unreadable
 
 
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
-    rows, errors = [], []
-    for office in offices(store, orgnr, behandler):
-        if isinstance(office, StoreError):
-            errors.append(office)
-            continue
+    rows = []
+    reading = offices(store, orgnr, behandler)
+    for office in reading:
         ref = OfficeRef(office.orgnr, office.navn)
         found = list_fravaer(office, today, behandler, tjeneste, include_past)
         if orgnr is not None and behandler is not None and not found:
             _check_gp(office, behandler)
         rows.extend((ref, f) for f in found)
-    return rows, errors
+    return rows, reading.unreadable
 
 
 def _check_gp(office: Virksomhet, query: str) -> None:
@@ -457,39 +446,28 @@ def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
     """(GP, office label) for every GP, in every office the store shows, whose name is one or two
     letters from the query: for a search over the whole country that found nothing."""
     found = []
-    for _, office in store.iter_offices():
-        if not isinstance(office, StoreError):
-            found += [(name, office.label) for name in office.near_names(query)]
+    for office in store.iter_offices():
+        found += [(name, office.label) for name in office.near_names(query)]
     return sorted(found, key=lambda pair: search_key(pair[0]))
 
 
 def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
     """Every stored office that can be read, and the files that cannot."""
-    found, errors = [], []
-    for office in offices(store, None):
-        (errors if isinstance(office, StoreError) else found).append(office)
-    return found, errors
+    reading = offices(store, None)
+    return list(reading), reading.unreadable
 
 
-def offices(store: Store, orgnr: str | None, behandler: str | None = None):
-    """One office, or every stored one (orgnr None), one at a time; unreadable ones as StoreError.
+def offices(store: Store, orgnr: str | None, behandler: str | None = None) -> Reading[Virksomhet]:
+    """One office, or every stored one (orgnr None), one at a time; unreadable ones in .unreadable.
     behandler: only the GP's fravær are wanted (a store may leave out the rest; the caller filters anyway).
 
     Every office of an empty store is no answer a cron job should take for "nothing
     closes": a folder that does not exist or holds no office is a StoreError, at once."""
     if orgnr is not None:
-        return iter([store.load(orgnr)])
+        return Reading([store.load(orgnr)])
     if not store.orgnrs(must_exist=True):
         raise store.no_offices()
-    return (office for _, office in store.iter_offices(behandler=behandler))
-
-
-def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
-    """A part of the GP's name (folded as search_key does), or the GP's HPR number exactly."""
-    if wanted is None:
-        return True
-    text = wanted.strip()
-    return name_matches(text, fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)
+    return store.iter_offices(behandler=behandler)
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:

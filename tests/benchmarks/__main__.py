@@ -240,13 +240,13 @@ def named_national_store(work: Path) -> Path:
     from datetime import date
 
     from fravaer_cli.domain.model import make_draft
-    from fravaer_cli.store.files.filestore import Store
+    from fravaer_cli.store.files.filestore import FileStore
     from fravaer_cli.usecases import operations
 
     named = work / "store-2000x50-named"
     if not named.exists():
         shutil.copytree(filled_store(work, 2000, 50), named)
-        store = Store(named, av="benchmark", clock=lambda: "2026-11-27T06:00:00+01:00")
+        store = FileStore(named, av="benchmark", clock=lambda: "2026-11-27T06:00:00+01:00")
         for i, orgnr in enumerate(store.orgnrs()):
             operations.set_info(store, orgnr, navn=f"Legesenteret {i:04d}")
         with store.change(data.orgnrs(2000)[1234]) as change:

@@ -12,16 +12,16 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
 from fravaer_cli import interrupts
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.model import Fravaer, matches_behandler
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.base import Change, Reading, Store, checked_orgnr, lock_timeout, log_value
 from fravaer_cli.store.files import filecache
 from fravaer_cli.store.files.documents import (
     MAX_LOG_LINE,
@@ -59,7 +59,7 @@ def _expanded(path: str, where: str) -> Path:
         raise InputError(f"Ukjent bruker «{user}» i {where} «{path}». Skriv hele stien til lagringsmappen.") from None
 
 
-class Store(StoreBase):
+class FileStore(Store):
     """The file store: one file per office in a folder."""
 
     def __init__(self, folder: Path, new_format: str = "toml", av="", clock=None):
@@ -137,7 +137,11 @@ class Store(StoreBase):
 
     # -- reading -------------------------------------------------------------
 
-    def load(self, orgnr: str, for_change: bool = False) -> Virksomhet:
+    def load(self, orgnr: str) -> Virksomhet:
+        return self._load(orgnr)
+
+    def _load(self, orgnr: str, for_change: bool = False) -> Virksomhet:
+        """for_change: the bytes read are kept, so that the write can reuse those of unchanged fravær."""
         path = self.path_of(orgnr)
         if path is None:
             raise self.not_found(orgnr)
@@ -155,18 +159,22 @@ class Store(StoreBase):
             "mappen opprettes første gang noe lagres."
         )
 
-    def office_names(self, must_exist: bool = False):
-        """Every office (its orgnr and name), or a StoreError for a file that cannot be read."""
-        for _, office in self.iter_offices(self.orgnrs(must_exist)):
-            yield office
+    def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
+        """Every office, read whole: a file holds the name and the fravær together."""
+        return self.iter_offices(self.orgnrs(must_exist))
 
-    def iter_offices(self, orgnrs=None, behandler=None):
-        """(orgnr, Virksomhet or StoreError) one office at a time, so memory stays flat."""
-        for orgnr in self.orgnrs() if orgnrs is None else orgnrs:
-            try:
-                yield orgnr, self.load(orgnr)
-            except StoreError as e:
-                yield orgnr, e
+    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
+        def read():
+            for orgnr in self.orgnrs() if orgnrs is None else orgnrs:
+                try:
+                    office = self.load(orgnr)
+                except StoreError as e:
+                    yield e
+                    continue
+                if behandler is None or any(matches_behandler(f, behandler) for f in office.fravaer):
+                    yield office
+
+        return Reading(read())
 
     def _read(self, path: Path, orgnr: str, for_change: bool = False) -> Virksomhet:
         with _open_regular(path) as f:
@@ -205,10 +213,19 @@ class Store(StoreBase):
         return self._load_or_new(orgnr, create=True), stamp
 
     @contextmanager
-    def change_many(self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None):
+    def change_many(
+        self,
+        orgnrs: Iterable[str],
+        create: bool = False,
+        dry_run: bool = False,
+        prepared: dict[str, tuple[Virksomhet, object]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stream: bool = False,
+    ) -> Iterator[dict[str, Change]]:
         """Read-modify-write of several offices: every lock is taken before anything
         is read, and every log opened before anything is written, so a lock not had
-        in time or a log that cannot be opened changes nothing.
+        in time or a log that cannot be opened changes nothing. Files cannot be sent
+        while an import goes on (stream): all is written at the end.
 
         prepared: {orgnr: (office, stamp)} from load_for_change; an office whose
         file has not changed since is used as it is instead of being read again.
@@ -309,7 +326,7 @@ class Store(StoreBase):
     def _change_of(self, orgnr: str, create: bool) -> Change:
         if create and not self.exists(orgnr):
             return Change(Virksomhet(orgnr), created_office=True)
-        return Change(self.load(orgnr, for_change=True))
+        return Change(self._load(orgnr, for_change=True))
 
     def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
         """Store offices as they are, with their audit logs (database dump, a copy between stores).
@@ -343,7 +360,7 @@ class Store(StoreBase):
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):
             return Virksomhet(orgnr)
-        return self.load(orgnr, for_change=True)
+        return self._load(orgnr, for_change=True)
 
     @contextmanager
     def _locked(self, orgnr: str):

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from fravaer_cli.domain.errors import InputError, StoreError
-from fravaer_cli.store.base import StoreBase
+from fravaer_cli.store.base import Store
 from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.pgstore import PgStore
 
@@ -89,30 +89,29 @@ def _require_admin(store: PgStore, what: str) -> None:
         raise StoreError(f"Bare medlemmer av fravaer_admin kan {what}; {store.login} er ikke det.")
 
 
-def load(store: PgStore, files: StoreBase, folder: Path) -> tuple[list[str], list[str]]:
+def load(store: PgStore, files: Store, folder: Path) -> tuple[list[str], list[str]]:
     """Copy a file store (files, in folder) in: offices, fravær with their ids and next id, audit logs.
     An office already in the database is left as it is, so re-running changes nothing.
     Returns (loaded, already there)."""
     _require_admin(store, "laste inn et lager")
     if not folder.is_dir():
         raise InputError(f"Finner ikke mappen «{folder}».")
-    offices = []
-    for orgnr, office in files.iter_offices():
-        if isinstance(office, StoreError):
-            raise office
-        offices.append((office, files.read_log(orgnr)))
+    reading = files.iter_offices()
+    offices = [(office, files.read_log(office.orgnr)) for office in reading]
+    if reading.unreadable:
+        raise reading.unreadable[0]  # the copy is all or nothing
     loaded = store.write_copies(offices)
     return loaded, sorted({office.orgnr for office, _ in offices} - set(loaded))
 
 
-def dump(store: PgStore, files: StoreBase, folder: Path) -> list[str]:
+def dump(store: PgStore, files: Store, folder: Path) -> list[str]:
     """Write what the login can read as a file store (files, in folder), into a folder that is new or empty."""
     _require_admin(store, "skrive ut hele lageret")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(f"«{folder}» finnes og er ikke en tom mappe; oppgi en ny eller tom mappe.")
     folder.mkdir(parents=True, exist_ok=True)
     # One office at a time, as it is read: a national store need not fit in memory.
-    return files.write_copies((office, store.read_log(orgnr)) for orgnr, office in store.iter_offices())
+    return files.write_copies((office, store.read_log(office.orgnr)) for office in store.iter_offices())
 
 
 def grant(store: PgStore, login: str, orgnr: str) -> bool:

@@ -6,13 +6,13 @@ log entries and the office's next id are written in one transaction. Which
 offices a login sees and may change is decided by the database (pgschema.py).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, StoreBase, checked_orgnr, lock_timeout
+from fravaer_cli.store.base import Change, Reading, Store, checked_orgnr, lock_timeout
 from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.connect import connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
@@ -31,7 +31,7 @@ from fravaer_cli.store.postgres.rows import (
 _ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were given
 
 
-class PgStore(StoreBase):
+class PgStore(Store):
     streams_imports = True
 
     def __init__(self, dsn: str, av=None, clock=None):
@@ -177,14 +177,17 @@ class PgStore(StoreBase):
         records = self.query_all(sql, (orgnr,))
         return office_of_row(orgnr, row, [fravaer_of_row(r) for r in records])
 
-    def office_names(self, must_exist: bool = False):
+    def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
-        for orgnr, navn in self.query_all("SELECT orgnr, navn FROM virksomhet ORDER BY orgnr"):
-            yield Virksomhet(orgnr, navn)
+        rows = self.query_all("SELECT orgnr, navn FROM virksomhet ORDER BY orgnr")
+        return Reading(Virksomhet(orgnr, navn) for orgnr, navn in rows)
 
-    def iter_offices(self, orgnrs=None, behandler=None):
-        """(orgnr, Virksomhet) for every office the login can read, from one query
-        read in batches (a server-side cursor), so memory stays flat.
+    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
+        return Reading(self._offices(orgnrs, behandler))
+
+    def _offices(self, orgnrs: Iterable[str] | None, behandler: str | None) -> Iterator[Virksomhet]:
+        """Every office the login can read, from one query read in batches (a server-side
+        cursor), so memory stays flat.
 
         behandler: only offices with a GP matching it, with only that GP's fravær
         (a helpdesk question over the whole country reads a few rows, not all)."""
@@ -227,12 +230,12 @@ class PgStore(StoreBase):
                 for row in cur:
                     if office is None or row[0] != office.orgnr:
                         if office is not None:
-                            yield office.orgnr, office
+                            yield office
                         office = office_of_row(row[0], row[1:])
                     if row[5] is not None:
                         office.fravaer.append(fravaer_of_row(row[5:]))
                 if office is not None:
-                    yield office.orgnr, office
+                    yield office
             conn.commit()
         except psycopg2.Error as e:
             conn.rollback()
@@ -305,8 +308,14 @@ class PgStore(StoreBase):
 
     @contextmanager
     def change_many(
-        self, orgnrs, create: bool = False, dry_run: bool = False, prepared=None, progress=None, stream=False
-    ):
+        self,
+        orgnrs: Iterable[str],
+        create: bool = False,
+        dry_run: bool = False,
+        prepared: dict[str, tuple[Virksomhet, object]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        stream: bool = False,
+    ) -> Iterator[dict[str, Change]]:
         """One transaction: every office's row locked, the domain decides, the changes and
         their log entries are written, and all is committed, or nothing. A statement does
         many offices at once: an import of 2,000 offices is a few hundred statements.
