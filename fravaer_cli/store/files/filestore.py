@@ -165,7 +165,7 @@ class FileStore(Store):
 
     def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
         def read():
-            for orgnr in self.orgnrs() if orgnrs is None else orgnrs:
+            for orgnr in self.orgnrs() if orgnrs is None else sorted(set(orgnrs)):
                 try:
                     office = self.load(orgnr)
                 except StoreError as e:

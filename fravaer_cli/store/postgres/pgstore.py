@@ -285,6 +285,8 @@ class PgStore(Store):
                 insert_fravaer(cur, records)
                 insert_log(cur, entries)
             conn.commit()
+            if self._stored is not None:
+                self._stored.update(written)
             return written
         except psycopg2.Error as e:
             conn.rollback()
@@ -347,6 +349,8 @@ class PgStore(Store):
                     progress(len(pending), len(pending))
             if pending:
                 conn.commit()
+                if self._stored is not None:  # what load_for_change knows is stored now includes these
+                    self._stored.update(orgnr for orgnr, _ in pending)
             else:
                 conn.rollback()  # an office created only to find nothing to change is not kept
         except psycopg2.Error as e:
