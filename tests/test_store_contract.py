@@ -85,7 +85,7 @@ def test_change_many_is_all_or_nothing(store):
     with pytest.raises(RuntimeError):
         with store.change_many([A, B], create=True) as changes:
             assert set(changes) == {A, B} and changes[B].created_office and not changes[A].created_office
-            for orgnr, change in changes.items():
+            for change in changes.values():
                 draft = make_draft("Ola Berg", date(2030, 2, 5), date(2030, 2, 5), ["timebestilling"])
                 f, _ = change.office.add(draft, TODAY, False, store.av, store.now())
                 change.record("add", f)
