@@ -1,0 +1,134 @@
+"""The schema's migrations are frozen as released, and `database init` brings a database of
+every earlier version, with data in it, to exactly the schema a new database gets."""
+
+import hashlib
+import json
+
+import pytest
+
+from fravaer_cli.store.postgres import pgschema
+from tests.helpers import ORGNR, run_database
+
+# A released migration's digest. A test that fails here means an old migration was edited:
+# databases made before would then differ from new ones. Undo the edit and add a new file.
+RELEASED = {
+    1: "8dad7d3e7de3fbbcb0c1e74943e65b5ce79c33c23ba4b2525496234e20870cc0",
+    2: "79d81de532a11e0d139739168fa8e6891dae12fccae918bdc1bb4f3834709725",
+    3: "3868e3d8326edca30dee5cdf8d87e8824b0a3d97ab97a85515022b81f4d0d345",
+    4: "2a6e6ef89513699bf4f909dc46c3d7d1da9ca15b39a3068ad9859c7418824f36",
+    5: "8ba537d2ee26fc2740b643cc1cee758ec98b8e6dc2e2f056cf23c8458b86b720",
+}
+
+
+def test_released_migrations_are_never_edited():
+    files = {version: hashlib.sha256(path.read_bytes()).hexdigest() for version, path in pgschema.MIGRATIONS.items()}
+    assert {v: files[v] for v in RELEASED} == RELEASED
+    # Numbered from 1 with no gap; a new one gets its digest here when it is released.
+    assert sorted(files) == list(range(1, pgschema.SCHEMA + 1))
+
+
+def test_the_catalogue_and_the_schemas_service_numbers_agree():
+    """The latest schema numbers the catalogue's services without a function call; a service
+    added to the catalogue is numbered by the function instead (still correct, only slower):
+    this says when a new migration should list it."""
+    from fravaer_cli.domain.catalogue import catalogue
+
+    sql = pgschema.MIGRATIONS[pgschema.SCHEMA].read_text()
+    assert all(f"'{{{key}}}'::text[]" in sql for key in catalogue())
+
+
+# What a schema is, read from the catalogue: every column, constraint, index, trigger, policy,
+# function and privilege of the public schema, so that two databases compare as text.
+FINGERPRINT = """
+SELECT 'column', c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+       || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+UNION ALL
+SELECT 'constraint', conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
+  FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
+UNION ALL
+SELECT 'trigger', tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
+  FROM pg_trigger WHERE NOT tgisinternal
+UNION ALL
+SELECT 'policy', tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '') || ' '
+       || coalesce(with_check, '') FROM pg_policies WHERE schemaname = 'public'
+UNION ALL
+SELECT 'function', p.proname || '(' || pg_get_function_arguments(p.oid) || ') ' || md5(p.prosrc)
+  FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'privilege', c.relname || ' ' || coalesce(array_to_string(c.relacl, ','), '')
+  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S', 'p')
+UNION ALL
+SELECT 'rls', c.relname || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
+  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+ORDER BY 1, 2
+"""
+
+
+def schema_of(pg_server, database: str) -> list[tuple[str, str]]:
+    return [tuple(row) for row in pg_server.sql(database, FINGERPRINT)]
+
+
+_databases = iter(range(1, 1000))
+
+
+def database_at(pg_server, version: int) -> str:
+    """A database made as `database init` of that version made it, with an office, a fravær and a
+    log entry in it as the program of that version wrote them."""
+    name = f"versjon{version}_{next(_databases)}"
+    pg_server.sql("postgres", f"CREATE DATABASE {name} OWNER eier")
+    pg_server.sql(name, pgschema.ROLE_STATEMENTS, login="eier")
+    for number, statements in pgschema.init_statements(0)[:version]:
+        pg_server.sql(name, statements + f"UPDATE fravaer_schema SET versjon = {number};", login="eier")
+    pg_server.sql(
+        name,
+        f"INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('{ORGNR}', 'DDFL Test', 2);"
+        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) "
+        f"VALUES ('{ORGNR}', '1', 'Per Test', 'per test', 'per test', '2030-08-01', '2030-08-10', "
+        "'{timebestilling}');"
+        + (
+            "INSERT INTO stengt (orgnr, fravaer_id, behandler_key, tjeneste, periode) "
+            f"VALUES ('{ORGNR}', '1', 'per test', 'timebestilling', '[2030-08-01,2030-08-10]');"
+            if version < 3
+            else ""
+        )
+        + "INSERT INTO logg (orgnr, tid, av, handling, oppforing) VALUES "
+        f"('{ORGNR}', '2026-06-01T08:00:00+02:00', 'eier', 'add', "
+        '\'{"handling": "add", "fravaer": {"id": "1", "behandler": "Per Test"}}\')',
+        login="eier",
+    )
+    return name
+
+
+@pytest.mark.parametrize("version", range(1, pgschema.SCHEMA))
+def test_init_upgrades_every_earlier_version_with_its_data_to_the_schema_of_a_new_database(pg_server, version):
+    fresh = f"ny_{version}"
+    pg_server.sql("postgres", f"CREATE DATABASE {fresh} OWNER eier")
+    assert run_database(pg_server.dsn(database=fresh), "database", "init").returncode == 0
+
+    old = database_at(pg_server, version)
+    dsn = pg_server.dsn(database=old)
+    upgraded = run_database(dsn, "database", "init")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert upgraded.stdout.strip() == str(pgschema.SCHEMA)
+    expected = schema_of(pg_server, fresh)
+    assert len(expected) > 100 and {kind for kind, _ in expected} >= {"column", "constraint", "policy", "trigger"}
+    assert schema_of(pg_server, old) == expected
+
+    listed = json.loads(run_database(dsn, "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["id"], r["behandler"], r["til"]) for r in listed] == [("1", "Per Test", "2030-08-10")]
+    found = json.loads(run_database(dsn, "list", "--all", "--behandler", "per t", "--json").stdout)
+    assert [r["id"] for r in found] == ["1"]
+    logged = json.loads(run_database(dsn, "log", "--virksomhet", ORGNR, "--json").stdout)
+    assert [e["handling"] for e in logged] == ["add"]
+    # The overlap rule holds over what was there before.
+    clash = run_database(
+        dsn, "add", "--virksomhet", ORGNR, "--behandler", "Per Test", "--fra", "5.8.2030", "--til", "6.8.2030",
+        "--tjeneste", "timebestilling",
+    )  # fmt: skip
+    assert clash.returncode == 4, clash.stderr
