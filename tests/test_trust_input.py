@@ -221,7 +221,7 @@ def test_a_date_whose_reopening_day_does_not_exist_is_refused(tmp_path):
     assert invoke(store, "status", "--all").exit_code == 0
 
 
-@pytest.mark.parametrize("name, text", [("dyp.json", "[" * 1000), ("dyp.jsonl", '{"a": ' + "[" * 1000 + "\n")])
+@pytest.mark.parametrize("name, text", [("dyp.json", "[" * 100_000), ("dyp.jsonl", '{"a": ' + "[" * 100_000 + "\n")])
 def test_deeply_nested_json_import_is_exit_2(tmp_path, name, text):
     plan = tmp_path / name
     plan.write_text(text)
