@@ -306,6 +306,15 @@ def test_load_then_dump_gives_back_the_example_store(pg_dsn, tmp_path):
     assert run_database(pg_dsn, "database", "dump", str(tmp_path / "ut")).returncode == 2  # not empty
 
 
+def test_dump_into_a_folder_under_a_file_names_the_path_and_why(pg_dsn, tmp_path):
+    """The error boundary says what failed: the folder asked for, not standard output."""
+    (tmp_path / "enfil").write_text("x")
+    result = run_database(pg_dsn, "database", "dump", str(tmp_path / "enfil" / "under"))
+    assert result.returncode == 5, result.stderr
+    assert str(tmp_path / "enfil") in result.stderr and "standard ut" not in result.stderr
+    assert "ikke en mappe" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
 @pytest.mark.slow
 def test_load_then_dump_of_a_national_store(pg_dsn, tmp_path):
     plan = tmp_path / "plan.csv"

@@ -122,13 +122,18 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         return super().get_command(ctx, name)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if os.environ.get(complete_var or COMPLETE_VAR):
-            _typer_completion()
+        """The one place a call ends: every error becomes one or a few Norwegian lines and the
+        SPEC's exit code, and nothing else sets one (a command returns its code)."""
         args = list(sys.argv[1:] if args is None else args)
-        stored.clear()  # tests run many commands in one process
+        stored: list[str] = []  # what the command has stored (record_stored)
         try:
             with interrupts.handled():
-                result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
+                if os.environ.get(complete_var or COMPLETE_VAR):
+                    # Shell completion answers through Click's own protocol, and ends the process.
+                    _typer_completion()
+                    result = super().main(args, prog_name or "fravaer", complete_var, standalone_mode=False, **extra)
+                else:
+                    result = self._invoke(prog_name or "fravaer", args, stored, extra)
             code = result if isinstance(result, int) else 0
             sys.stdout.flush()  # so that a full disk or a closed stream is met here, not after the boundary
         except FravaerError as e:
@@ -143,11 +148,11 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         except (click.exceptions.Abort, KeyboardInterrupt):
             code = fail("Avbrutt.", 130)
         except BrokenPipeError:
-            # The reader went away (| head); nothing more to say to it.
+            # The reader went away (| head) after all was written; nothing more to say to it.
             sys.stderr.close()
             code = 0
-        except OSError as e:  # the store's own errors are StoreErrors by now: this is the output
-            code = _output_failed(e)
+        except OSError as e:
+            code = _os_error(e, stored)
         except Exception as e:  # a bug: say so in one line, trace only on request
             if os.environ.get("FRAVAER_DEBUG") == "1":
                 import traceback
@@ -161,6 +166,23 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _invoke(self, prog_name: str, args: list[str], stored: list[str], extra: dict):
+        """The command, through Click's public make_context and invoke; its result is its exit code."""
+        try:
+            with self.make_context(prog_name, args, **extra) as ctx:
+                ctx.meta[STORED] = stored  # every context of the call shares its root's meta
+                return self.invoke(ctx)
+        except EOFError as e:  # standard input closed at a prompt
+            print(file=sys.stderr)
+            raise click.exceptions.Abort() from e
+        except click.exceptions.Exit as e:
+            return e.exit_code
+        except BrokenPipeError:
+            # The reader went away (| head) while the command was writing: end quietly, and keep
+            # Python from complaining when it flushes standard out on the way out.
+            sys.stdout = click.utils.PacifyFlushWrapper(sys.stdout)
+            return 1
 
     def _usage_error(self, e: click.exceptions.ClickException, args: list[str]) -> int:
         """Click's usage errors in Norwegian, from the exception's type and attributes."""
@@ -226,7 +248,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
 def _typer_completion() -> None:
     # Typer's completion scripts and protocol (completions/), without
     # its --install-completion options, which guess the shell.
-    from typer._completion_classes import completion_init
+    from typer.completion import completion_init
 
     completion_init()
 
@@ -247,18 +269,29 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-# What a command has stored, said when its output then cannot be written.
-stored: list[str] = []
+# The key, in the context's meta, of what a command has stored: said when its output then
+# cannot be written, or Ctrl-C comes before it has said so itself.
+STORED = "fravaer.stored"
 
 
-def _output_failed(error: OSError) -> int:
-    """Standard output could not be written (a full disk, a closed stream).
-    A change already stored stays stored and the command's exit code is 0;
-    a command whose whole result was its output exits 5."""
+def record_stored(ctx: click.Context, what: str) -> None:
+    """The command has stored something ("Fravær 3 er lagret"): from now on, an error says so."""
+    ctx.meta.setdefault(STORED, []).append(what)
+
+
+def _os_error(error: OSError, stored: list[str]) -> int:
+    """An OSError that reached the boundary. The store's own are StoreErrors by now: one that names
+    a file is about that file (a folder given for database dump, say), exit 5; one that names none
+    is standard output that could not be written (a full disk, a closed stream). A change already
+    stored stays stored and the command's exit code is 0; a command whose whole result was its
+    output exits 5."""
     import errno
 
     from fravaer_cli.domain.errors import os_reason
 
+    if error.filename is not None:
+        also = f" {'; '.join(stored)}." if stored else " Ingenting er endret."
+        return fail(f"Kunne ikke bruke {error.filename}: {os_reason(error)}.{also}", 5)
     reason = "standard ut er lukket" if error.errno == errno.EBADF else os_reason(error)
     if stored:
         return fail(f"{'; '.join(stored)}, men utdata kunne ikke skrives til standard ut: {reason}.", 0)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from fravaer_cli.cli.app import command, env
-from fravaer_cli.cli.boundary import stored
+from fravaer_cli.cli.boundary import record_stored
 from fravaer_cli.cli.options import (
     BEHANDLER_TYPE,
     TJENESTE_TYPE,
@@ -121,7 +121,7 @@ def add(
             )
         return
     if added.created:
-        stored.append(f"Fravær {fravaer.id} er lagret")
+        record_stored(ctx, f"Fravær {fravaer.id} er lagret")
         if added.new_office:
             print(new_office_note([orgnr]), file=sys.stderr)
         print(f"Registrert fravær {fravaer.describe()} hos {added.office}.", file=sys.stderr)
@@ -421,7 +421,7 @@ def import_(
         )
     notes, warnings = _import_notes(source, plan, dry_run)
     if plan.added and not dry_run:
-        stored.append("Importen er lagret")
+        record_stored(ctx, "Importen er lagret")
     _print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above
     _print_some(warnings, "advarsel", "advarsler")
     formats.render(_import_result(plan, dry_run, notes, warnings), fmt)

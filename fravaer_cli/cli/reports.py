@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fravaer_cli.cli.app import command, env
-from fravaer_cli.cli.boundary import stored
+from fravaer_cli.cli.boundary import record_stored
 from fravaer_cli.cli.fravaer import names, report_unreadable
 from fravaer_cli.cli.options import (
     BEHANDLER_TYPE,
@@ -58,7 +58,7 @@ def status(
     ] = False,
     fmt: Format = "table",
     as_json: Json = False,
-) -> None:
+) -> int | None:
     """Hva som er stengt en dag, hva som stenges og åpner igjen etterpå, og hvor vikar tar tjenester."""
     e = env(ctx)
     fmt = output_format(fmt, as_json)
@@ -68,7 +68,7 @@ def status(
         from fravaer_cli.domain import workdays
 
         if not workdays.is_workday(when):
-            return  # a crontab's 1-5 also runs on skjærtorsdag and langfredag: no mail then
+            return None  # a crontab's 1-5 also runs on skjærtorsdag and langfredag: no mail then
     until = None
     if until_workday:
         from fravaer_cli.domain import workdays
@@ -82,7 +82,8 @@ def status(
         formats.render(report.result(), fmt)
     report_unreadable(errors)
     if exit_code and report.closed:
-        raise typer.Exit(1)
+        return 1  # --exit-code: something is closed (the boundary makes it the exit code)
+    return None
 
 
 _STATUS_CSV = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
@@ -418,7 +419,7 @@ def info(
         return
     if changing:
         office = operations.set_info(e.store, orgnr, navn, "" if clear else set_text)
-        stored.append(f"{office.label} er lagret")
+        record_stored(ctx, f"{office.label} er lagret")
         print(f"Lagret {office.label}.", file=sys.stderr)
     else:
         office = e.store.load(orgnr)

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from fravaer_cli.cli.app import command, env, group
-from fravaer_cli.cli.boundary import stored
+from fravaer_cli.cli.boundary import record_stored
 from fravaer_cli.cli.fravaer import new_office_note, warn
 from fravaer_cli.cli.options import BEHANDLER_TYPE, Format, Json, OneVirksomhet, output_format
 from fravaer_cli.domain.errors import InputError
@@ -75,7 +75,7 @@ def add(
                 f"{entry.behandler} står allerede på listen hos {office.label}; ingenting er endret.", file=sys.stderr
             )
             continue
-        stored.append(f"{entry.behandler} er lagret på listen")
+        record_stored(ctx, f"{entry.behandler} er lagret på listen")
         if before is None:
             hpr_text = f" (HPR {entry.hpr})" if entry.hpr else ""
             print(f"La {entry.behandler}{hpr_text} på listen over fastleger hos {office.label}.", file=sys.stderr)
@@ -97,7 +97,7 @@ def remove(ctx: typer.Context, virksomhet: OneVirksomhet, behandler: Behandler) 
     """Ta en fastlege av listen. Fraværene legen har, blir stående."""
     e = env(ctx)
     entry, office = operations.roster_remove(e.store, e.virksomhet(virksomhet), behandler)
-    stored.append(f"{entry.behandler} er tatt av listen")
+    record_stored(ctx, f"{entry.behandler} er tatt av listen")
     print(f"Tok {entry.behandler} av listen over fastleger hos {office.label}.", file=sys.stderr)
     if not office.roster:
         print("Listen er nå tom: fravær godtas for alle navn igjen.", file=sys.stderr)
@@ -124,7 +124,7 @@ def rename(
     """
     e = env(ctx)
     target, changed, office, near = operations.rename(e.store, e.virksomhet(virksomhet), behandler, til_navn)
-    stored.append("Det nye navnet er lagret")
+    record_stored(ctx, "Det nye navnet er lagret")
     print(
         f"«{behandler.strip()}» heter nå «{target}» hos {office.label}: {len(changed)} fravær endret.", file=sys.stderr
     )
