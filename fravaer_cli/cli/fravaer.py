@@ -26,7 +26,7 @@ from fravaer_cli.cli.options import (
 )
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError, StoreError, os_reason
-from fravaer_cli.domain.model import RECORD_FIELDS, far_date_notes
+from fravaer_cli.domain.model import Fravaer, far_date_notes
 from fravaer_cli.output import formats
 from fravaer_cli.usecases import operations
 
@@ -195,7 +195,7 @@ def list_(
     formats.render(
         formats.Result(
             records,
-            (["id", "virksomhet", *RECORD_FIELDS[1:]], csv_rows),
+            (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
             lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
         ),
         fmt,

@@ -51,24 +51,19 @@ def clean_hpr(value: str | None) -> str:
 
 
 # A fravær's fields as the store and the JSON and CSV output name them, in their order.
-RECORD_FIELDS = (
-    "id",
-    "behandler",
-    "fra",
-    "til",
-    "tjenester",
-    "vikar",
-    "kommentar",
-    "hpr",
-    "registrert_av",
-    "registrert",
-)
-
-
 class Fravaer(Record):
-    """One registered fravær. key is the GP's name folded, for finding the GP's other fravær."""
+    """One registered fravær, frozen: a store reuses the bytes it was read from while it is the
+    same object. key is the GP's name folded, for finding the GP's other fravær.
+
+    The codec: every store and format (a TOML or JSON file, the cache, PostgreSQL's rows, the
+    program's JSON, the log) reads and writes a fravær through the fields below and the methods
+    that follow them, so a new field is added here and nowhere else."""
 
     FIELDS = ("id", "behandler", "fra", "til", "tjenester", "vikar", "kommentar", "hpr", "registrert_av", "registrert")
+    DATES = ("fra", "til")  # a date; ISO 8601 text wherever text is written
+    KEYS = ("tjenester", "vikar")  # catalogue keys, in catalogue order; a list wherever written
+    OPTIONAL = ("kommentar", "hpr", "registrert_av", "registrert")  # text, "" when not given
+    NULL_WHEN_EMPTY = ("hpr",)  # shown as null in the program's JSON when not given
     __slots__ = (*FIELDS, "key")
 
     def __init__(
@@ -84,10 +79,64 @@ class Fravaer(Record):
         registrert_av: str = "",
         registrert: str = "",
     ):
-        self.id, self.behandler, self.fra, self.til = id, behandler, fra, til
-        self.tjenester, self.vikar, self.kommentar, self.hpr = tjenester, vikar, kommentar, hpr
-        self.registrert_av, self.registrert = registrert_av, registrert
-        self.key = behandler_key(behandler)
+        put = object.__setattr__
+        put(self, "id", id)
+        put(self, "behandler", behandler)
+        put(self, "fra", fra)
+        put(self, "til", til)
+        put(self, "tjenester", tjenester)
+        put(self, "vikar", vikar)
+        put(self, "kommentar", kommentar)
+        put(self, "hpr", hpr)
+        put(self, "registrert_av", registrert_av)
+        put(self, "registrert", registrert)
+        put(self, "key", behandler_key(behandler))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a Fravaer is not changed once made: use replace(), not .{name} =")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a Fravaer is not changed once made: {name} stays")
+
+    @classmethod
+    def from_values(cls, values) -> "Fravaer":
+        """From the fields in FIELDS' order; dates as dates, keys as any sequence (a row of the database)."""
+        v = list(values)
+        for i in _KEYS_AT:
+            v[i] = tuple(v[i])
+        return cls(*v)
+
+    def text_values(self) -> list:
+        """The fields in FIELDS' order as JSON has them: dates as ISO text, keys as lists."""
+        v = list(self._values())
+        for i in _DATES_AT:
+            v[i] = v[i].isoformat()
+        for i in _KEYS_AT:
+            v[i] = list(v[i])
+        return v
+
+    @classmethod
+    def from_text_values(cls, values) -> "Fravaer":
+        """From text_values() as it was written (the cache)."""
+        if len(values) != len(cls.FIELDS):
+            raise ValueError(f"{len(values)} values for a fravær's {len(cls.FIELDS)} fields")
+        v = list(values)
+        for i in _DATES_AT:
+            v[i] = date.fromisoformat(v[i])
+        for i in _KEYS_AT:
+            v[i] = tuple(v[i])
+        return cls(*v)
+
+    def to_record(self) -> dict:
+        """The fields by name, dates as dates, keys as lists; an optional text not given is left
+        out (a TOML or JSON file)."""
+        record = {}
+        for name, value in zip(self.FIELDS, self._values(), strict=True):
+            if name in self.KEYS:
+                record[name] = list(value)
+            elif value or name not in self.OPTIONAL:
+                record[name] = value
+        return record
 
     def identity(self) -> tuple:
         """What makes two registrations the same (the comment does not count).
@@ -119,19 +168,16 @@ class Fravaer(Record):
         return f"{self.id}: {self.summary()}"
 
     def to_dict(self) -> dict:
-        """The stable JSON shape, with ISO dates and catalogue keys."""
-        return {
-            "id": self.id,
-            "behandler": self.behandler,
-            "fra": self.fra.isoformat(),
-            "til": self.til.isoformat(),
-            "tjenester": list(self.tjenester),
-            "vikar": list(self.vikar),
-            "kommentar": self.kommentar,
-            "hpr": self.hpr or None,
-            "registrert_av": self.registrert_av,
-            "registrert": self.registrert,
-        }
+        """The stable JSON shape, with ISO dates and catalogue keys (also the log's)."""
+        record = dict(zip(self.FIELDS, self.text_values(), strict=True))
+        for name in self.NULL_WHEN_EMPTY:
+            record[name] = record[name] or None
+        return record
+
+
+# Where the dates and the keys stand among a fravær's values.
+_DATES_AT = tuple(Fravaer.FIELDS.index(name) for name in Fravaer.DATES)
+_KEYS_AT = tuple(Fravaer.FIELDS.index(name) for name in Fravaer.KEYS)
 
 
 class Draft(Record):
@@ -270,13 +316,26 @@ def far_date_notes(fra: date, til: date) -> list[str]:
 
 
 class RosterEntry(Record):
-    """A GP on the office's list of its GPs (the roster)."""
+    """A GP on the office's list of its GPs (the roster), frozen: a change is a new entry.
+    The codec, as for Fravaer: the fields below and to_record/from_record, for every store."""
 
     FIELDS = __slots__ = ("behandler", "hpr")
+    OPTIONAL = ("hpr",)
 
     def __init__(self, behandler: str, hpr: str = ""):
-        self.behandler = behandler
-        self.hpr = hpr
+        object.__setattr__(self, "behandler", behandler)
+        object.__setattr__(self, "hpr", hpr)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a RosterEntry is not changed once made: use replace(), not .{name} =")
+
+    def to_record(self) -> dict:
+        """By name; an optional text not given is left out (a file)."""
+        return {k: v for k, v in zip(self.FIELDS, self._values(), strict=True) if v or k not in self.OPTIONAL}
+
+    @classmethod
+    def from_record(cls, record: dict) -> "RosterEntry":
+        return cls(**{k: record.get(k, "") for k in cls.FIELDS})
 
     @property
     def key(self) -> str:

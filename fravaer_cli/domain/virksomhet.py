@@ -242,10 +242,9 @@ class Virksomhet(Record):
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
         if existing is not None:
-            before = RosterEntry(existing.behandler, existing.hpr)
-            if hpr is not None:
-                existing.hpr = hpr
-            return existing, before
+            now = existing if hpr is None else existing.replace(hpr=hpr)
+            self.roster[self.roster.index(existing)] = now
+            return now, existing
         entry = RosterEntry(self._stored_name(name), hpr or "")
         self.roster.append(entry)
         self._near_index = None  # the roster's names come first in it
@@ -290,10 +289,10 @@ class Virksomhet(Record):
         if entry is not None:
             existing = self.roster_entry(new_name) if merging else None
             if existing is not None and existing is not entry:
-                existing.hpr = existing.hpr or entry.hpr
+                self.roster[self.roster.index(existing)] = existing.replace(hpr=existing.hpr or entry.hpr)
                 self.roster.remove(entry)
             else:
-                entry.behandler = target
+                self.roster[self.roster.index(entry)] = entry.replace(behandler=target)
         self._forget()
         return target, changed
 

@@ -7,7 +7,7 @@ from pathlib import Path  # json is imported where used: status of a toml store 
 
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.errors import StoreError
-from fravaer_cli.domain.model import MAX_ID_LENGTH, RECORD_FIELDS, Fravaer, RosterEntry
+from fravaer_cli.domain.model import MAX_ID_LENGTH, Fravaer, RosterEntry
 from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import Virksomhet
 
@@ -21,7 +21,7 @@ _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _TOP_KEYS_2 = _TOP_KEYS | {"behandlere"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
 _ROSTER_KEYS = {"behandler", "hpr"}
-_FRAVAER_KEYS = set(RECORD_FIELDS)
+_FRAVAER_KEYS = set(Fravaer.FIELDS)
 
 
 class Invalid(Exception):
@@ -214,7 +214,7 @@ def _roster(records) -> list[RosterEntry]:
 # Ids are what fravaer gives out (1, 2, 3) or plain text written by hand; never
 # characters that only look like digits ('²', '①'), which sort and compare otherwise.
 _ID = re.compile(r"[0-9A-Za-z_-]+")
-_OPTIONAL_TEXT = ("kommentar", "hpr", "registrert_av", "registrert")
+_OPTIONAL = Fravaer.OPTIONAL
 
 
 def _fravaer_quickly(record) -> Fravaer | None:
@@ -242,23 +242,14 @@ def _fravaer_quickly(record) -> Fravaer | None:
             and type(vikar) is list
             and (tjenester or vikar)
             and all(type(v) is str for v in vikar)
-            and all(type(record.get(k, "")) is str for k in _OPTIONAL_TEXT)
+            and all(type(record.get(k, "")) is str for k in _OPTIONAL)
         ):
             return None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
     get = record.get
     return Fravaer(
-        fid,
-        behandler,
-        fra,
-        til,
-        catalogue.order(tjenester),
-        catalogue.order(vikar),
-        get("kommentar", ""),
-        get("hpr", ""),
-        get("registrert_av", ""),
-        get("registrert", ""),
+        fid, behandler, fra, til, catalogue.order(tjenester), catalogue.order(vikar), *(get(k, "") for k in _OPTIONAL)
     )
 
 
@@ -278,10 +269,7 @@ def _fravaer_checked(record, number: int) -> Fravaer:
         til=_date(record.get("til"), f"til i {where}"),
         tjenester=catalogue.order(_str_list(record.get("tjenester"), f"tjenester i {where}")),
         vikar=catalogue.order(_str_list(record.get("vikar", []), f"vikar i {where}")),
-        kommentar=_expect(record.get("kommentar", ""), str, f"kommentar i {where}"),
-        hpr=_expect(record.get("hpr", ""), str, f"hpr i {where}"),
-        registrert_av=_expect(record.get("registrert_av", ""), str, f"registrert_av i {where}"),
-        registrert=_expect(record.get("registrert", ""), str, f"registrert i {where}"),
+        **{k: _expect(record.get(k, ""), str, f"{k} i {where}") for k in _OPTIONAL},
     )
     if not f.behandler.strip():
         raise Invalid(f"behandler i {where} er tom")

@@ -23,7 +23,6 @@ time loses nothing.
 """
 
 import os
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -107,34 +106,20 @@ class OfficeCache:
             # "\n[[fravaer]]\n" in the file starts a table.
             if stored_orgnr != orgnr or raw.count(b"\n[[fravaer]]\n") != len(entry["fravaer"]):
                 return None
-            day = date.fromisoformat
             starts, fravaer, after = [], [], 0
-            for start, fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, av, registrert in entry["fravaer"]:
+            for start, *values in entry["fravaer"]:
                 # Where the entry says this fravær's table is, the file has a table with its id.
                 # (Ids are letters, digits, _ and -: written in quotes as they are.)
                 if (
                     type(start) is not int
                     or start < after
-                    or not raw.startswith(f'\n[[fravaer]]\nid = "{fid}"\n'.encode(), start)
+                    or not raw.startswith(f'\n[[fravaer]]\nid = "{values[0]}"\n'.encode(), start)
                 ):
                     return None
                 after = start + 1
                 starts.append(start)
-                fravaer.append(
-                    Fravaer(
-                        fid,
-                        behandler,
-                        day(fra),
-                        day(til),
-                        tuple(tjenester),
-                        tuple(vikar),
-                        kommentar,
-                        hpr,
-                        av,
-                        registrert,
-                    )
-                )
-            roster = [RosterEntry(name, hpr) for name, hpr in entry["behandlere"]]
+                fravaer.append(Fravaer.from_text_values(values))
+            roster = [RosterEntry(*values) for values in entry["behandlere"]]
         except (ValueError, KeyError, TypeError):
             return None
         return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
@@ -158,23 +143,8 @@ class OfficeCache:
             "size": len(data),
             "blake2b": _digest(data),
             "virksomhet": [office.orgnr, office.navn, office.info, office.next_id],
-            "behandlere": [[e.behandler, e.hpr] for e in office.roster],
-            "fravaer": [
-                [
-                    start,
-                    f.id,
-                    f.behandler,
-                    f.fra.isoformat(),
-                    f.til.isoformat(),
-                    f.tjenester,
-                    f.vikar,
-                    f.kommentar,
-                    f.hpr,
-                    f.registrert_av,
-                    f.registrert,
-                ]
-                for start, f in zip(starts, office.fravaer, strict=True)
-            ],
+            "behandlere": [list(e.values()) for e in office.roster],
+            "fravaer": [[start, *f.text_values()] for start, f in zip(starts, office.fravaer, strict=True)],
         }
         path = self.folder / f"{office.orgnr}.json"
         tmp = path.with_name(f".{office.orgnr}.{os.getpid()}.tmp")

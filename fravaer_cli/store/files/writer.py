@@ -3,7 +3,6 @@ for the cache) or JSON, and the order of an audit log entry's keys."""
 
 from datetime import date
 
-from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.files.documents import SCHEMA
 
@@ -14,23 +13,8 @@ def file_order(entry: dict) -> dict:
     return {**first, **entry}
 
 
-def _record_of(f: Fravaer) -> dict:
-    record = {
-        "id": f.id,
-        "behandler": f.behandler,
-        "fra": f.fra,
-        "til": f.til,
-        "tjenester": list(f.tjenester),
-        "vikar": list(f.vikar),
-    }
-    for key in ("kommentar", "hpr", "registrert_av", "registrert"):
-        if value := getattr(f, key):
-            record[key] = value
-    return record
-
-
 def document_of(office: Virksomhet) -> dict:
-    return {**_head_of(office), "fravaer": [_record_of(f) for f in office.fravaer]}
+    return {**_head_of(office), "fravaer": [f.to_record() for f in office.fravaer]}
 
 
 def _head_of(office: Virksomhet) -> dict:
@@ -43,9 +27,7 @@ def _head_of(office: Virksomhet) -> dict:
         "neste_id": office.next_id,
     }
     if office.roster:
-        document["behandlere"] = [
-            {"behandler": e.behandler, **({"hpr": e.hpr} if e.hpr else {})} for e in office.roster
-        ]
+        document["behandlere"] = [e.to_record() for e in office.roster]
     return document
 
 
@@ -110,8 +92,8 @@ def toml_office(office: Virksomhet, read_as=None) -> tuple[bytes, list[int]]:
     parts, starts, at = [head], [], len(head)
     for f in office.fravaer:
         hit = known.get(id(f))
-        # The same object, not only the same id(): a Fravaer is never changed once made.
-        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else _toml_record(_record_of(f)).encode("utf-8")
+        # The same object, not only the same id(): a Fravaer is frozen, so its bytes still hold.
+        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else _toml_record(f.to_record()).encode("utf-8")
         starts.append(at)
         at += len(text)
         parts.append(text)

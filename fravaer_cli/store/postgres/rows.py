@@ -7,7 +7,7 @@ from fravaer_cli.domain.model import Fravaer, RosterEntry
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import log_value
 
-FRAVAER_COLUMNS = "id, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert"
+FRAVAER_COLUMNS = ", ".join(Fravaer.FIELDS)
 # An office's own columns, as office_of_row reads them.
 OFFICE_COLUMNS = "navn, info, neste_id, behandlere"
 
@@ -17,28 +17,43 @@ def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
     return fravaer_rows(records).send(cur, meanwhile)
 
 
-# The fravær's columns, in the order fravaer_rows gives them (c0, c1, ...).
-_FRAVAER = (
-    "orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester, vikar, kommentar, hpr, "
-    "registrert_av, registrert"
+# The columns fravaer_rows gives (c0, c1, ...): the office and the two keys the server's rules
+# compare, then the fravær's own fields.
+_FRAVAER = f"orgnr, behandler_key, behandler_sok, {FRAVAER_COLUMNS}"
+_FIRST = 3  # where the fravær's fields start among them
+_CAST = {**dict.fromkeys(Fravaer.DATES, "::date"), **dict.fromkeys(Fravaer.KEYS, "::text[]")}
+_FRAVAER_SELECT = ", ".join(
+    ["c0", "c1", "c2", *(f"c{_FIRST + i}{_CAST.get(name, '')}" for i, name in enumerate(Fravaer.FIELDS))]
 )
-_FRAVAER_SELECT = "c0, c1, c2, c3, c4, c5::date, c6::date, c7::text[], c8::text[], c9, c10, c11, c12"
 # Fravaer.to_dict() of a row of them, as the server writes it into a log entry.
-_FRAVAER_JSON = (
-    "json_build_object('id', c1, 'behandler', c2, 'fra', c5, 'til', c6, 'tjenester', c7::text[], "
-    "'vikar', c8::text[], 'kommentar', c9, 'hpr', NULLIF(c10, ''), 'registrert_av', c11, 'registrert', c12)"
-)
+
+
+def _json_value(i: int, name: str) -> str:
+    column = f"c{_FIRST + i}"
+    if name in Fravaer.NULL_WHEN_EMPTY:
+        return f"NULLIF({column}, '')"
+    return column + ("::text[]" if name in Fravaer.KEYS else "")  # a date's text is already ISO
+
+
+_JSON_PAIRS = ", ".join(f"'{name}', {_json_value(i, name)}" for i, name in enumerate(Fravaer.FIELDS))
+_FRAVAER_JSON = f"json_build_object({_JSON_PAIRS})"
+_ORDER_COLUMN = f"c{_FIRST + len(Fravaer.FIELDS)}"  # the row's place in what was sent, for the log
+
+
+def _texts(f: Fravaer) -> list[str]:
+    """A fravær's fields as COPY's texts: the keys as text[] literals."""
+    values = f.text_values()
+    for name in Fravaer.KEYS:
+        at = Fravaer.FIELDS.index(name)
+        values[at] = _array(values[at])
+    return values
 
 
 def fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
     """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
     from fravaer_cli.domain.names import search_key
 
-    rows = [
-        (orgnr, f.id, f.behandler, f.key, search_key(f.behandler), f.fra.isoformat(), f.til.isoformat())
-        + (_array(f.tjenester), _array(f.vikar), f.kommentar, f.hpr, f.registrert_av, f.registrert)
-        for orgnr, f in records
-    ]
+    rows = [(orgnr, f.key, search_key(f.behandler), *_texts(f)) for orgnr, f in records]
     after = None
     if logged:
         stamp, handling = logged
@@ -47,7 +62,7 @@ def fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | 
         pairs = ", ".join(["%s::text, %s::text"] * len(first))
         after = (
             f"INSERT INTO logg (orgnr, tid, av, handling, oppforing) SELECT c0, %s, %s, %s, "
-            f"json_build_object({pairs}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY c13::integer",
+            f"json_build_object({pairs}, 'fravaer', {_FRAVAER_JSON}) FROM rader ORDER BY {_ORDER_COLUMN}::integer",
             [stamp["tid"], stamp["av"], handling, *(x for pair in first for x in pair)],
         )
     return _Rows(f"fravaer ({_FRAVAER})", _FRAVAER_SELECT, rows, after)
@@ -156,7 +171,7 @@ def _array(keys) -> str:
 
 
 def roster_json(office: Virksomhet) -> str:
-    return json.dumps([{"behandler": e.behandler, "hpr": e.hpr} for e in office.roster], ensure_ascii=False)
+    return json.dumps([dict(zip(e.FIELDS, e.values(), strict=True)) for e in office.roster], ensure_ascii=False)
 
 
 def office_of_row(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virksomhet:
@@ -165,7 +180,7 @@ def office_of_row(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virk
 
 
 def _roster(value) -> list[RosterEntry]:
-    return [RosterEntry(e["behandler"], e.get("hpr", "")) for e in value or []]
+    return [RosterEntry.from_record(e) for e in value or []]
 
 
 def like_escaped(text: str) -> str:
@@ -173,5 +188,5 @@ def like_escaped(text: str) -> str:
 
 
 def fravaer_of_row(row) -> Fravaer:
-    fid, behandler, fra, til, tjenester, vikar, kommentar, hpr, registrert_av, registrert = row
-    return Fravaer(fid, behandler, fra, til, tuple(tjenester), tuple(vikar), kommentar, hpr, registrert_av, registrert)
+    """From the columns FRAVAER_COLUMNS names."""
+    return Fravaer.from_values(row)
