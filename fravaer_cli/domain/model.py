@@ -130,12 +130,12 @@ class Fravaer(Record):
     def to_record(self) -> dict:
         """The fields by name, dates as dates, keys as lists; an optional text not given is left
         out (a TOML or JSON file)."""
-        record = {}
-        for name, value in zip(self.FIELDS, self._values(), strict=True):
-            if name in self.KEYS:
-                record[name] = list(value)
-            elif value or name not in self.OPTIONAL:
-                record[name] = value
+        record = dict(zip(self.FIELDS, self._values(), strict=True))
+        for name in self.KEYS:
+            record[name] = list(record[name])
+        for name in self.OPTIONAL:
+            if not record[name]:
+                del record[name]
         return record
 
     def identity(self) -> tuple:

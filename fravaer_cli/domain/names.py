@@ -4,6 +4,7 @@ an index (NearIndex), for «Mente du …?» and the look-alike note on import.""
 
 import unicodedata
 from functools import lru_cache
+from itertools import repeat
 
 
 @lru_cache(maxsize=8192)
@@ -142,39 +143,40 @@ class NearIndex:
         folded = search_key(name)
         self.names[key] = name
         self._folded[key] = (len(self._folded), folded)
-        by_rest = self._by_rest
-        for rest in _deletions(folded):
-            there = by_rest.setdefault(rest, key)
-            if there is not key:
-                if isinstance(there, list):
-                    there.append(key)
-                else:
-                    by_rest[rest] = [there, key]
+        by_rest, rests = self._by_rest, _deletions(folded)
+        shared = by_rest.keys() & rests
+        # The remainders no other name has (most of them) go in in one step; only the shared
+        # ones are gone through one by one.
+        by_rest.update(zip(rests - shared, repeat(key)) if shared else zip(rests, repeat(key)))
+        for rest in shared:
+            there = by_rest[rest]
+            if type(there) is list:
+                there.append(key)
+            else:
+                by_rest[rest] = [there, key]
 
     def near(self, name: str, among=None) -> list[tuple[int, str]]:
-        """(distance, key) of the names NEAR letters from name or closer, in the order added; the
-        distance is exact with among (for the roster's closest name), else NEAR at most."""
+        """(distance, key) of the names NEAR letters from name or closer, in the order added, each
+        with its exact distance; among: only those keys (the roster's, for its closest name)."""
         wanted = search_key(name)
         by_rest = self._by_rest
         rests = by_rest.keys() & _deletions(wanted)
         if not rests:
             return []
-        # The fewest letters taken out of the two names to leave a remainder they share (its length
-        # says how many): NEAR or fewer, and the two are that near for certain, with no comparison.
-        taken_out: dict[str, int] = {}
-        size, folded_of = len(wanted), self._folded
+        # The names that share a remainder with it, each once (a GP's colleagues "Lege 1" and
+        # "Lege 2" share most of theirs), then each compared by near_distance, which is cheap.
+        candidates: set[str] = set()
         for rest in rests:
             there = by_rest[rest]
-            out_of_wanted = size - 2 * len(rest)
-            for key in there if isinstance(there, list) else (there,):
-                total = out_of_wanted + len(folded_of[key][1])
-                if total < taken_out.get(key, 2 * NEAR + 1):
-                    taken_out[key] = total
+            if type(there) is list:
+                candidates.update(there)
+            else:
+                candidates.add(there)
+        folded_of = self._folded
         found = []
-        for key in sorted(taken_out, key=folded_of.__getitem__) if len(taken_out) > 1 else taken_out:
+        for key in sorted(candidates, key=folded_of.__getitem__) if len(candidates) > 1 else candidates:
             if among is None or key in among:
-                certain = among is None and taken_out[key] <= NEAR  # the roster's closest wants the exact one
-                distance = taken_out[key] if certain else near_distance(wanted, folded_of[key][1])
+                distance = near_distance(wanted, folded_of[key][1])
                 if distance <= NEAR:
                     found.append((distance, key))
         return found

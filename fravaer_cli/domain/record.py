@@ -8,12 +8,21 @@ from the tuple of their fields.
 """
 
 
+from operator import attrgetter
+
+
 class Record:
     __slots__ = ()
     FIELDS: tuple[str, ...] = ()  # compared, shown and copied, in order
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The fields in one C call (attrgetter of one name gives the value itself, not a tuple).
+        get = attrgetter(*cls.FIELDS) if cls.FIELDS else (lambda self: ())
+        cls._get_values = staticmethod(get if len(cls.FIELDS) != 1 else lambda self: (get(self),))
+
     def _values(self) -> tuple:
-        return tuple(getattr(self, name) for name in self.FIELDS)
+        return self._get_values(self)
 
     def values(self) -> tuple:
         """The fields, in FIELDS' order."""
