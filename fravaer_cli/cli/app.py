@@ -2,8 +2,9 @@
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,11 +14,14 @@ from fravaer_cli.cli.options import STORE_FORMATS, choices
 from fravaer_cli.domain import dates
 from fravaer_cli.domain.errors import InputError
 from fravaer_cli.domain.model import check_av
+from fravaer_cli.store.base import Store
 from fravaer_cli.usecases import operations
+
+Day = date  # Env has a method named date
 
 OPTIONS_METAVAR = "[VALG]"
 # The app and each group of it: plain help screens (no rich), no --install-completion.
-_SETTINGS = {
+_SETTINGS: dict[str, Any] = {
     "options_metavar": OPTIONS_METAVAR,
     "subcommand_metavar": "KOMMANDO [ARGUMENTER]...",
     "no_args_is_help": True,
@@ -79,11 +83,11 @@ class Env:
             raise InputError(f"Ukjent lagringsformat: «{fmt}». Godtatt: {', '.join(STORE_FORMATS)}.")
         self.store_format = fmt
         if av is not None and av.strip():
-            self.av = check_av(av, "--av")
+            self.av: str | Callable[[], str] = check_av(av, "--av")
         else:
             self.av = _login_name  # asked only when something is written
-        self._store = None
-        self._today = None
+        self._store: Store | None = None
+        self._today: Day | None = None
 
     @property
     def store(self):
@@ -120,7 +124,7 @@ class Env:
     def date(self, text: str | None, what: str) -> date:
         return self.today if text is None else dates.parse_date(text, lambda: self.today, what)
 
-    def report_date(self, text: str | None, what: str) -> date:
+    def report_date(self, text: str | None, what: str) -> Day:
         """A day to report on (status, preview, calendar, log): the reports look at the days
         after it (tomorrow, the next working day, four weeks), so it must leave room for them."""
         day = self.date(text, what)
@@ -136,11 +140,13 @@ class Env:
 
     def scope(self, text: str | None, every: bool, allow_new: bool = False) -> str | None:
         """--virksomhet X (its orgnr) or --all (None)."""
-        if every and text is not None:
-            raise InputError("Bruk enten --virksomhet eller --all, ikke begge.")
-        if not every and text is None:
+        if every:
+            if text is not None:
+                raise InputError("Bruk enten --virksomhet eller --all, ikke begge.")
+            return None
+        if text is None:
             raise InputError("Mangler --virksomhet (organisasjonsnummer eller en del av navnet) eller --all.")
-        return None if every else self.virksomhet(text, allow_new)
+        return self.virksomhet(text, allow_new)
 
 
 def _login_name() -> str:
@@ -256,5 +262,5 @@ def _usable_streams() -> None:
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # for the life of the process: nowhere to say anything
     for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure") and stream.errors == "strict":
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", None) == "strict":
             stream.reconfigure(errors="backslashreplace")

@@ -9,11 +9,13 @@ formatter class set on the context.
 import os
 import re
 import sys
+from typing import Any
 
 # Typer < 0.26 runs on the separately installed Click (pinned in pyproject.toml),
 # so Click's exceptions are the ones raised here. TyperGroup and TyperCommand
 # are the only pieces of Typer's internals used: a later Typer changes this module.
 import click
+import typer
 from typer.core import TyperCommand, TyperGroup
 
 from fravaer_cli import __version__, interrupts
@@ -61,10 +63,10 @@ class NorwegianContext(click.Context):
     formatter_class = NorwegianHelpFormatter
 
 
-class _NorwegianHelpOption:
+class _NorwegianHelpOption(click.Command):
     """The help option's own text, which Click writes in English."""
 
-    context_class = NorwegianContext
+    context_class: type[click.Context] = NorwegianContext
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -101,7 +103,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
     # Commands and groups built only when named (or listed), in the order of --help:
     # name -> a Typer of that one command, or (module, attribute of its Typer) for a group.
     # Typer builds a command from its function's signature, about 1 ms each; a call uses one.
-    lazy: dict = {}
+    lazy: dict[str, typer.Typer | tuple[str, str]] = {}
 
     def list_commands(self, ctx):
         return [*(name for name in super().list_commands(ctx) if name not in self.lazy), *self.lazy]
@@ -110,7 +112,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         if name in self.lazy and name not in self.commands:
             from typer.main import get_command
 
-            source = self.lazy[name]
+            source: Any = self.lazy[name]
             if isinstance(source, tuple):
                 import importlib
 
@@ -181,7 +183,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
         except BrokenPipeError:
             # The reader went away (| head) while the command was writing: end quietly, and keep
             # Python from complaining when it flushes standard out on the way out.
-            sys.stdout = click.utils.PacifyFlushWrapper(sys.stdout)
+            sys.stdout = click.utils.PacifyFlushWrapper(sys.stdout)  # type: ignore[operator]  # untyped in Click
             return 1
 
     def _usage_error(self, e: click.exceptions.ClickException, args: list[str]) -> int:
@@ -196,9 +198,10 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
             # The group it was asked of; Click looks for close names only among the commands built so far.
             import difflib
 
-            names = e.ctx.command.list_commands(e.ctx)
-            close = difflib.get_close_matches(e.command_name, names)
-            close = f" Mente du {', '.join(close)}?" if close else ""
+            group = e.ctx.command if e.ctx is not None else self
+            names = group.list_commands(e.ctx) if isinstance(group, click.Group) and e.ctx is not None else []
+            near = difflib.get_close_matches(e.command_name or "", names)
+            close = f" Mente du {', '.join(near)}?" if near else ""
             return fail(f"Ukjent kommando: «{e.command_name}».{close} Kommandoer: {', '.join(names)}.", 2)
         if isinstance(e, click.exceptions.NoSuchOption):
             name = e.option_name.split("=", 1)[0]
@@ -209,19 +212,21 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
                     f"«fravaer {name} ... {command.name} ...». Se «fravaer --help».",
                     2,
                 )
-            close = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
-            return fail(f"Ukjent valg: {e.option_name}.{close} {hint}", 2)
+            maybe = f" Mente du {', '.join(e.possibilities)}?" if e.possibilities else ""
+            return fail(f"Ukjent valg: {e.option_name}.{maybe} {hint}", 2)
         if isinstance(e, click.exceptions.MissingParameter) and e.param is not None:
-            param = e.param
-            name = "/".join(param.opts) if param.param_type_name == "option" else param.human_readable_name.upper()
+            missing = e.param
+            name = (
+                "/".join(missing.opts) if missing.param_type_name == "option" else missing.human_readable_name.upper()
+            )
             return fail(f"Mangler {name}. {hint}", 2)
         if isinstance(e, click.exceptions.BadOptionUsage):
             if self._is_flag(e.option_name, args):
                 return fail(f"Valget {e.option_name} tar ingen verdi. {hint}", 2)
             return fail(f"Valget {e.option_name} må ha en verdi. {hint}", 2)
         if isinstance(e, click.exceptions.BadParameter):
-            param = e.param.opts[0] if e.param is not None and e.param.opts else "verdien"
-            return fail(f"Ugyldig verdi for {param}: {e.message} {hint}", 2)
+            which = e.param.opts[0] if e.param is not None and e.param.opts else "verdien"
+            return fail(f"Ugyldig verdi for {which}: {e.message} {hint}", 2)
         if isinstance(e, UnexpectedArguments):
             return fail(f"Uventet argument: {' '.join(e.arguments)}. {hint}", 2)
         if type(e) is click.UsageError and ctx is not None and isinstance(ctx.command, click.Group):
@@ -261,7 +266,10 @@ def completion_script(root: click.Command, shell: str) -> str:
     from click.shell_completion import get_completion_class
 
     _typer_completion()
-    return get_completion_class(shell)(root, {}, "fravaer", COMPLETE_VAR).source().lstrip("\n")
+    completion = get_completion_class(shell)
+    if completion is None:
+        raise click.BadParameter(f"ukjent skall «{shell}»")
+    return completion(root, {}, "fravaer", COMPLETE_VAR).source().lstrip("\n")
 
 
 def fail(message: str, code: int) -> int:

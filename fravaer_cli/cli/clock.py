@@ -14,7 +14,10 @@ def oslo() -> tzinfo:
         # No system tz database (slim containers): dateutil ships its own copy.
         from dateutil import tz
 
-        return tz.gettz("Europe/Oslo")
+        zone = tz.gettz("Europe/Oslo")
+        if zone is None:  # dateutil carries its own copy: for the type only
+            raise RuntimeError("no time zone database knows Europe/Oslo") from None
+        return zone
 
 
 def now() -> datetime:

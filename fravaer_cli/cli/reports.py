@@ -101,7 +101,7 @@ class _StatusReport:
         self.errors = errors  # filled as the entries are read: complete once they are all written
         self.last = until or when + ONE_DAY
         self.closed = 0
-        self.later = {kind: [] for kind in operations.STATUS_KINDS[1:]}
+        self.later: dict[str, list] = {kind: [] for kind in operations.STATUS_KINDS[1:]}
 
     def nothing_ahead(self) -> bool:
         """Nothing closes, reopens or gets a vikar in the look-ahead (what --quiet is about)."""
@@ -132,7 +132,7 @@ class _StatusReport:
                 yield [kind] + [entry.get(h, "") for h in _STATUS_CSV[1:]]
 
     def _text(self) -> str:
-        report = {kind: [] for kind in operations.STATUS_KINDS}
+        report: dict[str, list] = {kind: [] for kind in operations.STATUS_KINDS}
         for kind, ref, stretch in self.entries:
             report[kind].append((ref, stretch))
         self.closed = len(report["stengt"])

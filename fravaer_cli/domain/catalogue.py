@@ -1,5 +1,6 @@
 """The tjeneste catalogue, shipped as package data (tjenester.toml)."""
 
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -19,11 +20,11 @@ class Tjeneste(Record):
     def __init__(self, key: str, nb: str, nn: str, en: str, kort: str):
         self.key, self.nb, self.nn, self.en, self.kort = key, nb, nn, en, kort
 
-    def __hash__(self):  # never changed after it is made
+    def __hash__(self) -> int:  # type: ignore[override]  # never changed after it is made
         return hash(self._values())
 
     def name(self, lang: str = "nb") -> str:
-        return getattr(self, lang)
+        return str(getattr(self, lang))
 
 
 @cache
@@ -41,7 +42,7 @@ def display_name(key: str, lang: str = "nb") -> str:
     return tjeneste.name(lang) if tjeneste else key
 
 
-def short_names(keys) -> str:
+def short_names(keys: Iterable[str]) -> str:
     """'Alle' when every tjeneste is among keys; else the short names ('Resept, Time'), for tables
     that must fit 80 columns. Empty for no keys."""
     keys = order(keys)
@@ -60,7 +61,7 @@ def position(key: str) -> int:
     return _positions().get(key, len(_positions()))
 
 
-def order(keys) -> tuple[str, ...]:
+def order(keys: Iterable[str]) -> tuple[str, ...]:
     """Keys in catalogue order, no duplicates."""
     return _order(tuple(keys))
 
@@ -110,9 +111,9 @@ def means_all(value: str) -> bool:
     return " ".join(value.split()).casefold() in _ALL_SPELLINGS
 
 
-def resolve_many(values, option: str | None = "--tjeneste", allow_all: bool = True) -> tuple[str, ...]:
+def resolve_many(values: Iterable[str], option: str | None = "--tjeneste", allow_all: bool = True) -> tuple[str, ...]:
     """Repeated options, each possibly comma-separated; 'alle' means every tjeneste."""
-    keys = []
+    keys: list[str] = []
     for value in values:
         for part in value.split(","):
             if not part.strip():

@@ -1,5 +1,7 @@
 """Errors that carry their own exit code; the CLI prints them at one boundary."""
 
+from typing import Any
+
 
 class FravaerError(Exception):
     """A problem the user can act on. The message is Norwegian and complete."""
@@ -16,11 +18,23 @@ class NotFoundError(FravaerError):
 
 
 class ConflictError(FravaerError):
+    """A change refused by a rule (overlap, a vikar clash). existing: the first stored fravær it
+    clashes with, clashes: all of them, vikar: whether it is the vikar rule (the importer names
+    the rows of the file that added them)."""
+
     exit_code = 4
+
+    def __init__(self, message: str, clashes: "list[Any] | None" = None, vikar: bool = False):
+        super().__init__(message)
+        self.clashes = clashes or []
+        self.existing = self.clashes[0] if self.clashes else None
+        self.vikar = vikar
 
 
 class StoreError(FravaerError):
     exit_code = 5
+    # A change of several offices that failed part-way: the offices already put in place.
+    written: list[str] | None = None
 
 
 # Why a file or folder could not be used, in Norwegian: the C library's own text is English.

@@ -3,8 +3,10 @@
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError
@@ -18,7 +20,7 @@ MAX_ID_LENGTH = 8
 
 
 @lru_cache(maxsize=1)
-def _forbidden():
+def _forbidden() -> re.Pattern[str]:
     # Control characters (Unicode category Cc), and bidi overrides and isolates,
     # which can make a name display as something else. Lone surrogates (from
     # JSON's \ud800) cannot be written as UTF-8 at all. Compiled when first
@@ -65,6 +67,17 @@ class Fravaer(Record):
     OPTIONAL = ("kommentar", "hpr", "registrert_av", "registrert")  # text, "" when not given
     NULL_WHEN_EMPTY = ("hpr",)  # shown as null in the program's JSON when not given
     __slots__ = (*FIELDS, "key")
+    id: str
+    behandler: str
+    fra: date
+    til: date
+    tjenester: tuple[str, ...]
+    vikar: tuple[str, ...]
+    kommentar: str
+    hpr: str
+    registrert_av: str
+    registrert: str
+    key: str
 
     def __init__(
         self,
@@ -99,14 +112,14 @@ class Fravaer(Record):
         raise AttributeError(f"a Fravaer is not changed once made: {name} stays")
 
     @classmethod
-    def from_values(cls, values) -> "Fravaer":
+    def from_values(cls, values: Sequence[Any]) -> "Fravaer":
         """From the fields in FIELDS' order; dates as dates, keys as any sequence (a row of the database)."""
         v = list(values)
         for i in _KEYS_AT:
             v[i] = tuple(v[i])
         return cls(*v)
 
-    def text_values(self) -> list:
+    def text_values(self) -> list[Any]:
         """The fields in FIELDS' order as JSON has them: dates as ISO text, keys as lists."""
         v = list(self._values())
         for i in _DATES_AT:
@@ -116,7 +129,7 @@ class Fravaer(Record):
         return v
 
     @classmethod
-    def from_text_values(cls, values) -> "Fravaer":
+    def from_text_values(cls, values: Sequence[Any]) -> "Fravaer":
         """From text_values() as it was written (the cache)."""
         if len(values) != len(cls.FIELDS):
             raise ValueError(f"{len(values)} values for a fravær's {len(cls.FIELDS)} fields")
@@ -127,7 +140,7 @@ class Fravaer(Record):
             v[i] = tuple(v[i])
         return cls(*v)
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         """The fields by name, dates as dates, keys as lists; an optional text not given is left
         out (a TOML or JSON file)."""
         record = dict(zip(self.FIELDS, self._values(), strict=True))
@@ -138,7 +151,7 @@ class Fravaer(Record):
                 del record[name]
         return record
 
-    def identity(self) -> tuple:
+    def identity(self) -> tuple[Any, ...]:
         """What makes two registrations the same (the comment does not count).
 
         tjenester and vikar are always in catalogue order (drafts and the store
@@ -167,7 +180,7 @@ class Fravaer(Record):
         """The summary with the id first: '3: Astrid Info, ...'."""
         return f"{self.id}: {self.summary()}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape, with ISO dates and catalogue keys (also the log's)."""
         record = dict(zip(self.FIELDS, self.text_values(), strict=True))
         for name in self.NULL_WHEN_EMPTY:
@@ -198,7 +211,7 @@ class Draft(Record):
         self.behandler, self.fra, self.til, self.tjenester = behandler, fra, til, tjenester
         self.vikar, self.kommentar, self.hpr = vikar, kommentar, hpr
 
-    def identity(self) -> tuple:
+    def identity(self) -> tuple[Any, ...]:
         """Fravaer.identity() of the fravær this draft would be (an import asks it of every row)."""
         return (behandler_key(self.behandler), self.fra, self.til, self.tjenester, self.vikar)
 
@@ -207,8 +220,8 @@ def make_draft(
     behandler: str,
     fra: date,
     til: date,
-    tjenester: list[str],
-    vikar: list[str] = (),
+    tjenester: Sequence[str],
+    vikar: Sequence[str] = (),
     kommentar: str | None = "",
     hpr: str | None = "",
     all_tjenester: bool = False,
@@ -232,7 +245,17 @@ def make_draft(
     )
 
 
-def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tjenester=False, all_vikar=False) -> Draft:
+def checked_draft(
+    behandler: str,
+    fra: date,
+    til: date,
+    tjenester: Sequence[str],
+    vikar: Sequence[str],
+    kommentar: str,
+    hpr: str,
+    all_tjenester: bool = False,
+    all_vikar: bool = False,
+) -> Draft:
     """The checks between fields, for texts already cleaned (import parses each distinct cell once)."""
     closed, vikar_keys = closed_and_vikar(tjenester, vikar, all_tjenester, all_vikar)
     check_dates(fra, til)
@@ -240,7 +263,9 @@ def checked_draft(behandler, fra, til, tjenester, vikar, kommentar, hpr, all_tje
     return Draft(behandler, fra, til, closed, vikar_keys, kommentar, hpr)
 
 
-def closed_and_vikar(tjenester, vikar, all_tjenester: bool, all_vikar: bool):
+def closed_and_vikar(
+    tjenester: Sequence[str], vikar: Sequence[str], all_tjenester: bool, all_vikar: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """What 'alle' means on either side: every tjeneste the other side does not take."""
     if all_tjenester and all_vikar:
         raise InputError(
@@ -269,7 +294,7 @@ def check_dates(fra: date, til: date) -> None:
         )
 
 
-def check_tjenester(closed, vikar, all_tjenester: bool = False) -> None:
+def check_tjenester(closed: Sequence[str], vikar: Sequence[str], all_tjenester: bool = False) -> None:
     # A fravær closes services, or has a vikar serving them, or both: with a vikar only, the GP
     # is away and citizens see no closure (the calendar's «v»).
     if not closed and all_tjenester and vikar:
@@ -321,6 +346,8 @@ class RosterEntry(Record):
 
     FIELDS = __slots__ = ("behandler", "hpr")
     OPTIONAL = ("hpr",)
+    behandler: str
+    hpr: str
 
     def __init__(self, behandler: str, hpr: str = ""):
         object.__setattr__(self, "behandler", behandler)
@@ -329,12 +356,12 @@ class RosterEntry(Record):
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a RosterEntry is not changed once made: use replace(), not .{name} =")
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         """By name; an optional text not given is left out (a file)."""
         return {k: v for k, v in zip(self.FIELDS, self._values(), strict=True) if v or k not in self.OPTIONAL}
 
     @classmethod
-    def from_record(cls, record: dict) -> "RosterEntry":
+    def from_record(cls, record: dict[str, Any]) -> "RosterEntry":
         return cls(**{k: record.get(k, "") for k in cls.FIELDS})
 
     @property

@@ -3,6 +3,7 @@ words of the name (search_key, name_matches), and names one or two letters apart
 an index (NearIndex), for «Mente du …?» and the look-alike note on import."""
 
 import unicodedata
+from collections.abc import Collection
 from functools import lru_cache
 from itertools import repeat
 
@@ -14,18 +15,20 @@ def behandler_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
-class _Folding(dict):
+class _Folding(dict[int, int | str | None]):
     """A str.translate table that drops combining marks (accents once decomposed) and
     folds the letters no Unicode decomposition takes apart, as Norwegians type them on a
     foreign keyboard. Filled as characters are met: translate() then does in C what a
     loop over the characters did in Python (a name search reads every office's name)."""
 
-    def __missing__(self, code: int):
-        self[code] = None if unicodedata.combining(chr(code)) else code
-        return self[code]
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
 
 
-_FOLDING = _Folding(str.maketrans({"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}))
+_FOLDED: dict[str, int | str | None] = {"æ": "ae", "ø": "o", "œ": "oe", "ð": "d", "þ": "th", "ł": "l", "đ": "d"}
+_FOLDING = _Folding(str.maketrans(_FOLDED))
 
 
 @lru_cache(maxsize=8192)
@@ -130,7 +133,7 @@ class NearIndex:
     the few names it shares one with, not by comparing it with every name of the office: an
     import of 4,000 new GPs into one office no longer compares each with all before it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # A remainder's one key, or a list of them: most remainders are one name's only, and a
         # list for each would cost an import of many GPs more than all the rest of the index.
         self._by_rest: dict[str, str | list[str]] = {}
@@ -150,12 +153,12 @@ class NearIndex:
         by_rest.update(zip(rests - shared, repeat(key)) if shared else zip(rests, repeat(key)))
         for rest in shared:
             there = by_rest[rest]
-            if type(there) is list:
+            if isinstance(there, list):
                 there.append(key)
             else:
                 by_rest[rest] = [there, key]
 
-    def near(self, name: str, among=None) -> list[tuple[int, str]]:
+    def near(self, name: str, among: Collection[str] | None = None) -> list[tuple[int, str]]:
         """(distance, key) of the names NEAR letters from name or closer, in the order added, each
         with its exact distance; among: only those keys (the roster's, for its closest name)."""
         wanted = search_key(name)
@@ -168,7 +171,7 @@ class NearIndex:
         candidates: set[str] = set()
         for rest in rests:
             there = by_rest[rest]
-            if type(there) is list:
+            if isinstance(there, list):
                 candidates.update(there)
             else:
                 candidates.add(there)

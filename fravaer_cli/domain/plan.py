@@ -5,6 +5,7 @@ add, edit and import warn with what `days_without_gp` finds.
 """
 
 from datetime import date, timedelta
+from typing import Any
 
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.model import Fravaer
@@ -23,7 +24,16 @@ class Day:
 
     __slots__ = ("dato", "virkedag", "helligdag", "cells", "borte", "vikar", "uten_lege")
 
-    def __init__(self, dato, virkedag, helligdag, cells, borte, vikar, uten_lege):
+    def __init__(
+        self,
+        dato: date,
+        virkedag: bool,
+        helligdag: str | None,
+        cells: list[str],
+        borte: list[str],
+        vikar: list[str],
+        uten_lege: bool,
+    ) -> None:
         self.dato: date = dato
         self.virkedag: bool = virkedag
         self.helligdag: str | None = helligdag
@@ -72,7 +82,7 @@ def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
     in_range = [f for f in office.fravaer if f.fra <= til and f.til >= fra]
     names = office.gps()
     office_keys = {behandler_key(n) for n in names}
-    others = {}
+    others: dict[str, str] = {}
     for f in in_range:
         if f.key not in office_keys:
             others.setdefault(f.key, f.behandler)
@@ -83,8 +93,8 @@ def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
     for day in days_between(fra, til):
         covering = [f for f in in_range if f.fra <= day <= f.til]
         # Every GP a fravær covers (away), with what is closed for them: empty when only a vikar serves.
-        closed: dict[str, set] = {}
-        served: dict[str, set] = {}
+        closed: dict[str, set[str]] = {}
+        served: dict[str, set[str]] = {}
         for f in covering:
             closed.setdefault(f.key, set()).update(f.tjenester)
             served.setdefault(f.key, set()).update(f.vikar)
@@ -113,7 +123,7 @@ def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
     gps = {behandler_key(n) for n in office.gps()}
     if not gps or not changed:
         return []
-    wanted = set()
+    wanted: set[int] = set()
     for f in changed:
         wanted.update(range(f.fra.toordinal(), f.til.toordinal() + 1))
     first, last = min(wanted), max(wanted)
@@ -127,8 +137,8 @@ def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
             away[f.key].update(days)
         if f.vikar:
             served.update(days)
-    for days in away.values():
-        wanted &= days
+    for away_days in away.values():
+        wanted &= away_days
         if not wanted:
             return []
     wanted -= served
@@ -167,7 +177,16 @@ class AwayPeriod:
 
     __slots__ = ("behandler", "fra", "til", "tjenester", "vikar", "ids", "uid")
 
-    def __init__(self, behandler: str, fra: date, til: date, tjenester, vikar, ids: tuple[str, ...], uid: str):
+    def __init__(
+        self,
+        behandler: str,
+        fra: date,
+        til: date,
+        tjenester: tuple[str, ...],
+        vikar: tuple[str, ...],
+        ids: tuple[str, ...],
+        uid: str,
+    ) -> None:
         self.behandler, self.fra, self.til = behandler, fra, til
         self.tjenester: tuple[str, ...] = tjenester
         self.vikar: tuple[str, ...] = vikar
@@ -203,11 +222,11 @@ def away_periods(office: Virksomhet, fra: date, til: date) -> list[AwayPeriod]:
     return result
 
 
-def _runs(fravaer: list[Fravaer]):
+def _runs(fravaer: list[Fravaer]) -> list[tuple[date, date, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
     """One GP's days away as runs of the same closed and vikar services: (fra, til, closed,
     served, ids). Computed at the days where a fravær starts or ends, not day by day."""
     edges = sorted({f.fra for f in fravaer} | {f.til + timedelta(days=1) for f in fravaer})
-    runs: list[list] = []
+    runs: list[list[Any]] = []
     for start, after in zip(edges, edges[1:], strict=False):
         covering = [f for f in fravaer if f.fra <= start <= f.til]
         if not covering:
@@ -224,5 +243,5 @@ def _runs(fravaer: list[Fravaer]):
     return [(a, b, c, s, tuple(sorted(ids, key=_id_order))) for a, b, c, s, ids in runs]
 
 
-def _id_order(fravaer_id: str):
+def _id_order(fravaer_id: str) -> tuple[int, str]:
     return (len(fravaer_id), fravaer_id)  # ids are numbers as text: 2 before 10

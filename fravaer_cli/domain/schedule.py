@@ -43,7 +43,7 @@ def stretches(fravaer: list[Fravaer]) -> list[Stretch]:
     result = []
     for (key, tjeneste), group in spans.items():
         group.sort(key=lambda f: f.fra)
-        current = None
+        current: tuple[date, date, tuple[str, ...]] | None = None
         for f in group:
             if current and f.fra <= current[1] + ONE_DAY:
                 current = (current[0], max(current[1], f.til), current[2] + (f.id,))
@@ -51,11 +51,12 @@ def stretches(fravaer: list[Fravaer]) -> list[Stretch]:
                 if current:
                     result.append(Stretch(names[key], tjeneste, *current))
                 current = (f.fra, f.til, (f.id,))
-        result.append(Stretch(names[key], tjeneste, *current))
+        if current:
+            result.append(Stretch(names[key], tjeneste, *current))
     return result
 
 
-def _sort_key(s: Stretch):
+def _sort_key(s: Stretch) -> tuple[str, int, str]:
     return (s.behandler.casefold(), catalogue.position(s.tjeneste), s.tjeneste)
 
 

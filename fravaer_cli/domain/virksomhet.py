@@ -2,7 +2,9 @@
 re-add, ids, vikar), its roster, and finding its GPs by name. No I/O and no clock: today comes in."""
 
 from bisect import bisect_right, insort
+from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
@@ -64,7 +66,7 @@ class Virksomhet(Record):
     def _index(self) -> None:
         if self._indexed:
             return
-        self._identities: dict[tuple, Fravaer] = {}
+        self._identities: dict[tuple[Any, ...], Fravaer] = {}
         self._spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
         self._vikar_spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
         self._names: dict[str, str] = {}
@@ -115,7 +117,7 @@ class Virksomhet(Record):
         self._index()
         return self._identities.get(draft.identity())
 
-    def _closures_meeting(self, candidate: Fravaer, tjeneste: str, ignore_id: str | None):
+    def _closures_meeting(self, candidate: Fravaer, tjeneste: str, ignore_id: str | None) -> Iterator[Fravaer]:
         """Stored fravær closing tjeneste for candidate's GP on a day candidate covers."""
         spans = self._spans.get((candidate.key, tjeneste), [])
         # Those starting on or before candidate.til, latest first; the overlap rule keeps them
@@ -133,7 +135,7 @@ class Virksomhet(Record):
     def find_overlaps(self, candidate: Fravaer, ignore_id: str | None = None) -> list[Fravaer]:
         """Every stored fravær that shares a closed day and tjeneste with candidate, in id order."""
         self._index()
-        found = {}
+        found: dict[str, Fravaer] = {}
         for tjeneste in candidate.tjenester:  # the hot path of a big import: no generator for a GP's first fravær
             if (candidate.key, tjeneste) in self._spans:
                 found.update((f.id, f) for f in self._closures_meeting(candidate, tjeneste, ignore_id))
@@ -258,7 +260,7 @@ class Virksomhet(Record):
         self._near_index = None
         return entry
 
-    def rename(self, old_name: str, new_name: str) -> list[tuple[Fravaer, Fravaer]]:
+    def rename(self, old_name: str, new_name: str) -> tuple[str, list[tuple[Fravaer, Fravaer]]]:
         """Give a GP another name everywhere in the office: the roster and every fravær.
         Into a GP that exists already, the two are merged, under the overlap rule.
         Returns the GP's name now, and (before, after) for each fravær changed."""
@@ -398,15 +400,10 @@ def _vikar_error(new: Fravaer, clashes: list[Fravaer]) -> ConflictError:
     return _clash_error(clashes, message, both, vikar=True)
 
 
-def _clash_error(clashes: list[Fravaer], message: str, tjenester, vikar: bool = False) -> ConflictError:
+def _clash_error(clashes: list[Fravaer], message: str, tjenester: Iterable[str], vikar: bool = False) -> ConflictError:
     ids = [c.id for c in clashes]
     which = f"fravær {ids[0]}" if len(ids) == 1 else f"fravær {', '.join(ids[:-1])} og {ids[-1]}"
     listed = "; ".join(f"{c.id}: {c.summary()}" for c in clashes)
     names = ", ".join(catalogue.display_name(k) for k in catalogue.order(tjenester))
-    error = ConflictError(
-        message.format(which=which, listed=listed, names=names) + f" Endre eller slett {which} først."
-    )
-    error.existing = clashes[0]  # the importer names the row of the file that added it
-    error.clashes = clashes
-    error.vikar = vikar
-    return error
+    text = message.format(which=which, listed=listed, names=names) + f" Endre eller slett {which} først."
+    return ConflictError(text, clashes, vikar)

@@ -9,6 +9,7 @@ only when a reopening day could be a holiday.
 
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 # Nyttårsdag, 1. mai, 17. mai, 1. and 2. juledag; skjærtorsdag, langfredag, påskedag,
@@ -40,7 +41,7 @@ def _easter(year: int) -> date:
 
 
 @cache
-def _norway(year: int):
+def _norway(year: int) -> Any:  # a holidays.HolidayBase
     from holidays.countries.norway import Norway
 
     return Norway(years=year, language="no")

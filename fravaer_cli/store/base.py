@@ -73,6 +73,15 @@ class Change(Record):
         return bool(self.entries)
 
 
+class Changes(dict[str, Change]):
+    """The offices of one change_many, by orgnr."""
+
+    def send(self, orgnr: str, fravaer: Fravaer, handling: str) -> None:
+        """The domain added fravaer to the office: logged with the change. A store that streams
+        imports (streams_imports) also sends it to the server at once."""
+        self[orgnr].record(handling, fravaer)
+
+
 class Reading(Iterator[T]):
     """What a store reads one office at a time: iterating gives what could be read; what could not
     (a damaged file, say) is in .unreadable as it is met, for the caller to report while the rest
@@ -178,7 +187,7 @@ class Store(ABC):
         prepared: dict[str, tuple[Virksomhet, object]] | None = None,
         progress: Callable[[int, int], None] | None = None,
         stream: bool = False,
-    ) -> AbstractContextManager[dict[str, Change]]:
+    ) -> AbstractContextManager[Changes]:
         """Read-modify-write of several offices, all or nothing: each is locked (in orgnr order, so
         two writers never deadlock), read, and given to the caller as a Change; when the block ends
         without an exception, and not dry_run, every changed office and its log entries are

@@ -61,7 +61,7 @@ def _text(value) -> str:
     return text
 
 
-def _keys(value, allow_all: bool) -> tuple[list[str], bool]:
+def _keys(value, allow_all: bool) -> tuple[tuple[str, ...], bool]:
     if isinstance(value, list):
         parts = [_text(v) for v in value]
     else:
@@ -212,7 +212,7 @@ class _FieldParser:
         for column, parse in self.parsers.items():
             raw = values.get(column)
             # The type is part of the key: in JSON, true == 1 but only 1 is a valid value.
-            key = (type(raw), tuple(raw) if isinstance(raw, list) else raw)
+            key: tuple | None = (type(raw), tuple(raw) if isinstance(raw, list) else raw)
             cache = self.cache[column]
             try:
                 fields[column] = cache[key]
@@ -248,7 +248,7 @@ def _date(value, today: date, what: str) -> date:
     return dates.parse_date(_text(value), today, what)
 
 
-def _vikar(value) -> tuple[list[str], bool]:
+def _vikar(value) -> tuple[tuple[str, ...], bool]:
     try:
         return _keys(value, allow_all=True)
     except InputError as e:

@@ -6,6 +6,7 @@ domain objects for the CLI to render.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from fravaer_cli.domain import orgnr as orgnr_check
@@ -323,7 +324,7 @@ def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
                 for _, fravaer in office_plan.added:
                     change.record("import", fravaer)
     except StoreError as e:
-        written = getattr(e, "written", None)
+        written = e.written
         if written:
             raise StoreError(
                 f"{e}\nImportert før feilen: {len(written)} av {len(todo)} virksomheter ({', '.join(written[:10])}"
@@ -334,7 +335,7 @@ def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
 
 
 def _apply_again(office: Virksomhet, office_plan, today: date, now: str, av: str) -> list:
-    added = []
+    added: list = []
     for where, f in office_plan.added:
         draft = Draft(f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr)
         try:
@@ -422,7 +423,7 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
 
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
-    rows = []
+    rows: list[tuple[OfficeRef, Fravaer]] = []
     reading = offices(store, orgnr, behandler)
     for office in reading:
         ref = OfficeRef(office.orgnr, office.navn)
@@ -496,7 +497,7 @@ class PreviewLine(Record):
         self.behandler, self.tjeneste, self.apner_igjen, self.melding = behandler, tjeneste, apner_igjen, melding
 
 
-def preview(office: Virksomhet, day: date, tjenester: list[str], lang: str, behandler: str | None = None):
+def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, behandler: str | None = None):
     """What a citizen sees on day, per behandler and tjeneste. Returns (lines, unknown_behandler)."""
     from fravaer_cli.domain import schedule
 
@@ -551,7 +552,7 @@ def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: dat
 
 def _log_wanted(entry: dict, behandler: str | None, day: date | None) -> bool:
     record = entry.get("fravaer") or {}
-    gp = entry.get("behandler") if isinstance(entry.get("behandler"), dict) else {}
+    gp = entry["behandler"] if isinstance(entry.get("behandler"), dict) else {}
     named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
     if behandler is not None and not any(name_matches(behandler, str(name)) for name in named if name):
         return False

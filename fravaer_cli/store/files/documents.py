@@ -81,7 +81,7 @@ def parse_document(raw: bytes, suffix: str) -> dict:
         document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except RecursionError:
         raise Invalid("JSON-en er nestet for dypt") from None
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         raise Invalid(f"ugyldig JSON på linje {e.lineno}, kolonne {e.colno}") from None
     if not isinstance(document, dict):
         raise Invalid("dokumentet er ikke et JSON-objekt")

@@ -133,7 +133,7 @@ class OfficeCache:
         """The entry for office as just written (data), if wants() it.
 
         Best effort: a cache that cannot be written only makes the next read parse the file."""
-        if not self.wants(data, starts):
+        if starts is None or self.folder is None or not self.wants(data, starts):
             return
         import json
 

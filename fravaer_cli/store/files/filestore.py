@@ -21,7 +21,7 @@ from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
 from fravaer_cli.domain.model import Fravaer, matches_behandler
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, Reading, Store, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.base import Change, Changes, Reading, Store, checked_orgnr, lock_timeout, log_value
 from fravaer_cli.store.files import filecache
 from fravaer_cli.store.files.documents import (
     MAX_LOG_LINE,
@@ -69,7 +69,7 @@ class FileStore(Store):
         self._av = av
         self._clock = clock
         self.lock_timeout = lock_timeout()
-        self._lock_fd = None
+        self._lock_fd: int | None = None
         self.location = str(folder)
         self._cache = filecache.OfficeCache(folder)
         # Offices read for a change from the cache: {orgnr: (their fravær, the file's bytes,
@@ -221,7 +221,7 @@ class FileStore(Store):
         prepared: dict[str, tuple[Virksomhet, object]] | None = None,
         progress: Callable[[int, int], None] | None = None,
         stream: bool = False,
-    ) -> Iterator[dict[str, Change]]:
+    ) -> Iterator[Changes]:
         """Read-modify-write of several offices: every lock is taken before anything
         is read, and every log opened before anything is written, so a lock not had
         in time or a log that cannot be opened changes nothing. Files cannot be sent
@@ -233,7 +233,7 @@ class FileStore(Store):
         """
         orgnrs = sorted(set(map(checked_orgnr, orgnrs)))
         if dry_run:
-            yield {orgnr: self._change_of(orgnr, create) for orgnr in orgnrs}
+            yield Changes((orgnr, self._change_of(orgnr, create)) for orgnr in orgnrs)
             return
         prepared = prepared or {}
         self.av  # noqa: B018 - who the log records is checked before anything is touched
@@ -241,7 +241,7 @@ class FileStore(Store):
             # Sorted, so that two writers of overlapping sets never wait for each other in a circle.
             for orgnr in orgnrs:
                 locks.enter_context(self._locked(orgnr))
-            changes = {}
+            changes = Changes()
             for orgnr in orgnrs:
                 if orgnr in prepared and self.stamp(orgnr) == prepared[orgnr][1]:
                     changes[orgnr] = Change(prepared[orgnr][0], reused=True)
@@ -287,7 +287,7 @@ class FileStore(Store):
                     if progress:
                         progress(len(staged), len(pending))
                 os.sync()
-            written = []
+            written: list[str] = []
             # From here each office's file is put in place and its log appended: Ctrl-C waits
             # until every one is, so that an import is stored whole or (before this) not at all.
             with interrupts.deferred():
@@ -296,8 +296,8 @@ class FileStore(Store):
                     try:
                         if staged:
                             self._replace(staged[n], path)
-                            if to_cache[n] is not None:
-                                self._cache.save(change.office, *to_cache[n])
+                            if (cached := to_cache[n]) is not None:
+                                self._cache.save(change.office, *cached)
                                 to_cache[n] = None
                         else:
                             self._write(path, change.office)
@@ -400,7 +400,8 @@ class FileStore(Store):
         if self._lock_fd is None:
             self._ensure_folder()
             path = self.folder / ".lock"
-            self._lock_fd = _open_regular_fd(path, os.O_RDWR | os.O_CREAT, "låsefilen")
+            self._lock_fd = fd = _open_regular_fd(path, os.O_RDWR | os.O_CREAT, "låsefilen")
+            return fd
         return self._lock_fd
 
     def _ensure_folder(self) -> None:

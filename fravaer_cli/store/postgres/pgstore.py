@@ -8,11 +8,12 @@ offices a login sees and may change is decided by the database (pgschema.py).
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, Reading, Store, checked_orgnr, lock_timeout
+from fravaer_cli.store.base import Change, Changes, Reading, Store, checked_orgnr, lock_timeout
 from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.connect import connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
@@ -40,9 +41,9 @@ class PgStore(Store):
         self.on_behalf_of = av if isinstance(av, str) else None
         self._clock = clock
         self.lock_timeout = lock_timeout()
-        self._conn = None
-        self._login = None
-        self._stored = None  # orgnrs in the database, once an import has asked
+        self._conn: Any = None
+        self._login: str | None = None
+        self._stored: set[str] | None = None  # orgnrs in the database, once an import has asked
         self.location = f"databasen {describe(dsn)}"
 
     # -- the connection ----------------------------------------------------------
@@ -94,7 +95,7 @@ class PgStore(Store):
     @property
     def login(self) -> str:
         if self._login is None:
-            self._login = self.query_one("SELECT current_user")[0]
+            self._login = str(self.query_one("SELECT current_user")[0])
         return self._login
 
     @property
@@ -196,7 +197,8 @@ class PgStore(Store):
         from fravaer_cli.domain.names import search_key
 
         conn = self.connection()
-        conditions, args = [], []
+        conditions: list[str] = []
+        args: list[Any] = []
         if orgnrs is not None:
             conditions.append("v.orgnr = ANY(%s)")
             args.append(list(orgnrs))
@@ -211,7 +213,7 @@ class PgStore(Store):
                 f"v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s WHERE ({each.format('s')}) OR s.hpr = %s)"
             )
             conditions.append(f"(({each.format('f')}) OR f.hpr = %s)")
-            match = [*(f"%{like_escaped(w)}%" for w in words), behandler.strip()]
+            match: list[Any] = [*(f"%{like_escaped(w)}%" for w in words), behandler.strip()]
             args += [*match, *match]
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         sql = (
@@ -317,7 +319,7 @@ class PgStore(Store):
         prepared: dict[str, tuple[Virksomhet, object]] | None = None,
         progress: Callable[[int, int], None] | None = None,
         stream: bool = False,
-    ) -> Iterator[dict[str, Change]]:
+    ) -> Iterator[Changes]:
         """One transaction: every office's row locked, the domain decides, the changes and
         their log entries are written, and all is committed, or nothing. A statement does
         many offices at once: an import of 2,000 offices is a few hundred statements.
@@ -360,7 +362,7 @@ class PgStore(Store):
             conn.rollback()
             raise
 
-    def _locked(self, cur, orgnrs: list[str], create: bool, prepared: dict, lock: bool) -> dict[str, Change]:
+    def _locked(self, cur, orgnrs: list[str], create: bool, prepared: dict, lock: bool) -> Changes:
         """Every office's row, locked (in orgnr order, so writers never wait in a circle), as Changes."""
         import psycopg2
 
@@ -406,7 +408,7 @@ class PgStore(Store):
                 lost = [o for o in missing if o not in rows]  # another's, created in the meantime
                 if lost:
                     raise self.not_found(lost[0])
-        changes, to_read = {}, []
+        changes, to_read = Changes(), []
         for orgnr in orgnrs:
             row = rows.get(orgnr)
             checked, stamp = prepared.get(orgnr) or (None, None)
@@ -471,7 +473,7 @@ class PgStore(Store):
         logged.send(cur)
 
 
-class _Streaming(dict):
+class _Streaming(Changes):
     """An import's changes, whose new fravær (with their log entries, made by the server)
     go to the server in batches, by a thread of their own, while the import checks the
     rows after them. The server's share of a big import, about half of it, then runs beside
@@ -485,10 +487,10 @@ class _Streaming(dict):
         self.conn, self.stamp = conn, stamp
         self.sent: dict[str, int] = {}  # orgnr -> how many of its log entries are written
         self.batch: list[tuple[str, Fravaer]] = []
-        self.handling = None
-        self.error = None  # the sender's, raised in the caller's thread
+        self.handling = ""
+        self.error: BaseException | None = None  # the sender's, raised in the caller's thread
         self.abandoned = False
-        self.queue = None
+        self.queue: Any = None
 
     def send(self, orgnr: str, fravaer: Fravaer, handling: str) -> None:
         """Record that the domain added fravaer to the office, and send both to the server."""

@@ -76,7 +76,7 @@ def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
 def log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_Rows":
     """stamp: what each entry says first (its time and login), when the entries do not have it."""
     stamp = stamp or {}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for orgnr, entry in entries:
         e = {**stamp, **entry}
         text = json.dumps(e, default=log_value)
