@@ -82,3 +82,42 @@ def test_typer_internals_are_used_in_one_module_only():
         if any(m.startswith(("typer.core", "typer._", "typer.main")) for m in imported_modules(p))
     }
     assert users == {"boundary.py"}
+
+
+def test_no_module_is_over_600_lines():
+    long = {
+        str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > 600
+    }
+    assert not long, long
+
+
+# os._exit is the standard library's documented way out of a process that must not clean up.
+DOCUMENTED = {"_exit"}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and name not in DOCUMENTED
+
+
+def test_no_module_uses_what_another_keeps_private():
+    """from x import _name, or x._name, of another module of the program (Typer's and Click's too)."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                found += [f"{path.name}: {node.module}.{a.name}" for a in node.names if _private(a.name)]
+                found += [f"{path.name}: {node.module}" for part in node.module.split(".") if _private(part)]
+                imported.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                imported.update((a.asname or a.name).split(".")[0] for a in node.names)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and _private(node.attr)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in imported
+            ):
+                found.append(f"{path.name}: {node.value.id}.{node.attr}")
+    assert not found, found

@@ -63,6 +63,12 @@ GROUPS = {
 }
 
 
+def chosen_database(data_dir: str | None, database: str | None) -> str | None:
+    """The database the command line names: --database, else $FRAVAER_DATABASE_URL unless a
+    folder is given on the command line (--data-dir); None for the file store."""
+    return database or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL") or None)
+
+
 class Env:
     """Global options, and what every command gets from them."""
 
@@ -73,8 +79,7 @@ class Env:
             raise InputError(
                 "--database kan ikke brukes sammen med --data-dir eller --store-format: velg databasen eller en mappe."
             )
-        # $FRAVAER_DATABASE_URL selects the database unless a folder is given on the command line.
-        self.database = database or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL") or None)
+        self.database = chosen_database(data_dir, database)
         if self.database is not None and store_format is not None:
             raise InputError("--store-format gjelder bare filer, og $FRAVAER_DATABASE_URL velger databasen.")
         self.folder = default_dir(data_dir) if self.database is None else None

@@ -102,7 +102,7 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
 
     # Commands and groups built only when named (or listed), in the order of --help:
     # name -> a Typer of that one command, or (module, attribute of its Typer) for a group.
-    # Typer builds a command from its function's signature, about 1 ms each; a call uses one.
+    # Typer builds a command from its function's signature, each in turn: a call needs one.
     lazy: dict[str, typer.Typer | tuple[str, str]] = {}
 
     def list_commands(self, ctx):

@@ -58,11 +58,11 @@ def _offer_tjenester(allow_all: bool):
 
 def _completion_store(ctx):
     """The store the command line names, chosen as Env chooses it."""
-    import os
+    from fravaer_cli.cli.app import chosen_database
 
     params = ctx.find_root().params
     data_dir = params.get("data_dir")
-    database = params.get("database") or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL"))
+    database = chosen_database(data_dir, params.get("database"))
     if database:
         from fravaer_cli.store.postgres.pgstore import PgStore
 

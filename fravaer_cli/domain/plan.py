@@ -19,8 +19,7 @@ ALL_CLOSED, SOME_CLOSED, VIKAR, PRESENT = "X", "x", "v", "."
 
 
 class Day:
-    """One day of the calendar. Plain classes here: `add` imports this module, and making a
-    dataclass costs every call about a millisecond."""
+    """One day of the calendar. A plain class, as record.py says why: `add` imports this module."""
 
     __slots__ = ("dato", "virkedag", "helligdag", "cells", "borte", "vikar", "uten_lege")
 
@@ -58,7 +57,7 @@ class Calendar:
         without = [d.dato for d in self.days if d.uten_lege]
         if not without:
             return None
-        return f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in stretches(without))}."
+        return f"Ingen fastlege: {', '.join(stretch_text(a, b) for a, b in workday_runs(without))}."
 
 
 def weeks_of(days: list[Day]) -> list[list[Day]]:
@@ -149,7 +148,7 @@ def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
     return [d for d in map(date.fromordinal, sorted(wanted)) if workdays.is_workday(d)]
 
 
-def stretches(days: list[date]) -> list[tuple[date, date]]:
+def workday_runs(days: list[date]) -> list[tuple[date, date]]:
     """Working days as stretches: two days are in one stretch when only days off lie between them."""
     from fravaer_cli.domain import workdays
 

@@ -1,10 +1,9 @@
 """Record: equality, repr and replace for a small class of named fields.
 
 These are what @dataclass would generate. @dataclass writes each class's methods as
-source text and compiles them when the module is imported: about a millisecond a
-class, three with slots=True. Every call of fravaer imports seven such classes, so
-they are plain classes with their own __init__, and this base gives them the rest
-from the tuple of their fields.
+source text and compiles them when the module is imported, which every call of fravaer
+would pay for (the README's speed section says how much), so they are plain classes
+with their own __init__, and this base gives them the rest from the tuple of their fields.
 """
 
 from collections.abc import Callable

@@ -73,6 +73,28 @@ class Change(Record):
         return bool(self.entries)
 
 
+class ChangeRequest(Record):
+    """How change_many was asked to change its offices (its keyword arguments)."""
+
+    FIELDS = __slots__ = ("create", "dry_run", "prepared", "progress", "stream")
+
+    def __init__(
+        self,
+        create: bool,
+        dry_run: bool,
+        prepared: dict[str, tuple[Virksomhet, object]],
+        progress: Callable[[int, int], None] | None,
+        stream: bool,
+    ):
+        self.create, self.dry_run, self.prepared, self.progress, self.stream = (
+            create,
+            dry_run,
+            prepared,
+            progress,
+            stream,
+        )
+
+
 class Changes(dict[str, Change]):
     """The offices of one change_many, by orgnr."""
 
@@ -178,7 +200,6 @@ class Store(ABC):
         lock: an import checks its rows against it, and change_many(prepared=) takes the checked
         office under the lock while the stamp still holds. The stamp is None for an office not stored."""
 
-    @abstractmethod
     def change_many(
         self,
         orgnrs: Iterable[str],
@@ -195,6 +216,12 @@ class Store(ABC):
         checked before the lock (load_for_change), used as they are if their stamp still holds.
         progress(done, total) is called while writing. stream: new fravær may be sent while the
         block goes on (a store with streams_imports); one that cannot stream writes at the end."""
+        request = ChangeRequest(create, dry_run, prepared or {}, progress, stream)
+        return self._change_many(sorted(set(map(checked_orgnr, orgnrs))), request)
+
+    @abstractmethod
+    def _change_many(self, orgnrs: list[str], how: "ChangeRequest") -> AbstractContextManager[Changes]:
+        """change_many, with the orgnrs checked and sorted (the order locks are taken in)."""
 
     @contextmanager
     def change(self, orgnr: str, create: bool = False, dry_run: bool = False) -> Iterator[Change]:

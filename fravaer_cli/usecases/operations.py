@@ -117,7 +117,7 @@ def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
     days = plan.days_without_gp(office, changed)
     return [
         f"Advarsel: ingen fastlege ved {office.label} {plan.stretch_text(a, b)} (ingen vikar registrert)."
-        for a, b in plan.stretches(days)
+        for a, b in plan.workday_runs(days)
     ]
 
 

@@ -189,11 +189,11 @@ def office_from(doc: dict, orgnr: str) -> Virksomhet:
         info=_expect(office.get("info", ""), str, "virksomhet.info"),
         next_id=next_id,
         fravaer=fravaer,
-        roster=_roster(doc.get("behandlere", [])),
+        roster=_roster_checked(doc.get("behandlere", [])),
     )
 
 
-def _roster(records) -> list[RosterEntry]:
+def _roster_checked(records) -> list[RosterEntry]:
     roster, seen = [], set()
     for number, record in enumerate(_expect(records, list, "behandlere"), start=1):
         where = f"behandler nr. {number} i behandlere"

@@ -34,7 +34,7 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 # small offices imports neither.
 
 # Smaller offices get no entry: most have fewer than 60 fravær (50 are about 13 KB), parsed
-# in a millisecond or two, and an import of 2,000 of them would otherwise write 2,000 entries.
+# quickly enough, and an import of 2,000 of them would otherwise write 2,000 entries.
 SMALLEST = 16 * 1024
 # The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
 # change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
@@ -42,12 +42,9 @@ _FORMAT = 2
 
 
 def _digest(data: bytes) -> str:
-    try:
-        # What hashlib.blake2b is. hashlib itself sets up OpenSSL on import (about 5 ms),
-        # which would cost an add more than the cache saves it.
-        from _blake2 import blake2b
-    except ImportError:  # an interpreter built without it
-        from hashlib import blake2b
+    # hashlib is imported only here: it sets up OpenSSL on import, which a call that uses no
+    # cache entry (an office under SMALLEST) need not pay for.
+    from hashlib import blake2b
 
     return blake2b(data, digest_size=20).hexdigest()
 

@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 
@@ -21,7 +21,16 @@ from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
 from fravaer_cli.domain.model import Fravaer, matches_behandler
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, Changes, Reading, Store, checked_orgnr, lock_timeout, log_value
+from fravaer_cli.store.base import (
+    Change,
+    ChangeRequest,
+    Changes,
+    Reading,
+    Store,
+    checked_orgnr,
+    lock_timeout,
+    log_value,
+)
 from fravaer_cli.store.files import filecache
 from fravaer_cli.store.files.documents import (
     MAX_LOG_LINE,
@@ -213,15 +222,7 @@ class FileStore(Store):
         return self._load_or_new(orgnr, create=True), stamp
 
     @contextmanager
-    def change_many(
-        self,
-        orgnrs: Iterable[str],
-        create: bool = False,
-        dry_run: bool = False,
-        prepared: dict[str, tuple[Virksomhet, object]] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        stream: bool = False,
-    ) -> Iterator[Changes]:
+    def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> Iterator[Changes]:
         """Read-modify-write of several offices: every lock is taken before anything
         is read, and every log opened before anything is written, so a lock not had
         in time or a log that cannot be opened changes nothing. Files cannot be sent
@@ -231,11 +232,10 @@ class FileStore(Store):
         file has not changed since is used as it is instead of being read again.
         progress(done, total) is called as each office is written.
         """
-        orgnrs = sorted(set(map(checked_orgnr, orgnrs)))
+        create, dry_run, prepared, progress = how.create, how.dry_run, how.prepared, how.progress
         if dry_run:
             yield Changes((orgnr, self._change_of(orgnr, create)) for orgnr in orgnrs)
             return
-        prepared = prepared or {}
         self.av  # noqa: B018 - who the log records is checked before anything is touched
         with ExitStack() as locks:
             # Sorted, so that two writers of overlapping sets never wait for each other in a circle.

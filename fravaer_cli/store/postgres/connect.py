@@ -11,8 +11,8 @@ def driver():
 
     psycopg2 imports ssl only to share Python's OpenSSL thread callbacks with libpq,
     which OpenSSL 1.1 and later do not need; when that import fails, psycopg2 leaves
-    OpenSSL to libpq, as every C program on libpq does. That is 20 of the 250 ms of a
-    call to the database. Afterwards ssl imports as usual."""
+    OpenSSL to libpq, as every C program on libpq does: a call to the database does not
+    pay for the ssl module. Afterwards ssl imports as usual."""
     import sys
 
     if "psycopg2" not in sys.modules and "ssl" not in sys.modules:

@@ -8,24 +8,6 @@ from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.pgstore import PgStore
 
 
-def _execute(store: PgStore, statements):
-    """Run statements in one transaction; driver errors become the SPEC's."""
-    import psycopg2
-
-    conn = store.connection(check_schema=False)
-    try:
-        with conn.cursor() as cur:
-            result = statements(cur)
-        conn.commit()
-        return result
-    except psycopg2.Error as e:
-        conn.rollback()
-        raise store.error_of(e) from None
-    except BaseException:
-        conn.rollback()
-        raise
-
-
 def init(store: PgStore) -> tuple[int, int]:
     """Create or upgrade the schema, and the two roles. Returns (version before, version now)."""
     before = store.schema_version() or 0
@@ -56,7 +38,7 @@ def init(store: PgStore) -> tuple[int, int]:
             cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))
         return max(current, pgschema.SCHEMA)
 
-    return before, _execute(store, migrate)
+    return before, store.in_transaction(migrate)
 
 
 def status(store: PgStore) -> dict:
@@ -139,7 +121,7 @@ def _changed_rows(store: PgStore, sql: str, *args) -> bool:
         cur.execute(sql, args)
         return cur.rowcount > 0
 
-    return _execute(store, run)
+    return store.in_transaction(run)
 
 
 def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict]:

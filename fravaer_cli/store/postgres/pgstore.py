@@ -8,12 +8,12 @@ offices a login sees and may change is decided by the database (pgschema.py).
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, Changes, Reading, Store, checked_orgnr, lock_timeout
+from fravaer_cli.store.base import Change, ChangeRequest, Changes, Reading, Store, checked_orgnr, lock_timeout
 from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.connect import connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
@@ -30,6 +30,8 @@ from fravaer_cli.store.postgres.rows import (
 )
 
 _ORDER = "length(f.id), f.id"  # ids are 1, 2, 3 ...: in the order they were given
+
+T = TypeVar("T")
 
 
 class PgStore(Store):
@@ -266,30 +268,41 @@ class PgStore(Store):
     def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
         """Store offices as they are, with their audit logs, in one transaction (database load).
         An office already stored is left as it is; returns the orgnrs written."""
+        present = set(self.orgnrs())
+
+        def copy(cur: Any) -> list[str]:
+            written, records, entries = [], [], []
+            for office, log in copies:
+                if office.orgnr in present:
+                    continue
+                cur.execute(
+                    "INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere) "
+                    "VALUES (%s, %s, %s, %s, %s::jsonb)",
+                    (office.orgnr, office.navn, office.info, office.next_id, roster_json(office)),
+                )
+                records += [(office.orgnr, f) for f in office.fravaer]
+                entries += [(office.orgnr, entry) for entry in log]
+                written.append(office.orgnr)
+            insert_fravaer(cur, records)
+            insert_log(cur, entries)
+            return written
+
+        written = self.in_transaction(copy, check_schema=True)
+        if self._stored is not None:
+            self._stored.update(written)
+        return written
+
+    def in_transaction(self, statements: Callable[[Any], T], check_schema: bool = False) -> T:
+        """statements(cursor) in one transaction, committed when it returns; driver errors become
+        the SPEC's (database init runs before there is a schema to check)."""
         import psycopg2
 
-        present = set(self.orgnrs())
-        conn = self.connection()
+        conn = self.connection(check_schema=check_schema)
         try:
             with conn.cursor() as cur:
-                written, records, entries = [], [], []
-                for office, log in copies:
-                    if office.orgnr in present:
-                        continue
-                    cur.execute(
-                        "INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere) "
-                        "VALUES (%s, %s, %s, %s, %s::jsonb)",
-                        (office.orgnr, office.navn, office.info, office.next_id, roster_json(office)),
-                    )
-                    records += [(office.orgnr, f) for f in office.fravaer]
-                    entries += [(office.orgnr, entry) for entry in log]
-                    written.append(office.orgnr)
-                insert_fravaer(cur, records)
-                insert_log(cur, entries)
+                result = statements(cur)
             conn.commit()
-            if self._stored is not None:
-                self._stored.update(written)
-            return written
+            return result
         except psycopg2.Error as e:
             conn.rollback()
             raise self.error_of(e) from None
@@ -311,15 +324,7 @@ class PgStore(Store):
         return office, (row[4], {f.id: f for f in office.fravaer})
 
     @contextmanager
-    def change_many(
-        self,
-        orgnrs: Iterable[str],
-        create: bool = False,
-        dry_run: bool = False,
-        prepared: dict[str, tuple[Virksomhet, object]] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        stream: bool = False,
-    ) -> Iterator[Changes]:
+    def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> Iterator[Changes]:
         """One transaction: every office's row locked, the domain decides, the changes and
         their log entries are written, and all is committed, or nothing. A statement does
         many offices at once: an import of 2,000 offices is a few hundred statements.
@@ -327,7 +332,7 @@ class PgStore(Store):
         stream: the changes send what the domain adds while it goes on (_Streaming.send)."""
         import psycopg2
 
-        orgnrs = sorted(set(map(checked_orgnr, orgnrs)))
+        create, dry_run, prepared, progress, stream = how.create, how.dry_run, how.prepared, how.progress, how.stream
         conn = self.connection()
         self.login  # noqa: B018 - asked before the transaction, for the messages
         current = orgnrs[0] if len(orgnrs) == 1 else None
@@ -335,7 +340,7 @@ class PgStore(Store):
             with conn.cursor() as cur:
                 if not dry_run:
                     cur.execute("SET LOCAL lock_timeout = %s", (f"{int(self.lock_timeout * 1000)}ms",))
-                changes = self._locked(cur, orgnrs, create, prepared or {}, lock=not dry_run)
+                changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
                 if stream and not dry_run:
                     changes = _Streaming(changes, conn, self._stamp())
                     with changes.sending():
@@ -476,8 +481,8 @@ class PgStore(Store):
 class _Streaming(Changes):
     """An import's changes, whose new fravær (with their log entries, made by the server)
     go to the server in batches, by a thread of their own, while the import checks the
-    rows after them. The server's share of a big import, about half of it, then runs beside
-    the check instead of after it, on the other core. It is all the one transaction:
+    rows after them. The server's share of a big import then runs beside the check instead
+    of after it, on the other core. It is all the one transaction:
     committed with the rest, or rolled back with it."""
 
     BATCH = 5000  # fravær a batch: few statements, and the server starts early

@@ -176,11 +176,7 @@ def roster_json(office: Virksomhet) -> str:
 
 def office_of_row(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virksomhet:
     """The office from a row that starts with OFFICE_COLUMNS (its fravær are read apart)."""
-    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], _roster(row[3]))
-
-
-def _roster(value) -> list[RosterEntry]:
-    return [RosterEntry.from_record(e) for e in value or []]
+    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], [RosterEntry.from_record(e) for e in row[3] or []])
 
 
 def like_escaped(text: str) -> str:
