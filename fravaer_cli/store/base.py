@@ -2,7 +2,7 @@
 
 Each store gives the domain a consistent view of an office under its lock or transaction, and
 writes back what the domain decided: the rules (overlap, identical re-add, ids, vikar) are decided
-once, in the domain (domain/model.py)."""
+once, in the domain (domain/virksomhet.py)."""
 
 import os
 from abc import ABC, abstractmethod
