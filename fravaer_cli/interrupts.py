@@ -6,19 +6,21 @@ code that reads a prompt; Interrupted passes both, so the boundary is where it e
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 
 class Interrupted(BaseException):
     """Ctrl-C (SIGINT). after_commit: it came while a change was being put in place, which
     was then finished: the change is stored whole."""
 
-    def __init__(self, after_commit: bool = False):
+    def __init__(self, after_commit: bool = False) -> None:
         super().__init__()
         self.after_commit = after_commit
 
 
-def _raise(signum, frame):
+def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted()
 
 
@@ -32,7 +34,7 @@ def stored() -> bool:
 
 
 @contextmanager
-def handled():
+def handled() -> Iterator[None]:
     """SIGINT raises Interrupted while the block runs (the command line's whole call)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -46,7 +48,7 @@ def handled():
 
 
 @contextmanager
-def deferred():
+def deferred() -> Iterator[None]:
     """Ctrl-C waits until the block is done: files being put in place one by one are all put
     in place, so an import is stored whole or not at all. Then Interrupted(after_commit)."""
     if threading.current_thread() is not threading.main_thread():

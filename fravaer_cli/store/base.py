@@ -8,7 +8,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import FravaerError, InputError, StoreError
@@ -29,7 +29,7 @@ def checked_orgnr(value: str) -> str:
     return value
 
 
-def log_value(value):
+def log_value(value: object) -> dict[str, Any]:
     """What a log entry's JSON holds for a value that is not plain JSON: a fravær, as to_dict() gives it."""
     if isinstance(value, Fravaer):
         return value.to_dict()
@@ -51,10 +51,10 @@ class Change(Record):
     def __init__(
         self,
         office: Virksomhet,
-        entries: list[dict] | None = None,
+        entries: list[dict[str, Any]] | None = None,
         reused: bool = False,
         created_office: bool = False,
-        original: dict | None = None,
+        original: dict[str, Any] | None = None,
     ):
         self.office = office
         self.entries = [] if entries is None else entries
@@ -63,7 +63,7 @@ class Change(Record):
         # The fravær as read, by id (the database store writes the difference).
         self.original = {} if original is None else original
 
-    def record(self, handling: str, fravaer: Fravaer | dict | None, **extra) -> None:
+    def record(self, handling: str, fravaer: Fravaer | dict[str, Any] | None, **extra: Any) -> None:
         """A Fravaer (also in extra) is logged as its to_dict(): as it is when written."""
         self.entries.append({"handling": handling, "fravaer": fravaer, **extra})
 
@@ -185,10 +185,10 @@ class Store(ABC):
         those, at least the fravær that match: a question over the whole country reads little."""
 
     @abstractmethod
-    def iter_log(self, orgnr: str) -> Iterator[dict]:
+    def iter_log(self, orgnr: str) -> Iterator[dict[str, Any]]:
         """The office's audit log, oldest first, one entry at a time (memory flat in its length)."""
 
-    def read_log(self, orgnr: str) -> list[dict]:
+    def read_log(self, orgnr: str) -> list[dict[str, Any]]:
         """The audit log, oldest first, whole (load and dump; `log` streams it with iter_log)."""
         return list(self.iter_log(orgnr))
 
@@ -230,6 +230,6 @@ class Store(ABC):
             yield changes[orgnr]
 
     @abstractmethod
-    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict[str, Any]]]]) -> list[str]:
         """Store offices as they are, with their audit logs (database load and dump, a copy
         between stores). An office already stored is left as it is. Returns the orgnrs written."""

@@ -2,8 +2,10 @@
 file edited by hand, or damaged, is refused naming the file and the problem, never half read."""
 
 import re
+from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
+from typing import Any
 
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.errors import StoreError
@@ -31,13 +33,13 @@ class Invalid(Exception):
 _LOG_TEXT = ("tid", "av", "handling")
 
 
-def log_entry(line: bytes, number: int, path: Path) -> dict:
+def log_entry(line: bytes, number: int, path: Path) -> dict[str, Any]:
     """One audit-log line, checked so that nothing later trips over its shape."""
     import json
 
     problem = None
     try:
-        entry = json.loads(line)
+        entry: dict[str, Any] = json.loads(line)  # what it is, is checked below
     except RecursionError:
         problem = "er nestet for dypt"
     except ValueError:
@@ -56,7 +58,7 @@ def log_entry(line: bytes, number: int, path: Path) -> dict:
     return entry
 
 
-def _log_record_ok(record) -> bool:
+def _log_record_ok(record: Any) -> bool:
     if record is None:
         return True
     if not isinstance(record, dict):
@@ -68,7 +70,7 @@ def _log_record_ok(record) -> bool:
     )
 
 
-def parse_document(raw: bytes, suffix: str) -> dict:
+def parse_document(raw: bytes, suffix: str) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -90,7 +92,7 @@ def parse_document(raw: bytes, suffix: str) -> dict:
     return document
 
 
-def toml_loads(text: str, error=ValueError) -> dict:
+def toml_loads(text: str, error: type[Exception] = ValueError) -> dict[str, Any]:
     """TOML as tomli reads it, its errors said in Norwegian with line and column."""
     import tomli
 
@@ -102,7 +104,7 @@ def toml_loads(text: str, error=ValueError) -> dict:
         raise error(f"ugyldig TOML på linje {e.lineno}, kolonne {e.colno}") from None
 
 
-def _no_duplicate_keys(pairs: list) -> dict:
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json keeps the last of two equal keys; the next write would then drop what the first held.
     document = dict(pairs)
     if len(document) != len(pairs):
@@ -114,7 +116,7 @@ def _no_duplicate_keys(pairs: list) -> dict:
     return document
 
 
-def _has_lone_surrogate(value) -> bool:
+def _has_lone_surrogate(value: Any) -> bool:
     if isinstance(value, str):
         return any("\ud800" <= ch <= "\udfff" for ch in value)
     if isinstance(value, dict):
@@ -124,7 +126,7 @@ def _has_lone_surrogate(value) -> bool:
     return False
 
 
-def _expect(value, kind, where: str):
+def _expect(value: Any, kind: type, where: str) -> Any:
     if value is None:
         raise Invalid(f"{where} mangler")
     # bool is an int in Python; a schema or id of 'true' is still wrong.
@@ -134,7 +136,7 @@ def _expect(value, kind, where: str):
     return value
 
 
-def _date(value, where: str) -> date:
+def _date(value: Any, where: str) -> date:
     if isinstance(value, date) and not hasattr(value, "hour"):
         return value
     if isinstance(value, str):
@@ -145,13 +147,13 @@ def _date(value, where: str) -> date:
     raise Invalid(f"{where} skal være en dato (ÅÅÅÅ-MM-DD), ikke {value!r}")
 
 
-def _unknown(keys, allowed, where: str) -> None:
-    extra = sorted(set(keys) - allowed)
+def _unknown(keys: Iterable[str], allowed: Collection[str], where: str) -> None:
+    extra = sorted(set(keys) - set(allowed))
     if extra:
         raise Invalid(f"ukjent nøkkel «{extra[0]}» i {where}; fravaer forstår ikke filen helt og endrer den ikke")
 
 
-def office_from(doc: dict, orgnr: str) -> Virksomhet:
+def office_from(doc: dict[str, Any], orgnr: str) -> Virksomhet:
     if "schema" not in doc:
         raise Invalid("mangler «schema»")
     schema = _expect(doc["schema"], int, "schema")
@@ -193,7 +195,7 @@ def office_from(doc: dict, orgnr: str) -> Virksomhet:
     )
 
 
-def _roster_checked(records) -> list[RosterEntry]:
+def _roster_checked(records: Any) -> list[RosterEntry]:
     roster, seen = [], set()
     for number, record in enumerate(_expect(records, list, "behandlere"), start=1):
         where = f"behandler nr. {number} i behandlere"
@@ -217,7 +219,7 @@ _ID = re.compile(r"[0-9A-Za-z_-]+")
 _OPTIONAL = Fravaer.OPTIONAL
 
 
-def _fravaer_quickly(record) -> Fravaer | None:
+def _fravaer_quickly(record: Any) -> Fravaer | None:
     """A well-formed record, checked inline; None sends it to the checks that name the problem.
 
     Every file of every office is read this way by `status --all`, so this is its hot path.
@@ -253,7 +255,7 @@ def _fravaer_quickly(record) -> Fravaer | None:
     )
 
 
-def _fravaer_checked(record, number: int) -> Fravaer:
+def _fravaer_checked(record: Any, number: int) -> Fravaer:
     """The same checks one at a time, to say exactly what is wrong."""
     where = f"fravær nr. {number}"
     _expect(record, dict, where)
@@ -280,8 +282,9 @@ def _fravaer_checked(record, number: int) -> Fravaer:
     return f
 
 
-def _str_list(value, where: str) -> list[str]:
+def _str_list(value: Any, where: str) -> list[str]:
     _expect(value, list, where)
     for item in value:
         _expect(item, str, f"hvert element i {where}")
-    return value
+    checked: list[str] = value
+    return checked

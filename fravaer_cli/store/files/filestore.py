@@ -12,9 +12,10 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path  # json is imported where used: status of a toml store needs none
+from typing import Any, BinaryIO
 
 from fravaer_cli import interrupts
 from fravaer_cli.domain import orgnr as orgnr_check
@@ -71,7 +72,9 @@ def _expanded(path: str, where: str) -> Path:
 class FileStore(Store):
     """The file store: one file per office in a folder."""
 
-    def __init__(self, folder: Path, new_format: str = "toml", av="", clock=None):
+    def __init__(
+        self, folder: Path, new_format: str = "toml", av: Any = "", clock: Callable[[], str] | None = None
+    ) -> None:
         """av: who the audit log records, or a function that says it (asked only when something is written)."""
         self.folder = folder
         self.new_format = new_format
@@ -95,7 +98,7 @@ class FileStore(Store):
     def av(self) -> str:
         if callable(self._av):
             self._av = self._av()
-        return self._av
+        return str(self._av)
 
     # -- finding files -------------------------------------------------------
 
@@ -173,7 +176,7 @@ class FileStore(Store):
         return self.iter_offices(self.orgnrs(must_exist))
 
     def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
-        def read():
+        def read() -> Iterator[Virksomhet | StoreError]:
             for orgnr in self.orgnrs() if orgnrs is None else sorted(set(orgnrs)):
                 try:
                     office = self.load(orgnr)
@@ -205,7 +208,7 @@ class FileStore(Store):
 
     # -- writing -------------------------------------------------------------
 
-    def stamp(self, orgnr: str):
+    def stamp(self, orgnr: str) -> tuple[int, int, int] | None:
         """What identifies the file's current content cheaply: it changes with every write."""
         path = self.path_of(orgnr)
         if path is None:
@@ -250,7 +253,7 @@ class FileStore(Store):
             yield changes
             self._commit([(orgnr, change) for orgnr, change in changes.items() if change.changed], progress)
 
-    def _commit(self, pending: list[tuple[str, "Change"]], progress=None) -> None:
+    def _commit(self, pending: list[tuple[str, "Change"]], progress: Callable[[int, int], None] | None = None) -> None:
         """Write each office and append its log lines; everything that can be
         opened beforehand is, so that a failure there leaves the store as it was.
 
@@ -328,7 +331,7 @@ class FileStore(Store):
             return Change(Virksomhet(orgnr), created_office=True)
         return Change(self._load(orgnr, for_change=True))
 
-    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict[str, Any]]]]) -> list[str]:
         """Store offices as they are, with their audit logs (database dump, a copy between stores).
         An office already stored is left as it is; returns the orgnrs written."""
         import json
@@ -363,7 +366,7 @@ class FileStore(Store):
         return self._load(orgnr, for_change=True)
 
     @contextmanager
-    def _locked(self, orgnr: str):
+    def _locked(self, orgnr: str) -> Iterator[None]:
         """The office's lock: byte <orgnr> of the store's one lock file.
 
         One file for every office, opened once per run, instead of a lock file
@@ -482,7 +485,7 @@ class FileStore(Store):
                 f"Endringen er lagret og logget i {self.folder}, men kunne ikke synkroniseres til disk: {os_reason(e)}."
             ) from None
 
-    def _log_lines(self, entries: list[dict]) -> bytes:
+    def _log_lines(self, entries: list[dict[str, Any]]) -> bytes:
         import json
 
         now = self.now()
@@ -508,7 +511,7 @@ class FileStore(Store):
     def now(self) -> str:
         return self._clock() if self._clock else ""
 
-    def iter_log(self, orgnr: str):
+    def iter_log(self, orgnr: str) -> Iterator[dict[str, Any]]:
         """The audit log, oldest first, an entry at a time: a log of a million lines is never
         held whole."""
         path = self.folder / f"{orgnr}.log"
@@ -555,7 +558,7 @@ def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") ->
 
 
 @contextmanager
-def _open_regular(path: Path, what: str = ""):
+def _open_regular(path: Path, what: str = "") -> Iterator[BinaryIO]:
     fd = _open_regular_fd(path, os.O_RDONLY, what)
     try:
         with os.fdopen(fd, "rb") as f:

@@ -2,22 +2,24 @@
 for the cache) or JSON, and the order of an audit log entry's keys."""
 
 from datetime import date
+from typing import Any
 
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.files.documents import SCHEMA
 
 
-def file_order(entry: dict) -> dict:
+def file_order(entry: dict[str, Any]) -> dict[str, Any]:
     """A log entry's keys in the order this store writes them (a schema-2 database kept jsonb's own)."""
-    first = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
+    first: dict[str, Any] = {k: entry[k] for k in ("tid", "av", "pa_vegne_av", "handling") if k in entry}
     return {**first, **entry}
 
 
-def document_of(office: Virksomhet) -> dict:
+def document_of(office: Virksomhet) -> dict[str, Any]:
     return {**_head_of(office), "fravaer": [f.to_record() for f in office.fravaer]}
 
 
-def _head_of(office: Virksomhet) -> dict:
+def _head_of(office: Virksomhet) -> dict[str, Any]:
     """The document but its fravær."""
     document = {
         # A file is written as schema 2 only when it holds what schema 1 has no place for,
@@ -31,7 +33,7 @@ def _head_of(office: Virksomhet) -> dict:
     return document
 
 
-def serialise(document: dict, suffix: str) -> bytes:
+def serialise(document: dict[str, Any], suffix: str) -> bytes:
     if suffix == ".toml":
         return _toml(document).encode("utf-8")
     import json
@@ -51,32 +53,34 @@ def _toml_string(text: str) -> str:
     return '"' + text.translate(_TOML_ESCAPES) + '"'
 
 
-def _toml_value(value) -> str:
+def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return _toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(map(_toml_string, value)) + "]"
-    return value.isoformat()  # a date
+    return str(value.isoformat())  # a date
 
 
-def _toml(document: dict) -> str:
+def _toml(document: dict[str, Any]) -> str:
     """tomli-w writes the head; the fravær, the bulk of a file, have a fixed
     shape and are written directly, several times faster (tests check that
     both read back the same)."""
     return _toml_head(document) + "".join(map(_toml_record, document["fravaer"]))
 
 
-def _toml_head(document: dict) -> str:
+def _toml_head(document: dict[str, Any]) -> str:
     import tomli_w
 
     return tomli_w.dumps({k: v for k, v in document.items() if k != "fravaer" or not v})
 
 
-def _toml_record(record: dict) -> str:
+def _toml_record(record: dict[str, Any]) -> str:
     return "\n[[fravaer]]\n" + "".join([f"{key} = {_toml_value(value)}\n" for key, value in record.items()])
 
 
-def toml_office(office: Virksomhet, read_as=None) -> tuple[bytes, list[int]]:
+def toml_office(
+    office: Virksomhet, read_as: tuple[list[Fravaer], bytes, list[int]] | None = None
+) -> tuple[bytes, list[int]]:
     """The office as TOML, and where each fravær's table starts in it (for the cache).
 
     read_as: (fravær, the file's bytes, where each starts) of an office read from the

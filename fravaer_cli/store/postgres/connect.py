@@ -2,11 +2,12 @@
 connection string described, and its refusals said, without ever showing a password."""
 
 import os
+from typing import Any
 
 from fravaer_cli.domain.errors import StoreError
 
 
-def driver():
+def driver() -> Any:
     """psycopg2, imported without the ssl module.
 
     psycopg2 imports ssl only to share Python's OpenSSL thread callbacks with libpq,
@@ -16,7 +17,7 @@ def driver():
     import sys
 
     if "psycopg2" not in sys.modules and "ssl" not in sys.modules:
-        sys.modules["ssl"] = None  # import ssl raises ImportError
+        sys.modules["ssl"] = None  # type: ignore[assignment]  # import ssl raises ImportError
         try:
             import psycopg2  # noqa: F401
         finally:
@@ -63,7 +64,7 @@ def login_of(dsn: str) -> str:
         return f"uid {os.getuid()}"
 
 
-def connection_error(dsn: str, error) -> StoreError:
+def connection_error(dsn: str, error: Exception) -> StoreError:
     """libpq's reason, said in Norwegian with what to do."""
     text = str(error)
     where = describe(dsn)

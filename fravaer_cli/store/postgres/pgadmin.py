@@ -1,6 +1,7 @@
 """Setting up and moving the shared store: database init, status, load, dump; access per office."""
 
 from pathlib import Path
+from typing import Any
 
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.store.base import Store
@@ -16,7 +17,7 @@ def init(store: PgStore) -> tuple[int, int]:
             f"{store.location} har skjema {before}, nyere enn denne versjonen av fravaer forstår: oppgrader fravaer."
         )
 
-    def migrate(cur):
+    def migrate(cur: Any) -> int:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
         cur.execute(pgschema.ROLE_STATEMENTS)
         # The schema's owner administers it: row-level security is forced on the owner too.
@@ -41,7 +42,7 @@ def init(store: PgStore) -> tuple[int, int]:
     return before, store.in_transaction(migrate)
 
 
-def status(store: PgStore) -> dict:
+def status(store: PgStore) -> dict[str, Any]:
     version = store.schema_version()
     offices = store.query_one("SELECT count(*) FROM virksomhet")[0]
     fravaer = store.query_one("SELECT count(*) FROM fravaer")[0]
@@ -116,15 +117,15 @@ def revoke(store: PgStore, login: str, orgnr: str) -> bool:
     return _changed_rows(store, "DELETE FROM tilgang WHERE login = %s AND orgnr = %s", login, orgnr)
 
 
-def _changed_rows(store: PgStore, sql: str, *args) -> bool:
-    def run(cur):
+def _changed_rows(store: PgStore, sql: str, *args: str) -> bool:
+    def run(cur: Any) -> bool:
         cur.execute(sql, args)
-        return cur.rowcount > 0
+        return bool(cur.rowcount > 0)
 
     return store.in_transaction(run)
 
 
-def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict]:
+def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict[str, Any]]:
     rows = store.query_all(
         "SELECT t.login, t.orgnr, coalesce(v.navn, ''), t.gitt_av, to_char(t.gitt, 'YYYY-MM-DD') "
         "FROM tilgang t LEFT JOIN virksomhet v ON v.orgnr = t.orgnr "

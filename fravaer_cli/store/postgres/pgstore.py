@@ -6,7 +6,7 @@ log entries and the office's next id are written in one transaction. Which
 offices a login sees and may change is decided by the database (pgschema.py).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -37,7 +37,7 @@ T = TypeVar("T")
 class PgStore(Store):
     streams_imports = True
 
-    def __init__(self, dsn: str, av=None, clock=None):
+    def __init__(self, dsn: str, av: object = None, clock: Callable[[], str] | None = None) -> None:
         """av: the --av given (kept as pa_vegne_av beside the login), or anything not a string."""
         self.dsn = dsn
         self.on_behalf_of = av if isinstance(av, str) else None
@@ -50,7 +50,7 @@ class PgStore(Store):
 
     # -- the connection ----------------------------------------------------------
 
-    def connection(self, check_schema: bool = True):
+    def connection(self, check_schema: bool = True) -> Any:
         if self._conn is None:
             psycopg2 = driver()
             try:
@@ -107,22 +107,23 @@ class PgStore(Store):
     def now(self) -> str:
         return self._clock() if self._clock else ""
 
-    def query_one(self, sql: str, args=()):
+    def query_one(self, sql: str, args: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         rows = self.query_all(sql, args)
         return rows[0] if rows else None
 
-    def query_all(self, sql: str, args=()):
+    def query_all(self, sql: str, args: Sequence[Any] | Mapping[str, Any] = ()) -> list[Any]:
         import psycopg2
 
         try:
             with self.connection().cursor() as cur:
                 cur.execute(sql, args)
-                return cur.fetchall()
+                rows: list[Any] = cur.fetchall()
+                return rows
         except psycopg2.Error as e:
             self._conn.rollback()
             raise self.error_of(e) from None
 
-    def error_of(self, e, orgnr: str | None = None) -> Exception:
+    def error_of(self, e: Exception, orgnr: str | None = None) -> Exception:
         """A driver error as the SPEC's: a conflict (4), or a store problem (5)."""
         code = getattr(e, "pgcode", None)
         if code == "23P01":  # exclusion_violation: another machine stored an overlapping fravær at the same moment
@@ -175,7 +176,7 @@ class PgStore(Store):
             raise self.not_found(orgnr)
         return self._office(orgnr, row)
 
-    def _office(self, orgnr: str, row) -> Virksomhet:
+    def _office(self, orgnr: str, row: Sequence[Any]) -> Virksomhet:
         sql = f"SELECT {FRAVAER_COLUMNS} FROM fravaer f WHERE f.orgnr = %s ORDER BY {_ORDER}"
         records = self.query_all(sql, (orgnr,))
         return office_of_row(orgnr, row, [fravaer_of_row(r) for r in records])
@@ -245,7 +246,7 @@ class PgStore(Store):
             conn.rollback()
             raise self.error_of(e) from None
 
-    def iter_log(self, orgnr: str):
+    def iter_log(self, orgnr: str) -> Iterator[dict[str, Any]]:
         """The audit log, oldest first, read in batches by a cursor on the server: memory stays
         flat however long the log is."""
         import psycopg2
@@ -265,7 +266,7 @@ class PgStore(Store):
 
     # -- writing -----------------------------------------------------------------
 
-    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict]]]) -> list[str]:
+    def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict[str, Any]]]]) -> list[str]:
         """Store offices as they are, with their audit logs, in one transaction (database load).
         An office already stored is left as it is; returns the orgnrs written."""
         present = set(self.orgnrs())
@@ -367,7 +368,9 @@ class PgStore(Store):
             conn.rollback()
             raise
 
-    def _locked(self, cur, orgnrs: list[str], create: bool, prepared: dict, lock: bool) -> Changes:
+    def _locked(
+        self, cur: Any, orgnrs: list[str], create: bool, prepared: dict[str, tuple[Virksomhet, Any]], lock: bool
+    ) -> Changes:
         """Every office's row, locked (in orgnr order, so writers never wait in a circle), as Changes."""
         import psycopg2
 
@@ -440,14 +443,14 @@ class PgStore(Store):
                 changes[orgnr].original = {f.id: f for f in changes[orgnr].office.fravaer}
         return changes
 
-    def _stamp(self) -> dict:
+    def _stamp(self) -> dict[str, Any]:
         """What each log entry of a transaction says first: when, and by whom."""
         stamp = {"tid": self.now(), "av": self.login}
         if self.on_behalf_of:
             stamp["pa_vegne_av"] = self.on_behalf_of
         return stamp
 
-    def _write(self, cur, pending: list[tuple[str, Change]], sent: dict[str, int] | None = None) -> None:
+    def _write(self, cur: Any, pending: list[tuple[str, Change]], sent: dict[str, int] | None = None) -> None:
         """What the domain changed in each office, against what was read under the lock.
         sent: how many of each office's log entries are written already (_Streaming)."""
         gone, new, offices, entries = [], [], [], []
@@ -475,7 +478,8 @@ class PgStore(Store):
                 "AS x (orgnr, navn, info, neste_id, behandlere) WHERE v.orgnr = x.orgnr",
                 [list(column) for column in zip(*offices, strict=True)],
             )
-        logged.send(cur)
+        if logged is not None:  # always: meanwhile was given
+            logged.send(cur)
 
 
 class _Streaming(Changes):
@@ -487,7 +491,7 @@ class _Streaming(Changes):
 
     BATCH = 5000  # fravær a batch: few statements, and the server starts early
 
-    def __init__(self, changes: dict[str, Change], conn, stamp: dict):
+    def __init__(self, changes: dict[str, Change], conn: Any, stamp: dict[str, Any]) -> None:
         super().__init__(changes)
         self.conn, self.stamp = conn, stamp
         self.sent: dict[str, int] = {}  # orgnr -> how many of its log entries are written
@@ -529,7 +533,7 @@ class _Streaming(Changes):
                         self.error = e
 
     @contextmanager
-    def sending(self):
+    def sending(self) -> Iterator["_Streaming"]:
         """The sender, for as long as the caller adds; then what is left is sent, and waited for."""
         import queue
         import threading

@@ -2,6 +2,8 @@
 becomes the domain's objects, and many new rows go to the server in one COPY."""
 
 import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from fravaer_cli.domain.model import Fravaer, RosterEntry
 from fravaer_cli.domain.virksomhet import Virksomhet
@@ -11,8 +13,10 @@ FRAVAER_COLUMNS = ", ".join(Fravaer.FIELDS)
 # An office's own columns, as office_of_row reads them.
 OFFICE_COLUMNS = "navn, info, neste_id, behandlere"
 
+T = TypeVar("T")
 
-def insert_fravaer(cur, records: list[tuple[str, Fravaer]], meanwhile=None):
+
+def insert_fravaer(cur: Any, records: list[tuple[str, Fravaer]], meanwhile: Callable[[], T] | None = None) -> T | None:
     """(orgnr, fravær) pairs. Returns what meanwhile gives, called while the server works."""
     return fravaer_rows(records).send(cur, meanwhile)
 
@@ -49,7 +53,7 @@ def _texts(f: Fravaer) -> list[str]:
     return values
 
 
-def fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | None = None) -> "_Rows":
+def fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict[str, Any], str] | None = None) -> "_Rows":
     """logged: (stamp, handling): the server also logs each fravær, as {**stamp, handling, fravaer}."""
     from fravaer_cli.domain.names import search_key
 
@@ -68,12 +72,12 @@ def fravaer_rows(records: list[tuple[str, Fravaer]], logged: tuple[dict, str] | 
     return _Rows(f"fravaer ({_FRAVAER})", _FRAVAER_SELECT, rows, after)
 
 
-def insert_log(cur, entries: list[tuple[str, dict]]) -> None:
+def insert_log(cur: Any, entries: list[tuple[str, dict[str, Any]]]) -> None:
     """(orgnr, entry) pairs; the entry as the file store's log line has it."""
     log_rows(entries).send(cur)
 
 
-def log_rows(entries: list[tuple[str, dict]], stamp: dict | None = None) -> "_Rows":
+def log_rows(entries: list[tuple[str, dict[str, Any]]], stamp: dict[str, Any] | None = None) -> "_Rows":
     """stamp: what each entry says first (its time and login), when the entries do not have it."""
     stamp = stamp or {}
     rows: list[tuple[str, ...]] = []
@@ -98,7 +102,9 @@ class _Rows:
     row in Python. COPY cannot write the table itself: its row-level security allows
     only INSERT. after: (sql, parameters) run on that temporary table too, named rader."""
 
-    def __init__(self, into: str, select: str, rows: list[tuple[str, ...]], after=None):
+    def __init__(
+        self, into: str, select: str, rows: list[tuple[str, ...]], after: tuple[str, list[Any]] | None = None
+    ) -> None:
         self.into, self.select, self.count, self.after = into, select, len(rows), after
         self.names = [f"c{n}" for n in range(len(rows[0]))] if rows else []
         self.copy = self.count > _COPY_FROM or after is not None
@@ -114,7 +120,7 @@ class _Rows:
         self.size = self.text.tell()
         self.text.seek(0)
 
-    def send(self, cur, meanwhile=None):
+    def send(self, cur: Any, meanwhile: Callable[[], T] | None = None) -> T | None:
         """Returns what meanwhile gives: called while the server stores the rows."""
         if not self.count:
             return meanwhile() if meanwhile else None
@@ -138,7 +144,7 @@ class _Rows:
         return _beside(lambda: cur.execute(sql, parameters), meanwhile)
 
 
-def _beside(background, foreground=None):
+def _beside(background: Callable[[], object], foreground: Callable[[], T] | None = None) -> T | None:
     """foreground's result, with background run in a thread meanwhile; background's error is raised here.
     Without foreground, background alone, in this thread (an import's batches: no thread a batch)."""
     if foreground is None:
@@ -146,9 +152,9 @@ def _beside(background, foreground=None):
         return None
     import threading
 
-    errors = []
+    errors: list[BaseException] = []
 
-    def run():
+    def run() -> None:
         try:
             background()
         except BaseException as e:  # handed to the caller's thread
@@ -165,7 +171,7 @@ def _beside(background, foreground=None):
     return result
 
 
-def _array(keys) -> str:
+def _array(keys: Iterable[str]) -> str:
     """A list of texts as one text[] literal: a row's tjenester or vikar, as one column value."""
     return "{" + ",".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys) + "}"
 
@@ -174,7 +180,7 @@ def roster_json(office: Virksomhet) -> str:
     return json.dumps([dict(zip(e.FIELDS, e.values(), strict=True)) for e in office.roster], ensure_ascii=False)
 
 
-def office_of_row(orgnr: str, row, fravaer: list[Fravaer] | None = None) -> Virksomhet:
+def office_of_row(orgnr: str, row: Sequence[Any], fravaer: list[Fravaer] | None = None) -> Virksomhet:
     """The office from a row that starts with OFFICE_COLUMNS (its fravær are read apart)."""
     return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], [RosterEntry.from_record(e) for e in row[3] or []])
 
@@ -183,6 +189,6 @@ def like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def fravaer_of_row(row) -> Fravaer:
+def fravaer_of_row(row: Sequence[Any]) -> Fravaer:
     """From the columns FRAVAER_COLUMNS names."""
     return Fravaer.from_values(row)
