@@ -21,7 +21,7 @@ class Tjeneste(Record):
         self.key, self.nb, self.nn, self.en, self.kort = key, nb, nn, en, kort
 
     def __hash__(self) -> int:  # type: ignore[override]  # never changed after it is made
-        return hash(self._values())
+        return hash(self.values())
 
     def name(self, lang: str = "nb") -> str:
         return str(getattr(self, lang))

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError
 from fravaer_cli.domain.names import behandler_key, name_matches
-from fravaer_cli.domain.record import Record
+from fravaer_cli.domain.record import FrozenRecord, Record
 
 MAX_NAME = 100
 MAX_COMMENT = 500
@@ -53,9 +53,8 @@ def clean_hpr(value: str | None) -> str:
 
 
 # A fravær's fields as the store and the JSON and CSV output name them, in their order.
-class Fravaer(Record):
-    """One registered fravær, frozen: a store reuses the bytes it was read from while it is the
-    same object. key is the GP's name folded, for finding the GP's other fravær.
+class Fravaer(FrozenRecord):
+    """One registered fravær. key is the GP's name folded, for finding the GP's other fravær.
 
     The codec: every store and format (a TOML or JSON file, the cache, PostgreSQL's rows, the
     program's JSON, the log) reads and writes a fravær through the fields below and the methods
@@ -66,6 +65,8 @@ class Fravaer(Record):
     KEYS = ("tjenester", "vikar")  # catalogue keys, in catalogue order; a list wherever written
     OPTIONAL = ("kommentar", "hpr", "registrert_av", "registrert")  # text, "" when not given
     NULL_WHEN_EMPTY = ("hpr",)  # shown as null in the program's JSON when not given
+    DATES_AT = tuple(map(FIELDS.index, DATES))  # where they stand among the values
+    KEYS_AT = tuple(map(FIELDS.index, KEYS))
     __slots__ = (*FIELDS, "key")
     id: str
     behandler: str
@@ -113,17 +114,11 @@ class Fravaer(Record):
     to_record: ClassVar[Callable[["Fravaer"], dict[str, Any]]]
     text_values: ClassVar[Callable[["Fravaer"], list[Any]]]
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a Fravaer is not changed once made: use replace(), not .{name} =")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"a Fravaer is not changed once made: {name} stays")
-
     @classmethod
     def from_values(cls, values: Sequence[Any]) -> "Fravaer":
         """From the fields in FIELDS' order; dates as dates, keys as any sequence (a row of the database)."""
         v = list(values)
-        for i in _KEYS_AT:
+        for i in cls.KEYS_AT:
             v[i] = tuple(v[i])
         return cls(*v)
 
@@ -133,9 +128,9 @@ class Fravaer(Record):
         if len(values) != len(cls.FIELDS):
             raise ValueError(f"{len(values)} values for a fravær's {len(cls.FIELDS)} fields")
         v = list(values)
-        for i in _DATES_AT:
+        for i in cls.DATES_AT:
             v[i] = date.fromisoformat(v[i])
-        for i in _KEYS_AT:
+        for i in cls.KEYS_AT:
             v[i] = tuple(v[i])
         return cls(*v)
 
@@ -202,10 +197,6 @@ def _write_codec(cls: type[Fravaer]) -> None:
 
 
 _write_codec(Fravaer)
-
-# Where the dates and the keys stand among a fravær's values.
-_DATES_AT = tuple(Fravaer.FIELDS.index(name) for name in Fravaer.DATES)
-_KEYS_AT = tuple(Fravaer.FIELDS.index(name) for name in Fravaer.KEYS)
 
 
 class Draft(Record):
@@ -355,8 +346,8 @@ def far_date_notes(fra: date, til: date) -> list[str]:
     return notes
 
 
-class RosterEntry(Record):
-    """A GP on the office's list of its GPs (the roster), frozen: a change is a new entry.
+class RosterEntry(FrozenRecord):
+    """A GP on the office's list of its GPs (the roster): a change is a new entry.
     The codec, as for Fravaer: the fields below and to_record/from_record, for every store."""
 
     FIELDS = __slots__ = ("behandler", "hpr")
@@ -368,12 +359,9 @@ class RosterEntry(Record):
         object.__setattr__(self, "behandler", behandler)
         object.__setattr__(self, "hpr", hpr)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a RosterEntry is not changed once made: use replace(), not .{name} =")
-
     def to_record(self) -> dict[str, Any]:
         """By name; an optional text not given is left out (a file)."""
-        return {k: v for k, v in zip(self.FIELDS, self._values(), strict=True) if v or k not in self.OPTIONAL}
+        return {k: v for k, v in zip(self.FIELDS, self.values(), strict=True) if v or k not in self.OPTIONAL}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "RosterEntry":

@@ -86,13 +86,8 @@ class ChangeRequest(Record):
         progress: Callable[[int, int], None] | None,
         stream: bool,
     ):
-        self.create, self.dry_run, self.prepared, self.progress, self.stream = (
-            create,
-            dry_run,
-            prepared,
-            progress,
-            stream,
-        )
+        self.create, self.dry_run, self.prepared = create, dry_run, prepared
+        self.progress, self.stream = progress, stream
 
 
 class Changes(dict[str, Change]):
@@ -220,7 +215,7 @@ class Store(ABC):
         return self._change_many(sorted(set(map(checked_orgnr, orgnrs))), request)
 
     @abstractmethod
-    def _change_many(self, orgnrs: list[str], how: "ChangeRequest") -> AbstractContextManager[Changes]:
+    def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> AbstractContextManager[Changes]:
         """change_many, with the orgnrs checked and sorted (the order locks are taken in)."""
 
     @contextmanager

@@ -393,7 +393,7 @@ class OfficeRef(Record):
         self.orgnr, self.navn = orgnr, navn
 
     def __hash__(self):  # never changed after it is made
-        return hash(self._values())
+        return hash(self.values())
 
     @property
     def label(self) -> str:

@@ -235,7 +235,7 @@ class FileStore(Store):
         file has not changed since is used as it is instead of being read again.
         progress(done, total) is called as each office is written.
         """
-        create, dry_run, prepared, progress = how.create, how.dry_run, how.prepared, how.progress
+        create, dry_run, prepared, progress, _ = how.values()  # files cannot stream
         if dry_run:
             yield Changes((orgnr, self._change_of(orgnr, create)) for orgnr in orgnrs)
             return
@@ -337,7 +337,8 @@ class FileStore(Store):
         import json
 
         written = []
-        folder = self._open_folder_made()
+        self._ensure_folder()
+        folder = self._open_folder()
         try:
             for office, log in copies:
                 with self._locked(office.orgnr):
@@ -355,10 +356,6 @@ class FileStore(Store):
         finally:
             os.close(folder)
         return written
-
-    def _open_folder_made(self) -> int:
-        self._ensure_folder()
-        return self._open_folder()
 
     def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
         if create and not self.exists(orgnr):

@@ -333,7 +333,7 @@ class PgStore(Store):
         stream: the changes send what the domain adds while it goes on (_Streaming.send)."""
         import psycopg2
 
-        create, dry_run, prepared, progress, stream = how.create, how.dry_run, how.prepared, how.progress, how.stream
+        create, dry_run, prepared, progress, stream = how.values()
         conn = self.connection()
         self.login  # noqa: B018 - asked before the transaction, for the messages
         current = orgnrs[0] if len(orgnrs) == 1 else None

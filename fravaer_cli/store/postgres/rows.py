@@ -29,7 +29,6 @@ _CAST = {**dict.fromkeys(Fravaer.DATES, "::date"), **dict.fromkeys(Fravaer.KEYS,
 _FRAVAER_SELECT = ", ".join(
     ["c0", "c1", "c2", *(f"c{_FIRST + i}{_CAST.get(name, '')}" for i, name in enumerate(Fravaer.FIELDS))]
 )
-# Fravaer.to_dict() of a row of them, as the server writes it into a log entry.
 
 
 def _json_value(i: int, name: str) -> str:
@@ -39,6 +38,7 @@ def _json_value(i: int, name: str) -> str:
     return column + ("::text[]" if name in Fravaer.KEYS else "")  # a date's text is already ISO
 
 
+# Fravaer.to_dict() of a row of them, as the server writes it into a log entry.
 _JSON_PAIRS = ", ".join(f"'{name}', {_json_value(i, name)}" for i, name in enumerate(Fravaer.FIELDS))
 _FRAVAER_JSON = f"json_build_object({_JSON_PAIRS})"
 _ORDER_COLUMN = f"c{_FIRST + len(Fravaer.FIELDS)}"  # the row's place in what was sent, for the log
@@ -47,8 +47,7 @@ _ORDER_COLUMN = f"c{_FIRST + len(Fravaer.FIELDS)}"  # the row's place in what wa
 def _texts(f: Fravaer) -> list[str]:
     """A fravær's fields as COPY's texts: the keys as text[] literals."""
     values = f.text_values()
-    for name in Fravaer.KEYS:
-        at = Fravaer.FIELDS.index(name)
+    for at in Fravaer.KEYS_AT:
         values[at] = _array(values[at])
     return values
 
