@@ -93,18 +93,20 @@ class Fravaer(FrozenRecord):
         registrert_av: str = "",
         registrert: str = "",
     ):
-        put = object.__setattr__
-        put(self, "id", id)
-        put(self, "behandler", behandler)
-        put(self, "fra", fra)
-        put(self, "til", til)
-        put(self, "tjenester", tjenester)
-        put(self, "vikar", vikar)
-        put(self, "kommentar", kommentar)
-        put(self, "hpr", hpr)
-        put(self, "registrert_av", registrert_av)
-        put(self, "registrert", registrert)
-        put(self, "key", behandler_key(behandler))
+        # Each slot's own setter, which the frozen class's __setattr__ does not stand in front of:
+        # half what object.__setattr__ costs, and an import makes each fravær more than once.
+        s_id, s_behandler, s_fra, s_til, s_tjenester, s_vikar, s_kommentar, s_hpr, s_av, s_registrert, s_key = _SET
+        s_id(self, id)
+        s_behandler(self, behandler)
+        s_fra(self, fra)
+        s_til(self, til)
+        s_tjenester(self, tjenester)
+        s_vikar(self, vikar)
+        s_kommentar(self, kommentar)
+        s_hpr(self, hpr)
+        s_av(self, registrert_av)
+        s_registrert(self, registrert)
+        s_key(self, behandler_key(behandler))
 
     # Made from the declarations above by _write_codec() below, when this module is imported:
     # the fields by name as JSON has them (ISO dates, lists, hpr null when empty: the log and
@@ -197,6 +199,8 @@ def _write_codec(cls: type[Fravaer]) -> None:
 
 
 _write_codec(Fravaer)
+# The slots' setters, in __init__'s order (the fields, then the key).
+_SET = tuple(vars(Fravaer)[name].__set__ for name in (*Fravaer.FIELDS, "key"))
 
 
 class Draft(Record):

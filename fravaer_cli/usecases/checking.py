@@ -211,8 +211,9 @@ class _FieldParser:
         fields, problems = {}, []
         for column, parse in self.parsers.items():
             raw = values.get(column)
-            # The type is part of the key: in JSON, true == 1 but only 1 is a valid value.
-            key: tuple | None = (type(raw), tuple(raw) if isinstance(raw, list) else raw)
+            # A text (nearly every cell) is its own key. Otherwise the type is part of the key:
+            # in JSON, true == 1 but only 1 is a valid value.
+            key: object = raw if type(raw) is str else (type(raw), tuple(raw) if isinstance(raw, list) else raw)
             cache = self.cache[column]
             try:
                 fields[column] = cache[key]
@@ -234,6 +235,9 @@ class _FieldParser:
 def _total_row(values: dict) -> bool:
     """A spreadsheet's sum row ("Totalt", =COUNTA(...)): text that is no orgnr where the office
     goes, and no dates."""
+    office = values.get("virksomhet")
+    if type(office) is str and office[:1].isdigit():  # an orgnr, as nearly every row has
+        return False
     try:
         office = _text(values.get("virksomhet")).strip()
         dated = _text(values.get("fra")).strip() or _text(values.get("til")).strip()

@@ -224,7 +224,7 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     above, header = [], None
     try:
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             if _is_header(cells, required):
                 header = cells
@@ -272,7 +272,7 @@ def _csv_rows(reader, columns: list[str], name: str):
     try:
         for cells in reader:
             start, line = line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue  # spreadsheets leave empty rows (;;;;) at the end
             if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) : MAX_COLUMNS + 1]):
                 yield Row(f"linje {start}", {"__extra__": (len(cells), len(columns))})

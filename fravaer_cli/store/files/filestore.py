@@ -486,10 +486,8 @@ class FileStore(Store):
         import json
 
         now = self.now()
-        text = "".join(
-            json.dumps({"tid": now, "av": self.av, **entry}, ensure_ascii=False, default=log_value) + "\n"
-            for entry in entries
-        )
+        encode = json.JSONEncoder(ensure_ascii=False, default=log_value).encode  # one encoder, not one a line
+        text = "".join(encode({"tid": now, "av": self.av, **entry}) + "\n" for entry in entries)
         return text.encode("utf-8")
 
     def _open_log(self, orgnr: str) -> tuple[int, Path]:
