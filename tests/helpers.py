@@ -63,14 +63,17 @@ class Fravaer:
         """Everything stored, to show that nothing changed: the folder's files, or the database's rows."""
         if self.database is None:
             return snapshot(self.folder)
+        import re
+
         import psycopg2
 
-        conn = psycopg2.connect(self.database)
+        # As the server's superuser: no login may read the tables themselves (migration 6).
+        conn = psycopg2.connect(re.sub(r"user=\S+ password=\S+", "user=postgres", self.database))
         try:
             with conn.cursor() as cur:
                 tables = {}
                 for table, order in (("virksomhet", "orgnr"), ("fravaer", "orgnr, id"), ("logg", "nr")):
-                    cur.execute(f"SELECT * FROM {table} ORDER BY {order}")
+                    cur.execute(f"SELECT * FROM fravaer.{table} ORDER BY {order}")
                     if rows := cur.fetchall():  # an empty store is {} in both
                         tables[table] = rows
                 return tables

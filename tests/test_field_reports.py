@@ -570,10 +570,10 @@ def test_log_reads_a_long_log_an_entry_at_a_time_on_the_database(pg_server, pg_d
     database = pg_dsn.split("dbname=")[1].split()[0]
     peaks = {}
     for total in (1_000, 100_000):
-        have = pg_server.sql(database, f"SELECT count(*) FROM logg WHERE orgnr = '{ORGNR}'")[0][0]
+        have = pg_server.sql(database, f"SELECT count(*) FROM fravaer.logg WHERE orgnr = '{ORGNR}'")[0][0]
         pg_server.sql(
             database,
-            "INSERT INTO logg (orgnr, tid, av, handling, oppforing) SELECT '974760673', "
+            "INSERT INTO fravaer.logg (orgnr, tid, av, handling, oppforing) SELECT '974760673', "
             "'2030-01-01T08:00:00+01:00', 'eier', 'add', jsonb_build_object('tid', '2030-01-01T08:00:00+01:00', "
             "'handling', 'add', 'fravaer', jsonb_build_object('id', n::text, 'behandler', 'Lege Testesen', "
             "'fra', '2030-01-01', 'til', '2030-01-02', 'tjenester', '[\"timebestilling\"]'::jsonb, "

@@ -17,6 +17,7 @@ RELEASED = {
     3: "3868e3d8326edca30dee5cdf8d87e8824b0a3d97ab97a85515022b81f4d0d345",
     4: "2a6e6ef89513699bf4f909dc46c3d7d1da9ca15b39a3068ad9859c7418824f36",
     5: "8ba537d2ee26fc2740b643cc1cee758ec98b8e6dc2e2f056cf23c8458b86b720",
+    6: "173b85e6bd8bb859606080b0a66f13213d781e0bd585889673bbf504dfeadfe4",
 }
 
 
@@ -33,39 +34,47 @@ def test_the_catalogue_and_the_schemas_service_numbers_agree():
     this says when a new migration should list it."""
     from fravaer_cli.domain.catalogue import catalogue
 
-    sql = pgschema.MIGRATIONS[pgschema.SCHEMA].read_text()
+    sql = "".join(path.read_text() for path in pgschema.MIGRATIONS.values())
     assert all(f"'{{{key}}}'::text[]" in sql for key in catalogue())
 
 
 # What a schema is, read from the catalogue: every column, constraint, index, trigger, policy,
-# function and privilege of the public schema, so that two databases compare as text.
+# function and privilege of the store's schemas, so that two databases compare as text.
 FINGERPRINT = """
-SELECT 'column', c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+SELECT 'column', n.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
        || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-  WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p')
+  WHERE n.nspname IN ('public', 'fravaer', 'fravaer_api') AND a.attnum > 0 AND NOT a.attisdropped
+    AND c.relkind IN ('r', 'p')
 UNION ALL
 SELECT 'constraint', conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-  FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+  FROM pg_constraint WHERE connamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api')
 UNION ALL
-SELECT 'index', indexdef FROM pg_indexes WHERE schemaname = 'public'
+SELECT 'index', indexdef FROM pg_indexes WHERE schemaname IN ('public', 'fravaer', 'fravaer_api')
 UNION ALL
 SELECT 'trigger', tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
   FROM pg_trigger WHERE NOT tgisinternal
 UNION ALL
 SELECT 'policy', tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '') || ' '
-       || coalesce(with_check, '') FROM pg_policies WHERE schemaname = 'public'
+       || coalesce(with_check, '') FROM pg_policies WHERE schemaname IN ('public', 'fravaer', 'fravaer_api')
 UNION ALL
-SELECT 'function', p.proname || '(' || pg_get_function_arguments(p.oid) || ') ' || md5(p.prosrc)
-  FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+SELECT 'function', p.pronamespace::regnamespace || '.' || p.proname || '(' || pg_get_function_arguments(p.oid)
+       || ') ' || md5(p.prosrc) || ' ' || pg_get_userbyid(p.proowner) || ' ' || p.prosecdef || ' '
+       || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || coalesce(array_to_string(p.proacl, ','), '')
+  FROM pg_proc p WHERE p.pronamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api')
 UNION ALL
-SELECT 'privilege', c.relname || ' ' || coalesce(array_to_string(c.relacl, ','), '')
-  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S', 'p')
+SELECT 'privilege', c.relnamespace::regnamespace || '.' || c.relname || ' ' || pg_get_userbyid(c.relowner) || ' '
+       || coalesce(array_to_string(c.relacl, ','), '')
+  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api')
+   AND c.relkind IN ('r', 'S', 'p')
+UNION ALL
+SELECT 'schema', nspname || ' ' || pg_get_userbyid(nspowner) || ' ' || coalesce(array_to_string(nspacl, ','), '')
+  FROM pg_namespace WHERE nspname IN ('public', 'fravaer', 'fravaer_api')
 UNION ALL
 SELECT 'rls', c.relname || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
-  FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api') AND c.relkind = 'r'
 ORDER BY 1, 2
 """
 

@@ -20,15 +20,22 @@ def init(store: PgStore) -> tuple[int, int]:
     def migrate(cur: Any) -> int:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
         cur.execute(pgschema.ROLE_STATEMENTS)
-        # The schema's owner administers it: row-level security is forced on the owner too.
-        # Before the migrations, so that one that copies rows sees every office's.
-        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cur.fetchone()[0]:
+        # The schema's administrator is an admin of its data; and while it migrates (only then), a
+        # member of fravaer_eier, the role that owns the store and that no one logs in as.
+        cur.execute(
+            "SELECT rolsuper, pg_has_role(current_user, 'fravaer_eier', 'MEMBER') FROM pg_roles "
+            "WHERE rolname = current_user"
+        )
+        superuser, owner_already = cur.fetchone()
+        if not superuser:
             cur.execute("SAVEPOINT admin")
             try:
                 cur.execute("GRANT fravaer_admin TO CURRENT_USER")
             except Exception:
                 cur.execute("ROLLBACK TO SAVEPOINT admin")
+            if not owner_already:
+                cur.execute("GRANT fravaer_eier TO CURRENT_USER")
+        cur.execute("SET LOCAL search_path = fravaer, public")  # the store's tables, before and after migration 6
         current = before
         cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
         if cur.fetchone()[0]:
@@ -36,7 +43,16 @@ def init(store: PgStore) -> tuple[int, int]:
             current = cur.fetchone()[0]
         for version, sql in pgschema.init_statements(current):
             cur.execute(sql)
-            cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))
+            cur.execute(
+                "UPDATE fravaer.fravaer_schema SET versjon = %s"
+                if version >= 6
+                else "UPDATE fravaer_schema SET versjon = %s",
+                (version,),
+            )
+            if version == 6:
+                cur.execute(pgschema.KONTOR_STATEMENTS)
+        if not superuser and not owner_already:
+            cur.execute("REVOKE fravaer_eier FROM CURRENT_USER")
         return max(current, pgschema.SCHEMA)
 
     return before, store.in_transaction(migrate)
@@ -44,13 +60,7 @@ def init(store: PgStore) -> tuple[int, int]:
 
 def status(store: PgStore) -> dict[str, Any]:
     version = store.schema_version()
-    offices = store.query_one("SELECT count(*) FROM virksomhet")[0]
-    fravaer = store.query_one("SELECT count(*) FROM fravaer")[0]
-    admin, kundesenter = store.query_one(
-        "SELECT pg_has_role(current_user, 'fravaer_admin', 'MEMBER'), "
-        "pg_has_role(current_user, 'fravaer_kundesenter', 'MEMBER')"
-    )
-    granted = [row[0] for row in store.query_all("SELECT orgnr FROM tilgang WHERE login = current_user ORDER BY orgnr")]
+    offices, fravaer, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
     if admin:
         access = "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
     elif kundesenter:
@@ -68,7 +78,7 @@ def status(store: PgStore) -> dict[str, Any]:
 
 
 def _require_admin(store: PgStore, what: str) -> None:
-    if not store.query_one("SELECT fravaer_er_admin()")[0]:
+    if not store.query_one("SELECT pg_has_role(session_user, 'fravaer_admin', 'MEMBER')")[0]:
         raise StoreError(f"Bare medlemmer av fravaer_admin kan {what}; {store.login} er ikke det.")
 
 
@@ -106,31 +116,23 @@ def grant(store: PgStore, login: str, orgnr: str) -> bool:
             f"Innloggingen «{login}» finnes ikke i PostgreSQL (eller kan ikke logge inn). Opprett den først, "
             f"for eksempel «psql -d DATABASE -c 'CREATE ROLE {login} LOGIN'», og gi tilgang etterpå."
         )
-    return _changed_rows(
-        store, "INSERT INTO tilgang (login, orgnr) VALUES (%s, %s) ON CONFLICT DO NOTHING", login, orgnr
-    )
+    return _changed_rows(store, "SELECT fravaer_api.gi_tilgang(%s, %s)", login, orgnr)
 
 
 def revoke(store: PgStore, login: str, orgnr: str) -> bool:
     """True when there was such access."""
     _require_admin(store, "ta bort tilgang")
-    return _changed_rows(store, "DELETE FROM tilgang WHERE login = %s AND orgnr = %s", login, orgnr)
+    return _changed_rows(store, "SELECT fravaer_api.ta_tilgang(%s, %s)", login, orgnr)
 
 
 def _changed_rows(store: PgStore, sql: str, *args: str) -> bool:
     def run(cur: Any) -> bool:
         cur.execute(sql, args)
-        return bool(cur.rowcount > 0)
+        return bool(cur.fetchone()[0])
 
     return store.in_transaction(run)
 
 
 def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict[str, Any]]:
-    rows = store.query_all(
-        "SELECT t.login, t.orgnr, coalesce(v.navn, ''), t.gitt_av, to_char(t.gitt, 'YYYY-MM-DD') "
-        "FROM tilgang t LEFT JOIN virksomhet v ON v.orgnr = t.orgnr "
-        "WHERE (%(orgnr)s::text IS NULL OR t.orgnr = %(orgnr)s) AND (%(login)s::text IS NULL OR t.login = %(login)s) "
-        "ORDER BY t.login, t.orgnr",
-        {"orgnr": orgnr, "login": login},
-    )
+    rows = store.query_all("SELECT * FROM fravaer_api.tilganger(%s, %s)", (orgnr, login))
     return [dict(zip(("login", "virksomhet", "navn", "gitt_av", "gitt"), row, strict=True)) for row in rows]

@@ -18,7 +18,7 @@ from pathlib import Path
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATIONS = {int(path.stem): path for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9].sql"))}
 SCHEMA = max(MIGRATIONS)
-ROLES = ("fravaer_admin", "fravaer_kundesenter")
+ROLES = ("fravaer_admin", "fravaer_kundesenter", "fravaer_eier", "fravaer_kontor")
 
 _ROLES = """
 DO $$
@@ -29,6 +29,28 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_kundesenter') THEN
         CREATE ROLE fravaer_kundesenter NOLOGIN;
     END IF;
+    -- Schema 6 on: the owner of the store's schemas, which no one logs in as, and the role of the
+    -- logins given access to an office (fravaer_api.gi_tilgang makes a login one).
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_eier') THEN
+        CREATE ROLE fravaer_eier NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_kontor') THEN
+        CREATE ROLE fravaer_kontor NOLOGIN;
+    END IF;
+END
+$$;
+GRANT fravaer_kontor TO fravaer_eier WITH ADMIN OPTION;
+"""
+
+# Logins given access before schema 6 join fravaer_kontor (once the access table is the owner's).
+KONTOR_STATEMENTS = """
+DO $$
+DECLARE
+    login text;
+BEGIN
+    FOR login IN SELECT DISTINCT t.login FROM fravaer.tilgang t JOIN pg_roles r ON r.rolname = t.login LOOP
+        EXECUTE format('GRANT fravaer_kontor TO %I', login);
+    END LOOP;
 END
 $$;
 """
