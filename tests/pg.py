@@ -46,7 +46,7 @@ class Server:
 
     def start(self) -> "Server":
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        hba = "local all postgres trust\nlocal all all scram-sha-256\n"
+        hba = "local all postgres trust\nlocal replication postgres trust\nlocal all all scram-sha-256\n"
         self._run("sh", "-c", f"printf '{hba}' > {self.data}/pg_hba.conf")
         options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -c fsync=off"
         log = str(self.base / "log")
@@ -55,6 +55,38 @@ class Server:
             extra = " CREATEDB CREATEROLE" if login == "eier" else ""
             self.sql("postgres", f"CREATE ROLE {login} LOGIN PASSWORD 'pw-{login}'{extra}")
         return self
+
+    def standby(self) -> "Server":
+        """A streaming replica of this server (pg_basebackup -R), on port 5433 in the same socket
+        folder, started and read-only. Its stop() stops it; promote() makes it a primary."""
+        replica = Server.__new__(Server)
+        replica.bin, replica.user, replica.socket = self.bin, self.user, self.socket
+        replica.base = Path(tempfile.mkdtemp(prefix="fravaer-pg-standby-"))
+        os.chmod(replica.base, 0o755)
+        if self.user:
+            entry = pwd.getpwnam(self.user)
+            os.chown(replica.base, entry.pw_uid, entry.pw_gid)
+        replica.data = replica.base / "data"
+        replica.port = 5433
+        self._run(
+            str(self.bin / "pg_basebackup"),
+            "-h",
+            str(self.socket),
+            "-U",
+            "postgres",
+            "-D",
+            str(replica.data),
+            "-R",
+            "-c",
+            "fast",
+        )
+        options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -c fsync=off -p 5433"
+        log = str(replica.base / "log")
+        replica._run(str(self.bin / "pg_ctl"), "-D", str(replica.data), "-o", options, "-w", "-l", log, "start")
+        return replica
+
+    def promote(self) -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "promote")
 
     def stop(self) -> None:
         try:
@@ -65,7 +97,8 @@ class Server:
 
     def dsn(self, login: str = "eier", database: str = "postgres", password: str | None = None) -> str:
         password = f"pw-{login}" if password is None else password
-        return f"host={self.socket} dbname={database} user={login} password={password}"
+        port = f" port={self.port}" if getattr(self, "port", None) else ""
+        return f"host={self.socket}{port} dbname={database} user={login} password={password}"
 
     def sql(self, database: str, statement: str, login: str = "postgres"):
         import psycopg2

@@ -40,7 +40,7 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
     store = env(ctx).database_store()
     store.connection()  # the schema is checked: a missing or newer one is said here
     record = pgadmin.status(store)
-    labels = ("Database", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
+    labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
     rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
     formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)
@@ -67,7 +67,7 @@ def dump(ctx: typer.Context, folder: Folder) -> None:
 
     store = env(ctx).database_store()
     store.connection()
-    written = pgadmin.dump(store, FileStore(Path(folder)), Path(folder))
+    written = pgadmin.dump(store, FileStore, Path(folder))
     print(f"Skrev {formats.count(len(written), 'virksomhet', 'virksomheter')} til {folder}.", file=sys.stderr)
 
 

@@ -45,6 +45,22 @@ def describe(dsn: str) -> str:
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
+def connect_defaults(dsn: str) -> dict[str, Any]:
+    """What libpq is given beside the string: a connect timeout unless the user set one (libpq's
+    default is to wait for ever for a server that accepts and never answers)."""
+    from fravaer_cli.store.postgres.faults import DEFAULT_CONNECT_TIMEOUT
+
+    try:
+        from psycopg2.extensions import parse_dsn
+
+        given = parse_dsn(dsn) if dsn else {}
+    except Exception:
+        given = {}
+    if "connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
+
+
 def login_of(dsn: str) -> str:
     """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
     cron, the user the job runs as)."""
@@ -79,6 +95,23 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         return StoreError(
             f"Innloggingen «{login_of(dsn)}» finnes ikke i PostgreSQL ({where}): be en administrator opprette den."
         )
+    if "timeout expired" in text:
+        return StoreError(
+            f"PostgreSQL-serveren for {where} svarte ikke innen tidsfristen for tilkobling (connect_timeout). "
+            "Sjekk at serveren kjører og ikke henger, og prøv igjen."
+        )
+    if "read-write" in text or "hot standby" in text or "read-only" in text or "writable" in text:
+        return StoreError(
+            f"Ingen av serverne for {where} tar imot skriving nå (target_session_attrs=read-write): de som svarer "
+            "er standby. Vent til en er forfremmet til primær, eller les med target_session_attrs=any."
+        )
+    if "too many clients" in text or "remaining connection slots" in text:
+        return StoreError(
+            f"PostgreSQL-serveren for {where} har ingen ledige tilkoblinger nå. Prøv igjen om litt; mange "
+            "samtidige brukere bør gå gjennom PgBouncer (se README)."
+        )
+    if "starting up" in text or "shutting down" in text or "in recovery mode" in text:
+        return StoreError(f"PostgreSQL-serveren for {where} starter opp eller stenger ned. Prøv igjen om litt.")
     if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
         return StoreError(
             f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
@@ -86,5 +119,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "invalid" in text or "missing" in text or "syntax" in text:
         return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
+    import re
+
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    first = re.sub(r"password\s*=\s*\S+", "password=…", first, flags=re.I)
     return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")

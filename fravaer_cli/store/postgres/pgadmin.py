@@ -1,5 +1,6 @@
 """Setting up and moving the shared store: database init, status, load, dump; access per office."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,13 @@ def status(store: PgStore) -> dict[str, Any]:
         access = "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
     else:
         access = f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    # Which server answered (of a multi-host string), and whether it only reads.
+    info = store.connection().info
+    host = info.host if info.host and not info.host.startswith("/") else f"socket i {info.host}"
+    standby = store.query_one("SELECT pg_is_in_recovery()")[0]
     return {
         "database": store.location,
+        "server": f"{host}:{info.port}" + (" (standby: leser bare)" if standby else " (primær: leser og skriver)"),
         "skjema": version,
         "innlogging": store.login,
         "tilgang": access,
@@ -97,14 +103,30 @@ def load(store: PgStore, files: Store, folder: Path) -> tuple[list[str], list[st
     return loaded, sorted({office.orgnr for office, _ in offices} - set(loaded))
 
 
-def dump(store: PgStore, files: Store, folder: Path) -> list[str]:
-    """Write what the login can read as a file store (files, in folder), into a folder that is new or empty."""
+def dump(store: PgStore, file_store: Callable[[Path], Store], folder: Path) -> list[str]:
+    """Write what the login can read as a file store (file_store(a folder) makes one), into a folder
+    that is new or empty. It is written in a folder beside it and renamed only when complete: a dump
+    cut off leaves no folder that looks like a whole store."""
+    import os
+    import shutil
+
     _require_admin(store, "skrive ut hele lageret")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InputError(f"«{folder}» finnes og er ikke en tom mappe; oppgi en ny eller tom mappe.")
-    folder.mkdir(parents=True, exist_ok=True)
-    # One office at a time, as it is read: a national store need not fit in memory.
-    return files.write_copies((office, store.read_log(office.orgnr)) for office in store.iter_offices())
+    partial = folder.with_name(f".{folder.name}.ufullstendig")
+    shutil.rmtree(partial, ignore_errors=True)  # one an earlier dump left when it was cut off
+    partial.mkdir(parents=True)
+    try:
+        # One office at a time, as it is read: a national store need not fit in memory.
+        reading = store.iter_offices()
+        written = file_store(partial).write_copies((office, store.read_log(office.orgnr)) for office in reading)
+        if reading.unreadable:  # a dump without an office is no copy of the store
+            raise reading.unreadable[0]
+        os.replace(partial, folder)  # onto an empty folder too
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return written
 
 
 def grant(store: PgStore, login: str, orgnr: str) -> bool:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any, TypeVar
 
-from fravaer_cli.domain.errors import ConflictError, NotFoundError, StoreError
+from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import (
@@ -25,8 +25,8 @@ from fravaer_cli.store.base import (
     lock_timeout,
     log_value,
 )
-from fravaer_cli.store.postgres import pgschema
-from fravaer_cli.store.postgres.connect import connection_error, describe, driver
+from fravaer_cli.store.postgres import faults, pgschema
+from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     fravaer_of_row,
@@ -50,6 +50,7 @@ class PgStore(Store):
         self.on_behalf_of = av if isinstance(av, str) else None
         self._clock = clock
         self.lock_timeout = lock_timeout()
+        self.statement_timeout = faults.statement_timeout()
         self._conn: Any = None
         self._login: str | None = None
         self._stored: set[str] | None = None  # orgnrs in the database, once an import has asked
@@ -61,7 +62,7 @@ class PgStore(Store):
         if self._conn is None:
             psycopg2 = driver()
             try:
-                self._conn = psycopg2.connect(self.dsn, application_name="fravaer")
+                self._conn = psycopg2.connect(self.dsn, application_name="fravaer", **connect_defaults(self.dsn))
             except psycopg2.Error as e:
                 raise connection_error(self.dsn, e) from None
             if check_schema:
@@ -91,20 +92,21 @@ class PgStore(Store):
         conn = self.connection(check_schema=False)
         try:
             with conn.cursor() as cur:
+                self._begin(cur)
                 # The store's interface (schema 6 on) tells; before it, the table did.
                 cur.execute(
                     "SELECT to_regproc('fravaer_api.skjema') IS NOT NULL, to_regclass('fravaer_schema') IS NOT NULL"
                 )
                 interface, table = cur.fetchone()
                 if not interface and not table:
-                    conn.rollback()
+                    self._rollback()
                     return None
                 cur.execute("SELECT fravaer_api.skjema()" if interface else "SELECT versjon FROM fravaer_schema")
                 row = cur.fetchone()
-            conn.rollback()
+            self._rollback()
             return row[0] if row and row[0] is not None else 0
         except psycopg2.Error as e:
-            conn.rollback()
+            self._rollback()
             raise self.error_of(e) from None
 
     @property
@@ -129,42 +131,55 @@ class PgStore(Store):
 
         try:
             with self.connection().cursor() as cur:
+                self._begin(cur)
                 cur.execute(sql, args)
                 rows: list[Any] = cur.fetchall()
                 return rows
         except psycopg2.Error as e:
-            self._conn.rollback()
+            self._rollback()
             raise self.error_of(e) from None
 
-    def error_of(self, e: Exception, orgnr: str | None = None) -> Exception:
-        """A driver error as the SPEC's: a conflict (4), or a store problem (5)."""
-        code = getattr(e, "pgcode", None)
-        if code == "23P01":  # exclusion_violation: another machine stored an overlapping fravær at the same moment
-            return ConflictError(
-                f"Overlapper med et fravær for samme behandler og tjeneste hos {orgnr or 'virksomheten'}, "
-                "lagret av noen andre i samme øyeblikk. Se «fravaer list» og prøv igjen."
-            )
-        if code == "42501" and "temporary tables" in (getattr(e, "pgerror", None) or ""):
-            # An import writes through a temporary table; a DBA can revoke TEMP from PUBLIC.
-            return StoreError(
-                f"Innloggingen {self._login or ''} har ikke lov til å lage midlertidige tabeller i "
-                f"{self.location}, og en import trenger det: be en DBA om «GRANT TEMP ON DATABASE ... "
-                f"TO {self._login or 'innloggingen'}». Ingenting er endret."
-            )
-        if code == "42501":  # insufficient_privilege: the store's functions, or a grant, said no
-            import re
+    def error_of(self, e: Exception, orgnr: str | None = None, writing: bool = False) -> Exception:
+        """A driver error as the SPEC's: a conflict (4), or a store problem (5), in Norwegian (faults.py)."""
+        at = faults.Context(self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, writing)
+        return faults.error_of(e, at)
 
-            named = re.search(r"virksomhet ([0-9]{9})", getattr(e, "pgerror", None) or "")
-            orgnr = named[1] if named else orgnr
-            where = f" til virksomhet {orgnr}" if orgnr else ""
-            return StoreError(f"Innloggingen {self._login or ''} har ikke skrivetilgang{where} i {self.location}.")
-        if code == "55P03":  # lock_not_available
-            return StoreError(
-                f"Fikk ikke låst virksomhet {orgnr or ''} innen {self.lock_timeout:g} sekunder: "
-                "noen andre skriver til den. Prøv igjen om litt."
+    def _begin(self, cur: Any) -> None:
+        """A transaction's bounds, set as it starts: no statement waits for a lock, or runs, for
+        ever. SET LOCAL, as PgBouncer's transaction pooling hands the connection on after it."""
+        from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+        if self._conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
+            cur.execute(
+                "SET LOCAL statement_timeout = %s; SET LOCAL lock_timeout = %s",
+                (f"{int(self.statement_timeout * 1000)}ms", f"{int(self.lock_timeout * 1000)}ms"),
             )
-        reason = (getattr(e, "pgerror", None) or str(e)).strip().splitlines()[0]
-        return StoreError(f"Feil fra {self.location}: {reason}")
+
+    def _rollback(self) -> None:
+        """After an error: the transaction undone, unless the connection is gone (then the server did)."""
+        import psycopg2
+
+        if self._conn is not None and not self._conn.closed:
+            try:
+                self._conn.rollback()
+            except psycopg2.Error:
+                pass
+
+    def _commit(self, orgnr: str | None = None) -> None:
+        """A change's COMMIT: an answer that never comes leaves its outcome unknown, and says so."""
+        import psycopg2
+
+        try:
+            self._conn.commit()
+        except psycopg2.Error as e:
+            if faults.lost(e):
+                raise faults.unknown_outcome(
+                    faults.Context(
+                        self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, True
+                    )
+                ) from None
+            self._rollback()
+            raise self.error_of(e, orgnr, writing=True) from None
 
     # -- reading -----------------------------------------------------------------
 
@@ -231,6 +246,7 @@ class PgStore(Store):
             hpr = behandler.strip()
         try:
             with conn.cursor() as plain:
+                self._begin(plain)
                 # A cursor is planned for its first rows by default (nested loops): this one is read to the end.
                 plain.execute("SET LOCAL cursor_tuple_fraction = 1")
             with conn.cursor(name="kontorer") as cur:
@@ -255,7 +271,7 @@ class PgStore(Store):
                     yield office
             conn.commit()
         except psycopg2.Error as e:
-            conn.rollback()
+            self._rollback()
             raise self.error_of(e) from None
 
     def iter_log(self, orgnr: str) -> Iterator[dict[str, Any]]:
@@ -266,6 +282,8 @@ class PgStore(Store):
         checked_orgnr(orgnr)
         conn = self.connection()
         try:
+            with conn.cursor() as plain:
+                self._begin(plain)
             with conn.cursor(name="logg") as cur:
                 cur.itersize = 2000
                 cur.execute("SELECT av, oppforing FROM fravaer_api.logg(%s)", (orgnr,))
@@ -278,7 +296,7 @@ class PgStore(Store):
                     yield {**entry, "av": av}
             # No commit here: dump reads each office's log inside its own cursor over the offices.
         except psycopg2.Error as e:
-            conn.rollback()
+            self._rollback()
             raise self.error_of(e) from None
 
     # -- writing -----------------------------------------------------------------
@@ -315,14 +333,15 @@ class PgStore(Store):
         conn = self.connection(check_schema=check_schema)
         try:
             with conn.cursor() as cur:
+                self._begin(cur)
                 result = statements(cur)
-            conn.commit()
+            self._commit()
             return result
         except psycopg2.Error as e:
-            conn.rollback()
-            raise self.error_of(e) from None
+            self._rollback()
+            raise self.error_of(e, writing=True) from None
         except BaseException:
-            conn.rollback()
+            self._rollback()
             raise
 
     def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
@@ -353,8 +372,7 @@ class PgStore(Store):
         current = orgnrs[0] if len(orgnrs) == 1 else None
         try:
             with conn.cursor() as cur:
-                if not dry_run:
-                    cur.execute("SET LOCAL lock_timeout = %s", (f"{int(self.lock_timeout * 1000)}ms",))
+                self._begin(cur)
                 changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
                 if stream and not dry_run:
                     changes = _Streaming(changes, conn, self.on_behalf_of)
@@ -363,23 +381,23 @@ class PgStore(Store):
                 else:
                     yield changes
                 if dry_run:
-                    conn.rollback()
+                    self._rollback()
                     return
                 pending = [(orgnr, c) for orgnr, c in changes.items() if c.changed]
                 self._write(cur, pending, changes.sent if isinstance(changes, _Streaming) else None)
                 if progress and pending:
                     progress(len(pending), len(pending))
             if pending:
-                conn.commit()
+                self._commit(current)
                 if self._stored is not None:  # what load_for_change knows is stored now includes these
                     self._stored.update(orgnr for orgnr, _ in pending)
             else:
-                conn.rollback()  # an office created only to find nothing to change is not kept
+                self._rollback()  # an office created only to find nothing to change is not kept
         except psycopg2.Error as e:
-            conn.rollback()
-            raise self.error_of(e, current) from None
+            self._rollback()
+            raise self.error_of(e, current, writing=not dry_run) from None
         except BaseException:
-            conn.rollback()
+            self._rollback()
             raise
 
     def _locked(
