@@ -50,7 +50,9 @@ def report_unreadable(errors: list[StoreError]) -> None:
     if errors:
         for e in errors:
             print(formats.printable(str(e)), file=sys.stderr)
-        raise StoreError(f"{len(errors)} fil(er) i lagringsmappen kunne ikke leses; resten er vist.")
+        # The same words for both stores: an office's file, or its rows in the database.
+        count = formats.count(len(errors), "virksomhet", "virksomheter")
+        raise StoreError(f"{count} kunne ikke leses; resten er vist.")
 
 
 @command("add")

@@ -8,6 +8,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import date
 from typing import Any, TypeVar
 
 from fravaer_cli.domain import orgnr as orgnr_check
@@ -174,10 +175,20 @@ class Store(ABC):
         """Every office with its orgnr and name; its fravær may be left out (a search by name)."""
 
     @abstractmethod
-    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
+    def iter_offices(
+        self,
+        orgnrs: Iterable[str] | None = None,
+        behandler: str | None = None,
+        ending_from: date | None = None,
+        starting_by: date | None = None,
+    ) -> Reading[Virksomhet]:
         """Every office (or those of orgnrs), in orgnr order, read one at a time: memory stays flat.
         behandler: only offices with a fravær of a GP that matches it (matches_behandler), and of
-        those, at least the fravær that match: a question over the whole country reads little."""
+        those, at least the fravær that match: a question over the whole country reads little.
+        ending_from, starting_by: at least the fravær that end on or after the one and start on or
+        before the other, and those that make one stretch with them (the same GP and a shared
+        service, back to back): a report for a day need not read years of history, or the years
+        ahead. A store may give more."""
 
     @abstractmethod
     def iter_log(self, orgnr: str) -> Iterator[dict[str, Any]]:

@@ -7,7 +7,7 @@ domain objects for the CLI to render.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
@@ -409,7 +409,8 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
     not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
     from fravaer_cli.domain import schedule
 
-    chosen = offices(store, orgnr)  # now, so that a store with no office fails before any output
+    # Now, so that a store with no office fails before any output; only what can touch the days.
+    chosen = offices(store, orgnr, ending_from=day, starting_by=until or day + timedelta(days=1))
 
     def entries():
         for office in chosen:
@@ -424,7 +425,7 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
     rows: list[tuple[OfficeRef, Fravaer]] = []
-    reading = offices(store, orgnr, behandler)
+    reading = offices(store, orgnr, behandler, ending_from=None if include_past else today)
     for office in reading:
         ref = OfficeRef(office.orgnr, office.navn)
         found = list_fravaer(office, today, behandler, tjeneste, include_past)
@@ -458,7 +459,13 @@ def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
     return list(reading), reading.unreadable
 
 
-def offices(store: Store, orgnr: str | None, behandler: str | None = None) -> Reading[Virksomhet]:
+def offices(
+    store: Store,
+    orgnr: str | None,
+    behandler: str | None = None,
+    ending_from: date | None = None,
+    starting_by: date | None = None,
+) -> Reading[Virksomhet]:
     """One office, or every stored one (orgnr None), one at a time; unreadable ones in .unreadable.
     behandler: only the GP's fravær are wanted (a store may leave out the rest; the caller filters anyway).
 
@@ -468,7 +475,7 @@ def offices(store: Store, orgnr: str | None, behandler: str | None = None) -> Re
         return Reading([store.load(orgnr)])
     if not store.orgnrs(must_exist=True):
         raise store.no_offices()
-    return store.iter_offices(behandler=behandler)
+    return store.iter_offices(behandler=behandler, ending_from=ending_from, starting_by=starting_by)
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:

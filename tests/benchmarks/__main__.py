@@ -354,6 +354,43 @@ def bench_database(work: Path) -> list[Result]:
                 runs=5,
             )
         )
+        results.append(
+            compare(
+                "database: status --all --json, 2,000 × 50",
+                [FRAVAER, "--database", national, "status", "--all", "--json", "--date", day],
+                PYTHON_PASS,
+                20,
+                runs=5,
+            )
+        )
+        # A report for a day reads what can matter for it, not the years behind it (issue 21).
+        current, history = work / "now-500.csv", work / "history-500.csv"
+        data.write_csv(current, offices=500, per_office=50)
+        data.write_history_csv(history, offices=500, years=6)
+        plain, old = database("uten_historikk"), database("med_historikk")
+        for dsn, files in ((plain, [current]), (old, [history, current])):
+            for path in files:
+                subprocess.run(
+                    [FRAVAER, "--database", dsn, "import", "--allow-past", str(path)], check=True, capture_output=True
+                )
+        results.append(
+            compare(
+                "database, 500 × 50: status --all --json with 6 years of history vs without",
+                [FRAVAER, "--database", old, "status", "--all", "--json", "--date", day],
+                [FRAVAER, "--database", plain, "status", "--all", "--json", "--date", day],
+                1.3,
+                runs=7,
+            )
+        )
+        results.append(
+            compare(
+                "database, 500 × 50: list --all --behandler X with 6 years of history vs without",
+                [FRAVAER, "--database", old, "list", "--all", "--behandler", "lege 3", "--json"],
+                [FRAVAER, "--database", plain, "list", "--all", "--behandler", "lege 3", "--json"],
+                1.3,
+                runs=7,
+            )
+        )
         csv_path = work / "import.csv"
         rows = data.write_csv(csv_path, offices=2000, per_office=50)
         files = work / "import-files"

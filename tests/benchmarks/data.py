@@ -71,3 +71,18 @@ def write_csv(path: Path, offices: int, per_office: int, distinct_gps: bool = Fa
             writer.writerow(row)
             count += 1
     return count
+
+
+def write_history_csv(path: Path, offices: int, years: int) -> int:
+    """years of past fravær, ending the year before this one (history for list without
+    --include-past, too), 50 a year per office, spread as rows() spreads a year's."""
+    count = 0
+    this_year = date.today().year
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter=";")
+        writer.writerow(["virksomhet", "behandler", "fra", "til", "tjenester", "kommentar"])
+        for year in range(years, 0, -1):
+            for row in rows(offices, 50, first_day=date(this_year - year, 1, 1)):
+                writer.writerow(row)
+                count += 1
+    return count

@@ -14,6 +14,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 from typing import Any, BinaryIO
 
@@ -175,7 +176,14 @@ class FileStore(Store):
         """Every office, read whole: a file holds the name and the fravær together."""
         return self.iter_offices(self.orgnrs(must_exist))
 
-    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
+    def iter_offices(
+        self,
+        orgnrs: Iterable[str] | None = None,
+        behandler: str | None = None,
+        ending_from: date | None = None,
+        starting_by: date | None = None,
+    ) -> Reading[Virksomhet]:
+        # ending_from, starting_by: an office file is read whole anyway (the cache keeps a large one ready).
         def read() -> Iterator[Virksomhet | StoreError]:
             for orgnr in self.orgnrs() if orgnrs is None else sorted(set(orgnrs)):
                 try:

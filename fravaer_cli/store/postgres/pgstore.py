@@ -223,10 +223,18 @@ class PgStore(Store):
         rows = self.query_all("SELECT orgnr, navn FROM fravaer_api.virksomheter()")
         return Reading(Virksomhet(orgnr, navn) for orgnr, navn in rows)
 
-    def iter_offices(self, orgnrs: Iterable[str] | None = None, behandler: str | None = None) -> Reading[Virksomhet]:
-        return Reading(self._offices(orgnrs, behandler))
+    def iter_offices(
+        self,
+        orgnrs: Iterable[str] | None = None,
+        behandler: str | None = None,
+        ending_from: date | None = None,
+        starting_by: date | None = None,
+    ) -> Reading[Virksomhet]:
+        return Reading(self._offices(orgnrs, behandler, (ending_from, starting_by)))
 
-    def _offices(self, orgnrs: Iterable[str] | None, behandler: str | None) -> Iterator[Virksomhet | StoreError]:
+    def _offices(
+        self, orgnrs: Iterable[str] | None, behandler: str | None, days: tuple[date | None, date | None] = (None, None)
+    ) -> Iterator[Virksomhet | StoreError]:
         """Every office the login can read, from one query read in batches (a server-side
         cursor), so memory stays flat.
 
@@ -252,8 +260,8 @@ class PgStore(Store):
             with conn.cursor(name="kontorer") as cur:
                 cur.itersize = 5000
                 cur.execute(
-                    "SELECT * FROM fravaer_api.kontorer(%s, %s, %s)",
-                    (list(orgnrs) if orgnrs is not None else None, words, hpr),
+                    "SELECT * FROM fravaer_api.kontorer(%s, %s, %s, %s, %s)",
+                    (list(orgnrs) if orgnrs is not None else None, words, hpr, *days),
                 )
                 office: Virksomhet | StoreError | None = None
                 current = ""
