@@ -100,6 +100,10 @@ class Changes(dict[str, Change]):
         self[orgnr].record(handling, fravaer)
 
 
+# The days a report covers: the first, and the last (None: every day after the first).
+Days = tuple[date, date | None]
+
+
 class Reading(Iterator[T]):
     """What a store reads one office at a time: iterating gives what could be read; what could not
     (a damaged file, say) is in .unreadable as it is met, for the caller to report while the rest
@@ -176,17 +180,13 @@ class Store(ABC):
 
     @abstractmethod
     def iter_offices(
-        self,
-        orgnrs: Iterable[str] | None = None,
-        behandler: str | None = None,
-        ending_from: date | None = None,
-        starting_by: date | None = None,
+        self, orgnrs: Iterable[str] | None = None, behandler: str | None = None, days: Days | None = None
     ) -> Reading[Virksomhet]:
         """Every office (or those of orgnrs), in orgnr order, read one at a time: memory stays flat.
         behandler: only offices with a fravær of a GP that matches it (matches_behandler), and of
         those, at least the fravær that match: a question over the whole country reads little.
-        ending_from, starting_by: at least the fravær that end on or after the one and start on or
-        before the other, and those that make one stretch with them (the same GP and a shared
+        days: (first, last or None): at least the fravær that end on or after the first day and
+        start on or before the last, and those that make one stretch with them (the same GP and a shared
         service, back to back): a report for a day need not read years of history, or the years
         ahead. A store may give more."""
 

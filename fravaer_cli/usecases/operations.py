@@ -16,7 +16,7 @@ from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, mat
 from fravaer_cli.domain.names import behandler_key, name_matches, search_key
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet, office_label
-from fravaer_cli.store.base import Reading, Store
+from fravaer_cli.store.base import Days, Reading, Store
 
 # importer and schedule are imported where they are used: a call of fravaer
 # pays only for what its command needs.
@@ -410,7 +410,7 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
     from fravaer_cli.domain import schedule
 
     # Now, so that a store with no office fails before any output; only what can touch the days.
-    chosen = offices(store, orgnr, ending_from=day, starting_by=until or day + timedelta(days=1))
+    chosen = offices(store, orgnr, days=(day, until or day + timedelta(days=1)))
 
     def entries():
         for office in chosen:
@@ -425,7 +425,7 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
     rows: list[tuple[OfficeRef, Fravaer]] = []
-    reading = offices(store, orgnr, behandler, ending_from=None if include_past else today)
+    reading = offices(store, orgnr, behandler, days=None if include_past else (today, None))
     for office in reading:
         ref = OfficeRef(office.orgnr, office.navn)
         found = list_fravaer(office, today, behandler, tjeneste, include_past)
@@ -463,8 +463,7 @@ def offices(
     store: Store,
     orgnr: str | None,
     behandler: str | None = None,
-    ending_from: date | None = None,
-    starting_by: date | None = None,
+    days: Days | None = None,
 ) -> Reading[Virksomhet]:
     """One office, or every stored one (orgnr None), one at a time; unreadable ones in .unreadable.
     behandler: only the GP's fravær are wanted (a store may leave out the rest; the caller filters anyway).
@@ -475,7 +474,7 @@ def offices(
         return Reading([store.load(orgnr)])
     if not store.orgnrs(must_exist=True):
         raise store.no_offices()
-    return store.iter_offices(behandler=behandler, ending_from=ending_from, starting_by=starting_by)
+    return store.iter_offices(behandler=behandler, days=days)
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:

@@ -14,7 +14,6 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date
 from pathlib import Path  # json is imported where used: status of a toml store needs none
 from typing import Any, BinaryIO
 
@@ -27,6 +26,7 @@ from fravaer_cli.store.base import (
     Change,
     ChangeRequest,
     Changes,
+    Days,
     Reading,
     Store,
     checked_orgnr,
@@ -177,13 +177,9 @@ class FileStore(Store):
         return self.iter_offices(self.orgnrs(must_exist))
 
     def iter_offices(
-        self,
-        orgnrs: Iterable[str] | None = None,
-        behandler: str | None = None,
-        ending_from: date | None = None,
-        starting_by: date | None = None,
+        self, orgnrs: Iterable[str] | None = None, behandler: str | None = None, days: Days | None = None
     ) -> Reading[Virksomhet]:
-        # ending_from, starting_by: an office file is read whole anyway (the cache keeps a large one ready).
+        # days: an office file is read whole anyway (the cache keeps a large one ready).
         def read() -> Iterator[Virksomhet | StoreError]:
             for orgnr in self.orgnrs() if orgnrs is None else sorted(set(orgnrs)):
                 try:

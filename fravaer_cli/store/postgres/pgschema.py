@@ -18,25 +18,19 @@ from pathlib import Path
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATIONS = {int(path.stem): path for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9].sql"))}
 SCHEMA = max(MIGRATIONS)
-ROLES = ("fravaer_admin", "fravaer_kundesenter", "fravaer_eier", "fravaer_kontor")
 
 _ROLES = """
+-- fravaer_eier (schema 6 on) owns the store's schemas and no one logs in as it; fravaer_kontor is the
+-- role of the logins given access to an office (fravaer_api.gi_tilgang makes a login one).
 DO $$
+DECLARE
+    role text;
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_admin') THEN
-        CREATE ROLE fravaer_admin NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_kundesenter') THEN
-        CREATE ROLE fravaer_kundesenter NOLOGIN;
-    END IF;
-    -- Schema 6 on: the owner of the store's schemas, which no one logs in as, and the role of the
-    -- logins given access to an office (fravaer_api.gi_tilgang makes a login one).
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_eier') THEN
-        CREATE ROLE fravaer_eier NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fravaer_kontor') THEN
-        CREATE ROLE fravaer_kontor NOLOGIN;
-    END IF;
+    FOREACH role IN ARRAY ARRAY['fravaer_admin', 'fravaer_kundesenter', 'fravaer_eier', 'fravaer_kontor'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = role) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', role);
+        END IF;
+    END LOOP;
 END
 $$;
 GRANT fravaer_kontor TO fravaer_eier WITH ADMIN OPTION;

@@ -15,16 +15,8 @@ from typing import Any, TypeVar
 from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import (
-    Change,
-    ChangeRequest,
-    Changes,
-    Reading,
-    Store,
-    checked_orgnr,
-    lock_timeout,
-    log_value,
-)
+from fravaer_cli.store import base
+from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Store, checked_orgnr
 from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
@@ -49,7 +41,7 @@ class PgStore(Store):
         self.dsn = dsn
         self.on_behalf_of = av if isinstance(av, str) else None
         self._clock = clock
-        self.lock_timeout = lock_timeout()
+        self.lock_timeout = base.lock_timeout()
         self.statement_timeout = faults.statement_timeout()
         self._conn: Any = None
         self._login: str | None = None
@@ -141,8 +133,12 @@ class PgStore(Store):
 
     def error_of(self, e: Exception, orgnr: str | None = None, writing: bool = False) -> Exception:
         """A driver error as the SPEC's: a conflict (4), or a store problem (5), in Norwegian (faults.py)."""
-        at = faults.Context(self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, writing)
-        return faults.error_of(e, at)
+        return faults.error_of(e, self._context(orgnr, writing))
+
+    def _context(self, orgnr: str | None, writing: bool) -> faults.Context:
+        return faults.Context(
+            self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, writing
+        )
 
     def _begin(self, cur: Any) -> None:
         """A transaction's bounds, set as it starts: no statement waits for a lock, or runs, for
@@ -173,11 +169,7 @@ class PgStore(Store):
             self._conn.commit()
         except psycopg2.Error as e:
             if faults.lost(e):
-                raise faults.unknown_outcome(
-                    faults.Context(
-                        self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, True
-                    )
-                ) from None
+                raise faults.unknown_outcome(self._context(orgnr, writing=True)) from None
             self._rollback()
             raise self.error_of(e, orgnr, writing=True) from None
 
@@ -224,13 +216,9 @@ class PgStore(Store):
         return Reading(Virksomhet(orgnr, navn) for orgnr, navn in rows)
 
     def iter_offices(
-        self,
-        orgnrs: Iterable[str] | None = None,
-        behandler: str | None = None,
-        ending_from: date | None = None,
-        starting_by: date | None = None,
+        self, orgnrs: Iterable[str] | None = None, behandler: str | None = None, days: Days | None = None
     ) -> Reading[Virksomhet]:
-        return Reading(self._offices(orgnrs, behandler, (ending_from, starting_by)))
+        return Reading(self._offices(orgnrs, behandler, days or (None, None)))
 
     def _offices(
         self, orgnrs: Iterable[str] | None, behandler: str | None, days: tuple[date | None, date | None] = (None, None)
@@ -473,7 +461,9 @@ class PgStore(Store):
             offices.append((orgnr, office.navn, office.info, roster))
             entries += [(orgnr, entry) for entry in change.entries[sent.get(orgnr, 0) :]]
         written = {"pa_vegne_av": self.on_behalf_of, "borte": gone, "nye": new, "kontorer": offices, "logg": entries}
-        cur.execute("SELECT fravaer_api.skriv(%s::json)", (json.dumps(written, default=log_value, ensure_ascii=False),))
+        cur.execute(
+            "SELECT fravaer_api.skriv(%s::json)", (json.dumps(written, default=base.log_value, ensure_ascii=False),)
+        )
 
 
 class _Streaming(Changes):

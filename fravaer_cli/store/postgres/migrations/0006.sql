@@ -61,8 +61,9 @@ REVOKE ALL ON SEQUENCE logg_nr_seq FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer FROM PUBLIC;
 
 -- The key of who is the same GP, made by the server from the name: case, Unicode form and spacing
--- folded (the program's own rule also folds what casefold() does beyond lower(), so it refuses
--- an overlap first; this one can only be narrower, never let through what the program refuses).
+-- folded. It folds a little less than the program's own key (lower(), not casefold(): «Strauß» and
+-- «Strauss» stay two here), so the server never refuses what the program allows; the program's
+-- rule, checked first, is the wider one.
 ALTER TABLE fravaer DROP CONSTRAINT fravaer_overlapper_ikke;
 ALTER TABLE fravaer DROP COLUMN nokkel;
 ALTER TABLE fravaer DROP COLUMN behandler_key;
