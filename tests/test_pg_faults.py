@@ -182,3 +182,68 @@ def test_a_dump_cut_off_leaves_no_folder_that_looks_like_a_store(pg_server, pg_d
     pg_server.sql(database_of(pg_dsn), "UPDATE fravaer.virksomhet SET behandlere = '[]'")
     assert run_database(pg_dsn, "database", "dump", str(target)).returncode == 0
     assert len(list(target.glob("*.toml"))) == 300 and not partial.exists()
+
+
+def test_no_free_connection_is_said_in_norwegian(pg_server, pg_dsn):
+    database = database_of(pg_dsn)
+    pg_server.sql("postgres", f"ALTER DATABASE {database} CONNECTION LIMIT 0")
+    try:
+        one_norwegian_line(run_database(pg_dsn, "status", "--all", timeout=60), "ingen ledige tilkoblinger")
+    finally:
+        pg_server.sql("postgres", f"ALTER DATABASE {database} CONNECTION LIMIT -1")
+
+
+def test_a_full_disk_is_said_in_norwegian_and_nothing_is_stored(pg_server, pg_dsn):
+    """The log's table on a tablespace of its own, a 1 MiB tmpfs (needs root, as CI has), filled."""
+    import pwd
+
+    from tests.helpers import NO_SKIP
+
+    disk = pg_server.base / f"disk-{database_of(pg_dsn)}"  # a folder the server's user can reach
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        if NO_SKIP:
+            pytest.fail(f"cannot mount a tmpfs: {mounted.stderr!r}")
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        if pg_server.user:
+            entry = pwd.getpwnam(pg_server.user)
+            os.chown(disk, entry.pw_uid, entry.pw_gid)
+        assert run_database(pg_dsn, *add_args()).returncode == 0
+        database = database_of(pg_dsn)
+        name = f"lite_{database}"
+        pg_server.sql("postgres", f"CREATE TABLESPACE {name} LOCATION '{disk}'")
+        pg_server.sql(database, f"ALTER TABLE fravaer.logg SET TABLESPACE {name}")
+        for rows in (100, 1):  # until not even one more small row fits
+            with pytest.raises(psycopg2.errors.DiskFull):
+                for _ in range(10000):
+                    pg_server.sql(
+                        database,
+                        "INSERT INTO fravaer.logg (orgnr, tid, av, handling, oppforing) SELECT orgnr, 't', 'x', "
+                        "'x', json_build_object('fyll', repeat('x', 100)) FROM fravaer.virksomhet, "
+                        f"generate_series(1, {rows})",
+                    )
+        before = run_database(pg_dsn, "list", "--virksomhet", A, "--json").stdout
+        result = run_database(pg_dsn, *add_args(fra="01.10.2030", til="02.10.2030"), timeout=60)
+        one_norwegian_line(result, "ikke mer diskplass", "ikke lagret")
+        assert run_database(pg_dsn, "list", "--virksomhet", A, "--json").stdout == before
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_stopped_postmaster_is_given_up_in_bounded_time(pg_server, pg_dsn):
+    """SIGSTOP: the kernel still accepts connections, and no one answers them (libpq's default is to
+    wait for ever; fravaer gives it 10 seconds)."""
+    import signal
+
+    postmaster = int((pg_server.data / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGSTOP)
+    try:
+        start = time.monotonic()
+        for args in (("status", "--all"), add_args()):
+            one_norwegian_line(run_database(pg_dsn, *args, timeout=60), "svarte ikke innen tidsfristen")
+        assert time.monotonic() - start < 40
+    finally:
+        os.kill(postmaster, signal.SIGCONT)
+    assert run_database(pg_dsn, *add_args()).returncode == 0

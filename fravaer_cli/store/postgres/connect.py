@@ -105,7 +105,7 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
             f"Ingen av serverne for {where} tar imot skriving nå (target_session_attrs=read-write): de som svarer "
             "er standby. Vent til en er forfremmet til primær, eller les med target_session_attrs=any."
         )
-    if "too many clients" in text or "remaining connection slots" in text:
+    if "too many clients" in text or "too many connections" in text or "remaining connection slots" in text:
         return StoreError(
             f"PostgreSQL-serveren for {where} har ingen ledige tilkoblinger nå. Prøv igjen om litt; mange "
             "samtidige brukere bør gå gjennom PgBouncer (se README)."
