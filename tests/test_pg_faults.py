@@ -206,13 +206,13 @@ def test_a_full_disk_is_said_in_norwegian_and_nothing_is_stored(pg_server, pg_ds
         if NO_SKIP:
             pytest.fail(f"cannot mount a tmpfs: {mounted.stderr!r}")
         pytest.skip("mounting a tmpfs needs root")
+    database = database_of(pg_dsn)
+    name = f"lite_{database}"
     try:
         if pg_server.user:
             entry = pwd.getpwnam(pg_server.user)
             os.chown(disk, entry.pw_uid, entry.pw_gid)
         assert run_database(pg_dsn, *add_args()).returncode == 0
-        database = database_of(pg_dsn)
-        name = f"lite_{database}"
         pg_server.sql("postgres", f"CREATE TABLESPACE {name} LOCATION '{disk}'")
         pg_server.sql(database, f"ALTER TABLE fravaer.logg SET TABLESPACE {name}")
         for rows in (100, 1):  # until not even one more small row fits
@@ -229,6 +229,10 @@ def test_a_full_disk_is_said_in_norwegian_and_nothing_is_stored(pg_server, pg_ds
         one_norwegian_line(result, "ikke mer diskplass", "ikke lagret")
         assert run_database(pg_dsn, "list", "--virksomhet", A, "--json").stdout == before
     finally:
+        # The database and its tablespace gone before the disk: the server's buffers of a relation
+        # whose files vanished would fail every later test's statements when written out.
+        pg_server.sql("postgres", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        pg_server.sql("postgres", f"DROP TABLESPACE IF EXISTS {name}")
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
