@@ -65,15 +65,17 @@ def test_every_store_names_the_fields_the_codec_has():
     """A field is added in one place: the database's columns, the file's keys and the cache's
     values all come from Fravaer.FIELDS."""
     from fravaer_cli.store.files import documents
-    from fravaer_cli.store.postgres import rows
+    from fravaer_cli.store.postgres import pgschema, rows
 
-    assert rows.FRAVAER_COLUMNS.split(", ") == list(Fravaer.FIELDS)
     assert documents._FRAVAER_KEYS == set(Fravaer.FIELDS)
+    sql = pgschema.MIGRATIONS[pgschema.SCHEMA].read_text()
+    # The server's kontorer() gives a fravær's fields from rows.FIRST_FIELD on, in FIELDS' order.
+    kontorer = sql[sql.index("CREATE FUNCTION fravaer_api.kontorer(") :]
+    returned = kontorer[kontorer.index("RETURNS TABLE (") + len("RETURNS TABLE (") :].split(")")[0]
+    columns = [column.split()[0] for column in returned.split(",")]
+    assert columns[rows.FIRST_FIELD :] == [("hpr_nr" if name == "hpr" else name) for name in Fravaer.FIELDS]
     # The server writes a fravær into its log entries itself (migration 6, frozen SQL): a new field
     # needs a new migration that names it there, and in the type a new fravær is sent as.
-    from fravaer_cli.store.postgres import pgschema
-
-    sql = pgschema.MIGRATIONS[pgschema.SCHEMA].read_text()
     as_json = sql[sql.index("CREATE FUNCTION som_json") :].split("$$")[1]
     sent = sql[sql.index("CREATE TYPE ny_fravaer") :].split(";")[0]
     assert [name for name in Fravaer.FIELDS if f"'{name}', " not in as_json or f" {name} " not in sent] == []

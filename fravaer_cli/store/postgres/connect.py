@@ -35,14 +35,18 @@ def describe(dsn: str) -> str:
 
         parts = parse_dsn(dsn) if dsn else {}
     except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
-        import re
-
-        shown = re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", dsn.split("@")[-1], flags=re.I)
-        return "«" + shown + "»"
+        return "«" + without_password(dsn.split("@")[-1]) + "»"
     host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
     port = parts.get("port") or os.environ.get("PGPORT")
     name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
     return f"«{name}» på {host}{':' + port if port else ''}"
+
+
+def without_password(text: str) -> str:
+    """text with any password=… value (quoted or not, quote closed or not) left out."""
+    import re
+
+    return re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", text, flags=re.I)
 
 
 def connect_defaults(dsn: str) -> dict[str, Any]:
@@ -106,10 +110,9 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
             "er standby. Vent til en er forfremmet til primær, eller les med target_session_attrs=any."
         )
     if "too many clients" in text or "too many connections" in text or "remaining connection slots" in text:
-        return StoreError(
-            f"PostgreSQL-serveren for {where} har ingen ledige tilkoblinger nå. Prøv igjen om litt; mange "
-            "samtidige brukere bør gå gjennom PgBouncer (se README)."
-        )
+        from fravaer_cli.store.postgres.faults import no_free_connection
+
+        return no_free_connection(where)
     if "starting up" in text or "shutting down" in text or "in recovery mode" in text:
         return StoreError(f"PostgreSQL-serveren for {where} starter opp eller stenger ned. Prøv igjen om litt.")
     if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
@@ -119,8 +122,5 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "invalid" in text or "missing" in text or "syntax" in text:
         return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
-    import re
-
-    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    first = re.sub(r"password\s*=\s*\S+", "password=…", first, flags=re.I)
+    first = without_password(text.strip().splitlines()[0] if text.strip() else type(error).__name__)
     return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")

@@ -5,6 +5,7 @@ import os
 import re
 
 from fravaer_cli.domain.errors import ConflictError, StoreError
+from fravaer_cli.store.postgres.connect import without_password
 
 DEFAULT_STATEMENT_TIMEOUT = 120.0  # seconds: a national load's longest statement, with room to spare
 DEFAULT_CONNECT_TIMEOUT = 10  # seconds: libpq waits for ever when a server accepts and never answers
@@ -81,10 +82,7 @@ def error_of(e: Exception, at: Context) -> Exception:
             "target_session_attrs=read-write, så finner libpq den som tar imot skriving."
         )
     if code == "53300":  # too_many_connections
-        return StoreError(
-            f"PostgreSQL-serveren for {at.where} har ingen ledige tilkoblinger nå. Prøv igjen om litt; mange "
-            "samtidige brukere bør gå gjennom PgBouncer (se README)."
-        )
+        return no_free_connection(at.where)
     if code == "53100":  # disk_full
         return StoreError(
             f"PostgreSQL-serveren for {at.where} har ikke mer diskplass, og endringen er ikke lagret. "
@@ -111,6 +109,14 @@ def error_of(e: Exception, at: Context) -> Exception:
     return StoreError(f"Feil fra {at.where} (SQLSTATE {code or 'ukjent'}): {_first_line(text)}")
 
 
+def no_free_connection(where: str) -> StoreError:
+    """Said of the server's refusal when connecting, or of the SQLSTATE after."""
+    return StoreError(
+        f"PostgreSQL-serveren for {where} har ingen ledige tilkoblinger nå. Prøv igjen om litt; mange "
+        "samtidige brukere bør gå gjennom PgBouncer (se README)."
+    )
+
+
 def unknown_outcome(at: Context) -> StoreError:
     """The COMMIT was sent, and its answer never came: the change may be stored, or not."""
     return StoreError(
@@ -121,5 +127,4 @@ def unknown_outcome(at: Context) -> StoreError:
 
 
 def _first_line(text: str) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return re.sub(r"password\s*=\s*\S+", "password=…", line, flags=re.I)
+    return without_password(text.strip().splitlines()[0] if text.strip() else "")

@@ -11,7 +11,7 @@ from fravaer_cli.store.postgres.pgstore import PgStore
 
 
 def init(store: PgStore) -> tuple[int, int]:
-    """Create or upgrade the schema, and the two roles. Returns (version before, version now)."""
+    """Create or upgrade the schema, and its roles. Returns (version before, version now)."""
     before = store.schema_version() or 0
     if before > pgschema.SCHEMA:
         raise StoreError(
@@ -44,12 +44,7 @@ def init(store: PgStore) -> tuple[int, int]:
             current = cur.fetchone()[0]
         for version, sql in pgschema.init_statements(current):
             cur.execute(sql)
-            cur.execute(
-                "UPDATE fravaer.fravaer_schema SET versjon = %s"
-                if version >= 6
-                else "UPDATE fravaer_schema SET versjon = %s",
-                (version,),
-            )
+            cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))  # in public, or in fravaer from 6
             if version == 6:
                 cur.execute(pgschema.KONTOR_STATEMENTS)
         if not superuser and not owner_already:

@@ -9,10 +9,9 @@ from fravaer_cli.domain.model import Fravaer, RosterEntry
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import log_value
 
-FRAVAER_COLUMNS = ", ".join(Fravaer.FIELDS)
-# What fravaer_api.kontorer() gives a row: the office's own columns (office_of_row reads them), its
-# version, then a fravær's fields (None when the office has none).
-OFFICE_COLUMNS = "navn, info, neste_id, behandlere"
+# What fravaer_api.kontorer() gives a row: the orgnr, the office's own columns (navn, info, neste_id,
+# behandlere: office_of_row reads them), its version, then a fravær's fields in Fravaer.FIELDS'
+# order from FIRST_FIELD on (None when the office has none).
 FIRST_FIELD = 6
 
 
@@ -97,7 +96,7 @@ def roster_json(office: Virksomhet) -> str:
 
 
 def office_of_row(orgnr: str, row: Sequence[Any], fravaer: list[Fravaer] | None = None) -> Virksomhet:
-    """The office from a row that starts with OFFICE_COLUMNS (its fravær are read apart)."""
+    """The office from a row that starts with navn, info, neste_id, behandlere (its fravær are read apart)."""
     return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], [RosterEntry.from_record(e) for e in row[3] or []])
 
 
@@ -106,5 +105,5 @@ def like_escaped(text: str) -> str:
 
 
 def fravaer_of_row(row: Sequence[Any]) -> Fravaer:
-    """From the columns FRAVAER_COLUMNS names."""
+    """From a fravær's fields in Fravaer.FIELDS' order."""
     return Fravaer.from_values(row)
