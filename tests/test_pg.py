@@ -6,6 +6,7 @@ import os
 import random
 import signal
 import subprocess
+import threading
 import time
 
 import psycopg2
@@ -431,6 +432,60 @@ def test_the_overlap_rule_holds_for_sql_by_hand(pg_server, pg_dsn):
     keys = list(catalogue())
     hashes = pg_server.sql(database, f"SELECT count(DISTINCT hashtext(k)) FROM unnest(ARRAY{keys}) AS k")
     assert hashes == [(len(keys),)]
+
+
+def test_the_overlap_rule_holds_for_two_writers_by_hand_at_once_and_for_an_update(pg_server, pg_dsn):
+    """Migration 7 checks the rule in a trigger: the second of two transactions waits for the
+    first, then sees its fravær and fails; under REPEATABLE READ it fails to serialize instead;
+    an UPDATE that makes an overlap fails as an INSERT does."""
+    args = add_args(behandler="Per Test", fra="01.08.2030", til="10.08.2030", tjeneste="timebestilling")
+    assert run_database(pg_dsn, *args).returncode == 0
+    database = pg_dsn.split("dbname=")[1].split()[0]
+
+    def connection(isolation: str):
+        conn = psycopg2.connect(f"host={pg_server.socket} dbname={database} user=postgres")
+        conn.set_session(isolation_level=isolation)
+        return conn
+
+    insert = (
+        "INSERT INTO fravaer.fravaer (orgnr, id, behandler, behandler_sok, fra, til, tjenester) "
+        "VALUES ('974760673', %s, 'per  TEST', 'per test', %s, %s, '{timebestilling}')"
+    )
+    for isolation, refused in [("READ COMMITTED", psycopg2.errors.ExclusionViolation),
+                               ("REPEATABLE READ", psycopg2.errors.SerializationFailure)]:  # fmt: skip
+        first, second = connection(isolation), connection(isolation)
+        try:
+            with first.cursor() as a, second.cursor() as b:
+                b.execute("SELECT 1")  # the second's snapshot, taken before the first commits
+                a.execute(insert, ("20", "2030-09-01", "2030-09-05"))
+                errors: list[BaseException] = []
+                clash = (insert, ("21", "2030-09-04", "2030-09-08"))
+                waiting = threading.Thread(target=_catch, args=(errors, b.execute, *clash))
+                waiting.start()
+                waiting.join(1)
+                assert waiting.is_alive()  # it waits for the first, which holds the office
+                first.commit()
+                waiting.join(30)
+                assert [type(e) for e in errors] == [refused], (isolation, errors)
+        finally:
+            first.close()
+            second.close()
+        pg_server.sql(database, "DELETE FROM fravaer.fravaer WHERE id = '20'")
+
+    pg_server.sql(database, insert % ("'30'", "'2030-10-01'", "'2030-10-02'"))
+    with pytest.raises(psycopg2.errors.ExclusionViolation):
+        pg_server.sql(database, "UPDATE fravaer.fravaer SET fra = '2030-08-09' WHERE id = '30'")
+    assert [row["id"] for row in json.loads(run_database(pg_dsn, "list", "--virksomhet", A, "--json").stdout)] == [
+        "1",
+        "30",
+    ]
+
+
+def _catch(errors: list[BaseException], call, *args) -> None:
+    try:
+        call(*args)
+    except BaseException as e:  # noqa: BLE001 - the test looks at what it was
+        errors.append(e)
 
 
 def test_load_and_dump_carry_the_roster(pg_dsn, tmp_path):

@@ -91,14 +91,19 @@ def database_at(pg_server, version: int) -> str:
     log entry in it as the program of that version wrote them."""
     name = f"versjon{version}_{next(_databases)}"
     pg_server.sql("postgres", f"CREATE DATABASE {name} OWNER eier")
-    pg_server.sql(name, pgschema.ROLE_STATEMENTS, login="eier")
+    # From schema 6 the tables belong to fravaer_eier, which no login is: the superuser makes them.
+    login = "eier" if version < 6 else "postgres"
+    pg_server.sql(name, pgschema.ROLE_STATEMENTS, login=login)
     for number, statements in pgschema.init_statements(0)[:version]:
-        pg_server.sql(name, statements + f"UPDATE fravaer_schema SET versjon = {number};", login="eier")
+        pg_server.sql(name, statements + f"UPDATE fravaer_schema SET versjon = {number};", login=login)
+    # The folded name: the program's before schema 6, the server's from then.
+    key, key_value = ("behandler_key, ", "'per test', ") if version < 6 else ("", "")
     pg_server.sql(
         name,
-        f"INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('{ORGNR}', 'DDFL Test', 2);"
-        "INSERT INTO fravaer (orgnr, id, behandler, behandler_key, behandler_sok, fra, til, tjenester) "
-        f"VALUES ('{ORGNR}', '1', 'Per Test', 'per test', 'per test', '2030-08-01', '2030-08-10', "
+        ("SET search_path = fravaer;" if version >= 6 else "")
+        + f"INSERT INTO virksomhet (orgnr, navn, neste_id) VALUES ('{ORGNR}', 'DDFL Test', 2);"
+        f"INSERT INTO fravaer (orgnr, id, behandler, {key}behandler_sok, fra, til, tjenester) "
+        f"VALUES ('{ORGNR}', '1', 'Per Test', {key_value}'per test', '2030-08-01', '2030-08-10', "
         "'{timebestilling}');"
         + (
             "INSERT INTO stengt (orgnr, fravaer_id, behandler_key, tjeneste, periode) "
@@ -109,7 +114,7 @@ def database_at(pg_server, version: int) -> str:
         + "INSERT INTO logg (orgnr, tid, av, handling, oppforing) VALUES "
         f"('{ORGNR}', '2026-06-01T08:00:00+02:00', 'eier', 'add', "
         '\'{"handling": "add", "fravaer": {"id": "1", "behandler": "Per Test"}}\')',
-        login="eier",
+        login=login,
     )
     return name
 
