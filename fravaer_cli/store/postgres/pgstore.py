@@ -473,7 +473,8 @@ class _Streaming(Changes):
     of after it, on the other core. It is all the one transaction:
     committed with the rest, or rolled back with it."""
 
-    BATCH = 5000  # fravær a batch: few statements, and the server starts early
+    BATCH = 5000  # fravær a batch: few statements
+    FIRST_BATCH = 1000  # and a small first one, so that the server starts early
     SWITCH_INTERVAL = 0.0005  # seconds (see sending())
 
     def __init__(self, changes: dict[str, Change], conn: Any, on_behalf_of: str | None) -> None:
@@ -481,6 +482,7 @@ class _Streaming(Changes):
         self.conn, self.on_behalf_of = conn, on_behalf_of
         self.sent: dict[str, int] = {}  # orgnr -> how many of its log entries are written
         self.batch: list[tuple[str, Fravaer]] = []
+        self.sent_batches = 0
         self.handling = ""
         self.error: BaseException | None = None  # the sender's, raised in the caller's thread
         self.abandoned = False
@@ -496,7 +498,7 @@ class _Streaming(Changes):
             self._flush()
             self.handling = handling
         self.batch.append((orgnr, fravaer))
-        if len(self.batch) >= self.BATCH:
+        if len(self.batch) >= (self.BATCH if self.sent_batches else self.FIRST_BATCH):
             self._flush()
 
     def _flush(self) -> None:
@@ -507,6 +509,7 @@ class _Streaming(Changes):
             # then has the next batch at once.
             self.queue.put((fravaer_rows(self.batch, numbered=True), self.handling))
             self.batch = []
+            self.sent_batches += 1
 
     def _run(self) -> None:
         with self.conn.cursor() as cur:
