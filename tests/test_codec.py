@@ -2,6 +2,7 @@
 through it, the records are frozen, and each form gives back what it was made from."""
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -59,6 +60,36 @@ def test_the_file_store_writes_and_reads_back_every_field(f):
         assert back.fravaer == [f] and back.roster == office.roster
     raw, _ = writer.toml_office(office)
     assert documents.office_from(documents.parse_document(raw, ".toml"), office.orgnr).fravaer == [f]
+    # A change writes each fravær through the compiled fravaer_toml(), a copy the whole document:
+    # the same bytes either way.
+    assert raw == writer.serialise(writer.document_of(office), ".toml")
+
+
+@settings(max_examples=100, deadline=None)
+@given(fravaer())
+def test_the_log_writes_a_fravaer_as_json_writes_its_dict(f):
+    from fravaer_cli.store.files import writer
+
+    assert writer.fravaer_json()(f) == json.dumps(f.to_dict(), ensure_ascii=False)
+
+
+def test_an_added_fravaers_log_line_is_what_json_writes(tmp_path):
+    """The file store writes an add's and an import's log lines itself (the common shape, fast):
+    each is the line json.dumps() makes of the same entry."""
+    from fravaer_cli.domain.model import make_draft
+    from fravaer_cli.store.files.filestore import FileStore
+
+    store = FileStore(tmp_path, clock=lambda: "2030-01-01T08:00:00+01:00")
+    with store.change("974760673", create=True) as change:
+        f, _ = change.office.add(
+            make_draft('Ærlig "Øystein" \\', date(2030, 1, 1), date(2030, 1, 2), ["timebestilling"], hpr="9144889"),
+            date(2024, 1, 1), False, "kari", "t",
+        )  # fmt: skip
+        change.record("add", f)
+        change.record("info", None, virksomhet={"navn": "X"})
+    lines = (tmp_path / "974760673.log").read_text(encoding="utf-8").splitlines()
+    assert [json.dumps(json.loads(line), ensure_ascii=False) for line in lines] == lines
+    assert json.loads(lines[0])["fravaer"] == f.to_dict() and json.loads(lines[0])["handling"] == "add"
 
 
 def test_every_store_names_the_fields_the_codec_has():
@@ -68,17 +99,26 @@ def test_every_store_names_the_fields_the_codec_has():
     from fravaer_cli.store.postgres import pgschema, rows
 
     assert documents._FRAVAER_KEYS == set(Fravaer.FIELDS)
-    sql = pgschema.MIGRATIONS[pgschema.SCHEMA].read_text()
+    # Every migration in order: the last definition of each thing is the one in force.
+    sql = "".join(path.read_text() for path in pgschema.MIGRATIONS.values())
+
+    def defined(what: str) -> str:
+        """The text from the last CREATE [OR REPLACE] of what on."""
+        return sql[[m.start() for m in re.finditer(rf"CREATE (OR REPLACE )?{re.escape(what)}", sql)][-1] :]
+
     # The server's kontorer() gives a fravær's fields from rows.FIRST_FIELD on, in FIELDS' order.
-    kontorer = sql[sql.index("CREATE FUNCTION fravaer_api.kontorer(") :]
+    kontorer = defined("FUNCTION fravaer_api.kontorer(")
     returned = kontorer[kontorer.index("RETURNS TABLE (") + len("RETURNS TABLE (") :].split(")")[0]
     columns = [column.split()[0] for column in returned.split(",")]
     assert columns[rows.FIRST_FIELD :] == [("hpr_nr" if name == "hpr" else name) for name in Fravaer.FIELDS]
-    # The server writes a fravær into its log entries itself (migration 6, frozen SQL): a new field
-    # needs a new migration that names it there, and in the type a new fravær is sent as.
-    as_json = sql[sql.index("CREATE FUNCTION som_json") :].split("$$")[1]
-    sent = sql[sql.index("CREATE TYPE ny_fravaer") :].split(";")[0]
-    assert [name for name in Fravaer.FIELDS if f"'{name}', " not in as_json or f" {name} " not in sent] == []
+    # The server writes a fravær into its log entries itself, as a row of the type logg_fravaer
+    # (frozen SQL): a new field needs a new migration that names it there, in som_json(), and in
+    # the type a new fravær is sent as.
+    logged = defined("TYPE logg_fravaer AS (").split("(", 1)[1].split(";")[0]
+    assert [column.split()[0] for column in logged.split(",")] == list(Fravaer.FIELDS)
+    as_json = defined("FUNCTION som_json(").split("$$")[1]
+    sent = defined("TYPE ny_fravaer ").split(";")[0]
+    assert [name for name in Fravaer.FIELDS if f"f.{name}" not in as_json or f" {name} " not in sent] == []
 
 
 def test_records_are_frozen():

@@ -398,6 +398,7 @@ def import_(
     name = "standard inn" if file == "-" else file
     raw = _read_input(file)
     orgnr = e.virksomhet(virksomhet, allow_new=True) if virksomhet is not None else None
+    early: list[tuple[list[str], list[str]]] = []  # the notes, made while the database stores (meanwhile)
     source, plan = operations.import_rows(
         e.store,
         raw,
@@ -409,6 +410,7 @@ def import_(
         progress=_progress_bar(len(raw)),
         sheet=sheet,
         virksomhet=orgnr,
+        meanwhile=lambda source, plan: early.append(_import_notes(source, plan, dry_run)),
     )
     for note in source.notes:
         print(formats.printable(note), file=sys.stderr)
@@ -421,7 +423,7 @@ def import_(
             f"{formats.count(len(plan.errors), 'feil', 'feil')} i {formats.count(plan.bad_rows, 'rad', 'rader')} av "
             f"{plan.row_count} i {name}; ingenting er importert."
         )
-    notes, warnings = _import_notes(source, plan, dry_run)
+    notes, warnings = early[0] if early else _import_notes(source, plan, dry_run)
     if plan.added and not dry_run:
         record_stored(ctx, "Importen er lagret")
     _print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above

@@ -240,26 +240,31 @@ def import_rows(
     progress=None,
     sheet: str | None = None,
     virksomhet: str | None = None,
+    meanwhile=None,
 ):
-    """Check every row, then write each office once. Returns (source, plan); plan.errors means nothing was written."""
+    """Check every row, then write each office once. Returns (source, plan); plan.errors means nothing was written.
+
+    meanwhile(source, plan): called when every row is checked and found good, while the database
+    stores the last of them (it has a queue of them then); not called for the file store. What the
+    caller needs of the plan afterwards is then ready when the import is."""
     import gc
 
     # Every row becomes objects that live until the end; the cyclic collector
     # would walk them again and again (most of the time of a big import) and find nothing.
     gc.disable()
     try:
-        return _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet)
+        return _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet, meanwhile)
     finally:
         gc.freeze()  # and not afterwards either, once the summary is printed
         gc.enable()
 
 
-def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet):
+def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sheet, virksomhet, meanwhile):
     from fravaer_cli.usecases import checking, importer
 
     source = importer.read(raw, name, sheet, virksomhet)
     if store.streams_imports and not dry_run:
-        return source, _import_streaming(store, source, today, allow_past, now, progress)
+        return source, _import_streaming(store, source, today, allow_past, now, progress, meanwhile)
     plan = checking.check(source, store.load_for_change, today, allow_past, store.av, now)
     if plan.errors or dry_run:
         return source, plan
@@ -271,7 +276,7 @@ class _Refused(Exception):
     """The import's rows have errors: what was sent is rolled back."""
 
 
-def _import_streaming(store: Store, source, today: date, allow_past: bool, now: str, progress):
+def _import_streaming(store: Store, source, today: date, allow_past: bool, now: str, progress, meanwhile):
     """The database: every office the file names is locked first, the rows are checked under
     those locks, and each new fravær goes to the server while the rows after it are checked."""
     from fravaer_cli.usecases import checking
@@ -294,6 +299,8 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
                 raise _Refused
             for orgnr, office_plan in plan.offices.items():
                 _record_name(changes[orgnr], office_plan)
+            if meanwhile is not None:
+                meanwhile(source, plan)
     except _Refused:
         pass
     return plan

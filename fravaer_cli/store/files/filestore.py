@@ -31,7 +31,6 @@ from fravaer_cli.store.base import (
     Store,
     checked_orgnr,
     lock_timeout,
-    log_value,
 )
 from fravaer_cli.store.files import filecache
 from fravaer_cli.store.files.documents import (
@@ -42,7 +41,7 @@ from fravaer_cli.store.files.documents import (
     office_from,
     parse_document,
 )
-from fravaer_cli.store.files.writer import document_of, file_order, serialise, toml_office
+from fravaer_cli.store.files.writer import document_of, file_order, log_lines, serialise, toml_office
 
 FORMATS = ("toml", "json")
 STORE_FILE = r"(\d{9})\.(toml|json)"
@@ -487,12 +486,7 @@ class FileStore(Store):
             ) from None
 
     def _log_lines(self, entries: list[dict[str, Any]]) -> bytes:
-        import json
-
-        now = self.now()
-        encode = json.JSONEncoder(ensure_ascii=False, default=log_value).encode  # one encoder, not one a line
-        text = "".join(encode({"tid": now, "av": self.av, **entry}) + "\n" for entry in entries)
-        return text.encode("utf-8")
+        return log_lines(entries, self.now(), self.av)
 
     def _open_log(self, orgnr: str) -> tuple[int, Path]:
         """The office's audit log, append-only, never through a symbolic link."""

@@ -1,8 +1,10 @@
 """Writing an office as TOML (a writer of our own: the bytes of each fravær are kept for reuse and
 for the cache) or JSON, and the order of an audit log entry's keys."""
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
@@ -78,6 +80,78 @@ def _toml_record(record: dict[str, Any]) -> str:
     return "\n[[fravaer]]\n" + "".join([f"{key} = {_toml_value(value)}\n" for key, value in record.items()])
 
 
+def log_lines(entries: list[dict[str, Any]], now: str, av: str) -> bytes:
+    """Log entries as the log's lines, each stamped with the time and who made the change."""
+    import json
+
+    from fravaer_cli.store.base import log_value
+
+    encode = json.JSONEncoder(ensure_ascii=False, default=log_value).encode  # one encoder, not one a line
+    # An add's or an import's entry, (handling, fravær) (all of a big import's), is written
+    # directly: the same text, without the encoder asking log_value for the fravær.
+    start, as_json, lines = encode({"tid": now, "av": av})[:-1], fravaer_json(), []
+    for entry in entries:
+        if tuple(entry) == _ADDED and type(f := entry["fravaer"]) is Fravaer and type(entry["handling"]) is str:
+            lines.append(f'{start}, "handling": {encode(entry["handling"])}, "fravaer": {as_json(f)}}}\n')
+        else:
+            lines.append(encode({"tid": now, "av": av, **entry}) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
+_ADDED = ("handling", "fravaer")  # the keys of an add's or an import's log entry, in order
+
+
+def _write_fravaer_toml() -> Callable[[Fravaer], str]:
+    """fravaer_toml(f): _toml_record(f.to_record()), written out field by field from Fravaer's
+    declarations and compiled once, as the codec is: a big import writes 100,000 fravær, and the
+    loop over each record's items, a value's type asked for each, cost twice what this does."""
+
+    def value(name: str) -> str:
+        if name in Fravaer.DATES:
+            return f"f.{name}.isoformat()"
+        if name in Fravaer.KEYS:
+            return f"'[' + ', '.join(map(s, f.{name})) + ']'"
+        return f"s(f.{name})"
+
+    required = " + ".join(
+        f"'{name} = ' + {value(name)} + '\\n'" for name in Fravaer.FIELDS if name not in Fravaer.OPTIONAL
+    )
+    optional = "".join(
+        f"    if f.{name}:\n        text += '{name} = ' + {value(name)} + '\\n'\n" for name in Fravaer.OPTIONAL
+    )
+    source = f"def fravaer_toml(f):\n    text = '\\n[[fravaer]]\\n' + {required}\n{optional}    return text\n"
+    made: dict[str, Any] = {}
+    exec(compile(source, "<fravaer_toml>", "exec"), {"s": _toml_string}, made)
+    return cast(Callable[[Fravaer], str], made["fravaer_toml"])
+
+
+fravaer_toml = _write_fravaer_toml()
+
+
+@cache
+def fravaer_json() -> Callable[[Fravaer], str]:
+    """A function that gives json.dumps(f.to_dict(), ensure_ascii=False), written out from Fravaer's
+    declarations as fravaer_toml is, and made when first asked for (only what writes a log needs
+    json): the fravær of an add's or an import's log line, where the encoder asking log_value
+    for each fravær cost twice what this does."""
+    from json.encoder import encode_basestring
+
+    def value(name: str) -> str:
+        if name in Fravaer.DATES:
+            return f"'\"' + f.{name}.isoformat() + '\"'"
+        if name in Fravaer.KEYS:
+            return f"'[' + ', '.join(map(e, f.{name})) + ']'"
+        if name in Fravaer.NULL_WHEN_EMPTY:
+            return f"(e(f.{name}) if f.{name} else 'null')"
+        return f"e(f.{name})"
+
+    items = " + ', ' + ".join(f"'\"{name}\": ' + {value(name)}" for name in Fravaer.FIELDS)
+    source = f"def fravaer_json(f):\n    return '{{' + {items} + '}}'\n"
+    made: dict[str, Any] = {}
+    exec(compile(source, "<fravaer_json>", "exec"), {"e": encode_basestring}, made)
+    return cast(Callable[[Fravaer], str], made["fravaer_json"])
+
+
 def toml_office(
     office: Virksomhet, read_as: tuple[list[Fravaer], bytes, list[int]] | None = None
 ) -> tuple[bytes, list[int]]:
@@ -97,7 +171,7 @@ def toml_office(
     for f in office.fravaer:
         hit = known.get(id(f))
         # The same object, not only the same id(): a Fravaer is frozen, so its bytes still hold.
-        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else _toml_record(f.to_record()).encode("utf-8")
+        text = raw[hit[1] : hit[2]] if hit is not None and hit[0] is f else fravaer_toml(f).encode("utf-8")
         starts.append(at)
         at += len(text)
         parts.append(text)

@@ -15,12 +15,20 @@ from fravaer_cli.store.base import log_value
 FIRST_FIELD = 6
 
 
-def _texts(f: Fravaer) -> list[str]:
-    """A fravær's fields as COPY's texts: the keys as text[] literals."""
+def _texts(f: Fravaer, arrays: dict[tuple[str, ...], str]) -> list[str]:
+    """A fravær's fields as COPY's texts: the keys as text[] literals (arrays: those made before,
+    by the keys: an import's 100,000 fravær have a few kinds of services between them)."""
     values = f.text_values()
-    for at in Fravaer.KEYS_AT:
-        values[at] = _array(values[at])
+    for at, name in _KEYS:
+        keys = getattr(f, name)
+        text = arrays.get(keys)
+        if text is None:
+            text = arrays[keys] = _array(keys)
+        values[at] = text
     return values
+
+
+_KEYS = tuple(zip(Fravaer.KEYS_AT, Fravaer.KEYS, strict=True))
 
 
 def new_fravaer(orgnr: str, f: Fravaer) -> dict[str, Any]:
@@ -36,7 +44,15 @@ def fravaer_rows(records: list[tuple[str, Fravaer]], numbered: bool = False) -> 
     and last_inn() read: orgnr, search key, the fields; numbered: then the row's place."""
     from fravaer_cli.domain.names import search_key
 
-    rows = [(orgnr, search_key(f.behandler), *_texts(f)) for orgnr, f in records]
+    # Each GP's search key and each kind of services' literal made once: a batch has many of each.
+    keys: dict[str, str] = {}
+    arrays: dict[tuple[str, ...], str] = {}
+    rows = []
+    for orgnr, f in records:
+        key = keys.get(f.behandler)
+        if key is None:
+            key = keys[f.behandler] = search_key(f.behandler)
+        rows.append((orgnr, key, *_texts(f, arrays)))
     if numbered:
         rows = [row + (str(n),) for n, row in enumerate(rows)]
     return _Rows("rader", rows)
