@@ -6,6 +6,8 @@ import os
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fravaer_cli.domain import workdays
 from tests.helpers import ORGNR, REPO, add_args
@@ -532,3 +534,37 @@ def test_the_search_key_agrees_with_its_plain_definition():
         assert search_key(text) == plain(text)
 
     agrees()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_days_without_a_gp_are_the_days_every_gp_is_away_and_no_vikar_serves(data):
+    """plan.days_without_gp works on stretches of days; here the same, day by day."""
+    from fravaer_cli.domain import plan
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.domain.virksomhet import Virksomhet
+
+    start = date(2030, 7, 1)
+    records = []
+    for n in range(data.draw(st.integers(1, 12))):
+        fra = start + timedelta(days=data.draw(st.integers(0, 40)))
+        til = fra + timedelta(days=data.draw(st.integers(0, 15)))
+        vikar = ("e-konsultasjon",) if data.draw(st.booleans()) and data.draw(st.booleans()) else ()
+        gp = data.draw(st.sampled_from(["Anne Lie", "Per Berg", "Siri Moe"]))
+        records.append(Fravaer(str(n + 1), gp, fra, til, ("timebestilling",), vikar))
+    office = Virksomhet("974760673", fravaer=records)
+    changed = data.draw(st.lists(st.sampled_from(records), min_size=1, unique_by=id))
+
+    def covered(f: Fravaer) -> set[date]:
+        return {f.fra + timedelta(days=i) for i in range((f.til - f.fra).days + 1)}
+
+    wanted = set().union(*map(covered, changed))
+    gps = {f.key for f in records}
+    expected = sorted(
+        day
+        for day in wanted
+        if all(any(f.key == gp and day in covered(f) for f in records) for gp in gps)
+        and not any(f.vikar and day in covered(f) for f in records)
+        and workdays.is_workday(day)
+    )
+    assert plan.days_without_gp(office, changed) == expected

@@ -118,34 +118,63 @@ def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
 
 def days_without_gp(office: Virksomhet, changed: list[Fravaer]) -> list[date]:
     """The working days, among those the changed fravær cover, on which every GP of the office
-    is away and no vikar serves any of them."""
+    is away and no vikar serves any of them.
+
+    Worked out on stretches of days (first, last), not on sets of days: an import asks this of
+    each of its 2,000 offices, and the days of the first two GPs seldom meet."""
     gps = {behandler_key(n) for n in office.gps()}
     if not gps or not changed:
         return []
-    wanted: set[int] = set()
-    for f in changed:
-        wanted.update(range(f.fra.toordinal(), f.til.toordinal() + 1))
-    first, last = min(wanted), max(wanted)
-    away: dict[str, set[int]] = {key: set() for key in gps}
-    served: set[int] = set()
+    wanted = _merged([(f.fra.toordinal(), f.til.toordinal()) for f in changed])
+    first, last = wanted[0][0], wanted[-1][1]
+    away: dict[str, list[tuple[int, int]]] = {key: [] for key in gps}
+    served: list[tuple[int, int]] = []
     for f in office.fravaer:
-        if f.til.toordinal() < first or f.fra.toordinal() > last:
+        fra, til = f.fra.toordinal(), f.til.toordinal()
+        if til < first or fra > last:
             continue
-        days = range(max(f.fra.toordinal(), first), min(f.til.toordinal(), last) + 1)
         if f.key in away:
-            away[f.key].update(days)
+            away[f.key].append((fra, til))
         if f.vikar:
-            served.update(days)
-    for away_days in away.values():
-        wanted &= away_days
+            served.append((fra, til))
+    for spans in away.values():
+        wanted = _common(wanted, _merged(spans))
         if not wanted:
             return []
-    wanted -= served
-    if not wanted:
+    days = {d for a, b in wanted for d in range(a, b + 1)}
+    for a, b in served:
+        days.difference_update(range(a, b + 1))
+    if not days:
         return []
     from fravaer_cli.domain import workdays
 
-    return [d for d in map(date.fromordinal, sorted(wanted)) if workdays.is_workday(d)]
+    return [d for d in map(date.fromordinal, sorted(days)) if workdays.is_workday(d)]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Stretches of days (first, last) as the fewest that cover the same days, in order."""
+    result: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if result and a <= result[-1][1] + 1:
+            if b > result[-1][1]:
+                result[-1] = (result[-1][0], b)
+        else:
+            result.append((a, b))
+    return result
+
+
+def _common(one: list[tuple[int, int]], other: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The days in both, of two lists of stretches as _merged gives them."""
+    result, i, j = [], 0, 0
+    while i < len(one) and j < len(other):
+        a, b = max(one[i][0], other[j][0]), min(one[i][1], other[j][1])
+        if a <= b:
+            result.append((a, b))
+        if one[i][1] < other[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
 
 
 def workday_runs(days: list[date]) -> list[tuple[date, date]]:
