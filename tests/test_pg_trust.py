@@ -128,6 +128,9 @@ NEW = {
 }
 
 
+PER, ANNEN = {"behandler": "Per Hand", "hpr": ""}, {"behandler": "Noen Annen", "hpr": ""}
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -142,6 +145,13 @@ NEW = {
         {"nye": [{**NEW, "id": "2", "til": "9999-12-31"}], "logg": [[A, {"handling": "add", "fravaer": {"id": "2"}}]]},
         {"nye": [{**NEW, "id": "2", "tjenester": ["x"]}], "logg": [[A, {"handling": "add", "fravaer": {"id": "2"}}]]},
         {"kontorer": [[A, "", "", [1]]], "logg": [[A, {"handling": "roster_add", "fravaer": None}]]},
+        # A roster entry that names another GP than the one put on; or one there before, or taken off.
+        {
+            "kontorer": [[A, "", "", [PER]]],
+            "logg": [[A, {"handling": "roster_add", "behandler": ANNEN, "forrige": None}]],
+        },
+        {"kontorer": [[A, "", "", [PER]]], "logg": [[A, {"handling": "roster_add", "behandler": PER, "forrige": PER}]]},
+        {"kontorer": [[A, "", "", [PER]]], "logg": [[A, {"handling": "roster_remove", "behandler": PER}]]},
     ],
 )
 def test_hand_sql_changes_nothing_of_its_own_office_behind_the_log(store, pg_server, change):
@@ -158,6 +168,18 @@ def test_hand_sql_changes_nothing_of_its_own_office_behind_the_log(store, pg_ser
         _skriv(store["kari"], {"borte": [], "nye": [], "kontorer": [], "logg": [], **change})
     assert refused.value.pgcode in ("23514", "P0002", "22008", "22P02", "42501"), refused.value
     assert snapshot() == before
+
+
+def test_a_roster_entry_that_names_the_change_is_taken(store):
+    """The cases refused above, told truly: the GP put on, and then taken off."""
+    _skriv(
+        store["kari"], {"kontorer": [[A, "", "", [PER]]], "logg": [[A, {"handling": "roster_add", "behandler": PER}]]}
+    )
+    _skriv(
+        store["kari"], {"kontorer": [[A, "", "", []]], "logg": [[A, {"handling": "roster_remove", "behandler": PER}]]}
+    )
+    logged = json.loads(run_database(store["eier"], "log", "--virksomhet", A, "--json").stdout)
+    assert [(e["handling"], e.get("behandler")) for e in logged[-2:]] == [("roster_add", PER), ("roster_remove", PER)]
 
 
 def test_the_server_makes_each_log_entry_its_time_login_and_fravaer(store):

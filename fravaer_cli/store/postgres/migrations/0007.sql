@@ -98,8 +98,16 @@ CREATE OR REPLACE FUNCTION som_json(f fravaer) RETURNS json LANGUAGE sql STABLE
     AS $$ SELECT to_json(ROW(f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, NULLIF(f.hpr, ''),
         f.registrert_av, f.registrert)::logg_fravaer) $$;
 
--- Two lines of migration 6's functions, replaced in them as that migration made them (an error if
--- either is not there), rather than each function written out again:
+-- Whether a roster (a virksomhet's behandlere) has a GP of exactly that name (and, hpr not null,
+-- that HPR number: "" for none).
+CREATE FUNCTION pa_listen(behandlere jsonb, navn text, hpr text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(behandlere) e
+                         WHERE e ->> 'behandler' = navn AND (hpr IS NULL OR coalesce(e ->> 'hpr', '') = hpr)) $$;
+ALTER FUNCTION pa_listen(jsonb, text, text) OWNER TO fravaer_eier;
+REVOKE ALL ON FUNCTION pa_listen(jsonb, text, text) FROM PUBLIC;
+
+-- Lines of migration 6's functions, replaced in them as that migration made them (an error if
+-- one is not there), rather than each function written out again:
 -- - skriv() found the fravær to delete by an expression no index has: every edit and delete read
 --   the whole table (12 ms for 100,000 fravær; the country's years of them would be a quarter of
 --   a second a change). Limited to the offices the change has locked, the primary key's first
@@ -107,6 +115,12 @@ CREATE OR REPLACE FUNCTION som_json(f fravaer) RETURNS json LANGUAGE sql STABLE
 -- - kontorer() found the fravær that follow one back to back (fra the day after its til) through
 --   an index on (orgnr, fra), kept up for that alone: a seventh of what storing a fravær costs.
 --   Such a fravær also ends after it, and the index on (nokkel, til) finds it from there.
+-- - skriv() took a roster entry's words from the client, checking only that the roster changed:
+--   an entry could name another GP than the one put on or taken off. Now the GP (and HPR number)
+--   an entry names must be on the roster after it (roster_add) and, as its forrige, before it, or
+--   not before it when it has none; or be on it before and not after (roster_remove). (A rename's
+--   entry keeps the names as typed, which the program matches by its own folding: those stay
+--   the client's, as migration 6 checks them.)
 DO $$
 DECLARE
     r record;
@@ -118,10 +132,25 @@ BEGIN
          'DELETE FROM fravaer f WHERE f.orgnr = ANY(orgnrs) AND f.orgnr || ''|'' || f.id = ANY(borte_ids)'),
         ('fravaer_api.kontorer(text[], text[], text, date, date)',
          'g.fra = k.til + 1 AND g.nokkel = k.nokkel',
-         'g.fra = k.til + 1 AND g.til > k.til AND g.nokkel = k.nokkel')
+         'g.fra = k.til + 1 AND g.til > k.til AND g.nokkel = k.nokkel'),
+        ('fravaer_api.skriv(json)',
+         'AND foer -> o.orgnr -> ''behandlere'' = etter -> o.orgnr -> ''behandlere'')',
+         'AND foer -> o.orgnr -> ''behandlere'' = etter -> o.orgnr -> ''behandlere'')
+           OR (o.handling = ''roster_add'' AND NOT (
+                pa_listen(etter -> o.orgnr -> ''behandlere'', o.e -> ''behandler'' ->> ''behandler'',
+                          coalesce(o.e -> ''behandler'' ->> ''hpr'', ''''))
+                AND CASE WHEN json_typeof(o.e -> ''forrige'') = ''object''
+                    THEN pa_listen(foer -> o.orgnr -> ''behandlere'', o.e -> ''forrige'' ->> ''behandler'',
+                                   coalesce(o.e -> ''forrige'' ->> ''hpr'', ''''))
+                    ELSE NOT pa_listen(foer -> o.orgnr -> ''behandlere'', o.e -> ''behandler'' ->> ''behandler'', NULL)
+                    END))
+           OR (o.handling = ''roster_remove'' AND NOT (
+                pa_listen(foer -> o.orgnr -> ''behandlere'', o.e -> ''behandler'' ->> ''behandler'',
+                          coalesce(o.e -> ''behandler'' ->> ''hpr'', ''''))
+                AND NOT pa_listen(etter -> o.orgnr -> ''behandlere'', o.e -> ''behandler'' ->> ''behandler'', NULL)))')
     ) AS x (funksjon, gammel, ny) LOOP
         definisjon := pg_get_functiondef(r.funksjon::regprocedure);
-        IF strpos(definisjon, r.gammel) = 0 THEN
+        IF cardinality(string_to_array(definisjon, r.gammel)) <> 2 THEN  -- there, once
             RAISE EXCEPTION '% er ikke slik migrering 6 laget den', r.funksjon;
         END IF;
         EXECUTE replace(definisjon, r.gammel, r.ny);
