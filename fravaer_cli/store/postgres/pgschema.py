@@ -1,12 +1,13 @@
 """The PostgreSQL schema, as numbered migrations that `fravaer database init` applies in order.
 
-Access per office is the database's own business (row-level security), so that
-it holds for every client, not only for this program:
+Access per office is the database's own business, so that it holds for every client, not only
+for this program: from schema 6 no login reaches a table, and the functions of the schema
+fravaer_api (owned by fravaer_eier, which no one logs in as) check each call's login themselves:
 - a login reads and writes the offices it has been given (table tilgang);
 - members of fravaer_kundesenter read every office and write none;
 - members of fravaer_admin read and write every office and manage access.
-The audit log is append-only for every login, its owner included (a trigger),
-and the overlap rule is an exclusion constraint, so that two machines adding
+The server makes the audit log, which only grows (a trigger), and the overlap rule is a trigger
+on the fravær table (schema 7; an exclusion constraint before), so that two machines adding
 overlapping fravær at the same moment cannot both succeed.
 """
 
