@@ -4,13 +4,12 @@
 --
 -- The GiST index behind the exclusion constraint was two fifths of the server's work on an import
 -- (1.1 of 2.7 s for 100,000 fravær); the B-tree index and the trigger's look-up in it cost a
--- tenth of that. The rule
--- holds as before for every writer, SQL by hand included: a statement that stores a fravær
--- overlapping another of the same GP and a shared service fails whole, with the constraint's
--- SQLSTATE (23P01). Two writers at once cannot both pass: the trigger locks the offices' rows
--- before it looks, so the second waits for the first and then sees its fravær (in a REPEATABLE
--- READ or SERIALIZABLE transaction, whose snapshot is older, it updates them, and fails to
--- serialize instead).
+-- tenth of that. The rule holds as before for every writer, SQL by hand included: a statement
+-- that stores a fravær overlapping another of the same GP and a shared service fails whole, with
+-- the constraint's SQLSTATE (23P01). Two writers at once cannot both pass: the trigger locks the
+-- offices' rows before it looks, so the second waits for the first and then sees its fravær (in
+-- a REPEATABLE READ or SERIALIZABLE transaction, whose snapshot is older, it updates them, and
+-- fails to serialize instead).
 
 SET LOCAL search_path = fravaer, pg_catalog, pg_temp;
 
