@@ -9,6 +9,7 @@ from fravaer_cli.store.postgres.connect import without_password
 
 DEFAULT_STATEMENT_TIMEOUT = 120.0  # seconds: a national load's longest statement, with room to spare
 DEFAULT_CONNECT_TIMEOUT = 10  # seconds: libpq waits for ever when a server accepts and never answers
+SHUTDOWN = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot_connect_now
 
 
 def statement_timeout() -> float:
@@ -32,7 +33,7 @@ def lost(error: Exception) -> bool:
     """The connection is gone (the server stopped, the backend was ended, the network broke):
     the driver has no SQLSTATE for it, or the server said it is shutting down."""
     code = getattr(error, "pgcode", None)
-    if code in ("57P01", "57P02", "57P03"):
+    if code in SHUTDOWN:
         return True
     cursor_or_conn = getattr(error, "cursor", None)
     closed = getattr(getattr(cursor_or_conn, "connection", None), "closed", 0)
@@ -77,7 +78,7 @@ def error_of(e: Exception, at: Context) -> Exception:
         )
     if code == "25006":  # read_only_sql_transaction: a standby
         return StoreError(
-            f"{at.where[0].upper() + at.where[1:]} er en server som bare leser (en standby), og endringen er ikke "
+            f"{_sentence(at.where)} er en server som bare leser (en standby), og endringen er ikke "
             "lagret. Skriv til primærserveren: gi alle serverne i tilkoblingsstrengen med "
             "target_session_attrs=read-write, så finner libpq den som tar imot skriving."
         )
@@ -91,7 +92,7 @@ def error_of(e: Exception, at: Context) -> Exception:
     if code.startswith("53"):  # insufficient_resources, out_of_memory, ...
         return StoreError(f"PostgreSQL-serveren for {at.where} har ikke nok ressurser nå (SQLSTATE {code}). "
                           "Prøv igjen om litt.")  # fmt: skip
-    if code in ("57P01", "57P02", "57P03"):  # admin_shutdown, crash_shutdown, cannot_connect_now
+    if code in SHUTDOWN:
         return StoreError(
             f"PostgreSQL-serveren for {at.where} stenger ned eller starter opp (SQLSTATE {code})"
             f"{'; endringen er ikke lagret' if at.writing else ''}. Prøv igjen om litt."
@@ -104,7 +105,7 @@ def error_of(e: Exception, at: Context) -> Exception:
             f"{', og endringen er ikke lagret' if at.writing else ''}. Prøv igjen når serveren svarer."
         )
     if code in ("23514", "P0002", "22008", "22007", "22P02", "23502"):  # the store's rules refused the values
-        return StoreError(f"{at.where[0].upper() + at.where[1:]} godtok ikke endringen (SQLSTATE {code}): "
+        return StoreError(f"{_sentence(at.where)} godtok ikke endringen (SQLSTATE {code}): "
                           f"{_first_line(text)}")  # fmt: skip
     return StoreError(f"Feil fra {at.where} (SQLSTATE {code or 'ukjent'}): {_first_line(text)}")
 
@@ -124,6 +125,11 @@ def unknown_outcome(at: Context) -> StoreError:
         f"Sjekk med «fravaer list»{' --virksomhet ' + at.orgnr if at.orgnr else ''} og «fravaer log» før du "
         "prøver igjen."
     )
+
+
+def _sentence(where: str) -> str:
+    """where to start a sentence with («databasen …» as «Databasen …»)."""
+    return where[0].upper() + where[1:]
 
 
 def _first_line(text: str) -> str:

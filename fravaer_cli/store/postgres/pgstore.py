@@ -21,6 +21,7 @@ from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
+    VERSION,
     fravaer_of_row,
     fravaer_rows,
     like_escaped,
@@ -28,6 +29,7 @@ from fravaer_cli.store.postgres.rows import (
     new_fravaer,
     office_of_row,
     office_rows,
+    roster_records,
 )
 
 T = TypeVar("T")
@@ -208,7 +210,7 @@ class PgStore(Store):
         for row in rows:
             if row[FIRST_FIELD] is not None:
                 office.fravaer.append(_read_fravaer(row, office.orgnr))
-        return office, rows[0][5]
+        return office, rows[0][VERSION]
 
     def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
@@ -457,8 +459,7 @@ class PgStore(Store):
             gone += [(orgnr, i) for i, f in change.original.items() if now.get(i) != f]
             new += [new_fravaer(orgnr, f) for i, f in now.items() if change.original.get(i) != f]
             office = change.office
-            roster = [dict(zip(e.FIELDS, e.values(), strict=True)) for e in office.roster]
-            offices.append((orgnr, office.navn, office.info, roster))
+            offices.append((orgnr, office.navn, office.info, roster_records(office)))
             entries += [(orgnr, entry) for entry in change.entries[sent.get(orgnr, 0) :]]
         written = {"pa_vegne_av": self.on_behalf_of, "borte": gone, "nye": new, "kontorer": offices, "logg": entries}
         cur.execute(

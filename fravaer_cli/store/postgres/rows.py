@@ -10,8 +10,9 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import log_value
 
 # What fravaer_api.kontorer() gives a row: the orgnr, the office's own columns (navn, info, neste_id,
-# behandlere: office_of_row reads them), its version, then a fravær's fields in Fravaer.FIELDS'
-# order from FIRST_FIELD on (None when the office has none).
+# behandlere: office_of_row reads them), its version (at VERSION), then a fravær's fields in
+# Fravaer.FIELDS' order from FIRST_FIELD on (None when the office has none).
+VERSION = 5
 FIRST_FIELD = 6
 
 
@@ -107,8 +108,13 @@ def _array(keys: Iterable[str]) -> str:
     return "{" + ",".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys) + "}"
 
 
+def roster_records(office: Virksomhet) -> list[dict[str, str]]:
+    """The office's roster as the database's behandlere column holds it."""
+    return [dict(zip(e.FIELDS, e.values(), strict=True)) for e in office.roster]
+
+
 def roster_json(office: Virksomhet) -> str:
-    return json.dumps([dict(zip(e.FIELDS, e.values(), strict=True)) for e in office.roster], ensure_ascii=False)
+    return json.dumps(roster_records(office), ensure_ascii=False)
 
 
 def office_of_row(orgnr: str, row: Sequence[Any], fravaer: list[Fravaer] | None = None) -> Virksomhet:
