@@ -25,9 +25,16 @@ def init(ctx: typer.Context) -> None:
     from fravaer_cli.store.postgres import pgadmin
 
     store = env(ctx).database_store()
-    before, now = pgadmin.init(store)
+    done = pgadmin.init(store)
+    before, now = done.before, done.now
     said = "opprettet" if before == 0 else ("oppgradert" if now != before else "allerede oppdatert")
+    if before == now and done.interface_renewed:
+        said = "funksjonene laget på nytt"
     print(f"Skjema {now} i {store.location} ({said}).", file=sys.stderr)
+    if before != 0 and (done.services_added or done.services_removed):
+        changes = [f"lagt til {', '.join(done.services_added)}"] if done.services_added else []
+        changes += [f"tatt bort {', '.join(done.services_removed)}"] if done.services_removed else []
+        print(f"Tjenestekatalogen: {'; '.join(changes)}.", file=sys.stderr)
     print(now)
 
 

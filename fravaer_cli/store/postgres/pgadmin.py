@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from fravaer_cli import __version__
 
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.store.base import Store
@@ -10,15 +12,26 @@ from fravaer_cli.store.postgres import pgschema
 from fravaer_cli.store.postgres.pgstore import PgStore
 
 
-def init(store: PgStore) -> tuple[int, int]:
-    """Create or upgrade the schema, and its roles. Returns (version before, version now)."""
+class Init(NamedTuple):
+    """What `database init` did: the schema's version before (0: none) and now, whether it made the
+    interface anew, and the catalogue's services it added and removed."""
+
+    before: int
+    now: int
+    interface_renewed: bool
+    services_added: list[str]
+    services_removed: list[str]
+
+
+def init(store: PgStore) -> Init:
+    """Create or upgrade the schema, its interface, its catalogue of services and its roles."""
     before = store.schema_version() or 0
     if before > pgschema.SCHEMA:
         raise StoreError(
             f"{store.location} har skjema {before}, nyere enn denne versjonen av fravaer forstår: oppgrader fravaer."
         )
 
-    def migrate(cur: Any) -> int:
+    def migrate(cur: Any) -> Init:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
         cur.execute(pgschema.ROLE_STATEMENTS)
         # The schema's administrator is an admin of its data; and while it migrates (only then), a
@@ -47,11 +60,107 @@ def init(store: PgStore) -> tuple[int, int]:
             cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))  # in public, or in fravaer from 6
             if version == 6:
                 cur.execute(pgschema.KONTOR_STATEMENTS)
+        renewed = _interface(cur, store)
+        added, removed = _catalogue(cur, store)
         if not superuser and not owner_already:
             cur.execute("REVOKE fravaer_eier FROM CURRENT_USER")
-        return max(current, pgschema.SCHEMA)
+        return Init(before, max(current, pgschema.SCHEMA), renewed, added, removed)
 
-    return before, store.in_transaction(migrate)
+    return store.in_transaction(migrate)
+
+
+# What the interface is in the database's catalogue, to see a function changed there by hand: every
+# function, type, trigger and constraint that interface.sql makes.
+_INTERFACE_NOW = """
+SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
+    SELECT p.oid::regprocedure || ' ' || md5(p.prosrc) || ' ' || p.prosecdef || ' ' || pg_get_userbyid(p.proowner)
+           || ' ' || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || coalesce(array_to_string(p.proacl, ','), '') AS x
+      FROM pg_proc p WHERE p.pronamespace IN ('fravaer_api'::regnamespace, 'fravaer_intern'::regnamespace)
+    UNION ALL
+    SELECT t.oid::regtype::text FROM pg_type t WHERE t.typnamespace = 'fravaer_intern'::regnamespace
+    UNION ALL
+    SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+      WHERE NOT t.tgisinternal AND t.tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'fravaer'::regnamespace)
+    UNION ALL
+    SELECT conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+      WHERE c.connamespace = 'fravaer'::regnamespace AND c.contype = 'c'
+) y
+"""
+
+
+def _interface(cur: Any, store: PgStore) -> bool:
+    """Make interface.sql's objects anew when the file or the database's own differ from what they
+    were when it was made last. Not with a file older than the one that made them (an older program's).
+    True when it was made anew."""
+    sql, digest = pgschema.interface()
+    cur.execute("SELECT grensesnitt, program, fingeravtrykk FROM fravaer_schema")
+    made_by_digest, made_by, fingerprint = cur.fetchone()
+    if made_by_digest == digest and _fingerprint(cur) == fingerprint:
+        return False
+    if made_by and made_by_digest != digest and _release(made_by) > _release(__version__):
+        raise StoreError(
+            f"Funksjonene i {store.location} er laget av fravaer {made_by}, nyere enn denne ({__version__}): "
+            "oppgrader fravaer før du kjører «database init»."
+        )
+    cur.execute(sql)
+    cur.execute(
+        "UPDATE fravaer.fravaer_schema SET grensesnitt = %s, program = %s, fingeravtrykk = %s",
+        (digest, __version__, _fingerprint(cur)),
+    )
+    return True
+
+
+def _fingerprint(cur: Any) -> str | None:
+    """_INTERFACE_NOW, every name written out with its schema (as the search path is empty)."""
+    cur.execute("SELECT to_regnamespace('fravaer_api') IS NOT NULL AND to_regnamespace('fravaer_intern') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        return None
+    cur.execute("SET LOCAL search_path = pg_catalog")
+    cur.execute(_INTERFACE_NOW)
+    fingerprint: str = cur.fetchone()[0]
+    cur.execute("SET LOCAL search_path = fravaer, public")
+    return fingerprint
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def _catalogue(cur: Any, store: PgStore) -> tuple[list[str], list[str]]:
+    """The table of services as the program's catalogue (tjenester.toml) has them: new keys added,
+    names updated; a key the catalogue no longer has is removed, or refused while a fravær uses it.
+    Returns (added, removed)."""
+    from fravaer_cli.domain.catalogue import catalogue
+
+    services = list(catalogue().values())
+    cur.execute("SELECT nokkel FROM tjeneste")
+    stored = {row[0] for row in cur.fetchall()}
+    gone = sorted(stored - {t.key for t in services})
+    if gone:
+        cur.execute(
+            "SELECT k, count(*) FROM fravaer f, unnest(f.tjenester || f.vikar) k WHERE k = ANY(%s) GROUP BY k ORDER BY k",
+            (gone,),
+        )
+        used = cur.fetchall()
+        if used:
+            key, count = used[0]
+            raise StoreError(
+                f"Tjenesten «{key}» er brukt av {count} fravær i {store.location}, men finnes ikke i "
+                "tjenestekatalogen til denne versjonen av fravaer: en tjeneste som er i bruk, kan ikke tas bort "
+                "eller få ny nøkkel. Legg den tilbake i tjenester.toml."
+            )
+        cur.execute("DELETE FROM tjeneste WHERE nokkel = ANY(%s)", (gone,))
+    for place, t in enumerate(services):
+        cur.execute(
+            "INSERT INTO tjeneste (nokkel, plass, nb, nn, en, kort) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (nokkel) DO UPDATE SET plass = excluded.plass, nb = excluded.nb, nn = excluded.nn, "
+            "en = excluded.en, kort = excluded.kort "
+            "WHERE (tjeneste.plass, tjeneste.nb, tjeneste.nn, tjeneste.en, tjeneste.kort) IS DISTINCT FROM "
+            "(excluded.plass, excluded.nb, excluded.nn, excluded.en, excluded.kort)",
+            (t.key, place, t.nb, t.nn, t.en, t.kort),
+        )
+    # (A new store's first catalogue, or one schema 8 fills, is no news.)
+    return (sorted({t.key for t in services} - stored) if stored else []), gone
 
 
 def status(store: PgStore) -> dict[str, Any]:

@@ -1,24 +1,37 @@
-"""The PostgreSQL schema, as numbered migrations that `fravaer database init` applies in order.
+"""The PostgreSQL schema: numbered migrations for the tables, indexes and data, and one declared
+interface (interface.sql) for everything else, which `fravaer database init` applies.
 
 Access per office is the database's own business, so that it holds for every client, not only
-for this program: from schema 6 no login reaches a table, and the functions of the schema
-fravaer_api (owned by fravaer_eier, which no one logs in as) check each call's login themselves:
+for this program: no login reaches a table, and the functions of the schema fravaer_api (owned by
+fravaer_eier, which no one logs in as) check each call's login themselves:
 - a login reads and writes the offices it has been given (table tilgang);
 - members of fravaer_kundesenter read every office and write none;
 - members of fravaer_admin read and write every office and manage access.
-The server makes the audit log, which only grows (a trigger), and the overlap rule is a trigger
-on the fravær table (schema 7; an exclusion constraint before), so that two machines adding
-overlapping fravær at the same moment cannot both succeed.
+interface.sql says the rest: how the server makes the log, the overlap rule, the rules on values.
 """
 
+import hashlib
 from pathlib import Path
 
 # Each migration is a file of SQL, frozen as it was released (tests/test_pg_migrations.py keeps a
 # digest of each): a database made new and one upgraded from any earlier version run the same
-# text. A change to the schema is a new file.
+# text. A change to a table is a new file.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 MIGRATIONS = {int(path.stem): path for path in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9].sql"))}
 SCHEMA = max(MIGRATIONS)
+
+# The functions, types, triggers, value rules and grants as they are now, made anew whole by
+# `database init` whenever the file's digest differs from the one the database was made with (as
+# Flyway's repeatable migrations do). From schema 8 on; earlier migrations made their own.
+INTERFACE = Path(__file__).with_name("interface.sql")
+INTERFACE_FROM = 8
+
+
+def interface() -> tuple[str, str]:
+    """The interface's SQL and its digest."""
+    text = INTERFACE.read_text(encoding="utf-8")
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
 
 _ROLES = """
 -- fravaer_eier (schema 6 on) owns the store's schemas and no one logs in as it; fravaer_kontor is the

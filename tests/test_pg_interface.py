@@ -1,0 +1,155 @@
+"""The database's interface is one declared file (interface.sql), which `database init` makes anew
+whenever it differs from what the database has; every list of a fravær's fields in it follows
+Fravaer's declarations."""
+
+import re
+
+import pytest
+
+from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.store.postgres import pgschema
+from tests.helpers import run_database
+
+SQL = pgschema.INTERFACE.read_text(encoding="utf-8")
+MARKER = re.compile(
+    r"^\s*-- fields: Fravaer(?: also (?P<also>[\w, ]+?))?(?: renamed (?P<old>\w+) as (?P<new>\w+))?"
+    r"(?: numbered from c(?P<first>\d+))?\s*$",
+    re.M,
+)
+
+
+def _list_after(at: int) -> tuple[list[str], int]:
+    """The items of the list that follows a marker: a SELECT's up to its FROM, or else the first
+    parenthesised list's; each as the name it reads (n.vikar, coalesce(n.vikar, '{}'), c7::text[]: vikar, c7).
+    And where in SQL the list ends."""
+    skipped = len(SQL[at:]) - len(SQL[at:].lstrip())
+    text = SQL[at + skipped :]
+    select = text.startswith("SELECT")
+    start = len("SELECT") if select else text.index("(") + 1
+    depth, items, item = 0, [], ""
+    for i, char in enumerate(text[start:], start):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and char == ",":
+            items.append(item)
+            item = ""
+            continue
+        elif depth == 0 and select and re.match(r"\s+FROM\b", text[i:]):
+            break
+        item += char
+    end = at + skipped + i
+    items.append(item)
+    names = []
+    for item in items:
+        inner = re.sub(r"^\s*(?:coalesce|NULLIF)\(", "", item.strip(), flags=re.I)
+        names.append(re.match(r"(?:\w+\.)?(\w+)", inner.strip()).group(1))
+    return names, end
+
+
+def marked_lists() -> list[tuple[str, list[str]]]:
+    lists = []
+    for m in MARKER.finditer(SQL):
+        names, _ = _list_after(m.end())
+        also = {a.strip() for a in (m["also"] or "").split(",") if a.strip()}
+        names = [n for n in names if n not in also]
+        if m["old"]:
+            names = [m["old"] if n == m["new"] else n for n in names]
+        if m["first"]:
+            first = int(m["first"])
+            names = [Fravaer.FIELDS[int(n[1:]) - first] if re.fullmatch(r"c\d+", n) and int(n[1:]) - first < len(
+                Fravaer.FIELDS) else n for n in names]  # fmt: skip
+        line = SQL.count("\n", 0, m.start()) + 1
+        lists.append((f"interface.sql line {line}", names))
+    return lists
+
+
+def test_every_marked_field_list_in_the_sql_is_fravaers_fields_in_order():
+    lists = marked_lists()
+    assert len(lists) >= 10  # the types, som_json, sett_inn, skriv_rader, kontorer's, last_inn's
+    for where, names in lists:
+        assert names == list(Fravaer.FIELDS), f"{where}: {names} is not Fravaer.FIELDS {list(Fravaer.FIELDS)}"
+
+
+def test_every_list_of_a_fravaers_fields_in_the_sql_is_marked():
+    """A list written without its marker would escape the test above: every statement naming the
+    field before last (registrert_av) is within a marked list, or is the rule on its value."""
+    spans = [(m.end(), _list_after(m.end())[1]) for m in MARKER.finditer(SQL)]
+    code = re.sub(r"--[^\n]*", lambda c: " " * len(c.group()), SQL)  # comments out, places kept
+    for found in re.finditer(r"\bregistrert_av\b", code):
+        line = code[code.rfind("\n", 0, found.start()) + 1 : code.find("\n", found.start())]
+        if "tekst_ok(registrert_av" in line:
+            continue
+        assert any(a <= found.start() < b for a, b in spans), f"an unmarked field list: {line.strip()}"
+
+
+def test_a_new_field_fails_the_test_until_the_sql_has_it(monkeypatch):
+    monkeypatch.setattr(Fravaer, "FIELDS", (*Fravaer.FIELDS, "ny_kolonne"))
+    with pytest.raises(AssertionError, match="is not Fravaer.FIELDS"):
+        test_every_marked_field_list_in_the_sql_is_fravaers_fields_in_order()
+
+
+def test_the_migrations_from_the_interface_on_make_no_function_type_or_trigger():
+    """Tables, indexes and data only: what a migration made of the interface would be in no one file."""
+    for version, path in pgschema.MIGRATIONS.items():
+        if version > pgschema.INTERFACE_FROM:
+            sql = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+            assert not re.search(r"CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|TYPE|TRIGGER|POLICY)", sql, re.I), path.name
+
+
+def _fingerprint(pg_server, database):
+    from tests.test_pg_migrations import schema_of
+
+    return schema_of(pg_server, database)
+
+
+def test_init_twice_changes_nothing_and_a_function_changed_by_hand_is_made_again(pg_server):
+    pg_server.sql("postgres", "CREATE DATABASE grensesnitt OWNER eier")
+    dsn = pg_server.dsn(database="grensesnitt")
+    assert run_database(dsn, "database", "init").returncode == 0
+    schema = _fingerprint(pg_server, "grensesnitt")
+    again = run_database(dsn, "database", "init")
+    assert again.returncode == 0 and "(allerede oppdatert)" in again.stderr
+    assert _fingerprint(pg_server, "grensesnitt") == schema
+
+    # A superuser "fixes" a function by hand: init puts the declared one back.
+    pg_server.sql(
+        "grensesnitt",
+        "CREATE OR REPLACE FUNCTION fravaer_intern.skriver_alt() RETURNS boolean LANGUAGE sql STABLE "
+        "AS $$ SELECT true $$",
+    )
+    assert _fingerprint(pg_server, "grensesnitt") != schema
+    renewed = run_database(dsn, "database", "init")
+    assert renewed.returncode == 0 and "(funksjonene laget på nytt)" in renewed.stderr, renewed.stderr
+    assert _fingerprint(pg_server, "grensesnitt") == schema
+
+
+def test_init_refuses_to_replace_a_newer_programs_interface(pg_server):
+    pg_server.sql("postgres", "CREATE DATABASE nyere OWNER eier")
+    dsn = pg_server.dsn(database="nyere")
+    assert run_database(dsn, "database", "init").returncode == 0
+    pg_server.sql("nyere", "UPDATE fravaer.fravaer_schema SET program = '99.0.0', grensesnitt = 'annen'")
+    refused = run_database(dsn, "database", "init")
+    assert refused.returncode == 5
+    assert "laget av fravaer 99.0.0, nyere enn denne" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_the_catalogue_is_a_table_init_fills(pg_server):
+    from fravaer_cli.domain.catalogue import catalogue
+
+    pg_server.sql("postgres", "CREATE DATABASE katalog OWNER eier")
+    dsn = pg_server.dsn(database="katalog")
+    assert run_database(dsn, "database", "init").returncode == 0
+    rows = pg_server.sql("katalog", "SELECT nokkel, nb, kort FROM fravaer.tjeneste ORDER BY plass")
+    assert rows == [(t.key, t.nb, t.kort) for t in catalogue().values()]
+    # A key by hand that is no service is refused by the rule, whoever writes.
+    pg_server.sql("katalog", "INSERT INTO fravaer.virksomhet (orgnr) VALUES ('910000004')")
+    with pytest.raises(Exception, match="finnes ikke i katalogen"):
+        pg_server.sql(
+            "katalog",
+            "INSERT INTO fravaer.fravaer (orgnr, id, behandler, behandler_sok, fra, til, tjenester) "
+            "VALUES ('910000004', '1', 'Per', 'per', '2030-01-01', '2030-01-02', '{timebestilling,tannlege}')",
+        )
