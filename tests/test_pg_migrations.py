@@ -19,6 +19,7 @@ RELEASED = {
     5: "8ba537d2ee26fc2740b643cc1cee758ec98b8e6dc2e2f056cf23c8458b86b720",
     6: "e7f5f1c794b47336d21c7f2199bd9ff529f2eb50e3d99398012c8c26d1090fdd",
     7: "c0ac96ebb9d41f8cf2690831ea7dee850868a54faf0de3e2e601a5c6db115f24",
+    8: "de3a950a83fd96e0d07bbdb75137945b20d28761cdd143a71be89fdb2888d631",
 }
 
 
@@ -31,41 +32,42 @@ def test_released_migrations_are_never_edited():
 
 # What a schema is, read from the catalogue: every column, constraint, index, trigger, policy,
 # function and privilege of the store's schemas, so that two databases compare as text.
-FINGERPRINT = """
+SCHEMAS = "('public', 'fravaer', 'fravaer_api', 'fravaer_intern')"
+FINGERPRINT = f"""
 SELECT 'column', n.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
        || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
        || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-  WHERE n.nspname IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern') AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE n.nspname IN {SCHEMAS} AND a.attnum > 0 AND NOT a.attisdropped
     AND c.relkind IN ('r', 'p')
 UNION ALL
 SELECT 'constraint', conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)
-  FROM pg_constraint WHERE connamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+  FROM pg_constraint WHERE connamespace::regnamespace::text IN {SCHEMAS}
 UNION ALL
-SELECT 'index', indexdef FROM pg_indexes WHERE schemaname IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+SELECT 'index', indexdef FROM pg_indexes WHERE schemaname IN {SCHEMAS}
 UNION ALL
 SELECT 'trigger', tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
   FROM pg_trigger WHERE NOT tgisinternal
 UNION ALL
 SELECT 'policy', tablename || ' ' || policyname || ' ' || cmd || ' ' || coalesce(qual, '') || ' '
-       || coalesce(with_check, '') FROM pg_policies WHERE schemaname IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+       || coalesce(with_check, '') FROM pg_policies WHERE schemaname IN {SCHEMAS}
 UNION ALL
 SELECT 'function', p.pronamespace::regnamespace || '.' || p.proname || '(' || pg_get_function_arguments(p.oid)
        || ') ' || md5(p.prosrc) || ' ' || pg_get_userbyid(p.proowner) || ' ' || p.prosecdef || ' '
        || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || coalesce(array_to_string(p.proacl, ','), '')
-  FROM pg_proc p WHERE p.pronamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+  FROM pg_proc p WHERE p.pronamespace::regnamespace::text IN {SCHEMAS}
 UNION ALL
 SELECT 'privilege', c.relnamespace::regnamespace || '.' || c.relname || ' ' || pg_get_userbyid(c.relowner) || ' '
        || coalesce(array_to_string(c.relacl, ','), '')
-  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN {SCHEMAS}
    AND c.relkind IN ('r', 'S', 'p')
 UNION ALL
 SELECT 'schema', nspname || ' ' || pg_get_userbyid(nspowner) || ' ' || coalesce(array_to_string(nspacl, ','), '')
-  FROM pg_namespace WHERE nspname IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern')
+  FROM pg_namespace WHERE nspname IN {SCHEMAS}
 UNION ALL
 SELECT 'rls', c.relname || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
-  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN ('public', 'fravaer', 'fravaer_api', 'fravaer_intern') AND c.relkind = 'r'
+  FROM pg_class c WHERE c.relnamespace::regnamespace::text IN {SCHEMAS} AND c.relkind = 'r'
 ORDER BY 1, 2
 """
 

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from fravaer_cli import __version__
-
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.store.base import Store
 from fravaer_cli.store.postgres import pgschema
@@ -74,7 +73,8 @@ def init(store: PgStore) -> Init:
 _INTERFACE_NOW = """
 SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
     SELECT p.oid::regprocedure || ' ' || md5(p.prosrc) || ' ' || p.prosecdef || ' ' || pg_get_userbyid(p.proowner)
-           || ' ' || coalesce(array_to_string(p.proconfig, ','), '') || ' ' || coalesce(array_to_string(p.proacl, ','), '') AS x
+           || ' ' || coalesce(array_to_string(p.proconfig, ','), '')
+           || ' ' || coalesce(array_to_string(p.proacl, ','), '') AS x
       FROM pg_proc p WHERE p.pronamespace IN ('fravaer_api'::regnamespace, 'fravaer_intern'::regnamespace)
     UNION ALL
     SELECT t.oid::regtype::text FROM pg_type t WHERE t.typnamespace = 'fravaer_intern'::regnamespace
@@ -138,7 +138,8 @@ def _catalogue(cur: Any, store: PgStore) -> tuple[list[str], list[str]]:
     gone = sorted(stored - {t.key for t in services})
     if gone:
         cur.execute(
-            "SELECT k, count(*) FROM fravaer f, unnest(f.tjenester || f.vikar) k WHERE k = ANY(%s) GROUP BY k ORDER BY k",
+            "SELECT k, count(*) FROM fravaer f, unnest(f.tjenester || f.vikar) k WHERE k = ANY(%s) "
+            "GROUP BY k ORDER BY k",
             (gone,),
         )
         used = cur.fetchall()
