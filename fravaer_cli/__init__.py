@@ -1,3 +1,3 @@
 """fravaer: register and inspect fravær for Helsenorge GP services."""
 
-__version__ = "0.1.0"
+__version__ = "0.4.0"

@@ -39,7 +39,7 @@ def test_committed_script_is_what_fravaer_completion_prints(shell):
 
 def test_the_readme_way_for_zsh_and_fish_finds_the_printed_script(tmp_path):
     """zsh's compinit registers a file on fpath only when its first line is #compdef; fish loads
-    ~/.config/fish/completions/fravaer.fish by itself. Both as the README says to install them."""
+    ~/.config/fish/completions/fravaer.fish by itself. Both as docs/kontor.md says to install them."""
     zfunc = tmp_path / "zfunc"
     zfunc.mkdir()
     (zfunc / "_fravaer").write_text(CliRunner().invoke(app, ["completion", "zsh"]).stdout)
