@@ -2,13 +2,19 @@
 from, the wheel with its data and man page."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
+from pathlib import Path
 
 import pytest
 
+from fravaer_cli import __version__
 from fravaer_cli.store.postgres.connect import MISSING_DRIVER
-from tests.helpers import REPO
+from tests.helpers import NO_SKIP, REPO
 
 # The program as the console script runs it, in an interpreter where psycopg2 is not installed:
 # the path finder (the one that looks in site-packages) finds no psycopg2, so `import psycopg2`
@@ -72,3 +78,112 @@ def test_a_broken_driver_is_not_taken_for_a_missing_one():
     result = without_driver("--database", "postgresql:///fravaer", "status", "--all", hidden="psycopg2._psycopg")
     assert result.returncode == 70 and "psycopg2._psycopg" in result.stderr, result.stderr
     assert "fravaer[postgres]" not in result.stderr and "Traceback" not in result.stderr
+
+
+# -- the sdist and the wheel -----------------------------------------------------------------
+
+# The build backend pyproject.toml names, called as a front end calls it (PEP 517), in this
+# environment: no isolation, nothing downloaded.
+BUILD = "import sys\nfrom setuptools import build_meta\ngetattr(build_meta, 'build_' + sys.argv[1])(sys.argv[2])"
+# What the sdist must hold besides the package: all that the tests, the example and CI use.
+SOURCE = ("tests/", "data/", "fravaer_cli/", "completions/", "docs/", ".ci/", "LICENSE", "README.md", "pyproject.toml")
+
+
+def build(kind: str, source: Path, out: Path) -> Path:
+    out.mkdir(exist_ok=True)
+    result = subprocess.run([sys.executable, "-c", BUILD, kind, str(out)], cwd=source, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (built,) = out.glob("*.tar.gz" if kind == "sdist" else "*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory) -> Path:
+    """The sdist of this checkout, unpacked: its folder."""
+    work = tmp_path_factory.mktemp("sdist")
+    with tarfile.open(build("sdist", REPO, work / "dist")) as archive:
+        archive.extractall(work, filter="data")
+    return work / f"fravaer-{__version__}"
+
+
+def tracked(*paths: str) -> set[str]:
+    """What git has under paths in this checkout."""
+    if not (REPO / ".git").exists() or shutil.which("git") is None:
+        if NO_SKIP:
+            pytest.fail("the package tests compare the sdist with git's files: run them in a git checkout")
+        pytest.skip("not a git checkout (an unpacked sdist, say): nothing to compare the sdist with")
+    listed = subprocess.run(["git", "ls-files", "-z", *paths], cwd=REPO, capture_output=True, text=True, check=True)
+    return set(listed.stdout.split("\0")) - {""}
+
+
+def test_the_sdist_holds_every_file_of_the_source_the_tests_use(sdist):
+    held = {str(p.relative_to(sdist)) for p in sdist.rglob("*") if p.is_file()}
+    missing = tracked(*SOURCE) - held
+    assert not missing, f"not in the sdist (MANIFEST.in): {sorted(missing)}"
+    assert not {name for name in held if "__pycache__" in name or name.endswith(".pyc")}
+    if (REPO / "CHANGELOG.md").exists():
+        assert "CHANGELOG.md" in held
+
+
+def test_the_tests_run_from_the_sdist(sdist):
+    """A part of the suite, run in the unpacked sdist against its own copy of the code."""
+    own = subprocess.run(
+        [sys.executable, "-c", "import fravaer_cli; print(fravaer_cli.__file__)"],
+        cwd=sdist,
+        capture_output=True,
+        text=True,
+    )
+    assert own.stdout.strip() == str(sdist / "fravaer_cli" / "__init__.py"), own.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs.py", "tests/test_rules.py"],
+        cwd=sdist,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert re.search(r"\b\d+ passed\b", result.stdout) and " failed" not in result.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(sdist, tmp_path_factory) -> Path:
+    """The wheel made from the sdist, as pip makes it."""
+    return build("wheel", sdist, tmp_path_factory.mktemp("wheel"))
+
+
+def test_the_wheel_holds_the_package_data_the_man_page_and_the_licence(wheel, sdist):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        man_page = archive.read(f"fravaer-{__version__}.data/data/share/man/man1/fravaer.1")
+        metadata = archive.read(f"fravaer-{__version__}.dist-info/METADATA").decode()
+    migrations = {str(p.relative_to(sdist)) for p in (sdist / "fravaer_cli/store/postgres/migrations").glob("*.sql")}
+    assert migrations and migrations <= names
+    assert "fravaer_cli/domain/tjenester.toml" in names
+    assert f"fravaer-{__version__}.dist-info/licenses/LICENSE" in names
+    assert man_page == (REPO / "docs" / "fravaer.1").read_bytes()
+    # The driver only with the extra.
+    assert 'Requires-Dist: psycopg2-binary>=2.9; extra == "postgres"' in metadata
+    assert not re.search(r"^Requires-Dist: psycopg2-binary[^;]*$", metadata, re.M)
+    assert "License-Expression: MIT" in metadata and "Project-URL: Documentation, https://" in metadata
+
+
+def test_an_install_puts_the_man_page_where_man_finds_it(wheel, tmp_path):
+    prefix = tmp_path / "prefix"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--prefix", str(prefix), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    installed = prefix / "share" / "man" / "man1" / "fravaer.1"
+    assert installed.read_bytes() == (REPO / "docs" / "fravaer.1").read_bytes()
+    if shutil.which("man") is None:
+        if NO_SKIP:
+            pytest.fail("man is not installed (.ci/run installs it)")
+        pytest.skip("man is not installed")
+    shown = subprocess.run(
+        ["man", "-M", str(prefix / "share" / "man"), "fravaer"],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "MANPAGER": "cat", "MANWIDTH": "80"},
+    )
+    assert (shown.returncode, shown.stderr) == (0, "") and "fravaer database init" in shown.stdout
