@@ -14,7 +14,7 @@ import pytest
 
 from fravaer_cli import __version__
 from fravaer_cli.store.postgres.connect import MISSING_DRIVER
-from tests.helpers import NO_SKIP, REPO
+from tests.helpers import EXECUTABLE, NO_SKIP, REPO
 
 # The program as the console script runs it, in an interpreter where psycopg2 is not installed:
 # the path finder (the one that looks in site-packages) finds no psycopg2, so `import psycopg2`
@@ -168,12 +168,16 @@ def test_the_wheel_holds_the_package_data_the_man_page_and_the_licence(wheel, sd
 
 
 def test_an_install_puts_the_man_page_where_man_finds_it(wheel, tmp_path):
-    prefix = tmp_path / "prefix"
+    """Into a virtual environment of its own (pip's --prefix would uninstall this environment's fravaer)."""
+    prefix = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(prefix)], check=True)
+    install = ["install", "-q", "--no-deps", "--no-index", str(wheel)]
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--prefix", str(prefix), str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(prefix / "bin" / "python"), *install],
         check=True,
         capture_output=True,
     )
+    assert (prefix / "bin" / "fravaer").exists() and EXECUTABLE and Path(EXECUTABLE).exists()
     installed = prefix / "share" / "man" / "man1" / "fravaer.1"
     assert installed.read_bytes() == (REPO / "docs" / "fravaer.1").read_bytes()
     if shutil.which("man") is None:
