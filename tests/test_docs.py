@@ -3,6 +3,8 @@ command reference is the help screens, every example shown with its output print
 tour in a guide runs, every command has its section, and every link between the pages resolves."""
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -10,7 +12,8 @@ import pytest
 import typer
 
 from fravaer_cli.cli import app
-from tests.command_reference import reference
+from fravaer_cli.domain import errors
+from tests.command_reference import EXIT_CODES, MAN_PAGE, commands, man_page, reference, undated
 from tests.docs_text import (
     CHANGELOG,
     DOCS,
@@ -25,7 +28,7 @@ from tests.docs_text import (
     run_tour,
     text,
 )
-from tests.helpers import REPO
+from tests.helpers import NO_SKIP, REPO
 
 
 def test_the_command_reference_is_what_the_help_screens_say():
@@ -108,3 +111,53 @@ def test_the_link_checker_sees_links_and_anchors():
     assert "kalender.png" in links(REPO / "docs" / "kontor.md")
     assert {"morgensjekk-med-cron", "avslutningskoder", "edit-og-delete"} <= anchors(REPO / "docs" / "kontor.md")
     assert "what-fravaer-guarantees-about-your-data-and-how-it-is-tested" in anchors(REPO / "docs" / "store-format.md")
+
+
+def test_the_man_page_is_what_the_help_says():
+    committed = MAN_PAGE.read_text(encoding="utf-8")
+    assert undated(committed) == undated(man_page("DATE")), (
+        "docs/fravaer.1 is out of date: python -m tests.command_reference --man > docs/fravaer.1"
+    )
+
+
+def test_the_man_page_has_every_command_and_option():
+    page = MAN_PAGE.read_text(encoding="utf-8")
+    for path in commands()[1:]:
+        assert f'.SS "fravaer {" ".join(path)}"' in page
+    for option in ("\\-\\-virksomhet", "\\-\\-exit\\-code", "\\-\\-database", "\\-\\-allow\\-past"):
+        assert f"\\fB{option}\\fR" in page
+
+
+def test_the_man_pages_exit_codes_are_the_programs():
+    codes = dict(EXIT_CODES)
+    for error in (errors.InputError, errors.NotFoundError, errors.ConflictError, errors.StoreError):
+        assert error.exit_code in codes
+    assert errors.FravaerError.exit_code == 70 in codes
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 70, 130]
+
+
+# Each renderer reads the page as man(7) and reports what it cannot: nothing may be reported.
+RENDERERS = {
+    "mandoc": ["mandoc", "-T", "lint", "-W", "all"],
+    "groff": ["groff", "-k", "-man", "-Tutf8", "-ww", "-z"],
+    "man": ["man", "--warnings", "-l"],
+}
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_man_page_renders_without_a_warning(renderer):
+    command = RENDERERS[renderer]
+    if shutil.which(command[0]) is None:
+        if NO_SKIP:
+            pytest.fail(f"{command[0]} is not installed (.ci/run installs it)")
+        pytest.skip(f"{command[0]} is not installed")
+    result = subprocess.run(
+        [*command, str(MAN_PAGE)],
+        capture_output=True,
+        text=True,
+        env={"MANWIDTH": "80", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+    )
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    if renderer == "man":
+        assert "fravaer - Fravær for fastlegers tjenester på Helsenorge" in result.stdout
+        assert "--virksomhet ORGNR|NAVN" in result.stdout and "fravaer database init" in result.stdout

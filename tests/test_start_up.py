@@ -135,3 +135,44 @@ def test_calendar_ics_and_html_import_only_what_they_write_with(store):
         ["calendar", "--virksomhet", ORGNR, "--fra", "1.1.2030", "--til", "31.1.2030", "--format", "html"], store
     )
     assert "fravaer_cli.output.calendar_html" in page and "icalendar" not in page
+
+
+# Of the packages fravaer depends on or might come to import, and its own database modules: what an
+# everyday call imports is exactly its own need, so a new import (a dependency, the driver, package
+# metadata read at start-up, a Typer that brings pydantic or its own Click) shows here.
+WATCHED = {
+    "typer",
+    "click",
+    "tomli",
+    "tomli_w",
+    "tabulate",
+    "dateutil",
+    "psycopg2",
+    "holidays",
+    "python_calamine",
+    "icalendar",
+    "pydantic",
+    "rich",
+    "typer._click",
+    "importlib.metadata",
+    "pkg_resources",
+    "setuptools",
+    "fravaer_cli.store.postgres",
+    "fravaer_cli.store.postgres.connect",
+}
+FRAMEWORK = {"typer", "click"}
+
+
+@pytest.mark.parametrize(
+    "args, needs",
+    [
+        (["--help"], FRAMEWORK),
+        (["status", "--virksomhet", ORGNR, "--date", "2030-01-02"], FRAMEWORK | {"tomli", "tabulate"}),
+        (["status", "--virksomhet", ORGNR, "--date", "2030-01-02", "--json"], FRAMEWORK | {"tomli"}),
+        (["list", "--virksomhet", ORGNR, "--json"], FRAMEWORK | {"tomli"}),
+        (ADD, FRAMEWORK | {"tomli", "tomli_w"}),
+    ],
+    ids=["help", "status", "status --json", "list --json", "add"],
+)
+def test_everyday_commands_import_nothing_new(store, args, needs):
+    assert imported(args, store) & WATCHED == needs

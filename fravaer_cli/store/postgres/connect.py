@@ -6,9 +6,16 @@ from typing import Any
 
 from fravaer_cli.domain.errors import StoreError
 
+# The driver is the extra `postgres` (pyproject.toml): an install without it still runs on files.
+MISSING_DRIVER = (
+    "Den delte databasen krever PostgreSQL-driveren: installer fravaer med "
+    "«pip install 'fravaer[postgres]'» (eller psycopg2)."
+)
+
 
 def driver() -> Any:
-    """psycopg2, imported without the ssl module.
+    """psycopg2, imported without the ssl module; a StoreError saying what to install when
+    psycopg2 itself is not installed (an import error inside it is left as it is: a bug).
 
     psycopg2 imports ssl only to share Python's OpenSSL thread callbacks with libpq,
     which OpenSSL 1.1 and later do not need; when that import fails, psycopg2 leaves
@@ -16,21 +23,26 @@ def driver() -> Any:
     pay for the ssl module. Afterwards ssl imports as usual."""
     import sys
 
-    if "psycopg2" not in sys.modules and "ssl" not in sys.modules:
-        sys.modules["ssl"] = None  # type: ignore[assignment]  # import ssl raises ImportError
-        try:
-            import psycopg2  # noqa: F401
-        finally:
-            del sys.modules["ssl"]
-    import psycopg2
-
+    try:
+        if "psycopg2" not in sys.modules and "ssl" not in sys.modules:
+            sys.modules["ssl"] = None  # type: ignore[assignment]  # import ssl raises ImportError
+            try:
+                import psycopg2  # noqa: F401
+            finally:
+                del sys.modules["ssl"]
+        import psycopg2
+    except ImportError as e:
+        if e.name != "psycopg2":
+            raise
+        raise StoreError(MISSING_DRIVER) from None
     return psycopg2
 
 
 def describe(dsn: str) -> str:
-    """Where the database is, for people: host (or socket) and database name, never the password."""
+    """Where the database is, for people: host (or socket) and database name, never the password.
+    The first use of the driver: a StoreError when it is not installed."""
+    driver()
     try:
-        driver()
         from psycopg2.extensions import parse_dsn
 
         parts = parse_dsn(dsn) if dsn else {}
