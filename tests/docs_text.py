@@ -113,3 +113,30 @@ def anchors(page: Path) -> set[str]:
         seen[base] = count + 1
         result.add(base if count == 0 else f"{base}-{count}")
     return result
+
+
+# Where a command line of fravaer starts in a shell block: at the line's start (after a prompt), or
+# after $(, a pipe, ; or &&. ("psql -d fravaer" and "pip install fravaer" are no such lines.)
+_COMMAND_START = r"(?:^\s*(?:\$\s+)?|\$\(|\|\s*|;\s*|&&\s*)"
+
+
+def fravaer_commands(page: Path) -> list[list[str]]:
+    """The arguments of every fravaer command line in page's code blocks, as the shell would split them,
+    up to a redirection, a pipe or the end of a $( )."""
+    import shlex
+
+    found = []
+    for block in re.findall(r"```\w*\n(.*?)```", text(page), re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            match = re.search(_COMMAND_START + r"(fravaer\s.*)", line)
+            if not match:
+                continue
+            lexer = shlex.shlex(match.group(1), posix=True, punctuation_chars=";&|()<>")
+            lexer.whitespace_split, lexer.commenters = True, "#"
+            words = []
+            for word in lexer:
+                if word and word[0] in ";&|()<>":
+                    break
+                words.append(word)
+            found.append(words[1:])
+    return found

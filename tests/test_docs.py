@@ -22,6 +22,7 @@ from tests.docs_text import (
     README,
     anchors,
     blocks_after,
+    fravaer_commands,
     links,
     name,
     output_blocks,
@@ -161,3 +162,45 @@ def test_the_man_page_renders_without_a_warning(renderer):
     if renderer == "man":
         assert "fravaer - Fravær for fastlegers tjenester på Helsenorge" in result.stdout
         assert "--virksomhet ORGNR|NAVN" in result.stdout and "fravaer database init" in result.stdout
+
+
+SHOWN = [(name(page), args) for page in PAGES if page.name != "commands.md" for args in fravaer_commands(page)]
+
+
+def parse(args: list[str]) -> None:
+    """args as the program would parse them, down to the command they name: an unknown command or
+    option, or a missing value, raises Click's UsageError."""
+    import warnings
+
+    import click
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("fravaer", list(args))
+    command = root
+    with warnings.catch_warnings():  # protected_args: Click 8's place for a group's command name
+        warnings.simplefilter("ignore", DeprecationWarning)
+        rest = [*ctx.protected_args, *ctx.args]
+        while isinstance(command, click.Group) and rest:
+            name_, command, rest = command.resolve_command(ctx, rest)
+            ctx = command.make_context(name_, rest, parent=ctx)
+            rest = [*ctx.protected_args, *ctx.args]
+    assert not rest, f"left over: {rest}"
+
+
+def test_the_docs_show_many_commands():
+    assert len(SHOWN) >= 60 and {page for page, _ in SHOWN} >= {"README.md", "docs/kontor.md", "docs/kundesenter.md"}
+
+
+@pytest.mark.parametrize("page, args", SHOWN, ids=[f"{page}: {' '.join(args)[:60]}" for page, args in SHOWN])
+def test_every_command_the_docs_show_is_one_the_program_takes(page, args):
+    """The tours and output blocks run; every other command shown is parsed by the program's own parser,
+    so that no guide shows an option or a command the program does not have."""
+    parse(args)
+
+
+@pytest.mark.parametrize("args", [["add", "--nope"], ["lsit"], ["roster", "list", "--virksomhet"]])
+def test_a_command_the_program_does_not_take_fails_the_check(args):
+    import click
+
+    with pytest.raises(click.UsageError):
+        parse(args)
