@@ -50,13 +50,6 @@ def error_of(e: Exception, at: Context) -> Exception:
             f"Overlapper med et fravær for samme behandler og tjeneste hos {at.orgnr or 'virksomheten'}, "
             "lagret av noen andre i samme øyeblikk. Se «fravaer list» og prøv igjen."
         )
-    if code == "42501" and "temporary tables" in text:
-        # An import writes through a temporary table; a DBA can revoke TEMP from PUBLIC.
-        return StoreError(
-            f"Innloggingen {at.login} har ikke lov til å lage midlertidige tabeller i {at.where}, og en import "
-            f"trenger det: be en DBA om «GRANT TEMP ON DATABASE ... TO {at.login or 'innloggingen'}». "
-            "Ingenting er endret."
-        )
     if code == "42501":  # insufficient_privilege: the store's functions, or a grant, said no
         named = re.search(r"virksomhet ([0-9]{9})", text)
         where = f" til virksomhet {named[1] if named else at.orgnr}" if named or at.orgnr else ""

@@ -435,7 +435,21 @@ BEGIN
 END
 $$;
 
--- An import's new fravær in batches, from the caller's temporary table rader (columns c0 orgnr,
+-- What a login sends in bulk: the rows of fravaer_inn.rader its own transaction added (as tabell),
+-- taken out as they are read; and those left by transactions that ended, whoever sent them. The
+-- table is the store's own: no object the caller can make is read as the owner (migration 9).
+CREATE FUNCTION fravaer_intern.innsendt(tabell text) RETURNS SETOF fravaer_inn.rader LANGUAGE plpgsql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+DECLARE
+    tx xid8 := pg_current_xact_id();  -- (a volatile call in the WHERE would read the whole table)
+BEGIN
+    DELETE FROM fravaer_inn.rader r WHERE r.transaksjon < pg_snapshot_xmin(pg_current_snapshot());
+    RETURN QUERY DELETE FROM fravaer_inn.rader r WHERE r.transaksjon = tx AND r.tabell = innsendt.tabell
+        RETURNING r.*;
+END
+$$;
+
+-- An import's new fravær in batches, sent as rows of tabell 'fravaer' (columns c0 orgnr,
 -- c1 behandler_sok, then the fravær's fields as text, then the row's place): each is stored and
 -- logged as handling, in its place's order.
 -- Its statements planned once for any batch: planned for each of a session's first five batches
@@ -454,7 +468,7 @@ BEGIN
     ny := ARRAY(SELECT
                 -- fields: Fravaer also c0, c1 numbered from c2
                 ROW(c0, c1, c2, c3, c4::date, c5::date, c6::text[], c7::text[], c8, c9, c10, c11)::ny_fravaer
-                FROM pg_temp.rader ORDER BY c12::integer);
+                FROM innsendt('fravaer') ORDER BY c12::integer);
     orgnrs := ARRAY(SELECT DISTINCT n.orgnr FROM unnest(ny) n);
     PERFORM skrivbare(orgnrs);
     INSERT INTO logg (orgnr, tid, av, handling, oppforing)
@@ -645,9 +659,9 @@ CREATE FUNCTION fravaer_api.tilganger(orgnr text DEFAULT NULL, login text DEFAUL
     ORDER BY t.login, t.orgnr
 $$;
 
--- database load (admins): offices, fravær and logs as they were, from the caller's temporary tables
--- rader_kontor (orgnr, navn, info, neste_id, behandlere), rader (as skriv_rader's, without the place)
--- and rader_logg (orgnr, tid, av, handling, oppforing). An office already stored is left as it is.
+-- database load (admins): offices, fravær and logs as they were, sent as rows of tabell 'kontor'
+-- (orgnr, navn, info, neste_id, behandlere), 'fravaer' (as skriv_rader's, without the place) and
+-- 'logg' (orgnr, tid, av, handling, oppforing, place). An office already stored is left as it is.
 CREATE FUNCTION fravaer_api.last_inn() RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
@@ -657,7 +671,7 @@ BEGIN
         RAISE EXCEPTION 'bare fravaer_admin laster inn' USING ERRCODE = 'insufficient_privilege';
     END IF;
     WITH n AS (INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere)
-               SELECT c0, c1, c2, c3::integer, c4::jsonb FROM pg_temp.rader_kontor ORDER BY c0
+               SELECT c0, c1, c2, c3::integer, c4::jsonb FROM innsendt('kontor') ORDER BY c0
                ON CONFLICT DO NOTHING RETURNING virksomhet.orgnr)
         SELECT coalesce(array_agg(n.orgnr ORDER BY n.orgnr), '{}') INTO nye FROM n;
     -- fields: Fravaer also orgnr, behandler_sok
@@ -665,9 +679,9 @@ BEGIN
             registrert_av, registrert)
         -- fields: Fravaer also c0, c1 numbered from c2
         SELECT c0, c1, c2, c3, c4::date, c5::date, c6::text[], c7::text[], c8, c9, c10, c11
-        FROM pg_temp.rader WHERE c0 = ANY(nye);
+        FROM innsendt('fravaer') WHERE c0 = ANY(nye);
     INSERT INTO logg (orgnr, tid, av, handling, oppforing)
-        SELECT c0, c1, c2, c3, c4::json FROM pg_temp.rader_logg WHERE c0 = ANY(nye) ORDER BY c5::integer;
+        SELECT c0, c1, c2, c3, c4::json FROM innsendt('logg') WHERE c0 = ANY(nye) ORDER BY c5::integer;
     RETURN QUERY SELECT unnest(nye);
 END
 $$;
@@ -682,5 +696,12 @@ GRANT EXECUTE ON FUNCTION fravaer_api.skriv(json), fravaer_api.skriv_rader(text,
     fravaer_api.laas(text[], boolean) TO fravaer_kontor, fravaer_admin;
 GRANT EXECUTE ON FUNCTION fravaer_api.gi_tilgang(text, text), fravaer_api.ta_tilgang(text, text),
     fravaer_api.last_inn() TO fravaer_admin;
+-- Those who write may add rows to what they send, in these columns only (who and which transaction
+-- are the defaults'), and neither read nor change any.
+REVOKE ALL ON SCHEMA fravaer_inn FROM PUBLIC, fravaer_kontor, fravaer_admin;
+REVOKE ALL ON fravaer_inn.rader FROM PUBLIC, fravaer_kontor, fravaer_admin;
+GRANT USAGE ON SCHEMA fravaer_inn TO fravaer_kontor, fravaer_admin;
+GRANT INSERT (tabell, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12) ON fravaer_inn.rader
+    TO fravaer_kontor, fravaer_admin;
 
 RESET ROLE;

@@ -69,7 +69,7 @@ def init(store: PgStore) -> Init:
 
 
 # What the interface is in the database's catalogue, to see a function changed there by hand: every
-# function, type, trigger and constraint that interface.sql makes.
+# function, type, trigger, constraint and grant that interface.sql makes.
 _INTERFACE_NOW = """
 SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
     SELECT p.oid::regprocedure || ' ' || md5(p.prosrc) || ' ' || p.prosecdef || ' ' || pg_get_userbyid(p.proowner)
@@ -84,6 +84,15 @@ SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
     UNION ALL
     SELECT conname || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c
       WHERE c.connamespace = 'fravaer'::regnamespace AND c.contype = 'c'
+    UNION ALL
+    SELECT c.oid::regclass || ' ' || coalesce(array_to_string(c.relacl, ','), '') FROM pg_class c
+      WHERE c.relnamespace = 'fravaer_inn'::regnamespace AND c.relkind = 'r'
+    UNION ALL
+    SELECT a.attrelid::regclass || '.' || a.attname || ' ' || array_to_string(a.attacl, ',') FROM pg_attribute a
+      WHERE a.attacl IS NOT NULL
+        AND a.attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'fravaer_inn'::regnamespace)
+    UNION ALL
+    SELECT nspname || ' ' || coalesce(array_to_string(nspacl, ','), '') FROM pg_namespace WHERE nspname = 'fravaer_inn'
 ) y
 """
 

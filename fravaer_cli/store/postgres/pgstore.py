@@ -312,9 +312,9 @@ class PgStore(Store):
                 offices.append(office)
                 records += [(office.orgnr, f) for f in office.fravaer]
                 entries += [(office.orgnr, entry) for entry in log]
-            office_rows(offices).send(cur, width=5)
-            fravaer_rows(records).send(cur, width=2 + len(Fravaer.FIELDS))
-            log_rows(entries).send(cur, width=6)
+            office_rows(offices).send(cur)
+            fravaer_rows(records).send(cur)
+            log_rows(entries).send(cur)
             cur.execute("SELECT * FROM fravaer_api.last_inn()")
             return [row[0] for row in cur.fetchall()]
 
@@ -519,9 +519,7 @@ class _Streaming(Changes):
                     rows, handling = batch
                     try:
                         rows.send(cur)
-                        cur.execute(
-                            "SELECT fravaer_api.skriv_rader(%s, %s); DROP TABLE rader", (handling, self.on_behalf_of)
-                        )
+                        cur.execute("SELECT fravaer_api.skriv_rader(%s, %s)", (handling, self.on_behalf_of))
                     except BaseException as e:
                         self.error = e
 

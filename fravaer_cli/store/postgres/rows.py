@@ -41,8 +41,8 @@ def new_fravaer(orgnr: str, f: Fravaer) -> dict[str, Any]:
 
 
 def fravaer_rows(records: list[tuple[str, Fravaer]], numbered: bool = False) -> "_Rows":
-    """(orgnr, fravær) pairs as the rows of the temporary table rader that fravaer_api.skriv_rader()
-    and last_inn() read: orgnr, search key, the fields; numbered: then the row's place."""
+    """(orgnr, fravær) pairs as the rows that fravaer_api.skriv_rader() and last_inn() read: orgnr,
+    search key, the fields; numbered: then the row's place."""
     from fravaer_cli.domain.names import search_key
 
     # Each GP's search key and each kind of services' literal made once: a batch has many of each.
@@ -53,10 +53,10 @@ def fravaer_rows(records: list[tuple[str, Fravaer]], numbered: bool = False) -> 
         key = keys.get(f.behandler)
         if key is None:
             key = keys[f.behandler] = search_key(f.behandler)
-        rows.append((orgnr, key, *_texts(f, arrays)))
+        rows.append(("fravaer", orgnr, key, *_texts(f, arrays)))
     if numbered:
         rows = [row + (str(n),) for n, row in enumerate(rows)]
-    return _Rows("rader", rows)
+    return _Rows(rows)
 
 
 def log_rows(entries: list[tuple[str, dict[str, Any]]]) -> "_Rows":
@@ -64,25 +64,27 @@ def log_rows(entries: list[tuple[str, dict[str, Any]]]) -> "_Rows":
     rows: list[tuple[str, ...]] = []
     for n, (orgnr, e) in enumerate(entries):
         text = json.dumps(e, default=log_value)
-        rows.append((orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), text, str(n)))
-    return _Rows("rader_logg", rows)
+        rows.append(
+            ("logg", orgnr, str(e.get("tid", "")), str(e.get("av", "")), str(e.get("handling", "")), text, str(n))
+        )
+    return _Rows(rows)
 
 
 def office_rows(offices: list[Virksomhet]) -> "_Rows":
-    return _Rows("rader_kontor", [(o.orgnr, o.navn, o.info, str(o.next_id), roster_json(o)) for o in offices])
+    return _Rows([("kontor", o.orgnr, o.navn, o.info, str(o.next_id), roster_json(o)) for o in offices])
 
 
 class _Rows:
-    """Rows of texts for one of the store's functions to read: a temporary table (columns c0, c1, ...)
-    filled by COPY, which the server reads several times faster than it parses array literals, and
-    which the csv module writes in C. The functions run as the store's owner, so the caller lets
-    that role read its table."""
+    """Rows of texts for one of the store's functions to read, each starting with the kind of row
+    (tabell): sent by COPY into fravaer_inn.rader (columns tabell, c0, c1, ...), which the server
+    reads several times faster than it parses array literals, and which the csv module writes in C.
+    The table is the store's own (migration 9): the functions read no object the caller made."""
 
-    def __init__(self, table: str, rows: list[tuple[str, ...]]) -> None:
+    def __init__(self, rows: list[tuple[str, ...]]) -> None:
         import csv
         import io
 
-        self.table, self.count = table, len(rows)
+        self.count = len(rows)
         self.width = len(rows[0]) if rows else 0
         self.text = io.StringIO()
         # Every field quoted: COPY reads an unquoted empty field as NULL, a quoted one as ''.
@@ -90,17 +92,14 @@ class _Rows:
         self.size = self.text.tell()
         self.text.seek(0)
 
-    def send(self, cur: Any, width: int | None = None) -> None:
-        """Into the table, made now (width: its columns, when there may be no rows to tell)."""
-        columns = ", ".join(f"c{n} text" for n in range(width or self.width))
-        cur.execute(
-            f"CREATE TEMPORARY TABLE {self.table} ({columns}) ON COMMIT DROP; "
-            f"GRANT SELECT ON {self.table} TO fravaer_eier"
-        )
+    def send(self, cur: Any) -> None:
         if self.count:
+            columns = ", ".join(["tabell", *(f"c{n}" for n in range(self.width - 1))])
             # In one read: the driver takes Python's lock for each read, and while another thread
             # runs Python (an import's check) each wait for it can last a switch interval (5 ms).
-            cur.copy_expert(f"COPY {self.table} FROM STDIN WITH (FORMAT csv)", self.text, size=max(8192, self.size))
+            cur.copy_expert(
+                f"COPY fravaer_inn.rader ({columns}) FROM STDIN WITH (FORMAT csv)", self.text, size=max(8192, self.size)
+            )
 
 
 def _array(keys: Iterable[str]) -> str:
