@@ -11,6 +11,9 @@
 --   search_path pinned (pg_temp last, so a temporary table cannot stand in for one of the store's)
 --   and check the calling login's access themselves; without JIT (a plan the planner guesses costly
 --   was compiled for 0.4 s to run for 0.03 s: tests/test_pg_plans.py);
+-- - none of them reads an object the caller can make (a temporary table, view or function would run
+--   the caller's code as the owner): what a login sends in bulk comes in fravaer_inn.rader, the
+--   store's own table, which it may only add rows to (tests/test_pg_owner_code.py);
 -- - the server makes each log entry (number, time, login, and the fravær it names, from the rows it
 --   wrote), the keys the rules compare, and the ids and next id;
 -- - the rules on values hold for every writer, SQL by hand included (constraints and triggers).
