@@ -6,9 +6,9 @@ only add rows to, in the columns it sends."""
 import psycopg2
 import pytest
 
-from tests.helpers import ORGNR, add_args, run_database
+from tests.helpers import ORGNR, OTHER_ORGNR, add_args, run_database
 
-A = ORGNR
+A, OTHER = ORGNR, OTHER_ORGNR
 COLUMNS = ", ".join(["tabell", *(f"c{n}" for n in range(13))])
 # The names the interface's functions read or call, each made a temporary object of the caller's.
 TABLES = ("rader", "rader_kontor", "rader_logg", "virksomhet", "fravaer", "tilgang", "logg", "fravaer_sok",
@@ -167,5 +167,25 @@ def test_the_spy_catches_a_function_that_reads_the_callers_temporary_table(dsn, 
             with conn, conn.cursor() as cur:
                 spy_everywhere(cur)
                 cur.execute("SELECT fravaer_api.som_for()")
+    finally:
+        conn.close()
+
+
+def test_a_login_holding_its_call_open_holds_up_no_other_import(dsn, pg_server, tmp_path):
+    """A row left by a finished transaction is taken out by the next call; a call left open, which is
+    taking it out, holds it. Another login's import at another office goes on without waiting."""
+    conn = psycopg2.connect(as_login(dsn, "kari"))
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO fravaer_inn.rader (tabell) VALUES ('logg')")  # left, committed
+        with conn.cursor() as cur:  # a call, left open
+            cur.execute("SELECT fravaer_api.skriv_rader('import', NULL)")
+            sheet = tmp_path / "plan.csv"
+            sheet.write_text(
+                f"Virksomhet;Behandler;Fra og med;Til og med;Tjenester\n{OTHER};Lege D;1.10.2031;2.10.2031;alle\n"
+            )
+            imported = run_database(dsn, "import", str(sheet), env={"FRAVAER_LOCK_TIMEOUT": "3"}, timeout=60)
+            assert imported.returncode == 0, imported.stderr
+        conn.rollback()
     finally:
         conn.close()

@@ -446,7 +446,10 @@ CREATE FUNCTION fravaer_intern.innsendt(tabell text) RETURNS SETOF fravaer_inn.r
 DECLARE
     tx xid8 := pg_current_xact_id();  -- (a volatile call in the WHERE would read the whole table)
 BEGIN
-    DELETE FROM fravaer_inn.rader r WHERE r.transaksjon < pg_snapshot_xmin(pg_current_snapshot());
+    -- (Skipping rows another call is removing: a login's open call must hold up no one else's.)
+    DELETE FROM fravaer_inn.rader r WHERE r.ctid = ANY(ARRAY(
+        SELECT g.ctid FROM fravaer_inn.rader g WHERE g.transaksjon < pg_snapshot_xmin(pg_current_snapshot())
+        FOR UPDATE SKIP LOCKED));
     RETURN QUERY DELETE FROM fravaer_inn.rader r WHERE r.transaksjon = tx AND r.tabell = innsendt.tabell
         RETURNING r.*;
 END
