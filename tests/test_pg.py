@@ -429,7 +429,8 @@ def test_the_overlap_rule_holds_for_sql_by_hand(pg_server, pg_dsn):
         pg_server.sql(database, OVERLAPPING.format(id="2", tjenester="timebestilling,kontakt-legekontoret"))
     # Another service, or only a vikar (nothing closed), on the same days is no overlap.
     pg_server.sql(database, OVERLAPPING.format(id="3", tjenester="reseptfornyelse"))
-    pg_server.sql(database, OVERLAPPING.format(id="4", tjenester=""))
+    vikar_only = OVERLAPPING.format(id="4", tjenester="").replace("tjenester)", "tjenester, vikar)")
+    pg_server.sql(database, vikar_only.replace("'{}')", "'{}', '{timebestilling}')"))
     # Every pair of the catalogue's services: overlapping only when they share one.
     keys = list(catalogue())
     for first, second in ((a, b) for a in keys for b in keys):

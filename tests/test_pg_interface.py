@@ -4,6 +4,7 @@ Fravaer's declarations."""
 
 import re
 
+import psycopg2
 import pytest
 
 from fravaer_cli.domain.model import Fravaer
@@ -152,4 +153,40 @@ def test_the_catalogue_is_a_table_init_fills(pg_server):
             "katalog",
             "INSERT INTO fravaer.fravaer (orgnr, id, behandler, behandler_sok, fra, til, tjenester) "
             "VALUES ('910000004', '1', 'Per', 'per', '2030-01-01', '2030-01-02', '{timebestilling,tannlege}')",
+        )
+
+
+@pytest.mark.parametrize(
+    "tjenester, vikar, refused",
+    [
+        ("{timebestilling,timebestilling}", "{}", "står to ganger"),
+        ("{timebestilling}", "{e-konsultasjon,e-konsultasjon}", "står to ganger"),
+        ("{timebestilling}", "{timebestilling}", "både stenges og ha vikar"),
+        ("{}", "{}", "minst én tjeneste"),
+        ("{timebestilling,tannlege}", "{}", "finnes ikke i katalogen"),
+        ("{timebestilling}", "{e-konsultasjon}", None),
+        ("{}", "{e-konsultasjon}", None),
+    ],
+)
+def test_the_server_refuses_the_services_the_program_refuses(pg_server, pg_dsn, tjenester, vikar, refused):
+    """The same rules as the program's (model.check_tjenester, and the catalogue), whoever writes: for
+    SQL by hand too, as the superuser; an UPDATE as an INSERT."""
+    database = pg_dsn.split("dbname=")[1].split()[0]
+
+    def insert(id_: str, closed: str, served: str) -> str:
+        return (
+            "INSERT INTO fravaer.fravaer (orgnr, id, behandler, behandler_sok, fra, til, tjenester, vikar) "
+            f"VALUES ('910000004', '{id_}', 'Per', 'per', '2030-01-01', '2030-01-02', '{closed}', '{served}')"
+        )
+
+    pg_server.sql(database, "INSERT INTO fravaer.virksomhet (orgnr) VALUES ('910000004')")
+    if refused is None:
+        pg_server.sql(database, insert("2", tjenester, vikar))
+        return
+    with pytest.raises(psycopg2.errors.CheckViolation, match=refused):
+        pg_server.sql(database, insert("2", tjenester, vikar))
+    pg_server.sql(database, insert("1", "{reseptfornyelse}", "{}"))
+    with pytest.raises(psycopg2.errors.CheckViolation, match=refused):
+        pg_server.sql(
+            database, f"UPDATE fravaer.fravaer SET tjenester = '{tjenester}', vikar = '{vikar}' WHERE id = '1'"
         )

@@ -59,35 +59,45 @@ ALTER TABLE virksomhet
 ALTER TABLE fravaer
     ADD CONSTRAINT fravaer_behandler_ok CHECK (behandler <> '' AND fravaer_intern.tekst_ok(behandler, 100)) NOT VALID,
     ADD CONSTRAINT fravaer_kommentar_ok CHECK (fravaer_intern.tekst_ok(kommentar, 500)) NOT VALID,
-    -- Which keys there are is the catalogue's business (fravaer_tjenester_finnes below).
+    -- Which keys there are, and how they combine, is fravaer_intern.tjenester_ok()'s business.
     ADD CONSTRAINT fravaer_tjenester_ok CHECK (
         array_position(tjenester, NULL) IS NULL AND array_position(vikar, NULL) IS NULL
         AND array_ndims(tjenester) = 1 AND coalesce(array_ndims(vikar), 1) = 1) NOT VALID,
     ADD CONSTRAINT fravaer_registrert_ok CHECK (
         fravaer_intern.tekst_ok(registrert_av, 100) AND fravaer_intern.tekst_ok(registrert, 40)) NOT VALID;
 
--- A fravær closes and gives a vikar only services of the catalogue (the table fravaer.tjeneste,
--- which `database init` fills from tjenester.toml): checked for a statement's rows at once, their
--- few kinds of services each once.
-CREATE FUNCTION fravaer_intern.tjenester_finnes() RETURNS trigger LANGUAGE plpgsql
+-- A fravær's services as the program has them: only services of the catalogue (the table
+-- fravaer.tjeneste, which `database init` fills from tjenester.toml), none twice, none both closed
+-- and with a vikar, and at least one closed or with a vikar. Checked for a statement's rows at once,
+-- each of their few kinds of services once (a CHECK constraint would call a function for every row).
+CREATE FUNCTION fravaer_intern.tjenester_ok() RETURNS trigger LANGUAGE plpgsql
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
 DECLARE
-    ukjent text;
+    s record;
+    feil text;
 BEGIN
-    SELECT k INTO ukjent
-        FROM (SELECT DISTINCT n.tjenester, n.vikar FROM ny n) s, unnest(s.tjenester || s.vikar) k
-        WHERE k NOT IN (SELECT t.nokkel FROM tjeneste t) LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'tjenesten % finnes ikke i katalogen (fravaer.tjeneste)', ukjent
-            USING ERRCODE = 'check_violation';
-    END IF;
+    FOR s IN SELECT DISTINCT n.tjenester, coalesce(n.vikar, '{}') AS vikar FROM ny n LOOP
+        SELECT 'tjenesten ' || k || ' finnes ikke i katalogen (fravaer.tjeneste)' INTO feil
+            FROM unnest(s.tjenester || s.vikar) k WHERE k NOT IN (SELECT t.nokkel FROM tjeneste t) LIMIT 1;
+        IF feil IS NULL AND cardinality(s.tjenester) + cardinality(s.vikar) = 0 THEN
+            feil := 'et fravær må stenge minst én tjeneste eller ha vikar for én';
+        ELSIF feil IS NULL AND s.tjenester && s.vikar THEN
+            feil := 'en tjeneste kan ikke både stenges og ha vikar';
+        ELSIF feil IS NULL AND ((SELECT count(DISTINCT k) FROM unnest(s.tjenester) k) <> cardinality(s.tjenester)
+                OR (SELECT count(DISTINCT k) FROM unnest(s.vikar) k) <> cardinality(s.vikar)) THEN
+            feil := 'en tjeneste står to ganger';
+        END IF;
+        IF feil IS NOT NULL THEN
+            RAISE EXCEPTION '%: %', feil, s USING ERRCODE = 'check_violation';
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER fravaer_tjenester_finnes_ny AFTER INSERT ON fravaer
-    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.tjenester_finnes();
-CREATE TRIGGER fravaer_tjenester_finnes_endret AFTER UPDATE ON fravaer
-    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.tjenester_finnes();
+CREATE TRIGGER fravaer_tjenester_ok_ny AFTER INSERT ON fravaer
+    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.tjenester_ok();
+CREATE TRIGGER fravaer_tjenester_ok_endret AFTER UPDATE ON fravaer
+    REFERENCING NEW TABLE AS ny FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.tjenester_ok();
 
 -- A fravær and a log entry must name a stored office. A foreign key checks that row by row: about a
 -- fifth of a 100,000-row import's time. These triggers check a statement's rows at once. What a
