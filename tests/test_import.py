@@ -303,3 +303,95 @@ def test_an_import_into_an_office_with_fravaer_stores_the_new_rows_beside_them(f
     assert [(r["id"], r["behandler"]) for r in listed] == expected
     log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
     assert [e["handling"] for e in log] == ["add", "import", "import"]
+
+
+# -- a spreadsheet's size ------------------------------------------------------------------
+
+
+def write_sheet(path, cells: dict[str, object]) -> None:
+    """A minimal .xlsx whose one sheet («Sommer») has exactly these cells ({"A1": "virksomhet"})."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(ref: str, value) -> str:
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    rows: dict[int, list[str]] = {}
+    for ref, value in cells.items():
+        rows.setdefault(int(re.sub("[A-Z]", "", ref)), []).append(cell(ref, value))
+    data = "".join(f'<row r="{n}">{"".join(row)}</row>' for n, row in sorted(rows.items()))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            f'"/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            f'sheet1.xml" ContentType="{kinds}.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+            'name="Sommer" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{data}</sheetData>'
+            "</worksheet>",
+        )
+
+
+PLAN_CELLS = {
+    "A1": "behandler",
+    "B1": "fra",
+    "C1": "til",
+    "D1": "tjenester",
+    "A2": "Kari Test",
+    "B2": "01.08.2030",
+    "C2": "02.08.2030",
+    "D2": "alle",
+}
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "Z200000", "CW2"])
+def test_a_stray_cell_far_out_is_refused_quickly_naming_the_cell_and_the_limit(tmp_path, far):
+    """A 1.6 KB sheet with one cell at XFD1048576 made the reader ask for 512 GiB (a Rust abort,
+    exit 134); one at Z200000 took half a minute. Refused before the sheet is laid out."""
+    import time
+
+    from tests.helpers import run
+
+    path = tmp_path / "plan.xlsx"
+    write_sheet(path, {**PLAN_CELLS, far: 1})
+    started = time.monotonic()
+    result = run(tmp_path / "store", "import", str(path), "--virksomhet", ORGNR)
+    assert time.monotonic() - started < 5
+    assert result.returncode == 2, result.stderr
+    assert f"cellen {far}" in result.stderr and "100\u00a0000 rader og 100 kolonner" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "store").exists()
+
+
+def test_a_sheet_within_the_bounds_imports(fravaer, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    last_row = {"A100000": "Per Test", "B100000": "01.08.2030", "C100000": "02.08.2030", "D100000": "alle"}
+    write_sheet(path, {**PLAN_CELLS, "CV2": "notat", **last_row})
+    result = fravaer("import", str(path), "--virksomhet", ORGNR, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["lagt_til"] == 2
