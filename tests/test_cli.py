@@ -736,3 +736,26 @@ def test_add_help_marks_its_required_options():
     required = [block.split()[0] for block in options if "[påkrevd]" in block]
     # --tjeneste is not: a fravær may have only a vikar (SPEC part two).
     assert required == ["--virksomhet", "--behandler", "--fra", "--til"]
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "0", "-1", "30s", "86401", "ti"])
+def test_a_timeout_is_seconds_up_to_a_day_and_anything_else_is_refused_naming_the_variable(fravaer, store_kind, value):
+    fravaer.add(*add_args()[3:])
+    before = fravaer.snapshot()
+    # Only the database runs statements: the files have no statement timeout to refuse.
+    variables = ["FRAVAER_LOCK_TIMEOUT"] + (["FRAVAER_STATEMENT_TIMEOUT"] if store_kind == "postgres" else [])
+    for variable in variables:
+        for args in (add_args(fra="01.09.2030", til="02.09.2030"), ["list", "--virksomhet", ORGNR]):
+            result = fravaer(*args, env={variable: value})
+            assert result.exit_code == 2, result.output
+            assert f"${variable}" in result.stderr and f"«{value}»" in result.stderr and "ett døgn" in result.stderr
+            assert result.stdout == "" and "Traceback" not in result.stderr
+        assert fravaer("list", "--virksomhet", ORGNR, env={variable: "0.5"}).exit_code == 0
+        assert fravaer("list", "--virksomhet", ORGNR, env={variable: ""}).exit_code == 0  # no limit
+    assert fravaer.snapshot() == before
+
+
+def test_a_timeout_below_a_millisecond_is_still_a_limit_on_the_server():
+    from fravaer_cli.store.base import milliseconds
+
+    assert [milliseconds(s) for s in (0.0004, 0.5, 10, float("inf"))] == ["1ms", "500ms", "10000ms", "0"]

@@ -568,3 +568,62 @@ def test_days_without_a_gp_are_the_days_every_gp_is_away_and_no_vikar_serves(dat
         and workdays.is_workday(day)
     )
     assert plan.days_without_gp(office, changed) == expected
+
+
+# -- the roster's HPR number -------------------------------------------------------------------
+
+
+def test_behandler_takes_the_hpr_number_on_the_roster_everywhere(fravaer):
+    """Bjørn Test is on the roster with HPR 9144889; his fravær carry no number of their own."""
+    roster = ["--behandler", "Bjørn Testesen"]
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, *roster).exit_code == 0
+    bjorn = ["--behandler", "Bjørn Test", "--hpr", "9144889"]
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, *bjorn).exit_code == 0
+    fravaer.add(*add_args(behandler="Bjørn Test")[3:])
+    fravaer.add(*add_args(behandler="Bjørn Testesen")[3:])
+    for scope in (["--all"], ["--virksomhet", ORGNR]):
+        found = fravaer("list", *scope, "--behandler", "9144889", "--json")
+        assert found.exit_code == 0, found.stderr
+        assert [r["behandler"] for r in json.loads(found.stdout)] == ["Bjørn Test"]
+    shown = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "9144889", "--date", "01.08.2030", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert {(r["behandler"], r["stengt"]) for r in json.loads(shown.stdout)} == {("Bjørn Test", True)}
+    logged = fravaer("log", "--virksomhet", ORGNR, "--behandler", "9144889", "--json")
+    assert logged.exit_code == 0, logged.stderr
+    assert [x["handling"] for x in json.loads(logged.stdout)] == ["roster_add", "add"]
+    unknown = fravaer("list", "--virksomhet", ORGNR, "--behandler", "1111111")
+    assert unknown.exit_code == 3 and "«1111111» er ingen fastlege" in unknown.stderr
+
+
+def test_an_hpr_number_is_one_gps_the_roster_says_which(fravaer):
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Bjørn Test", "--hpr", "1234567").exit_code == 0
+    )
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik").exit_code == 0
+    fravaer.add(*add_args(behandler="Kari Vik", fra="01.09.2030", til="02.09.2030")[3:])
+    before = fravaer.snapshot()
+    wrong = fravaer(*add_args("--hpr", "7654321", behandler="Bjørn Test"))
+    assert wrong.exit_code == 2
+    assert "7654321" in wrong.stderr and "har HPR-nummer 1234567" in wrong.stderr
+    shared = fravaer(*add_args("--hpr", "1234567", behandler="Kari Vik"))
+    assert shared.exit_code == 2 and "hører til «Bjørn Test»" in shared.stderr
+    on_roster = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik", "--hpr", "1234567")
+    assert on_roster.exit_code == 2 and "hører til «Bjørn Test»" in on_roster.stderr
+    edited = fravaer("edit", "1", "--virksomhet", ORGNR, "--hpr", "1234567")
+    assert edited.exit_code == 2 and "hører til «Bjørn Test»" in edited.stderr
+    assert fravaer.snapshot() == before
+    assert fravaer(*add_args("--hpr", "1234567", behandler="Bjørn Test")).exit_code == 0
+
+
+def test_log_behandler_with_a_name_that_is_no_gp_here_is_not_found_with_the_close_names(fravaer):
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås").exit_code == 0
+    fravaer.add(*add_args(behandler="Bjørn Ås")[3:])
+    misspelt = fravaer("log", "--virksomhet", ORGNR, "--behandler", "Bjørn Aas")
+    assert misspelt.exit_code == 3
+    assert "Mente du «Bjørn Ås»?" in misspelt.stderr and misspelt.stdout == ""
+    # A GP who is no longer here, but whom the log names, is still asked about.
+    assert fravaer("delete", "1", "--virksomhet", ORGNR, "--yes").exit_code == 0
+    assert fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås").exit_code == 0
+    gone = fravaer("log", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås", "--json")
+    assert gone.exit_code == 0, gone.stderr
+    assert [x["handling"] for x in json.loads(gone.stdout)] == ["roster_add", "add", "delete", "roster_remove"]

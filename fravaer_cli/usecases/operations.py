@@ -445,10 +445,8 @@ def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjene
 def _check_gp(office: Virksomhet, query: str) -> None:
     """A name that is no GP of the office (nor an HPR number of one) is not found: an empty
     answer would tell the helpdesk that a misspelt GP has nothing registered."""
-    text = query.strip()
-    if office.gps_matching(text) or (text.isdigit() and any(f.hpr == text for f in office.fravaer)):
-        return
-    raise office.not_a_gp_here(text)
+    if not office.gps_matching(query.strip()):
+        raise office.not_a_gp_here(query)
 
 
 def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
@@ -485,11 +483,12 @@ def offices(
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:
+    owner = office.hpr_owner(behandler) if behandler is not None else None  # the roster's HPR number too
     chosen = [
         f
         for f in office.fravaer
         if (include_past or f.til >= today)
-        and matches_behandler(f, behandler)
+        and (matches_behandler(f, behandler) or (owner is not None and f.key == owner))
         and (tjeneste is None or tjeneste in f.tjenester or tjeneste in f.vikar)
     ]
     chosen.sort(key=lambda f: (f.fra, f.key, f.til, _id_order(f.id)))
@@ -518,6 +517,9 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
     for f in office.fravaer:
         names.setdefault(f.key, f.behandler)
     unknown = False
+    if behandler is not None and (owner := office.hpr_owner(behandler)) is not None:
+        behandler = office.gps_matching(behandler)[0]  # the GP whose HPR number it is, by name
+        names.setdefault(owner, behandler)
     if behandler is not None:
         wanted = behandler_key(behandler)
         if wanted in names:
@@ -556,17 +558,36 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
 
 def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: date | None = None):
     """The audit log oldest first, optionally only entries about a GP or a fravær covering day:
-    an entry at a time, filtered as it is read, so a long log is never held whole."""
+    an entry at a time, filtered as it is read, so a long log is never held whole.
+
+    A behandler who is no GP of the office (not on its roster, no fravær stored, not an HPR number
+    of one) and whom no entry names is not found, with the close names, as list and preview say:
+    «no changes» would tell the helpdesk that nobody registered what a misspelt name hides."""
+    keys: set[str] = set()
+    if behandler is not None:
+        office = store.load(orgnr)
+        if (owner := office.hpr_owner(behandler)) is not None:
+            keys.add(owner)
+        elif not office.gps_matching(behandler) and not any(
+            _log_wanted(entry, behandler, None, keys) for entry in store.iter_log(orgnr)
+        ):
+            raise office.not_a_gp_here(behandler)
     entries = store.iter_log(orgnr)
     if behandler is None and day is None:
         return entries
-    return (entry for entry in entries if _log_wanted(entry, behandler, day))
+    return (entry for entry in entries if _log_wanted(entry, behandler, day, keys))
 
 
-def _log_wanted(entry: dict, behandler: str | None, day: date | None) -> bool:
+def _log_wanted(entry: dict, behandler: str | None, day: date | None, keys: set[str]) -> bool:
+    """keys: the GP (folded name) whose HPR number behandler is, when it is one."""
     record = entry.get("fravaer") or {}
     gp = entry["behandler"] if isinstance(entry.get("behandler"), dict) else {}
     named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
-    if behandler is not None and not any(name_matches(behandler, str(name)) for name in named if name):
-        return False
+    if behandler is not None:
+        number = behandler.strip()
+        by_name = any(name_matches(behandler, str(name)) for name in named if name)
+        by_hpr = number.isdigit() and number in (record.get("hpr"), gp.get("hpr"))
+        by_key = bool(keys) and any(behandler_key(str(name)) in keys for name in named if name)
+        if not (by_name or by_hpr or by_key):
+            return False
     return day is None or str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 from fravaer_cli import interrupts
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.domain.model import Fravaer, matches_behandler
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import (
     Change,
@@ -186,7 +186,7 @@ class FileStore(Store):
                 except StoreError as e:
                     yield e
                     continue
-                if behandler is None or any(matches_behandler(f, behandler) for f in office.fravaer):
+                if behandler is None or any(office.matches_gp(f, behandler) for f in office.fravaer):
                     yield office
 
         return Reading(read())

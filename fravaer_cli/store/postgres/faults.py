@@ -1,7 +1,6 @@
 """What the server or the connection said, as the SPEC's errors: one Norwegian line each, named by
 the error's SQLSTATE (PostgreSQL's own texts are English and for DBAs), never with a password."""
 
-import os
 import re
 
 from fravaer_cli.domain.errors import ConflictError, StoreError
@@ -13,10 +12,10 @@ SHUTDOWN = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot
 
 
 def statement_timeout() -> float:
-    try:
-        return max(1.0, float(os.environ.get("FRAVAER_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_STATEMENT_TIMEOUT
+    """How long one statement may run ($FRAVAER_STATEMENT_TIMEOUT); math.inf: without limit."""
+    from fravaer_cli.store.base import seconds_from
+
+    return seconds_from("FRAVAER_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT)
 
 
 class Context:

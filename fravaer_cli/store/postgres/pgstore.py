@@ -150,7 +150,7 @@ class PgStore(Store):
         if self._conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
             cur.execute(
                 "SET LOCAL statement_timeout = %s; SET LOCAL lock_timeout = %s",
-                (f"{int(self.statement_timeout * 1000)}ms", f"{int(self.lock_timeout * 1000)}ms"),
+                (base.milliseconds(self.statement_timeout), base.milliseconds(self.lock_timeout)),
             )
 
     def _rollback(self) -> None:
@@ -237,9 +237,10 @@ class PgStore(Store):
         conn = self.connection()
         words: list[str] | None = None
         hpr = None
-        if behandler is not None:
-            # Every word of the name, in any order (model.name_matches), or the HPR number: the
-            # server looks in its table of each office's GPs first (fravaer_sok).
+        if behandler is not None and not behandler.strip().isdigit():
+            # Every word of the name, in any order (model.name_matches): the server looks in its
+            # table of each office's GPs first (fravaer_sok). An HPR number may be the roster's
+            # only, which that table does not hold: those offices are read whole and filtered here.
             words = [f"%{like_escaped(w)}%" for w in (search_key(behandler).split() or [""])]
             hpr = behandler.strip()
         try:
