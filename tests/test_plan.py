@@ -627,3 +627,20 @@ def test_log_behandler_with_a_name_that_is_no_gp_here_is_not_found_with_the_clos
     gone = fravaer("log", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås", "--json")
     assert gone.exit_code == 0, gone.stderr
     assert [x["handling"] for x in json.loads(gone.stdout)] == ["roster_add", "add", "delete", "roster_remove"]
+
+
+def test_the_status_text_says_who_has_a_vikar_today_and_whose_vikar_starts(fravaer):
+    """The cron mail: its first line counts the GPs served by a vikar today beside the closed ones,
+    and the sections name them, as the JSON does."""
+    fravaer.add(
+        *add_args("--vikar", "e-konsultasjon", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling")[3:]
+    )
+    fravaer.add(*add_args("--vikar", "e-konsultasjon", behandler="Kari Vik", fra="06.07.2030", til="10.07.2030")[3:])
+    text = fravaer("status", "--virksomhet", ORGNR, "--date", "05.07.2030").stdout
+    first = " ".join(text.split("\n\n")[0].split())
+    assert first.startswith("05.07.2030: stengt hos 1 lege, 1 lege har vikar. ")
+    assert first.endswith("1 lege får vikar.")
+    today = text.split("Vikar tar tjenester 05.07.2030:\n")[1].split("\n\n")[0]
+    assert "Per Test" in today and "E-kons" in today and "Kari Vik" not in today
+    starting = text.split("Vikar starter fra 06.07.2030 (husk å registrere vikar i EPJ):\n")[1]
+    assert "Kari Vik" in starting and "E-kons" in starting

@@ -174,7 +174,8 @@ class _StatusReport:
         ahead = [f"{gps(report['starter_i_morgen'])} stenges", f"{gps(report['apner_i_morgen'])} åpner igjen"]
         if report["vikar_starter"]:
             ahead.append(f"{gps(report['vikar_starter'])} får vikar")
-        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}. {closes[0].upper()}{closes[1:]}: "
+        serving = f", {gps(report['vikar'])} har vikar" if report["vikar"] else ""
+        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}{serving}. {closes[0].upper()}{closes[1:]}: "
         return textwrap.fill(text + ", ".join(ahead) + ".", max(formats.width(), 40), break_on_hyphens=False)
 
     def _table(self, pairs, reopening: bool) -> str:
