@@ -731,3 +731,32 @@ def test_the_remainders_of_a_name_are_every_way_of_taking_one_or_two_letters_out
         assert _deletions.__wrapped__(text) == plain(text)
 
     agrees()
+
+
+def test_add_and_edit_dry_runs_say_every_note_and_warning_the_real_runs_say(fravaer):
+    """A dry run says what the run would say: the new office, the reopening day that is a public
+    holiday, the look-alike name, the days without a GP; only the confirmation differs."""
+
+    def said(stderr: str) -> list[str]:
+        kept = [
+            line for line in stderr.splitlines() if "EPJ" not in line and not line.startswith(("Tørr", "Reg", "End"))
+        ]
+        return [line.replace(" blir opprettet", " opprettet") for line in kept if not line.startswith("  til ")]
+
+    first = add_args(behandler="Øystein Åsheim", fra="20.12.2027", til="24.12.2027")
+    dry = fravaer(*first, "--allow-past", "--dry-run")
+    assert dry.exit_code == 0 and dry.stdout == "", dry.stderr
+    real = fravaer(*first, "--allow-past")
+    assert real.exit_code == 0, real.stderr
+    assert said(dry.stderr) == said(real.stderr)
+    assert f"Ny virksomhet {ORGNR} blir opprettet" in dry.stderr
+    assert "Merk: åpner igjen lørdag 25.12.2027, 1. juledag" in dry.stderr
+    near = add_args(behandler="Øysten Åsheim", fra="05.07.2027", til="09.07.2027")
+    dry, real = fravaer(*near, "--allow-past", "--dry-run"), fravaer(*near, "--allow-past")
+    assert said(dry.stderr) == said(real.stderr) and "ligner «Øystein Åsheim»" in dry.stderr
+    moved = ["edit", "1", "--virksomhet", ORGNR, "--til", "31.12.2027"]
+    dry = fravaer(*moved, "--allow-past", "--dry-run")
+    real = fravaer(*moved, "--allow-past")
+    assert dry.exit_code == real.exit_code == 0, dry.stderr + real.stderr
+    assert said(dry.stderr) == said(real.stderr)
+    assert "Merk: åpner igjen lørdag 01.01.2028" in dry.stderr

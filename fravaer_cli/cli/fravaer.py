@@ -110,10 +110,14 @@ def add(
     fravaer = added.fravaer
     if dry_run:
         if added.created:
+            # What the real run would say besides its confirmation: the notes and warnings too.
+            if added.new_office:
+                print(new_office_note([orgnr], dry_run=True), file=sys.stderr)
             print(
                 f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {added.office}. Ingenting er lagret.",
                 file=sys.stderr,
             )
+            notes(fravaer.fra, fravaer.til)
             warn(added.warnings)
         else:
             print(fravaer.id)
@@ -311,8 +315,8 @@ def edit(
         return
     print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
     warn(warnings)
+    notes(new.fra, new.til)
     if not dry_run:
-        notes(new.fra, new.til)
         reminders(bool(new.vikar), bool(new.tjenester))
 
 
