@@ -760,3 +760,19 @@ def test_add_and_edit_dry_runs_say_every_note_and_warning_the_real_runs_say(frav
     assert dry.exit_code == real.exit_code == 0, dry.stderr + real.stderr
     assert said(dry.stderr) == said(real.stderr)
     assert "Merk: åpner igjen lørdag 01.01.2028" in dry.stderr
+
+
+def test_a_search_over_every_office_gives_one_answer_and_a_wrong_hpr_number_gets_close_ones(fravaer):
+    """«Ingen fravær nå eller fremover» says the GP is there and at work: for a name no GP has,
+    the one answer is that no GP has it, with the close names (or numbers)."""
+    office_with_kari(fravaer)
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Ole Dahl", "--hpr", "9144889").exit_code == 0
+    misspelt = fravaer("list", "--all", "--behandler", "siri hanssen")
+    assert misspelt.exit_code == 0 and misspelt.stdout == ""
+    assert misspelt.stderr.startswith("Ingen fastlege har «siri hanssen» i navnet. Mente du «Siri Hansen»")
+    wrong = fravaer("list", "--all", "--behandler", "9144898")
+    assert wrong.exit_code == 0 and wrong.stdout == ""
+    assert "Ingen fastlege har HPR-nummer 9144898" in wrong.stderr and "«9144889: Ole Dahl»" in wrong.stderr
+    assert json.loads(fravaer("list", "--all", "--behandler", "9144898", "--json").stdout) == []
+    at_work = fravaer("list", "--all", "--behandler", "Ole Dahl")  # a GP with nothing registered
+    assert at_work.exit_code == 0 and "Ingen fravær" in at_work.stdout and at_work.stderr == ""

@@ -198,27 +198,36 @@ def list_(
     records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
     # CSV has the JSON's columns, lists joined with ";" as import reads them.
     csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records)
-    formats.render(
-        formats.Result(
-            records,
-            (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
-            lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
-        ),
-        fmt,
-    )
-    if orgnr is None and behandler is not None and not rows and not behandler.strip().isdigit():
+    # Over every office, a name (or HPR number) that no GP has: one answer, that no GP has it, with
+    # the close ones; «Ingen fravær nå eller fremover» would say the GP exists and is at work.
+    unknown = orgnr is None and behandler is not None and not rows and not operations.is_a_gp(e.store, behandler)
+    if not (unknown and fmt == "table"):
+        formats.render(
+            formats.Result(
+                records,
+                (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
+                lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
+            ),
+            fmt,
+        )
+    if unknown and behandler is not None:
         _say_close_names(e.store, behandler)
     report_unreadable(errors)
 
 
 def _say_close_names(store, query: str) -> None:
-    """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it."""
-    close = operations.close_gp_names(store, query)
+    """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it
+    (or, for an HPR number, the numbers one or two digits from it)."""
+    text = query.strip()
+    close = operations.close_gp_names(store, text)
+    what = (
+        f"HPR-nummer {text} (på listen over fastleger eller på et fravær)" if text.isdigit() else f"«{text}» i navnet"
+    )
     if close:
         shown = " eller ".join(f"«{name}» ({label})" for name, label in close[:10])
-        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet. Mente du {shown}?"), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har {what}. Mente du {shown}?"), file=sys.stderr)
     else:
-        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet."), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har {what}."), file=sys.stderr)
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:

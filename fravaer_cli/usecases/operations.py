@@ -451,11 +451,27 @@ def _check_gp(office: Virksomhet, query: str) -> None:
 
 def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
     """(GP, office label) for every GP, in every office the store shows, whose name is one or two
-    letters from the query: for a search over the whole country that found nothing."""
+    letters from the query: for a search over the whole country that found nothing. For an HPR
+    number, the GPs whose numbers are one or two digits from it ("1234568: Kari Vik")."""
+    from fravaer_cli.domain.names import edit_distance
+
+    number = query.strip()
     found = []
     for office in store.iter_offices():
-        found += [(name, office.label) for name in office.near_names(query)]
+        if number.isascii() and number.isdigit():
+            hprs = {e.hpr: e.behandler for e in reversed(office.roster) if e.hpr}
+            hprs.update((f.hpr, f.behandler) for f in office.fravaer if f.hpr and f.hpr not in hprs)
+            found += [
+                (f"{hpr}: {name}", office.label) for hpr, name in hprs.items() if edit_distance(hpr, number, 2) <= 2
+            ]
+        else:
+            found += [(name, office.label) for name in office.near_names(query)]
     return sorted(found, key=lambda pair: search_key(pair[0]))
+
+
+def is_a_gp(store: Store, query: str) -> bool:
+    """Some office the store shows has a GP of that name (any of its words) or HPR number."""
+    return any(office.gps_matching(query.strip()) for office in store.iter_offices())
 
 
 def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
