@@ -249,7 +249,7 @@ def test_import_dry_run_says_every_note_and_warning_the_real_import_says(fravaer
         "virksomhet,behandler,fra,til,tjenester\n"
         f"{ORGNR},Øysten Åsheim,05.07.2027,09.07.2027,alle\n"  # a near name; the only GP away: no GP
         f"{ORGNR},Øystein Åsheim,20.12.2027,24.12.2027,alle\n"  # reopens on 1. juledag
-        f"{OTHER_ORGNR},Kari Nordmann,05.07.2027,09.07.2027,alle\n",  # a new office, its one GP away
+        f"{OTHER_ORGNR},Kari Nordmann,05.07.2027,09.07.2027,alle\n",  # a new office, its one GP away, no roster
         encoding="utf-8",
     )
     dry = fravaer("import", str(plan), "--dry-run", "--allow-past")
@@ -264,7 +264,8 @@ def test_import_dry_run_says_every_note_and_warning_the_real_import_says(fravaer
     lines = said(real.stderr)
     assert any("«Øysten Åsheim» er ny hos" in line and "ligner «Øystein Åsheim»" in line for line in lines)
     assert any(f"Ny virksomhet {OTHER_ORGNR} opprettet" in line for line in lines)
-    assert any("Advarsel: ingen fastlege ved" in line for line in lines)
+    # Kari Nordmann's new office has no roster: she is its only known GP, which says nothing of the others.
+    assert any(f"Merk: {OTHER_ORGNR} har ingen liste over fastleger" in line for line in lines)
     assert any("Merk: åpner igjen lørdag 25.12.2027, 1. juledag" in line for line in lines)
     assert f"Ny virksomhet {OTHER_ORGNR} blir opprettet" in dry.stderr
 
@@ -276,7 +277,9 @@ def test_import_says_how_many_warnings_it_did_not_show_and_json_has_them_all(fra
     plan = tmp_path / "plan.csv"
     plan.write_text(
         "virksomhet,behandler,fra,til,tjenester\n"
-        + "".join(f"{o},Eneste Lege,05.07.2027,09.07.2027,alle\n" for o in offices),
+        + "".join(
+            f"{o},Eneste Lege,05.07.2027,09.07.2027,alle\n{o},Andre Lege,05.07.2027,09.07.2027,alle\n" for o in offices
+        ),
         encoding="utf-8",
     )
     result = fravaer("import", str(plan), "--allow-past", "--dry-run")
@@ -776,3 +779,17 @@ def test_a_search_over_every_office_gives_one_answer_and_a_wrong_hpr_number_gets
     assert json.loads(fravaer("list", "--all", "--behandler", "9144898", "--json").stdout) == []
     at_work = fravaer("list", "--all", "--behandler", "Ole Dahl")  # a GP with nothing registered
     assert at_work.exit_code == 0 and "Ingen fravær" in at_work.stdout and at_work.stderr == ""
+
+
+def test_without_a_roster_the_first_fravaer_says_the_office_has_no_roster_not_no_gp(fravaer):
+    first = fravaer(*add_args(behandler="Kari Vik", fra="12.07.2027", til="16.07.2027"))
+    assert first.exit_code == 0, first.stderr
+    assert "Advarsel" not in first.stderr
+    assert (
+        "Merk: 974760673 har ingen liste over fastleger, og «Kari Vik» er den eneste legen med fravær" in first.stderr
+    )
+    assert f"«fravaer roster add --virksomhet {ORGNR} --behandler NAVN»" in first.stderr
+    # With a roster, a GP alone on it who is away leaves the office without a GP: the warning.
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik").exit_code == 0
+    second = fravaer(*add_args(behandler="Kari Vik", fra="19.07.2027", til="20.07.2027"))
+    assert "Advarsel: ingen fastlege ved 974760673 19.07.–20.07.2027 (ingen vikar registrert)." in second.stderr

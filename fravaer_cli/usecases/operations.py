@@ -115,9 +115,20 @@ def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
     from fravaer_cli.domain import plan
 
     days = plan.days_without_gp(office, changed)
+    runs = plan.workday_runs(days)
+    gps = office.gps()
+    if runs and not office.roster and len(gps) == 1:
+        # Without a roster, the office's GPs are those with fravær: a first fravær would always
+        # be «no GP», which says nothing about the office. What is missing is the roster.
+        return [
+            f"Merk: {office.label} har ingen liste over fastleger, og «{gps[0]}» er den eneste legen med fravær "
+            f"der, så fravaer kan ikke se om en annen fastlege er på jobb {plan.stretch_text(*runs[0])}"
+            f"{' og flere dager' if len(runs) > 1 else ''}. Legg legene inn med «fravaer roster add --virksomhet "
+            f"{office.orgnr} --behandler NAVN», så varsler fravaer når ingen fastlege er på jobb."
+        ]
     return [
         f"Advarsel: ingen fastlege ved {office.label} {plan.stretch_text(a, b)} (ingen vikar registrert)."
-        for a, b in plan.workday_runs(days)
+        for a, b in runs
     ]
 
 
