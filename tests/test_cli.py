@@ -759,3 +759,22 @@ def test_a_timeout_below_a_millisecond_is_still_a_limit_on_the_server():
     from fravaer_cli.store.base import milliseconds
 
     assert [milliseconds(s) for s in (0.0004, 0.5, 10, float("inf"))] == ["1ms", "500ms", "10000ms", "0"]
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        (
+            "Linje 1\nLinje 2",
+            "et linjeskift (U+000A), som ikke er tillatt: «Linje 1\\nLinje 2». Skriv teksten på én linje.",
+        ),
+        ("Stengt\tnå", "en tabulator (U+0009), som ikke er tillatt: «Stengt\\tnå»."),
+        ("Ring \u202e22", "et kontrolltegn (U+202E), som ikke er tillatt: «Ring \\u202e22»."),
+    ],
+)
+def test_a_character_the_info_text_may_not_hold_is_named_in_norwegian_not_as_python_writes_it(fravaer, text, said):
+    before = fravaer.snapshot()
+    result = fravaer("info", "--virksomhet", ORGNR, "--set", text)
+    assert result.exit_code == 2
+    assert result.stderr == f"Informasjon til pasient inneholder {said}\n"
+    assert fravaer.snapshot() == before
