@@ -356,6 +356,7 @@ def test_a_server_that_is_not_right_is_exit_5_in_one_norwegian_line(pg_server, p
         assert result.returncode == 5, (dsn, result.stderr)
         assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.stderr and "pw-" not in result.stderr
+        assert result.stderr[0].isupper(), result.stderr  # a sentence: «Databasen «tom» …»
 
 
 def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):

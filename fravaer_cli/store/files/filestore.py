@@ -91,7 +91,8 @@ class FileStore(Store):
     def no_offices(self) -> StoreError:
         return StoreError(
             f"Ingen virksomheter er lagret i {self.folder}. Er det riktig lagringsmappe (--data-dir, "
-            "$FRAVAER_DATA_DIR)? En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
+            "$FRAVAER_DATA_DIR), eller skulle det vært den delte databasen (--database URL, $FRAVAER_DATABASE_URL)? "
+            "En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
         )
 
     @property
@@ -167,8 +168,8 @@ class FileStore(Store):
 
     def _missing_folder(self) -> StoreError:
         return StoreError(
-            f"Lagringsmappen {self.folder} finnes ikke. Sjekk --data-dir og $FRAVAER_DATA_DIR; "
-            "mappen opprettes første gang noe lagres."
+            f"Lagringsmappen {self.folder} finnes ikke. Sjekk --data-dir og $FRAVAER_DATA_DIR, eller oppgi den "
+            "delte databasen med --database URL eller $FRAVAER_DATABASE_URL; mappen opprettes første gang noe lagres."
         )
 
     def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:

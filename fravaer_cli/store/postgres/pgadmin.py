@@ -6,7 +6,7 @@ from typing import Any
 
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.store.base import Store
-from fravaer_cli.store.postgres import pgschema
+from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.pgstore import PgStore
 
 
@@ -15,7 +15,8 @@ def init(store: PgStore) -> tuple[int, int]:
     before = store.schema_version() or 0
     if before > pgschema.SCHEMA:
         raise StoreError(
-            f"{store.location} har skjema {before}, nyere enn denne versjonen av fravaer forstår: oppgrader fravaer."
+            f"{faults.sentence(store.location)} har skjema {before}, nyere enn denne versjonen av fravaer forstår: "
+            "oppgrader fravaer."
         )
 
     def migrate(cur: Any) -> int:

@@ -67,16 +67,17 @@ class PgStore(Store):
         version = self.schema_version()
         if version is None:
             raise StoreError(
-                f"{self.location} har ikke fravaer-skjemaet ennå: kjør «fravaer --database ... database init»."
+                f"{faults.sentence(self.location)} har ikke fravaer-skjemaet ennå: kjør «fravaer --database ... "
+                "database init»."
             )
         if version > pgschema.SCHEMA:
             raise StoreError(
-                f"{self.location} har skjema {version}, nyere enn denne versjonen av fravaer forstår "
+                f"{faults.sentence(self.location)} har skjema {version}, nyere enn denne versjonen av fravaer forstår "
                 f"(skjema {pgschema.SCHEMA}): oppgrader fravaer."
             )
         if version < pgschema.SCHEMA:
             raise StoreError(
-                f"{self.location} har skjema {version}, eldre enn denne versjonen av fravaer bruker "
+                f"{faults.sentence(self.location)} har skjema {version}, eldre enn denne versjonen av fravaer bruker "
                 f"(skjema {pgschema.SCHEMA}): kjør «fravaer database init» for å oppgradere det."
             )
 
