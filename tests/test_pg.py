@@ -185,6 +185,18 @@ def test_only_admin_grants(offices):
     assert [(r["login"], r["virksomhet"]) for r in mine] == [("kari", A)]
 
 
+def test_access_list_says_what_the_logins_role_gives_it(offices):
+    """The kundesenter reads every office by its role, with no grant of its own: not «Ingen tilganger»."""
+    kim = run_database(offices["kim"], "access", "list")
+    assert kim.returncode == 0, kim.stderr
+    assert "Ingen tilganger." not in kim.stdout
+    assert "kim er medlem av fravaer_kundesenter: leser alle virksomheter." in kim.stdout
+    ada = run_database(offices["ada"], "access", "list")
+    assert "ada er medlem av fravaer_admin: leser og skriver alle virksomheter" in ada.stdout
+    kari = run_database(offices["kari"], "access", "list")
+    assert "medlem av" not in kari.stdout and "kari" in kari.stdout
+
+
 def test_the_log_records_the_login_and_no_login_can_change_it(offices, pg_server):
     assert run_database(offices["kari"], "--av", "Kari Nordmann", "edit", "1", "--virksomhet", A, "--til", "03.08.2030")
     log = json.loads(run_database(offices["kari"], "log", "--virksomhet", A, "--json").stdout)

@@ -58,12 +58,9 @@ def init(store: PgStore) -> tuple[int, int]:
 def status(store: PgStore) -> dict[str, Any]:
     version = store.schema_version()
     offices, fravaer, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
-    if admin:
-        access = "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
-    elif kundesenter:
-        access = "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
-    else:
-        access = f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    access = role_access(admin, kundesenter, granted) or (
+        f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    )
     # Which server answered (of a multi-host string), and whether it only reads.
     info = store.connection().info
     host = info.host if info.host and not info.host.startswith("/") else f"socket i {info.host}"
@@ -149,6 +146,21 @@ def _changed_rows(store: PgStore, sql: str, *args: str) -> bool:
         return bool(cur.fetchone()[0])
 
     return store.in_transaction(run)
+
+
+def role_access(admin: bool, kundesenter: bool, granted: list[str]) -> str | None:
+    """What the login's role gives it, beyond the offices it was given one by one (None: nothing)."""
+    if admin:
+        return "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
+    if kundesenter:
+        return "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
+    return None
+
+
+def own_role(store: PgStore) -> str | None:
+    """role_access() of the login itself."""
+    _, _, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
+    return role_access(admin, kundesenter, granted)
 
 
 def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict[str, Any]]:
