@@ -371,6 +371,19 @@ def test_a_server_that_is_not_right_is_exit_5_in_one_norwegian_line(pg_server, p
         assert result.stderr[0].isupper(), result.stderr  # a sentence: «Databasen «tom» …»
 
 
+def test_a_refused_peer_login_is_not_called_a_wrong_password(pg_server, pg_dsn):
+    pg_server.sql("postgres", "DO $$ BEGIN CREATE ROLE peer_kari LOGIN; EXCEPTION WHEN duplicate_object THEN END $$")
+    result = run_database(
+        as_login(pg_server, pg_dsn, "peer_kari").replace(" password=pw-peer_kari", ""), "list", "--all"
+    )
+    assert result.returncode == 5
+    assert "feil passord" not in result.stderr
+    assert (
+        "«peer_kari»" in result.stderr and "peer-autentisering" in result.stderr and "systembrukeren" in result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):
     result = subprocess.run(
         [EXECUTABLE, "--database", pg_dsn, "--data-dir", str(tmp_path), "list", "--all"], capture_output=True, text=True
