@@ -384,6 +384,26 @@ def test_a_refused_peer_login_is_not_called_a_wrong_password(pg_server, pg_dsn):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_init_by_the_owner_of_a_second_database_needs_no_createrole_once_the_roles_are_there(pg_server):
+    """The roles are the server's, made by the first init; a second database's owner without
+    CREATEROLE is told what to ask for by name, and needs only membership, not CREATEROLE."""
+    pg_server.sql(
+        "postgres",
+        "DO $$ BEGIN CREATE ROLE eier2 LOGIN PASSWORD 'pw-eier2'; EXCEPTION WHEN duplicate_object THEN END $$",
+    )
+    pg_server.sql("postgres", "CREATE DATABASE andre OWNER eier2")
+    dsn = pg_server.dsn(login="eier2", database="andre")
+    refused = run_database(dsn, "database", "init")
+    assert refused.returncode == 5, refused.stderr
+    assert "Innloggingen eier2 " in refused.stderr or "«eier2»" in refused.stderr
+    assert "GRANT fravaer_eier, fravaer_admin TO eier2" in refused.stderr
+    assert "har ikke skrivetilgang" not in refused.stderr
+    pg_server.sql("postgres", "GRANT fravaer_eier, fravaer_admin TO eier2")
+    made = run_database(dsn, "database", "init")
+    assert made.returncode == 0, made.stderr
+    assert run_database(dsn, *add_args()).returncode == 0
+
+
 def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):
     result = subprocess.run(
         [EXECUTABLE, "--database", pg_dsn, "--data-dir", str(tmp_path), "list", "--all"], capture_output=True, text=True

@@ -20,23 +20,37 @@ def init(store: PgStore) -> tuple[int, int]:
         )
 
     def migrate(cur: Any) -> int:
+        import psycopg2
+        import psycopg2.errors
+
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
-        cur.execute(pgschema.ROLE_STATEMENTS)
+        # The roles are the server's, not the database's: made by the first init on the server (which
+        # needs a login that may create roles), and only used by the next (another database's owner).
+        cur.execute(_ROLES_READY)
+        if not cur.fetchone()[0]:
+            try:
+                cur.execute(pgschema.ROLE_STATEMENTS)
+            except psycopg2.errors.InsufficientPrivilege:
+                raise _cannot_make_roles(store) from None
         # The schema's administrator is an admin of its data; and while it migrates (only then), a
         # member of fravaer_eier, the role that owns the store and that no one logs in as.
         cur.execute(
-            "SELECT rolsuper, pg_has_role(current_user, 'fravaer_eier', 'MEMBER') FROM pg_roles "
-            "WHERE rolname = current_user"
+            "SELECT rolsuper, pg_has_role(current_user, 'fravaer_eier', 'MEMBER'), "
+            "pg_has_role(current_user, 'fravaer_admin', 'MEMBER') FROM pg_roles WHERE rolname = current_user"
         )
-        superuser, owner_already = cur.fetchone()
+        superuser, owner_already, admin_already = cur.fetchone()
         if not superuser:
-            cur.execute("SAVEPOINT admin")
-            try:
-                cur.execute("GRANT fravaer_admin TO CURRENT_USER")
-            except Exception:
-                cur.execute("ROLLBACK TO SAVEPOINT admin")
+            if not admin_already:
+                cur.execute("SAVEPOINT admin")
+                try:
+                    cur.execute("GRANT fravaer_admin TO CURRENT_USER")
+                except psycopg2.Error:
+                    cur.execute("ROLLBACK TO SAVEPOINT admin")
             if not owner_already:
-                cur.execute("GRANT fravaer_eier TO CURRENT_USER")
+                try:
+                    cur.execute("GRANT fravaer_eier TO CURRENT_USER")
+                except psycopg2.errors.InsufficientPrivilege:
+                    raise _cannot_make_roles(store) from None
         cur.execute("SET LOCAL search_path = fravaer, public")  # the store's tables, before and after migration 6
         current = before
         cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
@@ -53,6 +67,27 @@ def init(store: PgStore) -> tuple[int, int]:
         return max(current, pgschema.SCHEMA)
 
     return before, store.in_transaction(migrate)
+
+
+# Whether the roles are there as ROLE_STATEMENTS makes them: then there is nothing to make, and a
+# login without CREATEROLE (the owner of a second database on the server) need not try.
+_ROLES_READY = """
+SELECT count(*) = 4 AND EXISTS (
+    SELECT FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+    WHERE r.rolname = 'fravaer_kontor' AND u.rolname = 'fravaer_eier' AND m.admin_option)
+FROM pg_roles WHERE rolname IN ('fravaer_admin', 'fravaer_kundesenter', 'fravaer_eier', 'fravaer_kontor')
+"""
+
+
+def _cannot_make_roles(store: PgStore) -> StoreError:
+    login = store.connection().info.user
+    return StoreError(
+        f"Innloggingen {login} kan ikke opprette fravaer-skjemaet i {store.location}: det trenger rollene "
+        f"fravaer_eier og fravaer_admin, og {login} får verken lage dem (CREATEROLE) eller gi seg selv dem. "
+        f"Be en DBA kjøre «GRANT fravaer_eier, fravaer_admin TO {login}» (finnes ikke rollene på serveren "
+        "ennå, kjør init første gang med en innlogging som har CREATEROLE), og kjør «fravaer database init» "
+        "igjen."
+    )
 
 
 def status(store: PgStore) -> dict[str, Any]:

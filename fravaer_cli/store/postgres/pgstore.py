@@ -18,7 +18,7 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store import base
 from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Store, checked_orgnr
 from fravaer_cli.store.postgres import faults, pgschema
-from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver
+from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver, login_of
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     VERSION,
@@ -139,9 +139,11 @@ class PgStore(Store):
         return faults.error_of(e, self._context(orgnr, writing))
 
     def _context(self, orgnr: str | None, writing: bool) -> faults.Context:
-        return faults.Context(
-            self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, writing
-        )
+        login = self._login
+        if login is None:  # not asked yet: the connection's, else the one the connection string names
+            connected = self._conn is not None and not self._conn.closed
+            login = self._conn.info.user if connected else login_of(self.dsn)
+        return faults.Context(self.location, login, orgnr, self.lock_timeout, self.statement_timeout, writing)
 
     def _begin(self, cur: Any) -> None:
         """A transaction's bounds, set as it starts: no statement waits for a lock, or runs, for
