@@ -175,6 +175,31 @@ def test_the_kundesenter_reads_everything_and_writes_nothing(offices):
     assert refused.returncode == 5 and "fravaer_admin" in refused.stderr
 
 
+def test_a_dry_run_checks_access_as_the_real_run_does(offices, tmp_path):
+    kari, kim = offices["kari"], offices["kim"]
+    new_office = "123456785"
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{B};Per Test;01.09.2030;02.09.2030;alle\n")
+    before = run_database(offices["eier"], "log", "--virksomhet", B, "--json").stdout
+    cases = [
+        (kari, add_args(orgnr=B, fra="01.09.2030", til="02.09.2030"), 3),
+        (kari, add_args(orgnr=new_office), 3),
+        (kari, ["import", str(plan)], 3),
+        (kim, add_args(orgnr=A, fra="01.09.2030", til="02.09.2030"), 5),
+        (kim, ["import", str(plan)], 5),
+        (kim, ["delete", "1", "--virksomhet", A, "--yes"], 5),
+        (kim, ["edit", "1", "--virksomhet", A, "--til", "03.08.2030"], 5),
+    ]
+    for login, args, code in cases:
+        real = run_database(login, *args)
+        dry = run_database(login, *args, "--dry-run")
+        assert (real.returncode, dry.returncode) == (code, code), (args, real.stderr, dry.stderr)
+        assert "ville" not in dry.stderr and dry.stderr == real.stderr, args
+    assert run_database(kari, *add_args(orgnr=A, fra="01.09.2030", til="02.09.2030"), "--dry-run").returncode == 0
+    assert run_database(offices["eier"], "log", "--virksomhet", B, "--json").stdout == before
+    assert run_database(offices["eier"], "list", "--virksomhet", new_office).returncode == 3
+
+
 def test_only_admin_grants(offices):
     assert run_database(offices["kari"], "access", "grant", "kari", "--virksomhet", A).returncode == 5
     assert run_database(offices["ada"], "access", "grant", "kari", "--virksomhet", B).returncode == 0

@@ -340,10 +340,11 @@ def delete(
     """Slett ett fravær. Spør først på en terminal; --yes hopper over spørsmålet."""
     e = env(ctx)
     orgnr = e.virksomhet(virksomhet)
-    fravaer = operations.find(e.store, orgnr, fravaer_id)
-    if dry_run:
+    if dry_run:  # under the same checks as the real delete, access included
+        fravaer, _ = operations.delete(e.store, orgnr, fravaer_id, dry_run=True)
         print(f"Tørrkjøring: ville slettet fravær {fravaer.describe()}. Ingenting er endret.", file=sys.stderr)
         return
+    fravaer = operations.find(e.store, orgnr, fravaer_id)
     if not yes:
         if not _stdin_is_terminal():
             raise InputError(

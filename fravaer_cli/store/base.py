@@ -261,6 +261,12 @@ class Store(ABC):
     def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> AbstractContextManager[Changes]:
         """change_many, with the orgnrs checked and sorted (the order locks are taken in)."""
 
+    def check_writable(self, orgnrs: Iterable[str], create: bool = False) -> None:
+        """For a dry run that does not take the offices' locks (an import): raise what the real
+        run would, when the user may not write one of them. Files: the folder's permissions are
+        the real run's business."""
+        return None
+
     @contextmanager
     def change(self, orgnr: str, create: bool = False, dry_run: bool = False) -> Iterator[Change]:
         """Read-modify-write of one office. Nothing is written on an exception or dry run."""

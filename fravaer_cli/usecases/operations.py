@@ -277,7 +277,11 @@ def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sh
     if store.streams_imports and not dry_run:
         return source, _import_streaming(store, source, today, allow_past, now, progress, meanwhile)
     plan = checking.check(source, store.load_for_change, today, allow_past, store.av, now)
-    if plan.errors or dry_run:
+    if plan.errors:
+        return source, plan
+    if dry_run:
+        # The real run would lock every office the rows name first: what the login may not do fails there.
+        store.check_writable(plan.offices, create=True)
         return source, plan
     _write_plan(store, plan, today, now, progress)
     return source, plan
@@ -371,10 +375,12 @@ def find(store: Store, orgnr: str, fravaer_id: str) -> Fravaer:
     return store.load(orgnr).get(fravaer_id)
 
 
-def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None) -> tuple[Fravaer, str]:
+def delete(
+    store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None, dry_run: bool = False
+) -> tuple[Fravaer, str]:
     """Delete; with expected, only if the stored fravær is still what the user confirmed.
     Returns (the deleted fravær, the office's label)."""
-    with store.change(orgnr) as change:
+    with store.change(orgnr, dry_run=dry_run) as change:
         current = change.office.get(fravaer_id)
         if expected is not None and current != expected:
             raise StoreError(

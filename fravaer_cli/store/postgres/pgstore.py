@@ -375,6 +375,8 @@ class PgStore(Store):
         try:
             with conn.cursor() as cur:
                 self._begin(cur)
+                if dry_run:
+                    self._may_write(cur, orgnrs, create)
                 changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
                 if stream and not dry_run:
                     changes = _Streaming(changes, conn, self.on_behalf_of)
@@ -401,6 +403,37 @@ class PgStore(Store):
         except BaseException:
             self._rollback()
             raise
+
+    def check_writable(self, orgnrs: Iterable[str], create: bool = False) -> None:
+        """For a dry run: NotFoundError or StoreError, as the real run would get them, when the
+        login may not write (or create) one of the offices."""
+        import psycopg2
+
+        wanted = sorted(set(map(checked_orgnr, orgnrs)))
+        if not wanted:
+            return
+        conn = self.connection()
+        self.login  # noqa: B018 - asked before the transaction, for the messages
+        try:
+            with conn.cursor() as cur:
+                self._begin(cur)
+                self._may_write(cur, wanted, create)
+            self._rollback()
+        except psycopg2.Error as e:
+            self._rollback()
+            # As the real run says it: a write refused names the office when it is one.
+            raise self.error_of(e, wanted[0] if len(wanted) == 1 else None, writing=True) from None
+
+    def _may_write(self, cur: Any, orgnrs: list[str], create: bool) -> None:
+        """What the real run's lock checks (fravaer_api.laas: the login may write each office, and
+        create the new ones), undone at once: a dry run keeps no lock and creates nothing."""
+        cur.execute("SAVEPOINT dry_run")
+        cur.execute("SELECT orgnr FROM fravaer_api.laas(%s, %s)", (orgnrs, create))
+        found = {row[0] for row in cur.fetchall()}
+        cur.execute("ROLLBACK TO SAVEPOINT dry_run")
+        missing = [o for o in orgnrs if o not in found]
+        if missing:  # not stored, or not this login's to see (or, new, to create)
+            raise self.not_found(missing[0])
 
     def _locked(
         self, cur: Any, orgnrs: list[str], create: bool, prepared: dict[str, tuple[Virksomhet, Any]], lock: bool
