@@ -276,6 +276,7 @@ class FileStore(Store):
         few = len(pending) <= _open_budget()
         logs: dict[str, tuple[int, Path]] = {}
         staged: list[Path] = []
+        staged_here: list[Path] = []  # an office's new file, written just before it replaces the old
         try:
             for orgnr, _ in pending:
                 log = self._open_log(orgnr)
@@ -297,23 +298,34 @@ class FileStore(Store):
             written: list[str] = []
             # From here each office's file is put in place and its log appended: Ctrl-C waits
             # until every one is, so that an import is stored whole or (before this) not at all.
+            # Each office: its new file is written beside the old one, then its log lines are
+            # appended, then the new file replaces the old. Where a full disk stops it, the log is cut
+            # back to where it was: a change is stored with its log entry, or not at all.
             with interrupts.deferred():
                 for n, ((orgnr, change), path) in enumerate(zip(pending, paths, strict=True)):
                     lines = self._log_lines(change.entries)
                     try:
                         if staged:
-                            self._replace(staged[n], path)
-                            if (cached := to_cache[n]) is not None:
-                                self._cache.save(change.office, *cached)
-                                to_cache[n] = None
+                            tmp, cached = staged[n], to_cache[n]
                         else:
-                            self._write(path, change.office)
+                            data, starts = self._bytes_of(change.office, path.suffix)
+                            tmp, cached = self._stage(path, data, sync=True), (data, starts)
+                            staged_here.append(tmp)
                         log = logs[orgnr] if few else self._open_log(orgnr)
                         try:
-                            self._append_log(log, lines)
+                            size = self._append_log(log, lines)
+                            try:
+                                self._replace(tmp, path)
+                            except StoreError:
+                                _cut(log, size)
+                                raise
                         finally:
                             if not few:
                                 os.close(log[0])
+                        if cached is not None:
+                            self._cache.save(change.office, *cached)
+                            if staged:
+                                to_cache[n] = None
                     except StoreError as e:
                         e.written = written
                         raise
@@ -322,7 +334,7 @@ class FileStore(Store):
                         progress(len(written), len(pending))
                 self._sync(folder, [fd for fd, _ in logs.values()])
         except BaseException:
-            for tmp in staged:  # those not in place yet; the others are gone already
+            for tmp in staged + staged_here:  # those not in place yet; the others are gone already
                 _remove(tmp)
             raise
         finally:
@@ -495,12 +507,20 @@ class FileStore(Store):
         fd = _open_regular_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, "loggen", " Ingenting er endret.")
         return fd, path
 
-    def _append_log(self, log: tuple[int, Path], lines: bytes) -> None:
+    def _append_log(self, log: tuple[int, Path], lines: bytes) -> int:
+        """Appends the change's lines, before the change itself is put in place; returns the log's
+        size before them. A log that cannot take them all (a full disk) is cut back to that size."""
         fd, path = log
+        size = 0
         try:
+            size = os.fstat(fd).st_size
             _write_all(fd, lines)
         except OSError as e:
-            raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {os_reason(e)}.") from None
+            _cut(log, size)
+            raise StoreError(
+                f"Kunne ikke skrive endringen i loggen {path}: {os_reason(e)}. Ingenting er endret."
+            ) from None
+        return size
 
     def now(self) -> str:
         return self._clock() if self._clock else ""
@@ -567,6 +587,14 @@ def _open_budget() -> int:
 
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return 1 << 30 if soft == resource.RLIM_INFINITY else max(8, soft - 64)
+
+
+def _cut(log: tuple[int, Path], size: int) -> None:
+    """The log back to size: the lines of a change that was not stored are taken out again."""
+    try:
+        os.ftruncate(log[0], size)
+    except OSError:
+        pass  # cutting a file shorter needs no room: nothing more can be done here
 
 
 def _write_all(fd: int, data: bytes) -> None:
