@@ -96,7 +96,8 @@ def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
         },
     ]
     assert fravaer("import", write(tmp_path, "a.json", json.dumps(array))).exit_code == 0
-    lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"]}) for a in array)
+    # Other GPs: without the HPR number, which is Per Test's (one HPR number is one GP).
+    lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"], "hpr": None}) for a in array)
     result = fravaer("import", "-", input=lines + "\n")
     assert result.exit_code == 0, result.stderr
     assert [f[0] for f in stored(store_dir)] == ["Astrid Info", "Ny Astrid Info"]
@@ -170,9 +171,9 @@ def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, tmp_path):
 
 def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, store_dir, tmp_path, monkeypatch):
     writes = []
-    original = FileStore._write
+    original = FileStore._replace  # every office file is put in place by a replace
     monkeypatch.setattr(
-        FileStore, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc))
+        FileStore, "_replace", lambda self, tmp, path: (writes.append(path.name), original(self, tmp, path))
     )
     rows = [f"{ORGNR};Lege {i};1.7.2030;2.7.2030;alle;;" for i in range(300)] + [ROWS[2]]
     assert (
@@ -192,7 +193,7 @@ def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, s
         (
             "kolonner.csv",
             "virksomhet;navn;fra\n974760673;A;1.7.2030\n",
-            "mangler kolonnen(e) behandler, til, tjenester",
+            "mangler kolonnene behandler, til, tjenester",
         ),
         ("tall.json", "42", "ikke en liste av objekter"),
         ("objekt.json", '{\n"virksomhet": "974760673"\n}', "ikke en liste av objekter"),
@@ -395,3 +396,46 @@ def test_a_sheet_within_the_bounds_imports(fravaer, tmp_path):
     result = fravaer("import", str(path), "--virksomhet", ORGNR, "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["lagt_til"] == 2
+
+
+# -- a one-office plan as offices make it --------------------------------------------------------
+
+ONE_OFFICE_PLAN = (
+    "Sommerplan 2030 – DDFL Test;;;;\n"
+    "Behandler;Fra og med;Til og med;Tjenester;Merknad\n"
+    "Kari Vik;05.08.2030;09.08.2030;alle;Ferie\n"
+    "Ole Dahl;12.08.2030;16.08.2030;alle;\n"
+    "Totalt;;;;2\n"
+)
+
+
+def test_a_one_office_plan_without_virksomhet_names_the_one_missing_column_and_suggests_the_option(fravaer, tmp_path):
+    result = fravaer("import", write(tmp_path, "plan.csv", ONE_OFFICE_PLAN))
+    assert result.exit_code == 2
+    assert "mangler kolonnen virksomhet." in result.stderr
+    assert "Overskriftene som ble funnet: Behandler, Fra og med, Til og med, Tjenester, Merknad." in result.stderr
+    assert "--virksomhet" in result.stderr and "Sommerplan" not in result.stderr
+    assert fravaer.snapshot() == {}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_one_office_plan_with_virksomhet_skips_its_title_and_total_rows_with_a_note(fravaer, tmp_path, kind):
+    if kind == "csv":
+        path = write(tmp_path, "plan.csv", ONE_OFFICE_PLAN)
+    else:
+        path = str(tmp_path / "plan.xlsx")
+        rows = [line.split(";") for line in ONE_OFFICE_PLAN.splitlines()]
+        write_sheet(path, {f"{'ABCDE'[c]}{r + 1}": v for r, row in enumerate(rows) for c, v in enumerate(row) if v})
+    result = fravaer("import", path, "--virksomhet", ORGNR, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["lagt_til"] == 2
+    assert any("«Totalt» ser ut som en sumrad" in note for note in document["merknader"])
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["behandler"], r["kommentar"]) for r in listed] == [("Kari Vik", "Ferie"), ("Ole Dahl", "")]
+
+
+def test_a_row_of_a_one_office_plan_with_no_dates_is_still_an_error_not_a_total(fravaer, tmp_path):
+    plan = "behandler;fra;til;tjenester\nKari Vik;;;alle\n"
+    result = fravaer("import", write(tmp_path, "plan.csv", plan), "--virksomhet", ORGNR)
+    assert result.exit_code == 2 and "linje 2, kolonne «fra»" in result.stderr

@@ -123,11 +123,30 @@ def read(raw: bytes, name: str, sheet: str | None = None, virksomhet: str | None
     return source
 
 
+# What a spreadsheet's sum row says where a plan has its first cell ("Totalt", "Sum:").
+TOTAL_WORDS = ("totalt", "total", "sum", "summert", "i alt", "antall")
+
+
 def _with_office(rows, orgnr: str):
     for row in rows:
         if not str(row.values.get("virksomhet") or "").strip():
-            row.values["virksomhet"] = orgnr
+            label = _total_label(row.values)
+            if label is not None:
+                row.values = {"__total__": label}  # a one-office sheet's sum row: skipped with a note
+            else:
+                row.values["virksomhet"] = orgnr
         yield row
+
+
+def _total_label(values: dict) -> str | None:
+    """The word of a sum row ("Totalt") in a row with no office and no dates, else None: a row of a
+    GP whose dates are missing is an error to report, not a row to skip."""
+    if any(str(values.get(column) or "").strip() for column in ("fra", "til")):
+        return None
+    for value in values.values():
+        if isinstance(value, str) and " ".join(value.split()).casefold().rstrip(":") in TOTAL_WORDS:
+            return value.strip()
+    return None
 
 
 def _read_text(raw: bytes, name: str, required) -> Source:
@@ -170,7 +189,9 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
     numbered = [(number, row) for number, row in numbered if any(c.strip() for c in row)]
     if not numbered:
         raise InputError(f"{name}: arket «{chosen}» er tomt; ingen rader å importere.")
-    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), 0)
+    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), None)
+    if at is None:  # no header: the row most like one, and what it lacks
+        at = _likeliest_header([row for _, row in numbered[:HEADER_WITHIN]])
     _, header = numbered[at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
@@ -345,7 +366,9 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     if header is None:
         if not above:
             raise InputError(f"{name} er tom: ingen rader å importere.")
-        header, above = above[0], []  # no header: _check_columns says what the first row lacks
+        # No header: the row most like one (a title row above it is no header), and what it lacks.
+        at = _likeliest_header(above)
+        header, above = above[at], above[:at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name, required)
@@ -356,6 +379,13 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
         notes.append(f"Merk: … og {len(unused) - MAX_NOTES} kolonner til brukes ikke.")
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
     return Source(name, _csv_rows(reader, columns, name), kind, notes)
+
+
+def _likeliest_header(rows: list[list[str]]) -> int:
+    """Of rows with no header among them, the one naming most of the columns (the first of those)."""
+    known = set(REQUIRED + OPTIONAL)
+    scores = [len({_column(c) for c in row} & known) for row in rows]
+    return scores.index(max(scores))
 
 
 def _is_header(cells: list[str], required) -> bool:
@@ -412,9 +442,15 @@ def _check_columns(columns: list[str], shown: list[str], name: str, required=REQ
     if missing:
         found = [s for s in shown if s]
         listed = ", ".join(found[:20]) + (f" … og {len(found) - 20} til" if len(found) > 20 else "")
+        office = (
+            " Gjelder planen én virksomhet, oppgi den med --virksomhet ORGNR|NAVN i stedet for kolonnen."
+            if missing == ["virksomhet"]
+            else ""
+        )
         raise InputError(
-            f"{name} mangler kolonnen(e) {', '.join(missing)}. Påkrevd: {', '.join(REQUIRED)}; "
-            f"valgfrie: {', '.join(OPTIONAL)}. Fant: {listed or '(ingen)'}."
+            f"{name} mangler kolonnen{'e' if len(missing) > 1 else ''} {', '.join(missing)}. "
+            f"Overskriftene som ble funnet: {listed or '(ingen)'}. Påkrevd: {', '.join(REQUIRED)}; "
+            f"valgfrie: {', '.join(OPTIONAL)}.{office}"
         )
     counts = Counter(columns)
     doubled = sorted(c for c, n in counts.items() if n > 1 and c in REQUIRED + OPTIONAL)
