@@ -403,7 +403,7 @@ def test_status_text_has_a_summary_and_a_row_per_gps_stretch_in_80_columns(frava
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= 80, result.stdout
-    assert lines[0].startswith("13.07.2027: stengt hos 4 leger ved 2 virksomheter.")
+    assert lines[0].startswith("13.07.2027: stengt hos 4 leger ved 2 virksomheter, 1 lege har vikar.")
     closed = result.stdout.split("\n\n")[1]
     assert sum("Åsheim" in line for line in closed.splitlines()) == 1  # one row, not four
     assert "Legesenteret på Bryn (974760673)" in closed.splitlines() and OTHER_ORGNR in closed.splitlines()
