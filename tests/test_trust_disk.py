@@ -291,20 +291,20 @@ def test_a_change_whose_log_line_cannot_be_written_is_not_stored_and_a_re_run_st
 
     fravaer.add(*add_args(fra="01.07.2030", til="02.07.2030")[3:])
     before = snapshot(store_dir)
-    real_write = filestore._write_all
+    real_write = filestore.write_all
 
     def full_disk(fd, data):
         real_write(fd, data[:written])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(filestore, "_write_all", full_disk)
+    monkeypatch.setattr(filestore, "write_all", full_disk)
     args = add_args(behandler="Kari Vik", fra="01.08.2030", til="02.08.2030")
     result = fravaer(*args)
     assert result.exit_code == 5
     assert "disken er full" in result.stderr and "Ingenting er endret" in result.stderr
     assert result.stdout == "" and snapshot(store_dir) == before
     assert not list(store_dir.glob(".*.tmp"))
-    monkeypatch.setattr(filestore, "_write_all", real_write)
+    monkeypatch.setattr(filestore, "write_all", real_write)
     again = fravaer(*args)
     assert again.exit_code == 0 and again.stdout.strip() == "2" and "Registrert fravær 2" in again.stderr
     logged = [json.loads(line)["handling"] for line in (store_dir / f"{ORGNR}.log").read_text().splitlines()]

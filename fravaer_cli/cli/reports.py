@@ -478,7 +478,9 @@ def log(
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     orgnr = e.virksomhet(virksomhet)
-    entries = operations.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
+    from fravaer_cli.usecases import audit
+
+    entries = audit.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
     rows = (
         [x.get("tid", ""), x.get("av", ""), x.get("pa_vegne_av") or "", x.get("handling", ""), _log_subject(x)]
         for x in entries

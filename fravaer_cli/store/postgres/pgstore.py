@@ -327,7 +327,7 @@ class PgStore(Store):
             self._stored.update(written)
         return written
 
-    def in_transaction(self, statements: Callable[[Any], T], check_schema: bool = False) -> T:
+    def in_transaction(self, statements: Callable[[Any], T], check_schema: bool = False, orgnr: str | None = None) -> T:
         """statements(cursor) in one transaction, committed when it returns; driver errors become
         the SPEC's (database init runs before there is a schema to check)."""
         import psycopg2
@@ -341,7 +341,7 @@ class PgStore(Store):
             return result
         except psycopg2.Error as e:
             self._rollback()
-            raise self.error_of(e, writing=True) from None
+            raise self.error_of(e, orgnr, writing=True) from None
         except BaseException:
             self._rollback()
             raise
@@ -405,24 +405,12 @@ class PgStore(Store):
             raise
 
     def check_writable(self, orgnrs: Iterable[str], create: bool = False) -> None:
-        """For a dry run: NotFoundError or StoreError, as the real run would get them, when the
-        login may not write (or create) one of the offices."""
-        import psycopg2
-
+        """For a dry run: NotFoundError or StoreError, as the real run would get them (naming the
+        office when it is one), when the login may not write (or create) one of the offices."""
         wanted = sorted(set(map(checked_orgnr, orgnrs)))
-        if not wanted:
-            return
-        conn = self.connection()
-        self.login  # noqa: B018 - asked before the transaction, for the messages
-        try:
-            with conn.cursor() as cur:
-                self._begin(cur)
-                self._may_write(cur, wanted, create)
-            self._rollback()
-        except psycopg2.Error as e:
-            self._rollback()
-            # As the real run says it: a write refused names the office when it is one.
-            raise self.error_of(e, wanted[0] if len(wanted) == 1 else None, writing=True) from None
+        if wanted:
+            one = wanted[0] if len(wanted) == 1 else None
+            self.in_transaction(lambda cur: self._may_write(cur, wanted, create), orgnr=one)
 
     def _may_write(self, cur: Any, orgnrs: list[str], create: bool) -> None:
         """What the real run's lock checks (fravaer_api.laas: the login may write each office, and
