@@ -644,3 +644,29 @@ def test_the_status_text_says_who_has_a_vikar_today_and_whose_vikar_starts(frava
     assert "Per Test" in today and "E-kons" in today and "Kari Vik" not in today
     starting = text.split("Vikar starter fra 06.07.2030 (husk å registrere vikar i EPJ):\n")[1]
     assert "Kari Vik" in starting and "E-kons" in starting
+
+
+NORWEGIAN_ORDER = ["Anne Dahl", "Émile Lie", "Ola Nordmann", "Zahid Ali", "Ærlig Test", "Øystein Lie", "Åse Berg"]
+
+
+def test_gps_are_listed_in_norwegian_order_everywhere(fravaer):
+    """… Z, Æ, Ø, Å: the roster, the calendar, preview and status agree (Å used to come first)."""
+    shuffled = NORWEGIAN_ORDER[::-1][1:] + NORWEGIAN_ORDER[-1:]
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, *[a for n in shuffled for a in ("--behandler", n)]).exit_code
+        == 0
+    )
+    for name in shuffled:
+        fravaer.add(*add_args(behandler=name, fra="01.07.2030", til="02.07.2030")[3:])
+    roster = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [r["behandler"] for r in roster] == NORWEGIAN_ORDER
+    cal = json.loads(
+        fravaer("calendar", "--virksomhet", ORGNR, "--fra", "01.07.2030", "--til", "02.07.2030", "--json").stdout
+    )
+    assert cal["behandlere"] == NORWEGIAN_ORDER
+    shown = json.loads(fravaer("preview", "--virksomhet", ORGNR, "--date", "01.07.2030", "--json").stdout)
+    assert list(dict.fromkeys(r["behandler"] for r in shown)) == NORWEGIAN_ORDER
+    status = json.loads(fravaer("status", "--virksomhet", ORGNR, "--date", "01.07.2030", "--json").stdout)
+    assert list(dict.fromkeys(e["behandler"] for e in status["stengt"])) == NORWEGIAN_ORDER
+    text = fravaer("status", "--virksomhet", ORGNR, "--date", "01.07.2030").stdout
+    assert [n for n in sorted(NORWEGIAN_ORDER, key=text.index)] == NORWEGIAN_ORDER

@@ -23,7 +23,15 @@ from fravaer_cli.domain.model import (
     closed_and_vikar,
     matches_behandler,
 )
-from fravaer_cli.domain.names import NEAR, NearIndex, behandler_key, edit_distance, name_matches, search_key
+from fravaer_cli.domain.names import (
+    NEAR,
+    NearIndex,
+    behandler_key,
+    edit_distance,
+    name_matches,
+    norwegian_order,
+    search_key,
+)
 from fravaer_cli.domain.record import Record
 
 # A roster this long is searched for a misspelling only among names NEAR letters away (by the
@@ -181,7 +189,7 @@ class Virksomhet(Record):
         """The office's GPs: the roster when it has one, else every GP with fravær stored."""
         self._index()
         names = [e.behandler for e in self.roster] if self.roster else list(self._names.values())
-        return sorted(names, key=search_key)
+        return sorted(names, key=norwegian_order)
 
     def roster_entry(self, name: str) -> RosterEntry | None:
         key = behandler_key(name)
@@ -207,7 +215,7 @@ class Virksomhet(Record):
             return [known[key]]
         if (owner := self.hpr_owner(query)) is not None:
             return [known.get(owner, owner)]
-        return sorted((n for n in known.values() if name_matches(query, n)), key=search_key)
+        return sorted((n for n in known.values() if name_matches(query, n)), key=norwegian_order)
 
     def hpr_owner(self, query: str) -> str | None:
         """The key of the GP here whose HPR number (on the roster, or on a stored fravær) query is."""

@@ -13,7 +13,7 @@ from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
 from fravaer_cli.domain.messages import citizen_message
 from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, matches_behandler
-from fravaer_cli.domain.names import behandler_key, name_matches, search_key
+from fravaer_cli.domain.names import behandler_key, name_matches, norwegian_order, search_key
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet, office_label
 from fravaer_cli.store.base import Days, Reading, Store
@@ -185,8 +185,8 @@ def roster(store: Store, orgnr: str) -> tuple[Virksomhet, list[dict]]:
         if f.key not in on_list:
             row = others.setdefault(f.key, {"behandler": f.behandler, "hpr": "", "pa_listen": False})
             row["hpr"] = f.hpr or row["hpr"]
-    rows.sort(key=lambda r: search_key(r["behandler"]))
-    return office, rows + sorted(others.values(), key=lambda r: search_key(r["behandler"]))
+    rows.sort(key=lambda r: norwegian_order(r["behandler"]))
+    return office, rows + sorted(others.values(), key=lambda r: norwegian_order(r["behandler"]))
 
 
 def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
@@ -483,7 +483,7 @@ def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
             ]
         else:
             found += [(name, office.label) for name in office.near_names(query)]
-    return sorted(found, key=lambda pair: search_key(pair[0]))
+    return sorted(found, key=lambda pair: norwegian_order(pair[0]))
 
 
 def is_a_gp(store: Store, query: str) -> bool:
@@ -560,7 +560,7 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
         else:
             partial = {k: v for k, v in names.items() if name_matches(behandler, v)}
             if len(partial) > 1:
-                shown = ", ".join(sorted(partial.values()))
+                shown = ", ".join(sorted(partial.values(), key=norwegian_order))
                 raise InputError(
                     f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet."
                 )
@@ -579,7 +579,7 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
                 partial = {behandler_key(on_roster[0]): on_roster[0]}
             names = partial
     lines = []
-    for key, name in sorted(names.items(), key=lambda item: item[1].casefold()):
+    for key, name in sorted(names.items(), key=lambda item: norwegian_order(item[1])):
         for tjeneste in tjenester:
             stretch = schedule.closed_until(office.fravaer, key, tjeneste, day)
             reopens = stretch.apner_igjen if stretch else None
