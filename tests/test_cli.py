@@ -778,3 +778,22 @@ def test_a_character_the_info_text_may_not_hold_is_named_in_norwegian_not_as_pyt
     assert result.exit_code == 2
     assert result.stderr == f"Informasjon til pasient inneholder {said}\n"
     assert fravaer.snapshot() == before
+
+
+def test_the_words_the_tables_print_are_accepted_back(fravaer):
+    """The short names as --tjeneste, the office as printed and in the VAT form as --virksomhet,
+    and a misspelt word of an office's name gets the close office names."""
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test").exit_code == 0
+    for short, key in (("Time", "timebestilling"), ("Resept", "reseptfornyelse"), ("E-kons", "e-konsultasjon")):
+        added = fravaer(*add_args(behandler=f"Lege {short}", tjeneste=short))
+        assert added.exit_code == 0, added.stderr
+        listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--tjeneste", short.lower(), "--json").stdout)
+        assert [(r["behandler"], r["tjenester"]) for r in listed] == [(f"Lege {short}", [key])]
+    assert fravaer(*add_args(behandler="Lege Kontakt", tjeneste="Kontakt")).exit_code == 0
+    for written in (f"DDFL Test ({ORGNR})", "NO 974 760 673 MVA", "no974760673mva"):
+        shown = fravaer("list", "--virksomhet", written, "--json")
+        assert shown.exit_code == 0, (written, shown.stderr)
+        assert len(json.loads(shown.stdout)) == 4
+    misspelt = fravaer("list", "--virksomhet", "DDFL Tset")
+    assert misspelt.exit_code == 2
+    assert f"Ingen lagret virksomhet har «DDFL Tset» i navnet. Mente du «DDFL Test» ({ORGNR})?" in misspelt.stderr

@@ -29,6 +29,7 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     value = text.strip()
     if not value:
         raise InputError("--virksomhet kan ikke være tom: oppgi organisasjonsnummer eller en del av navnet.")
+    value = orgnr_check.from_written(value) or value  # «DDFL Test (910000004)», «NO 910 000 004 MVA»
     if orgnr_check.looks_like_orgnr(value):
         number = orgnr_check.normalise(value)
         if not orgnr_check.is_valid(number):
@@ -40,9 +41,10 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
         return number
     wanted = search_key(value)
     # Reading commands say that the folder is missing; a writer, which would create it, says no office matches.
-    names = store.office_names(must_exist=not allow_new)
+    reading = store.office_names(must_exist=not allow_new)
+    names = list(reading)  # read once: the close names are looked for among them too
     matches = [office for office in names if name_matches(value, office.navn)]
-    unreadable = names.unreadable
+    unreadable = reading.unreadable
     exact = [o for o in matches if search_key(o.navn) == wanted]
     if len(matches) == 1 or len(exact) == 1:
         return (exact or matches)[0].orgnr
@@ -53,13 +55,34 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
             f"Ingen lesbar virksomhet har «{text}» i navnet, og {len(unreadable)} fil(er) kunne ikke leses:\n{named}"
         )
     if not matches:
+        close = [o for o in names if _near_office_name(value, o.navn)][:MAX_CANDIDATES]
+        hint = f" Mente du {' eller '.join(f'«{o.navn}» ({o.orgnr})' for o in close)}?" if close else ""
         raise InputError(
-            f"Ingen lagret virksomhet har «{text}» i navnet. Oppgi organisasjonsnummer (9 sifre) "
+            f"Ingen lagret virksomhet har «{text}» i navnet.{hint} Oppgi organisasjonsnummer (9 sifre) "
             "eller en del av navnet; «fravaer info --all» viser de lagrede."
         )
     shown = "\n".join(f"  {o.orgnr}  {o.navn}" for o in matches[:MAX_CANDIDATES])
     more = f"\n  … og {len(matches) - MAX_CANDIDATES} til" if len(matches) > MAX_CANDIDATES else ""
     raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
+
+
+def _near_office_name(query: str, navn: str) -> bool:
+    """Every word of the query is a word of the name (or the start of one) with a letter or two
+    wrong: «ddfl tset» is near «DDFL Test»."""
+    from fravaer_cli.domain.names import NEAR, edit_distance
+
+    words = search_key(navn).split()
+    wanted = search_key(query).split()
+    if not words or not wanted:
+        return False
+
+    def near(word: str) -> bool:
+        limit = NEAR if len(word) >= 4 else 1  # «tset» is «test» with two letters swapped
+        return any(
+            min(edit_distance(word, w[: len(word)], limit), edit_distance(word, w, limit)) <= limit for w in words
+        )
+
+    return all(near(word) for word in wanted)
 
 
 class Added(Record):
