@@ -231,22 +231,26 @@ def _say_close_names(store, query: str) -> None:
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:
-    """The overview in the terminal's width (80 in a pipe): 'Alle' when every service is
-    closed, short names otherwise, and the comment where there is room for it."""
+    """The overview in the terminal's width (80 in a pipe), with the words of Helsenorge's
+    «Oversikt over fravær» (Fra og med, Til og med, Tjenester) and the services' names when
+    the rows fit; else «Alle» and the short names («Resept, Time»). The comment where there is room."""
     if not rows:
         return (
             "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
         )
     any_vikar = any(f.vikar for _, f in rows)
-    # "Fra" and "Til" (til og med, as the admin page has it): the dates' own width, so a row fits 80 columns.
-    headers = ["ID", "Behandler", "Fra", "Til", "Stengt"] + (["Vikar"] if any_vikar else [])
-    table = []
-    for _, f in rows:
-        row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), catalogue.short_names(f.tjenester) or "-"]
-        table.append(row + ([catalogue.short_names(f.vikar)] if any_vikar else []))
-    comments = [f.kommentar for _, f in rows]
     room = formats.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
-    text = formats.table_with_rest(headers, table, "Kommentar", comments, room)
+    vikar_column = ["Vikar"] if any_vikar else []
+    words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
+    short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
+    for headers, named in ((words, names), (words, catalogue.short_names), (short, catalogue.short_names)):
+        table = []
+        for _, f in rows:
+            row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), named(f.tjenester) or "-"]
+            table.append(row + ([named(f.vikar)] if any_vikar else []))
+        if max(map(len, formats.table(headers, table).splitlines())) <= room:
+            break
+    text = formats.table_with_rest(headers, table, "Kommentar", [f.kommentar for _, f in rows], room)
     return formats.grouped(text, [o.label for o, _ in rows]) if every else text
 
 
@@ -546,17 +550,33 @@ def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -
 
 
 def _import_text(plan, offices, dry_run: bool) -> str:
+    """The dry run's rows and the summary, each in the output's width (80 in a pipe): the rows
+    under their office's name when there are several, the services by their short names and cut
+    to fit, a long GP's or office's name cut."""
+    from fravaer_cli.domain.plan import stretch_text
+
+    room = formats.width()
     parts = []
     if dry_run:
-        rows = [[where, p.office.orgnr, "legges til", f.summary()] for p in offices for where, f in p.added]
-        rows += [
-            [where, p.office.orgnr, f"finnes (fravær {f.id})", f.summary()] for p in offices for where, f in p.skipped
-        ]
+        several = len(offices) > 1
+        rows, services, labels = [], [], []
+        for p in offices:
+            for action, pairs in (("legges til", p.added), ("finnes", p.skipped)):
+                for where, f in pairs:
+                    doing = action if action != "finnes" else f"finnes ({f.id})"
+                    rows.append([where, formats.clipped(f.behandler, 22), stretch_text(f.fra, f.til), doing])
+                    vikar = f" (vikar: {catalogue.short_names(f.vikar)})" if f.vikar else ""
+                    services.append((catalogue.short_names(f.tjenester) or "ingen stengt") + vikar)
+                    labels.append(p.office.label)
         parts.append("Tørrkjøring: ingenting er lagret.\n")
         if rows:
-            parts.append(formats.table(["Rad", "Virksomhet", "Handling", "Fravær"], rows) + "\n")
+            headers = ["Rad", "Behandler", "Fravær", "Handling"]
+            text = formats.table_with_rest(headers, rows, "Tjenester", services, room - (2 if several else 0))
+            parts.append((formats.grouped(text, labels) if several else text) + "\n")
     added = "Legges til" if dry_run else "Lagt til"
-    summary = [[p.office.label, len(p.added), len(p.skipped)] for p in offices]
+    headers = ["Virksomhet", added, "Fantes fra før"]
+    label_room = max(room - sum(len(h) + 4 for h in headers[1:]), 20)  # tabulate pads a header by 2
+    summary = [[formats.clipped(p.office.label, label_room), len(p.added), len(p.skipped)] for p in offices]
     summary.append(["Totalt", plan.added, plan.skipped])
-    parts.append(formats.table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary))
+    parts.append(formats.table(headers, summary))
     return "\n".join(parts)
