@@ -670,3 +670,20 @@ def test_gps_are_listed_in_norwegian_order_everywhere(fravaer):
     assert list(dict.fromkeys(e["behandler"] for e in status["stengt"])) == NORWEGIAN_ORDER
     text = fravaer("status", "--virksomhet", ORGNR, "--date", "01.07.2030").stdout
     assert [n for n in sorted(NORWEGIAN_ORDER, key=text.index)] == NORWEGIAN_ORDER
+
+
+def test_status_behandler_says_what_is_closed_for_one_gp_on_a_day(fravaer):
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik", "--hpr", "1234567").exit_code == 0
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Ole Dahl").exit_code == 0
+    fravaer.add(*add_args(behandler="Kari Vik", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling")[3:])
+    fravaer.add(*add_args(behandler="Ole Dahl", fra="01.07.2030", til="10.07.2030")[3:])
+    for who in ("Kari Vik", "kari", "1234567"):
+        for scope in (["--virksomhet", ORGNR], ["--all"]):
+            result = fravaer("status", *scope, "--behandler", who, "--date", "05.07.2030", "--json")
+            assert result.exit_code == 0, result.stderr
+            closed = json.loads(result.stdout)["stengt"]
+            assert [(e["behandler"], e["tjeneste"], e["apner_igjen"]) for e in closed] == [
+                ("Kari Vik", "timebestilling", "2030-07-11")
+            ], (who, scope)
+    misspelt = fravaer("status", "--virksomhet", ORGNR, "--behandler", "Kari Vikk", "--date", "05.07.2030")
+    assert misspelt.exit_code == 3 and "Mente du «Kari Vik»?" in misspelt.stderr and misspelt.stdout == ""

@@ -233,7 +233,8 @@ def _say_close_names(store, query: str) -> None:
 def _list_table(rows, every: bool, include_past: bool) -> str:
     """The overview in the terminal's width (80 in a pipe), with the words of Helsenorge's
     «Oversikt over fravær» (Fra og med, Til og med, Tjenester) and the services' names when
-    the rows fit; else «Alle» and the short names («Resept, Time»). The comment where there is room."""
+    the rows fit; else «Fra», «Til», «Alle» and the short names («Resept, Time»), which fit 80
+    columns. The comment where there is room."""
     if not rows:
         return (
             "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
@@ -243,7 +244,7 @@ def _list_table(rows, every: bool, include_past: bool) -> str:
     vikar_column = ["Vikar"] if any_vikar else []
     words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
     short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
-    for headers, named in ((words, names), (words, catalogue.short_names), (short, catalogue.short_names)):
+    for headers, named in ((words, names), (short, catalogue.short_names)):
         table = []
         for _, f in rows:
             row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), named(f.tjenester) or "-"]

@@ -49,6 +49,15 @@ def status(
         bool,
         typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges, åpner eller får vikar framover."),
     ] = False,
+    behandler: Annotated[
+        str | None,
+        typer.Option(
+            "--behandler",
+            help="Bare denne fastlegen: navnet (eller en del av det) eller HPR-nummeret.",
+            metavar="NAVN",
+            click_type=BEHANDLER_TYPE,
+        ),
+    ] = None,
     workdays_only: Annotated[
         bool,
         typer.Option(
@@ -74,7 +83,9 @@ def status(
         from fravaer_cli.domain import workdays
 
         until = workdays.next_workday(when)
-    entries, errors = operations.status_entries(e.store, orgnr, when, until)
+    entries, errors = operations.status_entries(e.store, orgnr, when, until, behandler)
+    if orgnr is not None and behandler is not None:
+        entries = list(entries)  # a GP who is not there is said before anything is printed
     if quiet or fmt == "table":
         entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
     report = _StatusReport(when, until, entries, single=orgnr is not None, errors=errors)

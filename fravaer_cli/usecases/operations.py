@@ -450,19 +450,26 @@ class OfficeRef(Record):
 STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen", "vikar", "vikar_starter")
 
 
-def status_entries(store: Store, orgnr: str | None, day: date, until: date | None = None):
+def status_entries(store: Store, orgnr: str | None, day: date, until: date | None = None, behandler=None):
     """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
     STATUS_KINDS, reading one office at a time; unreadable gets the files that could
-    not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
+    not be read, as they are met. until: the last day the look-ahead covers (default the next).
+    behandler: only that GP's (a part of the name, or an HPR number), as list --behandler."""
     from fravaer_cli.domain import schedule
 
     # Now, so that a store with no office fails before any output; only what can touch the days.
-    chosen = offices(store, orgnr, days=(day, until or day + timedelta(days=1)))
+    chosen = offices(store, orgnr, behandler, days=(day, until or day + timedelta(days=1)))
 
     def entries():
         for office in chosen:
             ref = OfficeRef(office.orgnr, office.navn)
-            for kind, stretches in zip(STATUS_KINDS, schedule.day_status(office.fravaer, day, until), strict=True):
+            fravaer = office.fravaer
+            if behandler is not None:
+                if orgnr is not None:
+                    _check_gp(office, behandler)  # a misspelt GP is not found, not «nothing closed»
+                owner = office.hpr_owner(behandler)
+                fravaer = [f for f in fravaer if office.matches_gp(f, behandler, owner)]
+            for kind, stretches in zip(STATUS_KINDS, schedule.day_status(fravaer, day, until), strict=True):
                 for stretch in stretches:
                     yield kind, ref, stretch
 
