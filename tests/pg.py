@@ -46,7 +46,11 @@ class Server:
 
     def start(self) -> "Server":
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        hba = "local all postgres trust\nlocal replication postgres trust\nlocal all all scram-sha-256\n"
+        # peer_kari logs in by peer only (the system user must be peer_kari): a refusal that is no wrong password.
+        hba = (
+            "local all postgres trust\nlocal replication postgres trust\nlocal all peer_kari peer\n"
+            "local all all scram-sha-256\n"
+        )
         self._run("sh", "-c", f"printf '{hba}' > {self.data}/pg_hba.conf")
         options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -c fsync=off"
         log = str(self.base / "log")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers import NO_SKIP, ORGNR, OTHER_ORGNR
 
-SIX = ["Anne Berg", "Kari Vik", "Lise Moe", "Ole Dahl", "Øystein Åsheim", "Per Hansen"]  # as the calendar sorts them
+SIX = ["Anne Berg", "Kari Vik", "Lise Moe", "Ole Dahl", "Per Hansen", "Øystein Åsheim"]  # in Norwegian order
 JULY = ["--fra", "01.07.2027", "--til", "31.07.2027"]
 
 

@@ -736,3 +736,76 @@ def test_add_help_marks_its_required_options():
     required = [block.split()[0] for block in options if "[påkrevd]" in block]
     # --tjeneste is not: a fravær may have only a vikar (SPEC part two).
     assert required == ["--virksomhet", "--behandler", "--fra", "--til"]
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", "0", "-1", "30s", "86401", "ti"])
+def test_a_timeout_is_seconds_up_to_a_day_and_anything_else_is_refused_naming_the_variable(fravaer, store_kind, value):
+    fravaer.add(*add_args()[3:])
+    before = fravaer.snapshot()
+    # Only the database runs statements: the files have no statement timeout to refuse.
+    variables = ["FRAVAER_LOCK_TIMEOUT"] + (["FRAVAER_STATEMENT_TIMEOUT"] if store_kind == "postgres" else [])
+    for variable in variables:
+        for args in (add_args(fra="01.09.2030", til="02.09.2030"), ["list", "--virksomhet", ORGNR]):
+            result = fravaer(*args, env={variable: value})
+            assert result.exit_code == 2, result.output
+            assert f"${variable}" in result.stderr and f"«{value}»" in result.stderr and "ett døgn" in result.stderr
+            assert result.stdout == "" and "Traceback" not in result.stderr
+        assert fravaer("list", "--virksomhet", ORGNR, env={variable: "0.5"}).exit_code == 0
+        assert fravaer("list", "--virksomhet", ORGNR, env={variable: ""}).exit_code == 0  # no limit
+    assert fravaer.snapshot() == before
+
+
+def test_a_timeout_below_a_millisecond_is_still_a_limit_on_the_server():
+    from fravaer_cli.store.base import milliseconds
+
+    assert [milliseconds(s) for s in (0.0004, 0.5, 10, float("inf"))] == ["1ms", "500ms", "10000ms", "0"]
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        (
+            "Linje 1\nLinje 2",
+            "et linjeskift (U+000A), som ikke er tillatt: «Linje 1\\nLinje 2». Skriv teksten på én linje.",
+        ),
+        ("Stengt\tnå", "en tabulator (U+0009), som ikke er tillatt: «Stengt\\tnå»."),
+        ("Ring \u202e22", "et kontrolltegn (U+202E), som ikke er tillatt: «Ring \\u202e22»."),
+    ],
+)
+def test_a_character_the_info_text_may_not_hold_is_named_in_norwegian_not_as_python_writes_it(fravaer, text, said):
+    before = fravaer.snapshot()
+    result = fravaer("info", "--virksomhet", ORGNR, "--set", text)
+    assert result.exit_code == 2
+    assert result.stderr == f"Informasjon til pasient inneholder {said}\n"
+    assert fravaer.snapshot() == before
+
+
+def test_the_words_the_tables_print_are_accepted_back(fravaer):
+    """The short names as --tjeneste, the office as printed and in the VAT form as --virksomhet,
+    and a misspelt word of an office's name gets the close office names."""
+    assert fravaer("info", "--virksomhet", ORGNR, "--navn", "DDFL Test").exit_code == 0
+    for short, key in (("Time", "timebestilling"), ("Resept", "reseptfornyelse"), ("E-kons", "e-konsultasjon")):
+        added = fravaer(*add_args(behandler=f"Lege {short}", tjeneste=short))
+        assert added.exit_code == 0, added.stderr
+        listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--tjeneste", short.lower(), "--json").stdout)
+        assert [(r["behandler"], r["tjenester"]) for r in listed] == [(f"Lege {short}", [key])]
+    assert fravaer(*add_args(behandler="Lege Kontakt", tjeneste="Kontakt")).exit_code == 0
+    for written in (f"DDFL Test ({ORGNR})", "NO 974 760 673 MVA", "no974760673mva"):
+        shown = fravaer("list", "--virksomhet", written, "--json")
+        assert shown.exit_code == 0, (written, shown.stderr)
+        assert len(json.loads(shown.stdout)) == 4
+    misspelt = fravaer("list", "--virksomhet", "DDFL Tset")
+    assert misspelt.exit_code == 2
+    assert f"Ingen lagret virksomhet har «DDFL Tset» i navnet. Mente du «DDFL Test» ({ORGNR})?" in misspelt.stderr
+
+
+def test_a_wide_terminal_gets_the_overview_with_the_services_names_and_80_columns_the_short_ones(fravaer):
+    """As Helsenorge's «Oversikt over fravær»: «Reseptfornyelse, E-konsultasjon, …» when it fits."""
+    fravaer.add(*SEED)
+    fravaer.add(*add_args(behandler="Kari Vik", tjeneste="timebestilling")[3:])
+    wide = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": "160"}).stdout
+    assert "Reseptfornyelse, E-konsultasjon, Kontakt legekontoret, Timebestilling" in wide
+    assert "Fra og med" in wide and "Til og med" in wide and "Alle" not in wide
+    narrow = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": None}).stdout
+    assert max(map(len, narrow.splitlines())) <= 80
+    assert "Fra " in narrow and "Alle" in narrow and "  Time\n" in narrow

@@ -249,7 +249,7 @@ def test_import_dry_run_says_every_note_and_warning_the_real_import_says(fravaer
         "virksomhet,behandler,fra,til,tjenester\n"
         f"{ORGNR},Øysten Åsheim,05.07.2027,09.07.2027,alle\n"  # a near name; the only GP away: no GP
         f"{ORGNR},Øystein Åsheim,20.12.2027,24.12.2027,alle\n"  # reopens on 1. juledag
-        f"{OTHER_ORGNR},Kari Nordmann,05.07.2027,09.07.2027,alle\n",  # a new office, its one GP away
+        f"{OTHER_ORGNR},Kari Nordmann,05.07.2027,09.07.2027,alle\n",  # a new office, its one GP away, no roster
         encoding="utf-8",
     )
     dry = fravaer("import", str(plan), "--dry-run", "--allow-past")
@@ -264,7 +264,8 @@ def test_import_dry_run_says_every_note_and_warning_the_real_import_says(fravaer
     lines = said(real.stderr)
     assert any("«Øysten Åsheim» er ny hos" in line and "ligner «Øystein Åsheim»" in line for line in lines)
     assert any(f"Ny virksomhet {OTHER_ORGNR} opprettet" in line for line in lines)
-    assert any("Advarsel: ingen fastlege ved" in line for line in lines)
+    # Kari Nordmann's new office has no roster: she is its only known GP, which says nothing of the others.
+    assert any(f"Merk: {OTHER_ORGNR} har ingen liste over fastleger" in line for line in lines)
     assert any("Merk: åpner igjen lørdag 25.12.2027, 1. juledag" in line for line in lines)
     assert f"Ny virksomhet {OTHER_ORGNR} blir opprettet" in dry.stderr
 
@@ -276,7 +277,9 @@ def test_import_says_how_many_warnings_it_did_not_show_and_json_has_them_all(fra
     plan = tmp_path / "plan.csv"
     plan.write_text(
         "virksomhet,behandler,fra,til,tjenester\n"
-        + "".join(f"{o},Eneste Lege,05.07.2027,09.07.2027,alle\n" for o in offices),
+        + "".join(
+            f"{o},Eneste Lege,05.07.2027,09.07.2027,alle\n{o},Andre Lege,05.07.2027,09.07.2027,alle\n" for o in offices
+        ),
         encoding="utf-8",
     )
     result = fravaer("import", str(plan), "--allow-past", "--dry-run")
@@ -400,7 +403,7 @@ def test_status_text_has_a_summary_and_a_row_per_gps_stretch_in_80_columns(frava
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert max(map(len, lines)) <= 80, result.stdout
-    assert lines[0].startswith("13.07.2027: stengt hos 4 leger ved 2 virksomheter.")
+    assert lines[0].startswith("13.07.2027: stengt hos 4 leger ved 2 virksomheter, 1 lege har vikar.")
     closed = result.stdout.split("\n\n")[1]
     assert sum("Åsheim" in line for line in closed.splitlines()) == 1  # one row, not four
     assert "Legesenteret på Bryn (974760673)" in closed.splitlines() and OTHER_ORGNR in closed.splitlines()
@@ -731,3 +734,62 @@ def test_the_remainders_of_a_name_are_every_way_of_taking_one_or_two_letters_out
         assert _deletions.__wrapped__(text) == plain(text)
 
     agrees()
+
+
+def test_add_and_edit_dry_runs_say_every_note_and_warning_the_real_runs_say(fravaer):
+    """A dry run says what the run would say: the new office, the reopening day that is a public
+    holiday, the look-alike name, the days without a GP; only the confirmation differs."""
+
+    def said(stderr: str) -> list[str]:
+        kept = [
+            line for line in stderr.splitlines() if "EPJ" not in line and not line.startswith(("Tørr", "Reg", "End"))
+        ]
+        return [line.replace(" blir opprettet", " opprettet") for line in kept if not line.startswith("  til ")]
+
+    first = add_args(behandler="Øystein Åsheim", fra="20.12.2027", til="24.12.2027")
+    dry = fravaer(*first, "--allow-past", "--dry-run")
+    assert dry.exit_code == 0 and dry.stdout == "", dry.stderr
+    real = fravaer(*first, "--allow-past")
+    assert real.exit_code == 0, real.stderr
+    assert said(dry.stderr) == said(real.stderr)
+    assert f"Ny virksomhet {ORGNR} blir opprettet" in dry.stderr
+    assert "Merk: åpner igjen lørdag 25.12.2027, 1. juledag" in dry.stderr
+    near = add_args(behandler="Øysten Åsheim", fra="05.07.2027", til="09.07.2027")
+    dry, real = fravaer(*near, "--allow-past", "--dry-run"), fravaer(*near, "--allow-past")
+    assert said(dry.stderr) == said(real.stderr) and "ligner «Øystein Åsheim»" in dry.stderr
+    moved = ["edit", "1", "--virksomhet", ORGNR, "--til", "31.12.2027"]
+    dry = fravaer(*moved, "--allow-past", "--dry-run")
+    real = fravaer(*moved, "--allow-past")
+    assert dry.exit_code == real.exit_code == 0, dry.stderr + real.stderr
+    assert said(dry.stderr) == said(real.stderr)
+    assert "Merk: åpner igjen lørdag 01.01.2028" in dry.stderr
+
+
+def test_a_search_over_every_office_gives_one_answer_and_a_wrong_hpr_number_gets_close_ones(fravaer):
+    """«Ingen fravær nå eller fremover» says the GP is there and at work: for a name no GP has,
+    the one answer is that no GP has it, with the close names (or numbers)."""
+    office_with_kari(fravaer)
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Ole Dahl", "--hpr", "9144889").exit_code == 0
+    misspelt = fravaer("list", "--all", "--behandler", "siri hanssen")
+    assert misspelt.exit_code == 0 and misspelt.stdout == ""
+    assert misspelt.stderr.startswith("Ingen fastlege har «siri hanssen» i navnet. Mente du «Siri Hansen»")
+    wrong = fravaer("list", "--all", "--behandler", "9144898")
+    assert wrong.exit_code == 0 and wrong.stdout == ""
+    assert "Ingen fastlege har HPR-nummer 9144898" in wrong.stderr and "«9144889: Ole Dahl»" in wrong.stderr
+    assert json.loads(fravaer("list", "--all", "--behandler", "9144898", "--json").stdout) == []
+    at_work = fravaer("list", "--all", "--behandler", "Ole Dahl")  # a GP with nothing registered
+    assert at_work.exit_code == 0 and "Ingen fravær" in at_work.stdout and at_work.stderr == ""
+
+
+def test_without_a_roster_the_first_fravaer_says_the_office_has_no_roster_not_no_gp(fravaer):
+    first = fravaer(*add_args(behandler="Kari Vik", fra="12.07.2027", til="16.07.2027"))
+    assert first.exit_code == 0, first.stderr
+    assert "Advarsel" not in first.stderr
+    assert (
+        "Merk: 974760673 har ingen liste over fastleger, og «Kari Vik» er den eneste legen med fravær" in first.stderr
+    )
+    assert f"«fravaer roster add --virksomhet {ORGNR} --behandler NAVN»" in first.stderr
+    # With a roster, a GP alone on it who is away leaves the office without a GP: the warning.
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik").exit_code == 0
+    second = fravaer(*add_args(behandler="Kari Vik", fra="19.07.2027", til="20.07.2027"))
+    assert "Advarsel: ingen fastlege ved 974760673 19.07.–20.07.2027 (ingen vikar registrert)." in second.stderr

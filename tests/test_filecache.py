@@ -31,7 +31,7 @@ def fill(store: FileStore, count: int = 80) -> None:
             ["timebestilling", "reseptfornyelse"] if i % 3 else ["alle"],
             ["e-konsultasjon"] if i % 7 == 0 else [],
             f'Ferie «{i}» "sommer"',
-            "9144889" if i % 4 == 0 else None,
+            f"914488{i % 10}" if i % 4 == 0 else None,  # one HPR number is one GP
             all_tjenester=i % 3 == 0,
         )
         operations.add(store, ORGNR, draft, TODAY, False, NOW)

@@ -283,3 +283,12 @@ def test_nothing_is_written_by_the_fixes_when_they_refuse(fravaer):
     before = fravaer.snapshot()
     assert fravaer(*add_args("--vikar", "alle", fra="01.09.2030", til="02.09.2030")).exit_code == 2
     assert fravaer.snapshot() == before
+
+
+@pytest.mark.parametrize("args", [["list", "--all"], ["status", "--virksomhet", "974760673"]])
+def test_no_store_found_points_to_the_database_as_well_as_the_folder(tmp_path, args):
+    from tests.helpers import run
+
+    result = run(tmp_path / "finnes-ikke", *args)
+    assert result.returncode == 5
+    assert "--data-dir" in result.stderr and "--database" in result.stderr and "$FRAVAER_DATABASE_URL" in result.stderr

@@ -96,7 +96,8 @@ def test_json_array_json_lines_and_stdin(fravaer, store_dir, tmp_path):
         },
     ]
     assert fravaer("import", write(tmp_path, "a.json", json.dumps(array))).exit_code == 0
-    lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"]}) for a in array)
+    # Other GPs: without the HPR number, which is Per Test's (one HPR number is one GP).
+    lines = "\n".join(json.dumps({**a, "behandler": "Ny " + a["behandler"], "hpr": None}) for a in array)
     result = fravaer("import", "-", input=lines + "\n")
     assert result.exit_code == 0, result.stderr
     assert [f[0] for f in stored(store_dir)] == ["Astrid Info", "Ny Astrid Info"]
@@ -163,16 +164,16 @@ def test_dry_run_says_what_would_happen_and_writes_nothing(fravaer, tmp_path):
     result = fravaer("import", write(tmp_path, "sommer.csv", "\n".join([HEADER, *ROWS])), "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "Tørrkjøring" in result.stdout
-    assert "linje 2" in result.stdout and "finnes (fravær 1)" in result.stdout
+    assert "linje 2" in result.stdout and "finnes (1)" in result.stdout
     assert "linje 3" in result.stdout and "legges til" in result.stdout
     assert fravaer.snapshot() == before
 
 
 def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, store_dir, tmp_path, monkeypatch):
     writes = []
-    original = FileStore._write
+    original = FileStore._replace  # every office file is put in place by a replace
     monkeypatch.setattr(
-        FileStore, "_write", lambda self, path, doc: (writes.append(path.name), original(self, path, doc))
+        FileStore, "_replace", lambda self, tmp, path: (writes.append(path.name), original(self, tmp, path))
     )
     rows = [f"{ORGNR};Lege {i};1.7.2030;2.7.2030;alle;;" for i in range(300)] + [ROWS[2]]
     assert (
@@ -192,7 +193,7 @@ def test_each_office_file_is_written_once_and_the_log_gets_the_import(fravaer, s
         (
             "kolonner.csv",
             "virksomhet;navn;fra\n974760673;A;1.7.2030\n",
-            "mangler kolonnen(e) behandler, til, tjenester",
+            "mangler kolonnene behandler, til, tjenester",
         ),
         ("tall.json", "42", "ikke en liste av objekter"),
         ("objekt.json", '{\n"virksomhet": "974760673"\n}', "ikke en liste av objekter"),
@@ -303,3 +304,151 @@ def test_an_import_into_an_office_with_fravaer_stores_the_new_rows_beside_them(f
     assert [(r["id"], r["behandler"]) for r in listed] == expected
     log = json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)
     assert [e["handling"] for e in log] == ["add", "import", "import"]
+
+
+# -- a spreadsheet's size ------------------------------------------------------------------
+
+
+def write_sheet(path, cells: dict[str, object]) -> None:
+    """A minimal .xlsx whose one sheet («Sommer») has exactly these cells ({"A1": "virksomhet"})."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(ref: str, value) -> str:
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    rows: dict[int, list[str]] = {}
+    for ref, value in cells.items():
+        rows.setdefault(int(re.sub("[A-Z]", "", ref)), []).append(cell(ref, value))
+    data = "".join(f'<row r="{n}">{"".join(row)}</row>' for n, row in sorted(rows.items()))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            f'"/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            f'sheet1.xml" ContentType="{kinds}.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+            'name="Sommer" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{data}</sheetData>'
+            "</worksheet>",
+        )
+
+
+PLAN_CELLS = {
+    "A1": "behandler",
+    "B1": "fra",
+    "C1": "til",
+    "D1": "tjenester",
+    "A2": "Kari Test",
+    "B2": "01.08.2030",
+    "C2": "02.08.2030",
+    "D2": "alle",
+}
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "Z200000", "CW2"])
+def test_a_stray_cell_far_out_is_refused_quickly_naming_the_cell_and_the_limit(tmp_path, far):
+    """A 1.6 KB sheet with one cell at XFD1048576 made the reader ask for 512 GiB (a Rust abort,
+    exit 134); one at Z200000 took half a minute. Refused before the sheet is laid out."""
+    import time
+
+    from tests.helpers import run
+
+    path = tmp_path / "plan.xlsx"
+    write_sheet(path, {**PLAN_CELLS, far: 1})
+    started = time.monotonic()
+    result = run(tmp_path / "store", "import", str(path), "--virksomhet", ORGNR)
+    assert time.monotonic() - started < 5
+    assert result.returncode == 2, result.stderr
+    assert f"cellen {far}" in result.stderr and "100\u00a0000 rader og 100 kolonner" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "store").exists()
+
+
+def test_a_sheet_within_the_bounds_imports(fravaer, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    last_row = {"A100000": "Per Test", "B100000": "01.08.2030", "C100000": "02.08.2030", "D100000": "alle"}
+    write_sheet(path, {**PLAN_CELLS, "CV2": "notat", **last_row})
+    result = fravaer("import", str(path), "--virksomhet", ORGNR, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["lagt_til"] == 2
+
+
+# -- a one-office plan as offices make it --------------------------------------------------------
+
+ONE_OFFICE_PLAN = (
+    "Sommerplan 2030 – DDFL Test;;;;\n"
+    "Behandler;Fra og med;Til og med;Tjenester;Merknad\n"
+    "Kari Vik;05.08.2030;09.08.2030;alle;Ferie\n"
+    "Ole Dahl;12.08.2030;16.08.2030;alle;\n"
+    "Totalt;;;;2\n"
+)
+
+
+def test_a_one_office_plan_without_virksomhet_names_the_one_missing_column_and_suggests_the_option(fravaer, tmp_path):
+    result = fravaer("import", write(tmp_path, "plan.csv", ONE_OFFICE_PLAN))
+    assert result.exit_code == 2
+    assert "mangler kolonnen virksomhet." in result.stderr
+    assert "Overskriftene som ble funnet: Behandler, Fra og med, Til og med, Tjenester, Merknad." in result.stderr
+    assert "--virksomhet" in result.stderr and "Sommerplan" not in result.stderr
+    assert fravaer.snapshot() == {}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_one_office_plan_with_virksomhet_skips_its_title_and_total_rows_with_a_note(fravaer, tmp_path, kind):
+    if kind == "csv":
+        path = write(tmp_path, "plan.csv", ONE_OFFICE_PLAN)
+    else:
+        path = str(tmp_path / "plan.xlsx")
+        rows = [line.split(";") for line in ONE_OFFICE_PLAN.splitlines()]
+        write_sheet(path, {f"{'ABCDE'[c]}{r + 1}": v for r, row in enumerate(rows) for c, v in enumerate(row) if v})
+    result = fravaer("import", path, "--virksomhet", ORGNR, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["lagt_til"] == 2
+    assert any("«Totalt» ser ut som en sumrad" in note for note in document["merknader"])
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["behandler"], r["kommentar"]) for r in listed] == [("Kari Vik", "Ferie"), ("Ole Dahl", "")]
+
+
+def test_a_row_of_a_one_office_plan_with_no_dates_is_still_an_error_not_a_total(fravaer, tmp_path):
+    plan = "behandler;fra;til;tjenester\nKari Vik;;;alle\n"
+    result = fravaer("import", write(tmp_path, "plan.csv", plan), "--virksomhet", ORGNR)
+    assert result.exit_code == 2 and "linje 2, kolonne «fra»" in result.stderr
+
+
+def test_the_import_tables_fit_80_columns(fravaer, tmp_path):
+    long_name = "Astrid Langnavnsen-Ødegård Bergersen"
+    assert (
+        fravaer("info", "--virksomhet", OTHER_ORGNR, "--navn", "Legesenteret med et svært langt navn AS").exit_code == 0
+    )
+    rows = [*ROWS, f"{OTHER_ORGNR};{long_name};1.9.2030;2.9.2030;timebestilling;e-konsultasjon;"]
+    path = write(tmp_path, "sommer.csv", "\n".join([HEADER, *rows]))
+    for args in (["--dry-run"], []):
+        result = fravaer("import", path, *args, env={"COLUMNS": None})
+        assert result.exit_code == 0, result.stderr
+        assert max(map(len, result.stdout.splitlines())) <= 80, result.stdout

@@ -177,6 +177,31 @@ def test_the_kundesenter_reads_everything_and_writes_nothing(offices):
     assert refused.returncode == 5 and "fravaer_admin" in refused.stderr
 
 
+def test_a_dry_run_checks_access_as_the_real_run_does(offices, tmp_path):
+    kari, kim = offices["kari"], offices["kim"]
+    new_office = "123456785"
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{B};Per Test;01.09.2030;02.09.2030;alle\n")
+    before = run_database(offices["eier"], "log", "--virksomhet", B, "--json").stdout
+    cases = [
+        (kari, add_args(orgnr=B, fra="01.09.2030", til="02.09.2030"), 3),
+        (kari, add_args(orgnr=new_office), 3),
+        (kari, ["import", str(plan)], 3),
+        (kim, add_args(orgnr=A, fra="01.09.2030", til="02.09.2030"), 5),
+        (kim, ["import", str(plan)], 5),
+        (kim, ["delete", "1", "--virksomhet", A, "--yes"], 5),
+        (kim, ["edit", "1", "--virksomhet", A, "--til", "03.08.2030"], 5),
+    ]
+    for login, args, code in cases:
+        real = run_database(login, *args)
+        dry = run_database(login, *args, "--dry-run")
+        assert (real.returncode, dry.returncode) == (code, code), (args, real.stderr, dry.stderr)
+        assert "ville" not in dry.stderr and dry.stderr == real.stderr, args
+    assert run_database(kari, *add_args(orgnr=A, fra="01.09.2030", til="02.09.2030"), "--dry-run").returncode == 0
+    assert run_database(offices["eier"], "log", "--virksomhet", B, "--json").stdout == before
+    assert run_database(offices["eier"], "list", "--virksomhet", new_office).returncode == 3
+
+
 def test_only_admin_grants(offices):
     assert run_database(offices["kari"], "access", "grant", "kari", "--virksomhet", A).returncode == 5
     assert run_database(offices["ada"], "access", "grant", "kari", "--virksomhet", B).returncode == 0
@@ -185,6 +210,18 @@ def test_only_admin_grants(offices):
     assert run_database(offices["kari"], "list", "--virksomhet", B).returncode == 3
     mine = json.loads(run_database(offices["kari"], "access", "list", "--json").stdout)
     assert [(r["login"], r["virksomhet"]) for r in mine] == [("kari", A)]
+
+
+def test_access_list_says_what_the_logins_role_gives_it(offices):
+    """The kundesenter reads every office by its role, with no grant of its own: not «Ingen tilganger»."""
+    kim = run_database(offices["kim"], "access", "list")
+    assert kim.returncode == 0, kim.stderr
+    assert "Ingen tilganger." not in kim.stdout
+    assert "kim er medlem av fravaer_kundesenter: leser alle virksomheter." in kim.stdout
+    ada = run_database(offices["ada"], "access", "list")
+    assert "ada er medlem av fravaer_admin: leser og skriver alle virksomheter" in ada.stdout
+    kari = run_database(offices["kari"], "access", "list")
+    assert "medlem av" not in kari.stdout and "kari" in kari.stdout
 
 
 def test_the_log_records_the_login_and_no_login_can_change_it(offices, pg_server):
@@ -358,6 +395,40 @@ def test_a_server_that_is_not_right_is_exit_5_in_one_norwegian_line(pg_server, p
         assert result.returncode == 5, (dsn, result.stderr)
         assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.stderr and "pw-" not in result.stderr
+        assert result.stderr[0].isupper(), result.stderr  # a sentence: «Databasen «tom» …»
+
+
+def test_a_refused_peer_login_is_not_called_a_wrong_password(pg_server, pg_dsn):
+    pg_server.sql("postgres", "DO $$ BEGIN CREATE ROLE peer_kari LOGIN; EXCEPTION WHEN duplicate_object THEN END $$")
+    result = run_database(
+        as_login(pg_server, pg_dsn, "peer_kari").replace(" password=pw-peer_kari", ""), "list", "--all"
+    )
+    assert result.returncode == 5
+    assert "feil passord" not in result.stderr
+    assert (
+        "«peer_kari»" in result.stderr and "peer-autentisering" in result.stderr and "systembrukeren" in result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_init_by_the_owner_of_a_second_database_needs_no_createrole_once_the_roles_are_there(pg_server):
+    """The roles are the server's, made by the first init; a second database's owner without
+    CREATEROLE is told what to ask for by name, and needs only membership, not CREATEROLE."""
+    pg_server.sql(
+        "postgres",
+        "DO $$ BEGIN CREATE ROLE eier2 LOGIN PASSWORD 'pw-eier2'; EXCEPTION WHEN duplicate_object THEN END $$",
+    )
+    pg_server.sql("postgres", "CREATE DATABASE andre OWNER eier2")
+    dsn = pg_server.dsn(login="eier2", database="andre")
+    refused = run_database(dsn, "database", "init")
+    assert refused.returncode == 5, refused.stderr
+    assert "Innloggingen eier2 " in refused.stderr or "«eier2»" in refused.stderr
+    assert "GRANT fravaer_eier, fravaer_admin TO eier2" in refused.stderr
+    assert "har ikke skrivetilgang" not in refused.stderr
+    pg_server.sql("postgres", "GRANT fravaer_eier, fravaer_admin TO eier2")
+    made = run_database(dsn, "database", "init")
+    assert made.returncode == 0, made.stderr
+    assert run_database(dsn, *add_args()).returncode == 0
 
 
 def test_database_and_data_dir_together_is_exit_2(pg_dsn, tmp_path):

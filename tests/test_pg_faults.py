@@ -251,3 +251,11 @@ def test_a_stopped_postmaster_is_given_up_in_bounded_time(pg_server, pg_dsn):
     finally:
         os.kill(postmaster, signal.SIGCONT)
     assert run_database(pg_dsn, *add_args()).returncode == 0
+
+
+def test_a_commit_whose_answer_never_came_names_the_commands_to_check_with_their_options():
+    from fravaer_cli.store.postgres import faults
+
+    at = faults.Context("databasen «fravaer» på /run/postgresql", "kari", ORGNR, 10, 120, writing=True)
+    said = str(faults.unknown_outcome(at))
+    assert f"Sjekk med «fravaer list --virksomhet {ORGNR}» og «fravaer log --virksomhet {ORGNR}» før du" in said

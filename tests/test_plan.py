@@ -336,7 +336,7 @@ def test_a_rename_to_a_name_like_another_gps_says_how_to_join_them(fravaer):
     joined = fravaer(
         "roster", "rename", "--virksomhet", ORGNR, "--behandler", "oystein asheim", "--til-navn", "Øystein Åsheim"
     )
-    assert joined.exit_code == 0 and "Merk:" not in joined.stderr
+    assert joined.exit_code == 0 and "ligner" not in joined.stderr  # no look-alike left to join
     listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
     assert {r["behandler"] for r in listed} == {"Øystein Åsheim"}
 
@@ -568,3 +568,122 @@ def test_days_without_a_gp_are_the_days_every_gp_is_away_and_no_vikar_serves(dat
         and workdays.is_workday(day)
     )
     assert plan.days_without_gp(office, changed) == expected
+
+
+# -- the roster's HPR number -------------------------------------------------------------------
+
+
+def test_behandler_takes_the_hpr_number_on_the_roster_everywhere(fravaer):
+    """Bjørn Test is on the roster with HPR 9144889; his fravær carry no number of their own."""
+    roster = ["--behandler", "Bjørn Testesen"]
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, *roster).exit_code == 0
+    bjorn = ["--behandler", "Bjørn Test", "--hpr", "9144889"]
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, *bjorn).exit_code == 0
+    fravaer.add(*add_args(behandler="Bjørn Test")[3:])
+    fravaer.add(*add_args(behandler="Bjørn Testesen")[3:])
+    for scope in (["--all"], ["--virksomhet", ORGNR]):
+        found = fravaer("list", *scope, "--behandler", "9144889", "--json")
+        assert found.exit_code == 0, found.stderr
+        assert [r["behandler"] for r in json.loads(found.stdout)] == ["Bjørn Test"]
+    shown = fravaer("preview", "--virksomhet", ORGNR, "--behandler", "9144889", "--date", "01.08.2030", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert {(r["behandler"], r["stengt"]) for r in json.loads(shown.stdout)} == {("Bjørn Test", True)}
+    logged = fravaer("log", "--virksomhet", ORGNR, "--behandler", "9144889", "--json")
+    assert logged.exit_code == 0, logged.stderr
+    assert [x["handling"] for x in json.loads(logged.stdout)] == ["roster_add", "add"]
+    unknown = fravaer("list", "--virksomhet", ORGNR, "--behandler", "1111111")
+    assert unknown.exit_code == 3 and "«1111111» er ingen fastlege" in unknown.stderr
+
+
+def test_an_hpr_number_is_one_gps_the_roster_says_which(fravaer):
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Bjørn Test", "--hpr", "1234567").exit_code == 0
+    )
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik").exit_code == 0
+    fravaer.add(*add_args(behandler="Kari Vik", fra="01.09.2030", til="02.09.2030")[3:])
+    before = fravaer.snapshot()
+    wrong = fravaer(*add_args("--hpr", "7654321", behandler="Bjørn Test"))
+    assert wrong.exit_code == 2
+    assert "7654321" in wrong.stderr and "har HPR-nummer 1234567" in wrong.stderr
+    shared = fravaer(*add_args("--hpr", "1234567", behandler="Kari Vik"))
+    assert shared.exit_code == 2 and "hører til «Bjørn Test»" in shared.stderr
+    on_roster = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik", "--hpr", "1234567")
+    assert on_roster.exit_code == 2 and "hører til «Bjørn Test»" in on_roster.stderr
+    edited = fravaer("edit", "1", "--virksomhet", ORGNR, "--hpr", "1234567")
+    assert edited.exit_code == 2 and "hører til «Bjørn Test»" in edited.stderr
+    assert fravaer.snapshot() == before
+    assert fravaer(*add_args("--hpr", "1234567", behandler="Bjørn Test")).exit_code == 0
+
+
+def test_log_behandler_with_a_name_that_is_no_gp_here_is_not_found_with_the_close_names(fravaer):
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås").exit_code == 0
+    fravaer.add(*add_args(behandler="Bjørn Ås")[3:])
+    misspelt = fravaer("log", "--virksomhet", ORGNR, "--behandler", "Bjørn Aas")
+    assert misspelt.exit_code == 3
+    assert "Mente du «Bjørn Ås»?" in misspelt.stderr and misspelt.stdout == ""
+    # A GP who is no longer here, but whom the log names, is still asked about.
+    assert fravaer("delete", "1", "--virksomhet", ORGNR, "--yes").exit_code == 0
+    assert fravaer("roster", "remove", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås").exit_code == 0
+    gone = fravaer("log", "--virksomhet", ORGNR, "--behandler", "Bjørn Ås", "--json")
+    assert gone.exit_code == 0, gone.stderr
+    assert [x["handling"] for x in json.loads(gone.stdout)] == ["roster_add", "add", "delete", "roster_remove"]
+
+
+def test_the_status_text_says_who_has_a_vikar_today_and_whose_vikar_starts(fravaer):
+    """The cron mail: its first line counts the GPs served by a vikar today beside the closed ones,
+    and the sections name them, as the JSON does."""
+    fravaer.add(
+        *add_args("--vikar", "e-konsultasjon", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling")[3:]
+    )
+    fravaer.add(*add_args("--vikar", "e-konsultasjon", behandler="Kari Vik", fra="06.07.2030", til="10.07.2030")[3:])
+    text = fravaer("status", "--virksomhet", ORGNR, "--date", "05.07.2030").stdout
+    first = " ".join(text.split("\n\n")[0].split())
+    assert first.startswith("05.07.2030: stengt hos 1 lege, 1 lege har vikar. ")
+    assert first.endswith("1 lege får vikar.")
+    today = text.split("Vikar tar tjenester 05.07.2030:\n")[1].split("\n\n")[0]
+    assert "Per Test" in today and "E-kons" in today and "Kari Vik" not in today
+    starting = text.split("Vikar starter fra 06.07.2030 (husk å registrere vikar i EPJ):\n")[1]
+    assert "Kari Vik" in starting and "E-kons" in starting
+
+
+NORWEGIAN_ORDER = ["Anne Dahl", "Émile Lie", "Ola Nordmann", "Zahid Ali", "Ærlig Test", "Øystein Lie", "Åse Berg"]
+
+
+def test_gps_are_listed_in_norwegian_order_everywhere(fravaer):
+    """… Z, Æ, Ø, Å: the roster, the calendar, preview and status agree (Å used to come first)."""
+    shuffled = NORWEGIAN_ORDER[::-1][1:] + NORWEGIAN_ORDER[-1:]
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, *[a for n in shuffled for a in ("--behandler", n)]).exit_code
+        == 0
+    )
+    for name in shuffled:
+        fravaer.add(*add_args(behandler=name, fra="01.07.2030", til="02.07.2030")[3:])
+    roster = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [r["behandler"] for r in roster] == NORWEGIAN_ORDER
+    cal = json.loads(
+        fravaer("calendar", "--virksomhet", ORGNR, "--fra", "01.07.2030", "--til", "02.07.2030", "--json").stdout
+    )
+    assert cal["behandlere"] == NORWEGIAN_ORDER
+    shown = json.loads(fravaer("preview", "--virksomhet", ORGNR, "--date", "01.07.2030", "--json").stdout)
+    assert list(dict.fromkeys(r["behandler"] for r in shown)) == NORWEGIAN_ORDER
+    status = json.loads(fravaer("status", "--virksomhet", ORGNR, "--date", "01.07.2030", "--json").stdout)
+    assert list(dict.fromkeys(e["behandler"] for e in status["stengt"])) == NORWEGIAN_ORDER
+    text = fravaer("status", "--virksomhet", ORGNR, "--date", "01.07.2030").stdout
+    assert [n for n in sorted(NORWEGIAN_ORDER, key=text.index)] == NORWEGIAN_ORDER
+
+
+def test_status_behandler_says_what_is_closed_for_one_gp_on_a_day(fravaer):
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Kari Vik", "--hpr", "1234567").exit_code == 0
+    assert fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Ole Dahl").exit_code == 0
+    fravaer.add(*add_args(behandler="Kari Vik", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling")[3:])
+    fravaer.add(*add_args(behandler="Ole Dahl", fra="01.07.2030", til="10.07.2030")[3:])
+    for who in ("Kari Vik", "kari", "1234567"):
+        for scope in (["--virksomhet", ORGNR], ["--all"]):
+            result = fravaer("status", *scope, "--behandler", who, "--date", "05.07.2030", "--json")
+            assert result.exit_code == 0, result.stderr
+            closed = json.loads(result.stdout)["stengt"]
+            assert [(e["behandler"], e["tjeneste"], e["apner_igjen"]) for e in closed] == [
+                ("Kari Vik", "timebestilling", "2030-07-11")
+            ], (who, scope)
+    misspelt = fravaer("status", "--virksomhet", ORGNR, "--behandler", "Kari Vikk", "--date", "05.07.2030")
+    assert misspelt.exit_code == 3 and "Mente du «Kari Vik»?" in misspelt.stderr and misspelt.stdout == ""

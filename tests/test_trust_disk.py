@@ -1,6 +1,7 @@
 """A full disk, a read-only store, a replace that fails: exit 5, and the old file intact."""
 
 import errno
+import json
 import os
 import subprocess
 import sys
@@ -278,3 +279,33 @@ def test_an_import_whose_office_file_cannot_be_written_changes_no_office(tmp_pat
     assert f"{orgnrs[7]}.toml" in result.stderr and "Traceback" not in result.stderr
     assert snapshot(store) == before
     assert [p.name for p in store.glob(".*.tmp")] == [blocked.name]
+
+
+@pytest.mark.parametrize("written", [0, 10])  # no byte of the log line, or a part of it
+def test_a_change_whose_log_line_cannot_be_written_is_not_stored_and_a_re_run_stores_both(
+    fravaer, store_dir, monkeypatch, written
+):
+    """A full disk as the log line is appended: the change is stored with its log entry or not at
+    all, so that the re-run stores both (it used to find the fravær stored, unlogged for good)."""
+    from fravaer_cli.store.files import filestore
+
+    fravaer.add(*add_args(fra="01.07.2030", til="02.07.2030")[3:])
+    before = snapshot(store_dir)
+    real_write = filestore.write_all
+
+    def full_disk(fd, data):
+        real_write(fd, data[:written])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(filestore, "write_all", full_disk)
+    args = add_args(behandler="Kari Vik", fra="01.08.2030", til="02.08.2030")
+    result = fravaer(*args)
+    assert result.exit_code == 5
+    assert "disken er full" in result.stderr and "Ingenting er endret" in result.stderr
+    assert result.stdout == "" and snapshot(store_dir) == before
+    assert not list(store_dir.glob(".*.tmp"))
+    monkeypatch.setattr(filestore, "write_all", real_write)
+    again = fravaer(*args)
+    assert again.exit_code == 0 and again.stdout.strip() == "2" and "Registrert fravær 2" in again.stderr
+    logged = [json.loads(line)["handling"] for line in (store_dir / f"{ORGNR}.log").read_text().splitlines()]
+    assert logged == ["add", "add"]

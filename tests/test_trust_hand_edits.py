@@ -232,3 +232,18 @@ def test_a_fifo_or_device_in_place_of_a_store_file_or_log_is_exit_5_not_a_hang(t
         os.mknod(log, 0o666 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
         result = run_with_timeout(store, "log", "--virksomhet", OTHER_ORGNR)
         assert result.returncode == 5 and "er ikke en vanlig fil" in result.stderr
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_a_file_saved_by_notepad_with_a_byte_order_mark_is_read_and_written_back_without_it(fravaer, store_dir, suffix):
+    if suffix == ".json":
+        fravaer = type(fravaer)(store_dir)
+        fravaer.store_args += ["--store-format", "json"]
+    fravaer.add(*add_args()[3:])
+    path = store_dir / f"{ORGNR}{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    listed = fravaer("list", "--virksomhet", ORGNR, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert [r["behandler"] for r in json.loads(listed.stdout)] == ["Per Test"]
+    assert fravaer(*add_args(fra="01.09.2030", til="02.09.2030")).exit_code == 0
+    assert not path.read_bytes().startswith(b"\xef\xbb\xbf")

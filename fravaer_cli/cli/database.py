@@ -120,7 +120,15 @@ def list_(
     orgnr = e.virksomhet(virksomhet, allow_new=True) if virksomhet else None
     records = pgadmin.access_list(store, orgnr, login)
     rows = [[r["login"], r["virksomhet"], r["navn"], r["gitt_av"], r["gitt"]] for r in records]
-    text = "Ingen tilganger." if not rows else None
+    # The kundesenter reads every office by its role, not by grants: «no access» would be wrong.
+    role = pgadmin.own_role(store) if login is None or login == store.login else None
+    said = f"{store.login} er medlem av {role}." if role else None
     headers = ["Innlogging", "Virksomhet", "Navn", "Gitt av", "Gitt"]
     csv = (["login", "virksomhet", "navn", "gitt_av", "gitt"], rows)
-    formats.render(formats.Result(records, csv, lambda: text or formats.table(headers, rows)), fmt)
+
+    def text() -> str:
+        if not rows:
+            return f"Ingen tilganger til enkeltvirksomheter. {said}" if said else "Ingen tilganger."
+        return formats.table(headers, rows) + (f"\n\n{said}" if said else "")
+
+    formats.render(formats.Result(records, csv, text), fmt)

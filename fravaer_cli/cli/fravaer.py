@@ -110,10 +110,14 @@ def add(
     fravaer = added.fravaer
     if dry_run:
         if added.created:
+            # What the real run would say besides its confirmation: the notes and warnings too.
+            if added.new_office:
+                print(new_office_note([orgnr], dry_run=True), file=sys.stderr)
             print(
                 f"Tørrkjøring: ville registrert fravær {fravaer.summary()} hos {added.office}. Ingenting er lagret.",
                 file=sys.stderr,
             )
+            notes(fravaer.fra, fravaer.til)
             warn(added.warnings)
         else:
             print(fravaer.id)
@@ -194,46 +198,60 @@ def list_(
     records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
     # CSV has the JSON's columns, lists joined with ";" as import reads them.
     csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records)
-    formats.render(
-        formats.Result(
-            records,
-            (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
-            lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
-        ),
-        fmt,
-    )
-    if orgnr is None and behandler is not None and not rows and not behandler.strip().isdigit():
+    # Over every office, a name (or HPR number) that no GP has: one answer, that no GP has it, with
+    # the close ones; «Ingen fravær nå eller fremover» would say the GP exists and is at work.
+    unknown = orgnr is None and behandler is not None and not rows and not operations.is_a_gp(e.store, behandler)
+    if not (unknown and fmt == "table"):
+        formats.render(
+            formats.Result(
+                records,
+                (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
+                lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
+            ),
+            fmt,
+        )
+    if unknown and behandler is not None:
         _say_close_names(e.store, behandler)
     report_unreadable(errors)
 
 
 def _say_close_names(store, query: str) -> None:
-    """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it."""
-    close = operations.close_gp_names(store, query)
+    """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it
+    (or, for an HPR number, the numbers one or two digits from it)."""
+    text = query.strip()
+    close = operations.close_gp_names(store, text)
+    what = (
+        f"HPR-nummer {text} (på listen over fastleger eller på et fravær)" if text.isdigit() else f"«{text}» i navnet"
+    )
     if close:
         shown = " eller ".join(f"«{name}» ({label})" for name, label in close[:10])
-        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet. Mente du {shown}?"), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har {what}. Mente du {shown}?"), file=sys.stderr)
     else:
-        print(formats.printable(f"Ingen fastlege har «{query.strip()}» i navnet."), file=sys.stderr)
+        print(formats.printable(f"Ingen fastlege har {what}."), file=sys.stderr)
 
 
 def _list_table(rows, every: bool, include_past: bool) -> str:
-    """The overview in the terminal's width (80 in a pipe): 'Alle' when every service is
-    closed, short names otherwise, and the comment where there is room for it."""
+    """The overview in the terminal's width (80 in a pipe), with the words of Helsenorge's
+    «Oversikt over fravær» (Fra og med, Til og med, Tjenester) and the services' names when
+    the rows fit; else «Fra», «Til», «Alle» and the short names («Resept, Time»), which fit 80
+    columns. The comment where there is room."""
     if not rows:
         return (
             "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
         )
     any_vikar = any(f.vikar for _, f in rows)
-    # "Fra" and "Til" (til og med, as the admin page has it): the dates' own width, so a row fits 80 columns.
-    headers = ["ID", "Behandler", "Fra", "Til", "Stengt"] + (["Vikar"] if any_vikar else [])
-    table = []
-    for _, f in rows:
-        row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), catalogue.short_names(f.tjenester) or "-"]
-        table.append(row + ([catalogue.short_names(f.vikar)] if any_vikar else []))
-    comments = [f.kommentar for _, f in rows]
     room = formats.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
-    text = formats.table_with_rest(headers, table, "Kommentar", comments, room)
+    vikar_column = ["Vikar"] if any_vikar else []
+    words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
+    short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
+    for headers, named in ((words, names), (short, catalogue.short_names)):
+        table = []
+        for _, f in rows:
+            row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), named(f.tjenester) or "-"]
+            table.append(row + ([named(f.vikar)] if any_vikar else []))
+        if max(map(len, formats.table(headers, table).splitlines())) <= room:
+            break
+    text = formats.table_with_rest(headers, table, "Kommentar", [f.kommentar for _, f in rows], room)
     return formats.grouped(text, [o.label for o, _ in rows]) if every else text
 
 
@@ -311,8 +329,8 @@ def edit(
         return
     print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
     warn(warnings)
+    notes(new.fra, new.til)
     if not dry_run:
-        notes(new.fra, new.til)
         reminders(bool(new.vikar), bool(new.tjenester))
 
 
@@ -327,10 +345,11 @@ def delete(
     """Slett ett fravær. Spør først på en terminal; --yes hopper over spørsmålet."""
     e = env(ctx)
     orgnr = e.virksomhet(virksomhet)
-    fravaer = operations.find(e.store, orgnr, fravaer_id)
-    if dry_run:
+    if dry_run:  # under the same checks as the real delete, access included
+        fravaer, _ = operations.delete(e.store, orgnr, fravaer_id, dry_run=True)
         print(f"Tørrkjøring: ville slettet fravær {fravaer.describe()}. Ingenting er endret.", file=sys.stderr)
         return
+    fravaer = operations.find(e.store, orgnr, fravaer_id)
     if not yes:
         if not _stdin_is_terminal():
             raise InputError(
@@ -532,17 +551,33 @@ def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -
 
 
 def _import_text(plan, offices, dry_run: bool) -> str:
+    """The dry run's rows and the summary, each in the output's width (80 in a pipe): the rows
+    under their office's name when there are several, the services by their short names and cut
+    to fit, a long GP's or office's name cut."""
+    from fravaer_cli.domain.plan import stretch_text
+
+    room = formats.width()
     parts = []
     if dry_run:
-        rows = [[where, p.office.orgnr, "legges til", f.summary()] for p in offices for where, f in p.added]
-        rows += [
-            [where, p.office.orgnr, f"finnes (fravær {f.id})", f.summary()] for p in offices for where, f in p.skipped
-        ]
+        several = len(offices) > 1
+        rows, services, labels = [], [], []
+        for p in offices:
+            for action, pairs in (("legges til", p.added), ("finnes", p.skipped)):
+                for where, f in pairs:
+                    doing = action if action != "finnes" else f"finnes ({f.id})"
+                    rows.append([where, formats.clipped(f.behandler, 22), stretch_text(f.fra, f.til), doing])
+                    vikar = f" (vikar: {catalogue.short_names(f.vikar)})" if f.vikar else ""
+                    services.append((catalogue.short_names(f.tjenester) or "ingen stengt") + vikar)
+                    labels.append(p.office.label)
         parts.append("Tørrkjøring: ingenting er lagret.\n")
         if rows:
-            parts.append(formats.table(["Rad", "Virksomhet", "Handling", "Fravær"], rows) + "\n")
+            headers = ["Rad", "Behandler", "Fravær", "Handling"]
+            text = formats.table_with_rest(headers, rows, "Tjenester", services, room - (2 if several else 0))
+            parts.append((formats.grouped(text, labels) if several else text) + "\n")
     added = "Legges til" if dry_run else "Lagt til"
-    summary = [[p.office.label, len(p.added), len(p.skipped)] for p in offices]
+    headers = ["Virksomhet", added, "Fantes fra før"]
+    label_room = max(room - sum(len(h) + 4 for h in headers[1:]), 20)  # tabulate pads a header by 2
+    summary = [[formats.clipped(p.office.label, label_room), len(p.added), len(p.skipped)] for p in offices]
     summary.append(["Totalt", plan.added, plan.skipped])
-    parts.append(formats.table(["Virksomhet", added, "Hoppet over (finnes fra før)"], summary))
+    parts.append(formats.table(headers, summary))
     return "\n".join(parts)

@@ -49,6 +49,15 @@ def status(
         bool,
         typer.Option("--quiet", "-q", help="Skriv ingenting når ingenting stenges, åpner eller får vikar framover."),
     ] = False,
+    behandler: Annotated[
+        str | None,
+        typer.Option(
+            "--behandler",
+            help="Bare denne fastlegen: navnet (eller en del av det) eller HPR-nummeret.",
+            metavar="NAVN",
+            click_type=BEHANDLER_TYPE,
+        ),
+    ] = None,
     workdays_only: Annotated[
         bool,
         typer.Option(
@@ -74,7 +83,9 @@ def status(
         from fravaer_cli.domain import workdays
 
         until = workdays.next_workday(when)
-    entries, errors = operations.status_entries(e.store, orgnr, when, until)
+    entries, errors = operations.status_entries(e.store, orgnr, when, until, behandler)
+    if orgnr is not None and behandler is not None:
+        entries = list(entries)  # a GP who is not there is said before anything is printed
     if quiet or fmt == "table":
         entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
     report = _StatusReport(when, until, entries, single=orgnr is not None, errors=errors)
@@ -174,7 +185,8 @@ class _StatusReport:
         ahead = [f"{gps(report['starter_i_morgen'])} stenges", f"{gps(report['apner_i_morgen'])} åpner igjen"]
         if report["vikar_starter"]:
             ahead.append(f"{gps(report['vikar_starter'])} får vikar")
-        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}. {closes[0].upper()}{closes[1:]}: "
+        serving = f", {gps(report['vikar'])} har vikar" if report["vikar"] else ""
+        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}{serving}. {closes[0].upper()}{closes[1:]}: "
         return textwrap.fill(text + ", ".join(ahead) + ".", max(formats.width(), 40), break_on_hyphens=False)
 
     def _table(self, pairs, reopening: bool) -> str:
@@ -477,7 +489,9 @@ def log(
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     orgnr = e.virksomhet(virksomhet)
-    entries = operations.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
+    from fravaer_cli.usecases import audit
+
+    entries = audit.log_entries(e.store, orgnr, behandler, e.report_date(day, "dato") if day else None)
     rows = (
         [x.get("tid", ""), x.get("av", ""), x.get("pa_vegne_av") or "", x.get("handling", ""), _log_subject(x)]
         for x in entries

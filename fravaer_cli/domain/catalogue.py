@@ -76,13 +76,13 @@ def _order(keys: tuple[str, ...]) -> tuple[str, ...]:
 def _lookup() -> dict[str, str]:
     table = {}
     for t in catalogue().values():
-        for spelling in (t.key, t.nb, t.nn, t.en):
+        for spelling in (t.key, t.nb, t.nn, t.en, t.kort):  # kort: as the tables print it
             table[spelling.casefold()] = t.key
     return table
 
 
 def resolve(value: str, option: str | None = "--tjeneste", allow_all: bool = False) -> str:
-    """A key or display name in any language and case -> the key."""
+    """A key, display name in any language, or short name (as tables print it), any case -> the key."""
     wanted = " ".join(value.split()).casefold()
     key = _lookup().get(wanted)
     if key is not None:

@@ -35,12 +35,25 @@ def clean_text(value: str, what: str, max_length: int, required: bool = False) -
         raise InputError(f"{what} kan ikke være tom.")
     bad = _forbidden().search(text)
     if bad is not None:
-        kind = "et ugyldig tegn" if "\ud800" <= bad[0] <= "\udfff" else "et kontrolltegn"
-        raise InputError(f"{what} inneholder {kind} (U+{ord(bad[0]):04X}), som ikke er tillatt: {text!r}.")
+        char = bad[0]
+        kind = _KINDS.get(char) or ("et ugyldig tegn" if "\ud800" <= char <= "\udfff" else "et kontrolltegn")
+        one_line = " Skriv teksten på én linje." if char in "\n\r" else ""
+        raise InputError(
+            f"{what} inneholder {kind} (U+{ord(char):04X}), som ikke er tillatt: «{_escaped(text)}».{one_line}"
+        )
     length = len(unicodedata.normalize("NFC", text))
     if length > max_length:
         raise InputError(f"{what} er {length} tegn lang; høyst {max_length} tegn er tillatt.")
     return text
+
+
+_KINDS = {"\n": "et linjeskift", "\r": "et linjeskift (CR)", "\t": "en tabulator"}
+
+
+def _escaped(text: str, width: int = 80) -> str:
+    """The text with the characters it may not hold written as escapes (\\n, \\u202e), for a message."""
+    shown = _forbidden().sub(lambda m: repr(m[0])[1:-1] if m[0] in "\n\r\t" else f"\\u{ord(m[0]):04x}", text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 def clean_hpr(value: str | None) -> str:

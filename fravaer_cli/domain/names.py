@@ -41,6 +41,24 @@ def search_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKD", text.casefold()).translate(_FOLDING).split())
 
 
+# After z, in the Norwegian alphabet's order: æ (and ä), ø (and ö), å. Characters above z.
+_NORWEGIAN_LAST = {"æ": "{", "ä": "{", "ø": "|", "ö": "|", "å": "}"}
+
+
+@lru_cache(maxsize=8192)
+def norwegian_order(name: str) -> tuple[str, str]:
+    """The key that sorts names as a Norwegian list does: case and accents aside (é as e), and
+    Æ, Ø, Å after Z («Åse» after «Zahid», not before «Anne»); the name itself breaks ties."""
+    letters = []
+    for ch in unicodedata.normalize("NFC", name).casefold():
+        last = _NORWEGIAN_LAST.get(ch)
+        if last is None:
+            letters.append("".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)))
+        else:
+            letters.append(last)
+    return " ".join("".join(letters).split()), name
+
+
 def name_matches(query: str, name: str) -> bool:
     """Every word of the query is in the name, in any order, folded as search_key folds:
     «grunerlokka legekontor» finds «Legekontoret Grünerløkka», «hansen siri» finds «Siri Hansen»."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.model import Fravaer
-from fravaer_cli.domain.names import behandler_key, search_key
+from fravaer_cli.domain.names import behandler_key, norwegian_order
 from fravaer_cli.domain.virksomhet import Virksomhet
 
 MAX_DAYS = 370
@@ -85,7 +85,7 @@ def calendar(office: Virksomhet, fra: date, til: date) -> Calendar:
     for f in in_range:
         if f.key not in office_keys:
             others.setdefault(f.key, f.behandler)
-    names += sorted(others.values(), key=search_key)
+    names += sorted(others.values(), key=norwegian_order)
     row_keys = [behandler_key(n) for n in names]
     every = set(catalogue.catalogue())
     days = []
@@ -236,7 +236,7 @@ def away_periods(office: Virksomhet, fra: date, til: date) -> list[AwayPeriod]:
         by_gp.setdefault(f.key, []).append(f)
     wanted = [k for k in known if k in by_gp]
     others = {f.key: f.behandler for f in office.fravaer if f.key not in known and f.fra <= til and f.til >= fra}
-    wanted += sorted(others, key=lambda k: search_key(others[k]))
+    wanted += sorted(others, key=lambda k: norwegian_order(others[k]))
     result = []
     for key in wanted:
         seen: dict[tuple[str, ...], int] = {}

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.model import Fravaer
-from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.names import behandler_key, norwegian_order
 from fravaer_cli.domain.record import Record
 
 ONE_DAY = timedelta(days=1)
@@ -57,7 +57,7 @@ def stretches(fravaer: list[Fravaer]) -> list[Stretch]:
 
 
 def _sort_key(s: Stretch) -> tuple[str, int, str]:
-    return (s.behandler.casefold(), catalogue.position(s.tjeneste), s.tjeneste)
+    return (norwegian_order(s.behandler)[0], catalogue.position(s.tjeneste), s.tjeneste)
 
 
 class DayStatus(NamedTuple):

@@ -21,8 +21,17 @@ from fravaer_cli.domain.model import (
     clean_hpr,
     clean_text,
     closed_and_vikar,
+    matches_behandler,
 )
-from fravaer_cli.domain.names import NEAR, NearIndex, behandler_key, edit_distance, name_matches, search_key
+from fravaer_cli.domain.names import (
+    NEAR,
+    NearIndex,
+    behandler_key,
+    edit_distance,
+    name_matches,
+    norwegian_order,
+    search_key,
+)
 from fravaer_cli.domain.record import Record
 
 # A roster this long is searched for a misspelling only among names NEAR letters away (by the
@@ -70,6 +79,8 @@ class Virksomhet(Record):
         self._spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
         self._vikar_spans: dict[tuple[str, str], list[tuple[date, str, Fravaer]]] = {}
         self._names: dict[str, str] = {}
+        # HPR number -> the GP (key) who has it: the roster's first, then the stored fravær's.
+        self._hprs: dict[str, str] = {e.hpr: e.key for e in reversed(self.roster) if e.hpr}
         self._indexed = True
         for f in self.fravaer:
             self._remember(f)
@@ -77,6 +88,8 @@ class Virksomhet(Record):
     def _remember(self, f: Fravaer) -> None:
         self._identities.setdefault(f.identity(), f)
         self._names.setdefault(f.key, f.behandler)
+        if f.hpr:
+            self._hprs.setdefault(f.hpr, f.key)
         if self._near_index is not None:
             self._near_index.add(f.key, self._names[f.key])
         for tjeneste in f.tjenester:
@@ -176,7 +189,7 @@ class Virksomhet(Record):
         """The office's GPs: the roster when it has one, else every GP with fravær stored."""
         self._index()
         names = [e.behandler for e in self.roster] if self.roster else list(self._names.values())
-        return sorted(names, key=search_key)
+        return sorted(names, key=norwegian_order)
 
     def roster_entry(self, name: str) -> RosterEntry | None:
         key = behandler_key(name)
@@ -195,12 +208,52 @@ class Virksomhet(Record):
 
     def gps_matching(self, query: str) -> list[str]:
         """The GPs here (on the roster, or with fravær stored) whose names hold every word of the
-        query; the one whose name it is, alone, when there is one."""
+        query; the one whose name it is, or whose HPR number it is, alone, when there is one."""
         known = self._known()
         key = behandler_key(query)
         if key in known:
             return [known[key]]
-        return sorted((n for n in known.values() if name_matches(query, n)), key=search_key)
+        if (owner := self.hpr_owner(query)) is not None:
+            return [known.get(owner, owner)]
+        return sorted((n for n in known.values() if name_matches(query, n)), key=norwegian_order)
+
+    def hpr_owner(self, query: str) -> str | None:
+        """The key of the GP here whose HPR number (on the roster, or on a stored fravær) query is."""
+        number = query.strip()
+        if not (number.isascii() and number.isdigit()):
+            return None
+        self._index()
+        return self._hprs.get(number)
+
+    def check_hpr(self, name: str, hpr: str) -> None:
+        """One HPR number is one GP: the roster's number for the GP, and no other GP's number."""
+        if not hpr:
+            return
+        self._index()
+        key = behandler_key(name)
+        entry = self.roster_entry(name)
+        if entry is not None and entry.hpr and entry.hpr != hpr:
+            raise InputError(
+                f"HPR-nummer {hpr} stemmer ikke med listen over fastleger hos {self.label}, der «{entry.behandler}» "
+                f"har HPR-nummer {entry.hpr}. Utelat HPR-nummeret, eller rett listen med «fravaer roster add "
+                f'--virksomhet {self.orgnr} --behandler "{entry.behandler}" --hpr {hpr}».'
+            )
+        owner = self._hprs.get(hpr)
+        if owner is not None and owner != key:
+            other = self._known().get(owner, owner)
+            raise InputError(
+                f"HPR-nummer {hpr} hører til «{other}» hos {self.label}; to fastleger kan ikke ha samme HPR-nummer. "
+                "Sjekk nummeret, eller navnet."
+            )
+
+    def matches_gp(self, fravaer: Fravaer, query: str | None, owner: str | None = None) -> bool:
+        """A part of the GP's name, the HPR number on the fravær, or the HPR number the roster has
+        for its GP (owner: hpr_owner(query), when already asked)."""
+        if query is None:
+            return True
+        if matches_behandler(fravaer, query):
+            return True
+        return (owner if owner is not None else self.hpr_owner(query)) == fravaer.key
 
     def not_a_gp_here(self, query: str) -> NotFoundError:
         """«Kari Vikk» is no GP here: the close names, or the GPs there are."""
@@ -243,13 +296,23 @@ class Virksomhet(Record):
         name = clean_text(name, "Behandler", MAX_NAME, required=True)
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
+        if hpr:
+            self._index()
+            owner = self._hprs.get(hpr)
+            if owner is not None and owner != behandler_key(name):
+                other = self._known().get(owner, owner)
+                raise InputError(
+                    f"HPR-nummer {hpr} hører til «{other}» hos {self.label}; to fastleger kan ikke ha samme "
+                    "HPR-nummer. Sjekk nummeret, eller navnet."
+                )
         if existing is not None:
             now = existing if hpr is None else existing.replace(hpr=hpr)
             self.roster[self.roster.index(existing)] = now
+            self._forget()
             return now, existing
         entry = RosterEntry(self._stored_name(name), hpr or "")
         self.roster.append(entry)
-        self._near_index = None  # the roster's names come first in it
+        self._forget()  # the roster's names come first in the near index, its numbers in the HPR index
         return entry, None
 
     def roster_remove(self, name: str) -> RosterEntry:
@@ -257,7 +320,7 @@ class Virksomhet(Record):
         if entry is None:
             raise NotFoundError(f"«{name.strip()}» står ikke på listen over fastleger hos {self.label}.")
         self.roster.remove(entry)
-        self._near_index = None
+        self._forget()
         return entry
 
     def rename(self, old_name: str, new_name: str) -> tuple[str, list[tuple[Fravaer, Fravaer]]]:
@@ -304,6 +367,7 @@ class Virksomhet(Record):
         if existing is not None:
             return existing, False
         self.check_on_roster(draft.behandler)
+        self.check_hpr(draft.behandler, draft.hpr)
         if not allow_past:
             check_not_past(draft.til, today)
         new = Fravaer(
@@ -365,6 +429,8 @@ class Virksomhet(Record):
         )
         check_dates(new.fra, new.til)
         check_tjenester(new.tjenester, new.vikar, all_tjenester)
+        if hpr is not None and new.hpr:
+            self.check_hpr(new.behandler, new.hpr)
         if not allow_past and (new.fra, new.til) != (old.fra, old.til):
             check_not_past(new.til, today)
         clashes = self.find_overlaps(new, ignore_id=old.id)

@@ -37,11 +37,43 @@ def log_value(value: object) -> dict[str, Any]:
     raise TypeError(f"{type(value).__name__} is not a log value")
 
 
-def lock_timeout() -> float:
+LONGEST_WAIT = 24 * 60 * 60.0  # seconds: a timeout longer than a day is a mistake, not a wish
+
+
+def seconds_from(variable: str, default: float) -> float:
+    """A timeout in seconds from the environment: unset, the default; set but empty, no limit
+    (math.inf); else a positive number of seconds, at most a day. Anything else is refused,
+    naming the variable: «30s», «inf» or «0» must not quietly become some other bound."""
+    import math
+
+    text = os.environ.get(variable)
+    if text is None:
+        return default
+    if not text.strip():
+        return math.inf
     try:
-        return max(0.0, float(os.environ.get("FRAVAER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)))
+        value = float(text.strip().replace(",", "."))
     except ValueError:
-        return DEFAULT_LOCK_TIMEOUT
+        value = math.nan
+    if not 0 < value <= LONGEST_WAIT:  # nan and inf are not within either
+        raise InputError(
+            f"Ugyldig ${variable}: «{text}». Godtatt: et antall sekunder over 0 og høyst {LONGEST_WAIT:g} "
+            f"(ett døgn), som 10 eller 2.5; tom verdi betyr å vente uten grense."
+        )
+    return value
+
+
+def lock_timeout() -> float:
+    """How long a writer waits for an office's lock ($FRAVAER_LOCK_TIMEOUT); math.inf: without limit."""
+    return seconds_from("FRAVAER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+
+
+def milliseconds(seconds: float) -> str:
+    """A timeout as PostgreSQL's setting takes it: whole milliseconds, at least 1 (0 is no limit
+    there), and 0 for no limit."""
+    import math
+
+    return "0" if math.isinf(seconds) else f"{max(1, math.ceil(seconds * 1000))}ms"
 
 
 class Change(Record):
@@ -183,7 +215,7 @@ class Store(ABC):
         self, orgnrs: Iterable[str] | None = None, behandler: str | None = None, days: Days | None = None
     ) -> Reading[Virksomhet]:
         """Every office (or those of orgnrs), in orgnr order, read one at a time: memory stays flat.
-        behandler: only offices with a fravær of a GP that matches it (matches_behandler), and of
+        behandler: only offices with a fravær of a GP that matches it (Virksomhet.matches_gp), and of
         those, at least the fravær that match: a question over the whole country reads little.
         days: (first, last or None): at least the fravær that end on or after the first day and
         start on or before the last, and those that make one stretch with them (the same GP and a shared
@@ -228,6 +260,12 @@ class Store(ABC):
     @abstractmethod
     def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> AbstractContextManager[Changes]:
         """change_many, with the orgnrs checked and sorted (the order locks are taken in)."""
+
+    def check_writable(self, orgnrs: Iterable[str], create: bool = False) -> None:
+        """For a dry run that does not take the offices' locks (an import): raise what the real
+        run would, when the user may not write one of them. Files: the folder's permissions are
+        the real run's business."""
+        return None
 
     @contextmanager
     def change(self, orgnr: str, create: bool = False, dry_run: bool = False) -> Iterator[Change]:

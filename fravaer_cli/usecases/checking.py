@@ -132,6 +132,11 @@ class _RowChecker:
         if "__extra__" in row.values:
             cells, columns = row.values["__extra__"]
             return [f": har {cells} celler, flere enn det er kolonner ({columns})."]
+        if "__total__" in row.values:  # a one-office sheet's sum row (importer._with_office)
+            self.notes.append(
+                f"{row.where}: hoppet over: «{row.values['__total__']}» ser ut som en sumrad (ingen datoer)."
+            )
+            return []
         if _total_row(row.values):
             name = _text(row.values.get("virksomhet")).strip()
             self.notes.append(

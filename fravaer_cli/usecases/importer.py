@@ -35,6 +35,11 @@ MAX_COLUMNS = 1000
 MAX_LINE = 1024 * 1024  # per line of a CSV or JSON Lines file
 MAX_FILE = 64 * 1024 * 1024  # a national plan of 100,000 rows is about 10 MiB
 MAX_NOTES = 5
+# The cells a sheet may fill: a national plan of 100,000 rows, and far more columns than a plan has.
+# A stray cell far away (XFD1048576) would make the reader lay out every cell up to it.
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 100
+MAX_SHEET_XML = 512 * 1024 * 1024  # an .xlsx's sheet unpacked, looked through before it is read
 
 
 @dataclass
@@ -118,11 +123,30 @@ def read(raw: bytes, name: str, sheet: str | None = None, virksomhet: str | None
     return source
 
 
+# What a spreadsheet's sum row says where a plan has its first cell ("Totalt", "Sum:").
+TOTAL_WORDS = ("totalt", "total", "sum", "summert", "i alt", "antall")
+
+
 def _with_office(rows, orgnr: str):
     for row in rows:
         if not str(row.values.get("virksomhet") or "").strip():
-            row.values["virksomhet"] = orgnr
+            label = _total_label(row.values)
+            if label is not None:
+                row.values = {"__total__": label}  # a one-office sheet's sum row: skipped with a note
+            else:
+                row.values["virksomhet"] = orgnr
         yield row
+
+
+def _total_label(values: dict) -> str | None:
+    """The word of a sum row ("Totalt") in a row with no office and no dates, else None: a row of a
+    GP whose dates are missing is an error to report, not a row to skip."""
+    if any(str(values.get(column) or "").strip() for column in ("fra", "til")):
+        return None
+    for value in values.values():
+        if isinstance(value, str) and " ".join(value.split()).casefold().rstrip(":") in TOTAL_WORDS:
+            return value.strip()
+    return None
 
 
 def _read_text(raw: bytes, name: str, required) -> Source:
@@ -151,7 +175,12 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
         if sheet is not None and sheet not in names:
             raise InputError(f"{name} har ikke arket «{sheet}». Arkene: {', '.join(f'«{n}»' for n in names)}.")
         chosen = sheet if sheet is not None else names[0]
-        cells = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        if raw.startswith(_ZIP) and "ods" not in kind:
+            _check_xlsx_extent(raw, name, chosen)
+        loaded = book.get_sheet_by_name(chosen)
+        last_row, last_column = loaded.end or (0, 0)
+        _check_extent(last_row + 1, last_column + 1, name, chosen)  # .xls and .ods: laid out, not yet read
+        cells = loaded.to_python(skip_empty_area=False)
     except InputError:
         raise
     except Exception as e:  # a damaged file: calamine's errors have no common base
@@ -160,7 +189,9 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
     numbered = [(number, row) for number, row in numbered if any(c.strip() for c in row)]
     if not numbered:
         raise InputError(f"{name}: arket «{chosen}» er tomt; ingen rader å importere.")
-    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), 0)
+    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), None)
+    if at is None:  # no header: the row most like one, and what it lacks
+        at = _likeliest_header([row for _, row in numbered[:HEADER_WITHIN]])
     _, header = numbered[at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
@@ -171,6 +202,104 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
         for number, row in numbered[at + 1 :]
     ]
     return Source(name, rows, kind, _above_note(f"{name}, ark «{chosen}»", [row for _, row in numbered[:at]]))
+
+
+def _column_letters(number: int) -> str:
+    """1 -> A, 27 -> AA, 16384 -> XFD."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_extent(rows: int, columns: int, name: str, sheet: str, what: str = "arket har innhold helt ut til") -> None:
+    """A cell with content beyond what a plan can fill is refused before the sheet is laid out."""
+    if rows > MAX_SHEET_ROWS or columns > MAX_SHEET_COLUMNS:
+        last = f"{_column_letters(MAX_SHEET_COLUMNS)}{MAX_SHEET_ROWS}"
+        most_rows = f"{MAX_SHEET_ROWS:_}".replace("_", "\u00a0")
+        raise InputError(
+            f"{name}, ark «{sheet}»: {what} cellen {_column_letters(columns)}{rows}, men en fraværsplan kan fylle "
+            f"høyst {most_rows} rader og {MAX_SHEET_COLUMNS} kolonner (A1 til {last}). Slett det som står utenfor "
+            "planen, eller lagre arket som CSV, og prøv igjen."
+        )
+
+
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_REF = re.compile(rb'\br="([A-Z]{0,3})([0-9]*)"')
+
+
+def _check_xlsx_extent(raw: bytes, name: str, sheet: str) -> None:
+    """The first cell with content beyond the plan's bounds in an .xlsx sheet, found by looking
+    through its XML as it is unpacked (in little memory), before the reader lays out every
+    cell up to the last one: one cell at XFD1048576 would be 17 billion cells."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            path = _xlsx_sheet_path(book, sheet)
+            if path is None:
+                return  # the reader finds the sheet its own way, and its size is checked after
+            outside = _xlsx_cell_outside(book, path, name, sheet)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError, NotImplementedError):
+        return  # a damaged or encrypted file: the reader says so
+    if outside is not None:
+        _check_extent(*outside, name, sheet, what="det står noe i")
+
+
+def _xlsx_sheet_path(book, sheet: str) -> str | None:
+    from html import unescape
+
+    workbook = book.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = book.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    for attributes in re.findall(r"<(?:\w+:)?sheet\b([^>]*)>", workbook):
+        found = dict(re.findall(r'([\w:]+)="([^"]*)"', attributes))
+        if unescape(found.get("name", "")) != sheet:
+            continue
+        rid = next((v for k, v in found.items() if k.endswith(":id")), None)
+        for relation in re.findall(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+            fields = dict(re.findall(r'([\w:]+)="([^"]*)"', relation))
+            if fields.get("Id") == rid and "Target" in fields:
+                target = fields["Target"]
+                return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
+
+
+def _xlsx_cell_outside(book, path: str, name: str, sheet: str) -> tuple[int, int] | None:
+    """(row, column), 1-based, of the first cell with content beyond the plan's bounds."""
+    row = column = 0
+    unpacked = 0
+    rest = b""
+    with book.open(path) as xml:
+        while chunk := xml.read(1 << 20):
+            unpacked += len(chunk)
+            if unpacked > MAX_SHEET_XML:
+                raise InputError(
+                    f"{name}, ark «{sheet}» er over {MAX_SHEET_XML // 2**20} MiB utpakket; det er ingen fraværsplan."
+                )
+            text = rest + chunk
+            cut = text.rfind(b"<")
+            text, rest = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
+            for tag, attributes in _SHEET_TAG.findall(text):
+                ref = _REF.search(attributes)
+                if tag == b"row":
+                    row, column = (int(ref[2]) if ref and ref[2] else row + 1), 0
+                    continue
+                if ref and ref[1]:
+                    column = _column_number(ref[1])
+                    row = int(ref[2]) if ref[2] else row
+                else:
+                    column += 1
+                if (row > MAX_SHEET_ROWS or column > MAX_SHEET_COLUMNS) and not attributes.endswith(b"/"):
+                    return row, column  # an empty cell (formatting only) the reader leaves out
+    return None
 
 
 def _cell(value) -> str:
@@ -237,7 +366,9 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     if header is None:
         if not above:
             raise InputError(f"{name} er tom: ingen rader å importere.")
-        header, above = above[0], []  # no header: _check_columns says what the first row lacks
+        # No header: the row most like one (a title row above it is no header), and what it lacks.
+        at = _likeliest_header(above)
+        header, above = above[at], above[:at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name, required)
@@ -248,6 +379,13 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
         notes.append(f"Merk: … og {len(unused) - MAX_NOTES} kolonner til brukes ikke.")
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
     return Source(name, _csv_rows(reader, columns, name), kind, notes)
+
+
+def _likeliest_header(rows: list[list[str]]) -> int:
+    """Of rows with no header among them, the one naming most of the columns (the first of those)."""
+    known = set(REQUIRED + OPTIONAL)
+    scores = [len({_column(c) for c in row} & known) for row in rows]
+    return scores.index(max(scores))
 
 
 def _is_header(cells: list[str], required) -> bool:
@@ -304,9 +442,15 @@ def _check_columns(columns: list[str], shown: list[str], name: str, required=REQ
     if missing:
         found = [s for s in shown if s]
         listed = ", ".join(found[:20]) + (f" … og {len(found) - 20} til" if len(found) > 20 else "")
+        office = (
+            " Gjelder planen én virksomhet, oppgi den med --virksomhet ORGNR|NAVN i stedet for kolonnen."
+            if missing == ["virksomhet"]
+            else ""
+        )
         raise InputError(
-            f"{name} mangler kolonnen(e) {', '.join(missing)}. Påkrevd: {', '.join(REQUIRED)}; "
-            f"valgfrie: {', '.join(OPTIONAL)}. Fant: {listed or '(ingen)'}."
+            f"{name} mangler kolonnen{'e' if len(missing) > 1 else ''} {', '.join(missing)}. "
+            f"Overskriftene som ble funnet: {listed or '(ingen)'}. Påkrevd: {', '.join(REQUIRED)}; "
+            f"valgfrie: {', '.join(OPTIONAL)}.{office}"
         )
     counts = Counter(columns)
     doubled = sorted(c for c, n in counts.items() if n > 1 and c in REQUIRED + OPTIONAL)

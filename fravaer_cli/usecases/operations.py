@@ -13,7 +13,7 @@ from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, InputError, StoreError
 from fravaer_cli.domain.messages import citizen_message
 from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, matches_behandler
-from fravaer_cli.domain.names import behandler_key, name_matches, search_key
+from fravaer_cli.domain.names import behandler_key, name_matches, norwegian_order, search_key
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet, office_label
 from fravaer_cli.store.base import Days, Reading, Store
@@ -29,6 +29,7 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
     value = text.strip()
     if not value:
         raise InputError("--virksomhet kan ikke være tom: oppgi organisasjonsnummer eller en del av navnet.")
+    value = orgnr_check.from_written(value) or value  # «DDFL Test (910000004)», «NO 910 000 004 MVA»
     if orgnr_check.looks_like_orgnr(value):
         number = orgnr_check.normalise(value)
         if not orgnr_check.is_valid(number):
@@ -40,9 +41,10 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
         return number
     wanted = search_key(value)
     # Reading commands say that the folder is missing; a writer, which would create it, says no office matches.
-    names = store.office_names(must_exist=not allow_new)
+    reading = store.office_names(must_exist=not allow_new)
+    names = list(reading)  # read once: the close names are looked for among them too
     matches = [office for office in names if name_matches(value, office.navn)]
-    unreadable = names.unreadable
+    unreadable = reading.unreadable
     exact = [o for o in matches if search_key(o.navn) == wanted]
     if len(matches) == 1 or len(exact) == 1:
         return (exact or matches)[0].orgnr
@@ -53,13 +55,34 @@ def find_virksomhet(store: Store, text: str, allow_new: bool = False) -> str:
             f"Ingen lesbar virksomhet har «{text}» i navnet, og {len(unreadable)} fil(er) kunne ikke leses:\n{named}"
         )
     if not matches:
+        close = [o for o in names if _near_office_name(value, o.navn)][:MAX_CANDIDATES]
+        hint = f" Mente du {' eller '.join(f'«{o.navn}» ({o.orgnr})' for o in close)}?" if close else ""
         raise InputError(
-            f"Ingen lagret virksomhet har «{text}» i navnet. Oppgi organisasjonsnummer (9 sifre) "
+            f"Ingen lagret virksomhet har «{text}» i navnet.{hint} Oppgi organisasjonsnummer (9 sifre) "
             "eller en del av navnet; «fravaer info --all» viser de lagrede."
         )
     shown = "\n".join(f"  {o.orgnr}  {o.navn}" for o in matches[:MAX_CANDIDATES])
     more = f"\n  … og {len(matches) - MAX_CANDIDATES} til" if len(matches) > MAX_CANDIDATES else ""
     raise InputError(f"«{text}» passer til {len(matches)} virksomheter; oppgi organisasjonsnummeret:\n{shown}{more}")
+
+
+def _near_office_name(query: str, navn: str) -> bool:
+    """Every word of the query is a word of the name (or the start of one) with a letter or two
+    wrong: «ddfl tset» is near «DDFL Test»."""
+    from fravaer_cli.domain.names import NEAR, edit_distance
+
+    words = search_key(navn).split()
+    wanted = search_key(query).split()
+    if not words or not wanted:
+        return False
+
+    def near(word: str) -> bool:
+        limit = NEAR if len(word) >= 4 else 1  # «tset» is «test» with two letters swapped
+        return any(
+            min(edit_distance(word, w[: len(word)], limit), edit_distance(word, w, limit)) <= limit for w in words
+        )
+
+    return all(near(word) for word in wanted)
 
 
 class Added(Record):
@@ -115,9 +138,20 @@ def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
     from fravaer_cli.domain import plan
 
     days = plan.days_without_gp(office, changed)
+    runs = plan.workday_runs(days)
+    gps = office.gps()
+    if runs and not office.roster and len(gps) == 1:
+        # Without a roster, the office's GPs are those with fravær: a first fravær would always
+        # be «no GP», which says nothing about the office. What is missing is the roster.
+        return [
+            f"Merk: {office.label} har ingen liste over fastleger, og «{gps[0]}» er den eneste legen med fravær "
+            f"der, så fravaer kan ikke se om en annen fastlege er på jobb {plan.stretch_text(*runs[0])}"
+            f"{' og flere dager' if len(runs) > 1 else ''}. Legg legene inn med «fravaer roster add --virksomhet "
+            f"{office.orgnr} --behandler NAVN», så varsler fravaer når ingen fastlege er på jobb."
+        ]
     return [
         f"Advarsel: ingen fastlege ved {office.label} {plan.stretch_text(a, b)} (ingen vikar registrert)."
-        for a, b in plan.workday_runs(days)
+        for a, b in runs
     ]
 
 
@@ -174,8 +208,8 @@ def roster(store: Store, orgnr: str) -> tuple[Virksomhet, list[dict]]:
         if f.key not in on_list:
             row = others.setdefault(f.key, {"behandler": f.behandler, "hpr": "", "pa_listen": False})
             row["hpr"] = f.hpr or row["hpr"]
-    rows.sort(key=lambda r: search_key(r["behandler"]))
-    return office, rows + sorted(others.values(), key=lambda r: search_key(r["behandler"]))
+    rows.sort(key=lambda r: norwegian_order(r["behandler"]))
+    return office, rows + sorted(others.values(), key=lambda r: norwegian_order(r["behandler"]))
 
 
 def roster_add(store: Store, orgnr: str, name: str, hpr: str | None):
@@ -266,7 +300,11 @@ def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sh
     if store.streams_imports and not dry_run:
         return source, _import_streaming(store, source, today, allow_past, now, progress, meanwhile)
     plan = checking.check(source, store.load_for_change, today, allow_past, store.av, now)
-    if plan.errors or dry_run:
+    if plan.errors:
+        return source, plan
+    if dry_run:
+        # The real run would lock every office the rows name first: what the login may not do fails there.
+        store.check_writable(plan.offices, create=True)
         return source, plan
     _write_plan(store, plan, today, now, progress)
     return source, plan
@@ -360,10 +398,12 @@ def find(store: Store, orgnr: str, fravaer_id: str) -> Fravaer:
     return store.load(orgnr).get(fravaer_id)
 
 
-def delete(store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None) -> tuple[Fravaer, str]:
+def delete(
+    store: Store, orgnr: str, fravaer_id: str, expected: Fravaer | None = None, dry_run: bool = False
+) -> tuple[Fravaer, str]:
     """Delete; with expected, only if the stored fravær is still what the user confirmed.
     Returns (the deleted fravær, the office's label)."""
-    with store.change(orgnr) as change:
+    with store.change(orgnr, dry_run=dry_run) as change:
         current = change.office.get(fravaer_id)
         if expected is not None and current != expected:
             raise StoreError(
@@ -410,19 +450,26 @@ class OfficeRef(Record):
 STATUS_KINDS = ("stengt", "starter_i_morgen", "apner_i_morgen", "vikar", "vikar_starter")
 
 
-def status_entries(store: Store, orgnr: str | None, day: date, until: date | None = None):
+def status_entries(store: Store, orgnr: str | None, day: date, until: date | None = None, behandler=None):
     """(entries, unreadable): entries yields (kind, OfficeRef, Stretch), kind one of
     STATUS_KINDS, reading one office at a time; unreadable gets the files that could
-    not be read, as they are met. until: the last day the look-ahead covers (default the next)."""
+    not be read, as they are met. until: the last day the look-ahead covers (default the next).
+    behandler: only that GP's (a part of the name, or an HPR number), as list --behandler."""
     from fravaer_cli.domain import schedule
 
     # Now, so that a store with no office fails before any output; only what can touch the days.
-    chosen = offices(store, orgnr, days=(day, until or day + timedelta(days=1)))
+    chosen = offices(store, orgnr, behandler, days=(day, until or day + timedelta(days=1)))
 
     def entries():
         for office in chosen:
             ref = OfficeRef(office.orgnr, office.navn)
-            for kind, stretches in zip(STATUS_KINDS, schedule.day_status(office.fravaer, day, until), strict=True):
+            fravaer = office.fravaer
+            if behandler is not None:
+                if orgnr is not None:
+                    _check_gp(office, behandler)  # a misspelt GP is not found, not «nothing closed»
+                owner = office.hpr_owner(behandler)
+                fravaer = [f for f in fravaer if office.matches_gp(f, behandler, owner)]
+            for kind, stretches in zip(STATUS_KINDS, schedule.day_status(fravaer, day, until), strict=True):
                 for stretch in stretches:
                     yield kind, ref, stretch
 
@@ -445,19 +492,33 @@ def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjene
 def _check_gp(office: Virksomhet, query: str) -> None:
     """A name that is no GP of the office (nor an HPR number of one) is not found: an empty
     answer would tell the helpdesk that a misspelt GP has nothing registered."""
-    text = query.strip()
-    if office.gps_matching(text) or (text.isdigit() and any(f.hpr == text for f in office.fravaer)):
-        return
-    raise office.not_a_gp_here(text)
+    if not office.gps_matching(query.strip()):
+        raise office.not_a_gp_here(query)
 
 
 def close_gp_names(store: Store, query: str) -> list[tuple[str, str]]:
     """(GP, office label) for every GP, in every office the store shows, whose name is one or two
-    letters from the query: for a search over the whole country that found nothing."""
+    letters from the query: for a search over the whole country that found nothing. For an HPR
+    number, the GPs whose numbers are one or two digits from it ("1234568: Kari Vik")."""
+    from fravaer_cli.domain.names import edit_distance
+
+    number = query.strip()
     found = []
     for office in store.iter_offices():
-        found += [(name, office.label) for name in office.near_names(query)]
-    return sorted(found, key=lambda pair: search_key(pair[0]))
+        if number.isascii() and number.isdigit():
+            hprs = {e.hpr: e.behandler for e in reversed(office.roster) if e.hpr}
+            hprs.update((f.hpr, f.behandler) for f in office.fravaer if f.hpr and f.hpr not in hprs)
+            found += [
+                (f"{hpr}: {name}", office.label) for hpr, name in hprs.items() if edit_distance(hpr, number, 2) <= 2
+            ]
+        else:
+            found += [(name, office.label) for name in office.near_names(query)]
+    return sorted(found, key=lambda pair: norwegian_order(pair[0]))
+
+
+def is_a_gp(store: Store, query: str) -> bool:
+    """Some office the store shows has a GP of that name (any of its words) or HPR number."""
+    return any(office.gps_matching(query.strip()) for office in store.iter_offices())
 
 
 def all_offices(store: Store) -> tuple[list[Virksomhet], list[StoreError]]:
@@ -485,11 +546,12 @@ def offices(
 
 
 def list_fravaer(office: Virksomhet, today: date, behandler=None, tjeneste=None, include_past=False) -> list[Fravaer]:
+    owner = office.hpr_owner(behandler) if behandler is not None else None  # the roster's HPR number too
     chosen = [
         f
         for f in office.fravaer
         if (include_past or f.til >= today)
-        and matches_behandler(f, behandler)
+        and (matches_behandler(f, behandler) or (owner is not None and f.key == owner))
         and (tjeneste is None or tjeneste in f.tjenester or tjeneste in f.vikar)
     ]
     chosen.sort(key=lambda f: (f.fra, f.key, f.til, _id_order(f.id)))
@@ -518,6 +580,9 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
     for f in office.fravaer:
         names.setdefault(f.key, f.behandler)
     unknown = False
+    if behandler is not None and (owner := office.hpr_owner(behandler)) is not None:
+        behandler = office.gps_matching(behandler)[0]  # the GP whose HPR number it is, by name
+        names.setdefault(owner, behandler)
     if behandler is not None:
         wanted = behandler_key(behandler)
         if wanted in names:
@@ -525,7 +590,7 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
         else:
             partial = {k: v for k, v in names.items() if name_matches(behandler, v)}
             if len(partial) > 1:
-                shown = ", ".join(sorted(partial.values()))
+                shown = ", ".join(sorted(partial.values(), key=norwegian_order))
                 raise InputError(
                     f"«{behandler}» passer til flere behandlere hos {office.label}: {shown}. Skriv mer av navnet."
                 )
@@ -544,7 +609,7 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
                 partial = {behandler_key(on_roster[0]): on_roster[0]}
             names = partial
     lines = []
-    for key, name in sorted(names.items(), key=lambda item: item[1].casefold()):
+    for key, name in sorted(names.items(), key=lambda item: norwegian_order(item[1])):
         for tjeneste in tjenester:
             stretch = schedule.closed_until(office.fravaer, key, tjeneste, day)
             reopens = stretch.apner_igjen if stretch else None
@@ -552,21 +617,3 @@ def preview(office: Virksomhet, day: date, tjenester: Sequence[str], lang: str, 
     if not names:
         lines = [PreviewLine(None, t, None, citizen_message(t, None, lang)) for t in tjenester]
     return lines, unknown
-
-
-def log_entries(store: Store, orgnr: str, behandler: str | None = None, day: date | None = None):
-    """The audit log oldest first, optionally only entries about a GP or a fravær covering day:
-    an entry at a time, filtered as it is read, so a long log is never held whole."""
-    entries = store.iter_log(orgnr)
-    if behandler is None and day is None:
-        return entries
-    return (entry for entry in entries if _log_wanted(entry, behandler, day))
-
-
-def _log_wanted(entry: dict, behandler: str | None, day: date | None) -> bool:
-    record = entry.get("fravaer") or {}
-    gp = entry["behandler"] if isinstance(entry.get("behandler"), dict) else {}
-    named = [record.get("behandler", ""), gp.get("behandler", ""), gp.get("fra", ""), gp.get("til", "")]
-    if behandler is not None and not any(name_matches(behandler, str(name)) for name in named if name):
-        return False
-    return day is None or str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))

@@ -75,6 +75,8 @@ def parse_document(raw: bytes, suffix: str) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise Invalid(f"ikke gyldig UTF-8 (byte {e.start})") from None
+    if text.startswith("\ufeff"):  # a byte-order mark, as Notepad saves a file edited by hand
+        text = text[1:]
     if suffix == ".toml":
         return toml_loads(text, Invalid)
     import json

@@ -10,17 +10,16 @@ Layout of the store folder:
 import errno
 import os
 import re
-import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path  # json is imported where used: status of a toml store needs none
-from typing import Any, BinaryIO
+from typing import Any
 
 from fravaer_cli import interrupts
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import InputError, NotFoundError, StoreError, os_reason
-from fravaer_cli.domain.model import Fravaer, matches_behandler
+from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import (
     Change,
@@ -40,6 +39,15 @@ from fravaer_cli.store.files.documents import (
     log_entry,
     office_from,
     parse_document,
+)
+from fravaer_cli.store.files.osfiles import (
+    cut,
+    mode_for,
+    open_budget,
+    open_regular,
+    open_regular_fd,
+    remove,
+    write_all,
 )
 from fravaer_cli.store.files.writer import document_of, file_order, log_lines, serialise, toml_office
 
@@ -91,7 +99,8 @@ class FileStore(Store):
     def no_offices(self) -> StoreError:
         return StoreError(
             f"Ingen virksomheter er lagret i {self.folder}. Er det riktig lagringsmappe (--data-dir, "
-            "$FRAVAER_DATA_DIR)? En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
+            "$FRAVAER_DATA_DIR), eller skulle det vært den delte databasen (--database URL, $FRAVAER_DATABASE_URL)? "
+            "En virksomhet lagres med «fravaer add» eller «fravaer info --navn»."
         )
 
     @property
@@ -167,8 +176,8 @@ class FileStore(Store):
 
     def _missing_folder(self) -> StoreError:
         return StoreError(
-            f"Lagringsmappen {self.folder} finnes ikke. Sjekk --data-dir og $FRAVAER_DATA_DIR; "
-            "mappen opprettes første gang noe lagres."
+            f"Lagringsmappen {self.folder} finnes ikke. Sjekk --data-dir og $FRAVAER_DATA_DIR, eller oppgi den "
+            "delte databasen med --database URL eller $FRAVAER_DATABASE_URL; mappen opprettes første gang noe lagres."
         )
 
     def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
@@ -186,13 +195,13 @@ class FileStore(Store):
                 except StoreError as e:
                     yield e
                     continue
-                if behandler is None or any(matches_behandler(f, behandler) for f in office.fravaer):
+                if behandler is None or any(office.matches_gp(f, behandler) for f in office.fravaer):
                     yield office
 
         return Reading(read())
 
     def _read(self, path: Path, orgnr: str, for_change: bool = False) -> Virksomhet:
-        with _open_regular(path) as f:
+        with open_regular(path) as f:
             raw = f.read(MAX_STORE_FILE + 1)
         if len(raw) > MAX_STORE_FILE:
             raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
@@ -272,9 +281,10 @@ class FileStore(Store):
         if not pending:
             return
         folder = self._open_folder()
-        few = len(pending) <= _open_budget()
+        few = len(pending) <= open_budget()
         logs: dict[str, tuple[int, Path]] = {}
         staged: list[Path] = []
+        staged_here: list[Path] = []  # an office's new file, written just before it replaces the old
         try:
             for orgnr, _ in pending:
                 log = self._open_log(orgnr)
@@ -296,23 +306,34 @@ class FileStore(Store):
             written: list[str] = []
             # From here each office's file is put in place and its log appended: Ctrl-C waits
             # until every one is, so that an import is stored whole or (before this) not at all.
+            # Each office: its new file is written beside the old one, then its log lines are
+            # appended, then the new file replaces the old. Where a full disk stops it, the log is cut
+            # back to where it was: a change is stored with its log entry, or not at all.
             with interrupts.deferred():
                 for n, ((orgnr, change), path) in enumerate(zip(pending, paths, strict=True)):
                     lines = self._log_lines(change.entries)
                     try:
                         if staged:
-                            self._replace(staged[n], path)
-                            if (cached := to_cache[n]) is not None:
-                                self._cache.save(change.office, *cached)
-                                to_cache[n] = None
+                            tmp, cached = staged[n], to_cache[n]
                         else:
-                            self._write(path, change.office)
+                            data, starts = self._bytes_of(change.office, path.suffix)
+                            tmp, cached = self._stage(path, data, sync=True), (data, starts)
+                            staged_here.append(tmp)
                         log = logs[orgnr] if few else self._open_log(orgnr)
                         try:
-                            self._append_log(log, lines)
+                            size = self._append_log(log, lines)
+                            try:
+                                self._replace(tmp, path)
+                            except StoreError:
+                                cut(log, size)
+                                raise
                         finally:
                             if not few:
                                 os.close(log[0])
+                        if cached is not None:
+                            self._cache.save(change.office, *cached)
+                            if staged:
+                                to_cache[n] = None
                     except StoreError as e:
                         e.written = written
                         raise
@@ -321,8 +342,8 @@ class FileStore(Store):
                         progress(len(written), len(pending))
                 self._sync(folder, [fd for fd, _ in logs.values()])
         except BaseException:
-            for tmp in staged:  # those not in place yet; the others are gone already
-                _remove(tmp)
+            for tmp in staged + staged_here:  # those not in place yet; the others are gone already
+                remove(tmp)
             raise
         finally:
             for fd, _ in logs.values():
@@ -403,7 +424,7 @@ class FileStore(Store):
         if self._lock_fd is None:
             self._ensure_folder()
             path = self.folder / ".lock"
-            self._lock_fd = fd = _open_regular_fd(path, os.O_RDWR | os.O_CREAT, "låsefilen")
+            self._lock_fd = fd = open_regular_fd(path, os.O_RDWR | os.O_CREAT, "låsefilen")
             return fd
         return self._lock_fd
 
@@ -447,19 +468,19 @@ class FileStore(Store):
         tmp = path.with_name(f".{path.name}.tmp")
         try:
             # Whatever is at the temporary name is a leftover (or a planted link): removed, never followed.
-            _remove(tmp)
+            remove(tmp)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 if sync:
                     os.fsync(f.fileno())
-                os.fchmod(f.fileno(), _mode_for(path))
+                os.fchmod(f.fileno(), mode_for(path))
         except OSError as e:
-            _remove(tmp)
+            remove(tmp)
             raise StoreError(f"Kunne ikke skrive {path}: {os_reason(e)}. Filen er som før.") from None
         except BaseException:  # Ctrl-C while writing it: nothing is left behind
-            _remove(tmp)
+            remove(tmp)
             raise
         return tmp
 
@@ -467,7 +488,7 @@ class FileStore(Store):
         try:
             os.replace(tmp, path)
         except OSError as e:
-            _remove(tmp)
+            remove(tmp)
             raise StoreError(f"Kunne ikke skrive {path}: {os_reason(e)}. Filen er som før.") from None
 
     def _sync(self, folder: int, logs: list[int]) -> None:
@@ -491,15 +512,23 @@ class FileStore(Store):
     def _open_log(self, orgnr: str) -> tuple[int, Path]:
         """The office's audit log, append-only, never through a symbolic link."""
         path = self.folder / f"{orgnr}.log"
-        fd = _open_regular_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, "loggen", " Ingenting er endret.")
+        fd = open_regular_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, "loggen", " Ingenting er endret.")
         return fd, path
 
-    def _append_log(self, log: tuple[int, Path], lines: bytes) -> None:
+    def _append_log(self, log: tuple[int, Path], lines: bytes) -> int:
+        """Appends the change's lines, before the change itself is put in place; returns the log's
+        size before them. A log that cannot take them all (a full disk) is cut back to that size."""
         fd, path = log
+        size = 0
         try:
-            _write_all(fd, lines)
+            size = os.fstat(fd).st_size
+            write_all(fd, lines)
         except OSError as e:
-            raise StoreError(f"Endringen er lagret, men kunne ikke skrives i loggen {path}: {os_reason(e)}.") from None
+            cut(log, size)
+            raise StoreError(
+                f"Kunne ikke skrive endringen i loggen {path}: {os_reason(e)}. Ingenting er endret."
+            ) from None
+        return size
 
     def now(self) -> str:
         return self._clock() if self._clock else ""
@@ -510,7 +539,7 @@ class FileStore(Store):
         path = self.folder / f"{orgnr}.log"
         if not os.path.lexists(path):
             return
-        with _open_regular(path, "loggen") as f:
+        with open_regular(path, "loggen") as f:
             number = 0
             while line := f.readline(MAX_LOG_LINE + 1):
                 number += 1
@@ -518,69 +547,3 @@ class FileStore(Store):
                     raise StoreError(f"Linje {number} i loggen {path} er lengre enn {MAX_LOG_LINE // 2**20} MiB.")
                 if line.strip():
                     yield log_entry(line, number, path)
-
-
-def _remove(path: Path) -> None:
-    """path gone, if it was there and can be removed."""
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _open_regular_fd(path: Path, flags: int, what: str = "", after: str = "") -> int:
-    """A descriptor of a regular file only: never through a symbolic link, and
-    never a FIFO or a device, which would hang the open or the read (O_NONBLOCK
-    keeps the open itself from waiting)."""
-    label = f"{what} {path}" if what else str(path)
-    try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, 0o666)
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            reason = "er en symbolsk lenke; fravaer bruker bare vanlige filer i lagringsmappen"
-        elif e.errno == errno.ENXIO:  # a FIFO with no reader
-            reason = "er ikke en vanlig fil"
-        else:
-            reason = f"kan ikke åpnes: {os_reason(e)}"
-        raise StoreError(f"{label[:1].upper()}{label[1:]} {reason}.{after}") from None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise StoreError(f"{label[:1].upper()}{label[1:]} er ikke en vanlig fil; fravaer leser den ikke.{after}")
-    os.set_blocking(fd, True)
-    return fd
-
-
-@contextmanager
-def _open_regular(path: Path, what: str = "") -> Iterator[BinaryIO]:
-    fd = _open_regular_fd(path, os.O_RDONLY, what)
-    try:
-        with os.fdopen(fd, "rb") as f:
-            yield f
-    except OSError as e:
-        raise StoreError(f"Kan ikke lese {path}: {os_reason(e)}.") from None
-
-
-def _open_budget() -> int:
-    """How many logs a change may hold open at once: the process's limit, less room for the rest."""
-    import resource
-
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return 1 << 30 if soft == resource.RLIM_INFINITY else max(8, soft - 64)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-# -- the document --------------------------------------------------------------

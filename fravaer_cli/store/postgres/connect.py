@@ -96,10 +96,38 @@ def login_of(dsn: str) -> str:
         return f"uid {os.getuid()}"
 
 
+def _system_user() -> str:
+    import getpass
+
+    try:
+        return f"«{getpass.getuser()}»"
+    except Exception:
+        return f"med uid {os.getuid()}"
+
+
 def connection_error(dsn: str, error: Exception) -> StoreError:
     """libpq's reason, said in Norwegian with what to do."""
     text = str(error)
     where = describe(dsn)
+    if "Peer authentication failed" in text or "Ident authentication failed" in text:
+        # Peer (a Unix socket) and ident check who the user is on this machine; no password is asked.
+        method = "peer" if "Peer" in text else "ident"
+        return StoreError(
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: serveren godtar den bare med "
+            f"{method}-autentisering, og systembrukeren {_system_user()} er ikke den innloggingen. Kjør som "
+            "den brukeren, oppgi en innlogging som svarer til systembrukeren (user=), eller be en DBA om en "
+            "tilordning i pg_ident.conf."
+        )
+    if "certificate authentication failed" in text or "certificate" in text and "does not match" in text:
+        return StoreError(
+            f"PostgreSQL avviste klientsertifikatet for innloggingen «{login_of(dsn)}» til {where}: navnet i "
+            "sertifikatet (CN) svarer ikke til innloggingen. Sjekk sslcert, sslkey og user=."
+        )
+    if "no pg_hba.conf entry" in text or "pg_hba.conf rejects connection" in text:
+        return StoreError(
+            f"PostgreSQL tar ikke imot innloggingen «{login_of(dsn)}» til {where} fra denne maskinen eller på "
+            "denne måten (pg_hba.conf): be en DBA åpne for den, eller sjekk host= og sslmode."
+        )
     if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
         return StoreError(
             f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "

@@ -1,7 +1,6 @@
 """What the server or the connection said, as the SPEC's errors: one Norwegian line each, named by
 the error's SQLSTATE (PostgreSQL's own texts are English and for DBAs), never with a password."""
 
-import os
 import re
 
 from fravaer_cli.domain.errors import ConflictError, StoreError
@@ -13,10 +12,10 @@ SHUTDOWN = ("57P01", "57P02", "57P03")  # admin_shutdown, crash_shutdown, cannot
 
 
 def statement_timeout() -> float:
-    try:
-        return max(1.0, float(os.environ.get("FRAVAER_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT)))
-    except ValueError:
-        return DEFAULT_STATEMENT_TIMEOUT
+    """How long one statement may run ($FRAVAER_STATEMENT_TIMEOUT); math.inf: without limit."""
+    from fravaer_cli.store.base import seconds_from
+
+    return seconds_from("FRAVAER_STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT)
 
 
 class Context:
@@ -71,7 +70,7 @@ def error_of(e: Exception, at: Context) -> Exception:
         )
     if code == "25006":  # read_only_sql_transaction: a standby
         return StoreError(
-            f"{_sentence(at.where)} er en server som bare leser (en standby), og endringen er ikke "
+            f"{sentence(at.where)} er en server som bare leser (en standby), og endringen er ikke "
             "lagret. Skriv til primærserveren: gi alle serverne i tilkoblingsstrengen med "
             "target_session_attrs=read-write, så finner libpq den som tar imot skriving."
         )
@@ -98,7 +97,7 @@ def error_of(e: Exception, at: Context) -> Exception:
             f"{', og endringen er ikke lagret' if at.writing else ''}. Prøv igjen når serveren svarer."
         )
     if code in ("23514", "P0002", "22008", "22007", "22P02", "23502"):  # the store's rules refused the values
-        return StoreError(f"{_sentence(at.where)} godtok ikke endringen (SQLSTATE {code}): "
+        return StoreError(f"{sentence(at.where)} godtok ikke endringen (SQLSTATE {code}): "
                           f"{_first_line(text)}")  # fmt: skip
     return StoreError(f"Feil fra {at.where} (SQLSTATE {code or 'ukjent'}): {_first_line(text)}")
 
@@ -113,14 +112,14 @@ def no_free_connection(where: str) -> StoreError:
 
 def unknown_outcome(at: Context) -> StoreError:
     """The COMMIT was sent, and its answer never came: the change may be stored, or not."""
+    office = f" --virksomhet {at.orgnr}" if at.orgnr else " --all"
     return StoreError(
         f"Forbindelsen til {at.where} ble brutt mens endringen ble lagret: den kan være lagret, eller ikke. "
-        f"Sjekk med «fravaer list»{' --virksomhet ' + at.orgnr if at.orgnr else ''} og «fravaer log» før du "
-        "prøver igjen."
+        f"Sjekk med «fravaer list{office}» og «fravaer log{office}» før du prøver igjen."
     )
 
 
-def _sentence(where: str) -> str:
+def sentence(where: str) -> str:
     """where to start a sentence with («databasen …» as «Databasen …»)."""
     return where[0].upper() + where[1:]
 

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 from fravaer_cli import __version__
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.store.base import Store
-from fravaer_cli.store.postgres import pgschema
+from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.pgstore import PgStore
 
 
@@ -27,27 +27,42 @@ def init(store: PgStore) -> Init:
     before = store.schema_version() or 0
     if before > pgschema.SCHEMA:
         raise StoreError(
-            f"{store.location} har skjema {before}, nyere enn denne versjonen av fravaer forstår: oppgrader fravaer."
+            f"{faults.sentence(store.location)} har skjema {before}, nyere enn denne versjonen av fravaer forstår: "
+            "oppgrader fravaer."
         )
 
     def migrate(cur: Any) -> Init:
+        import psycopg2
+        import psycopg2.errors
+
         cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
-        cur.execute(pgschema.ROLE_STATEMENTS)
+        # The roles are the server's, not the database's: made by the first init on the server (which
+        # needs a login that may create roles), and only used by the next (another database's owner).
+        cur.execute(_ROLES_READY)
+        if not cur.fetchone()[0]:
+            try:
+                cur.execute(pgschema.ROLE_STATEMENTS)
+            except psycopg2.errors.InsufficientPrivilege:
+                raise _cannot_make_roles(store) from None
         # The schema's administrator is an admin of its data; and while it migrates (only then), a
         # member of fravaer_eier, the role that owns the store and that no one logs in as.
         cur.execute(
-            "SELECT rolsuper, pg_has_role(current_user, 'fravaer_eier', 'MEMBER') FROM pg_roles "
-            "WHERE rolname = current_user"
+            "SELECT rolsuper, pg_has_role(current_user, 'fravaer_eier', 'MEMBER'), "
+            "pg_has_role(current_user, 'fravaer_admin', 'MEMBER') FROM pg_roles WHERE rolname = current_user"
         )
-        superuser, owner_already = cur.fetchone()
+        superuser, owner_already, admin_already = cur.fetchone()
         if not superuser:
-            cur.execute("SAVEPOINT admin")
-            try:
-                cur.execute("GRANT fravaer_admin TO CURRENT_USER")
-            except Exception:
-                cur.execute("ROLLBACK TO SAVEPOINT admin")
+            if not admin_already:
+                cur.execute("SAVEPOINT admin")
+                try:
+                    cur.execute("GRANT fravaer_admin TO CURRENT_USER")
+                except psycopg2.Error:
+                    cur.execute("ROLLBACK TO SAVEPOINT admin")
             if not owner_already:
-                cur.execute("GRANT fravaer_eier TO CURRENT_USER")
+                try:
+                    cur.execute("GRANT fravaer_eier TO CURRENT_USER")
+                except psycopg2.errors.InsufficientPrivilege:
+                    raise _cannot_make_roles(store) from None
         cur.execute("SET LOCAL search_path = fravaer, public")  # the store's tables, before and after migration 6
         current = before
         cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
@@ -173,15 +188,33 @@ def _catalogue(cur: Any, store: PgStore) -> tuple[list[str], list[str]]:
     return (sorted({t.key for t in services} - stored) if stored else []), gone
 
 
+# Whether the roles are there as ROLE_STATEMENTS makes them: then there is nothing to make, and a
+# login without CREATEROLE (the owner of a second database on the server) need not try.
+_ROLES_READY = """
+SELECT count(*) = 4 AND EXISTS (
+    SELECT FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+    WHERE r.rolname = 'fravaer_kontor' AND u.rolname = 'fravaer_eier' AND m.admin_option)
+FROM pg_roles WHERE rolname IN ('fravaer_admin', 'fravaer_kundesenter', 'fravaer_eier', 'fravaer_kontor')
+"""
+
+
+def _cannot_make_roles(store: PgStore) -> StoreError:
+    login = store.connection().info.user
+    return StoreError(
+        f"Innloggingen {login} kan ikke opprette fravaer-skjemaet i {store.location}: det trenger rollene "
+        f"fravaer_eier og fravaer_admin, og {login} får verken lage dem (CREATEROLE) eller gi seg selv dem. "
+        f"Be en DBA kjøre «GRANT fravaer_eier, fravaer_admin TO {login}» (finnes ikke rollene på serveren "
+        "ennå, kjør init første gang med en innlogging som har CREATEROLE), og kjør «fravaer database init» "
+        "igjen."
+    )
+
+
 def status(store: PgStore) -> dict[str, Any]:
     version = store.schema_version()
     offices, fravaer, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
-    if admin:
-        access = "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
-    elif kundesenter:
-        access = "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
-    else:
-        access = f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    access = role_access(admin, kundesenter, granted) or (
+        f"leser og skriver {', '.join(granted)}" if granted else "ingen virksomheter ennå"
+    )
     # Which server answered (of a multi-host string), and whether it only reads.
     info = store.connection().info
     host = info.host if info.host and not info.host.startswith("/") else f"socket i {info.host}"
@@ -267,6 +300,21 @@ def _changed_rows(store: PgStore, sql: str, *args: str) -> bool:
         return bool(cur.fetchone()[0])
 
     return store.in_transaction(run)
+
+
+def role_access(admin: bool, kundesenter: bool, granted: list[str]) -> str | None:
+    """What the login's role gives it, beyond the offices it was given one by one (None: nothing)."""
+    if admin:
+        return "fravaer_admin: leser og skriver alle virksomheter, og gir tilgang"
+    if kundesenter:
+        return "fravaer_kundesenter: leser alle virksomheter" + (f"; skriver {', '.join(granted)}" if granted else "")
+    return None
+
+
+def own_role(store: PgStore) -> str | None:
+    """role_access() of the login itself."""
+    _, _, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
+    return role_access(admin, kundesenter, granted)
 
 
 def access_list(store: PgStore, orgnr: str | None = None, login: str | None = None) -> list[dict[str, Any]]:

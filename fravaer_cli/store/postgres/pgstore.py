@@ -18,7 +18,7 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store import base
 from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Store, checked_orgnr
 from fravaer_cli.store.postgres import faults, pgschema
-from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver
+from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver, login_of
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     VERSION,
@@ -67,16 +67,17 @@ class PgStore(Store):
         version = self.schema_version()
         if version is None:
             raise StoreError(
-                f"{self.location} har ikke fravaer-skjemaet ennå: kjør «fravaer --database ... database init»."
+                f"{faults.sentence(self.location)} har ikke fravaer-skjemaet ennå: kjør «fravaer --database ... "
+                "database init»."
             )
         if version > pgschema.SCHEMA:
             raise StoreError(
-                f"{self.location} har skjema {version}, nyere enn denne versjonen av fravaer forstår "
+                f"{faults.sentence(self.location)} har skjema {version}, nyere enn denne versjonen av fravaer forstår "
                 f"(skjema {pgschema.SCHEMA}): oppgrader fravaer."
             )
         if version < pgschema.SCHEMA:
             raise StoreError(
-                f"{self.location} har skjema {version}, eldre enn denne versjonen av fravaer bruker "
+                f"{faults.sentence(self.location)} har skjema {version}, eldre enn denne versjonen av fravaer bruker "
                 f"(skjema {pgschema.SCHEMA}): kjør «fravaer database init» for å oppgradere det."
             )
 
@@ -138,9 +139,11 @@ class PgStore(Store):
         return faults.error_of(e, self._context(orgnr, writing))
 
     def _context(self, orgnr: str | None, writing: bool) -> faults.Context:
-        return faults.Context(
-            self.location, self._login or "", orgnr, self.lock_timeout, self.statement_timeout, writing
-        )
+        login = self._login
+        if login is None:  # not asked yet: the connection's, else the one the connection string names
+            connected = self._conn is not None and not self._conn.closed
+            login = self._conn.info.user if connected else login_of(self.dsn)
+        return faults.Context(self.location, login, orgnr, self.lock_timeout, self.statement_timeout, writing)
 
     def _begin(self, cur: Any) -> None:
         """A transaction's bounds, set as it starts: no statement waits for a lock, or runs, for
@@ -150,7 +153,7 @@ class PgStore(Store):
         if self._conn.info.transaction_status == TRANSACTION_STATUS_IDLE:
             cur.execute(
                 "SET LOCAL statement_timeout = %s; SET LOCAL lock_timeout = %s",
-                (f"{int(self.statement_timeout * 1000)}ms", f"{int(self.lock_timeout * 1000)}ms"),
+                (base.milliseconds(self.statement_timeout), base.milliseconds(self.lock_timeout)),
             )
 
     def _rollback(self) -> None:
@@ -237,9 +240,10 @@ class PgStore(Store):
         conn = self.connection()
         words: list[str] | None = None
         hpr = None
-        if behandler is not None:
-            # Every word of the name, in any order (model.name_matches), or the HPR number: the
-            # server looks in its table of each office's GPs first (fravaer_sok).
+        if behandler is not None and not behandler.strip().isdigit():
+            # Every word of the name, in any order (model.name_matches): the server looks in its
+            # table of each office's GPs first (fravaer_sok). An HPR number may be the roster's
+            # only, which that table does not hold: those offices are read whole and filtered here.
             words = [f"%{like_escaped(w)}%" for w in (search_key(behandler).split() or [""])]
             hpr = behandler.strip()
         try:
@@ -323,7 +327,7 @@ class PgStore(Store):
             self._stored.update(written)
         return written
 
-    def in_transaction(self, statements: Callable[[Any], T], check_schema: bool = False) -> T:
+    def in_transaction(self, statements: Callable[[Any], T], check_schema: bool = False, orgnr: str | None = None) -> T:
         """statements(cursor) in one transaction, committed when it returns; driver errors become
         the SPEC's (database init runs before there is a schema to check)."""
         import psycopg2
@@ -337,7 +341,7 @@ class PgStore(Store):
             return result
         except psycopg2.Error as e:
             self._rollback()
-            raise self.error_of(e, writing=True) from None
+            raise self.error_of(e, orgnr, writing=True) from None
         except BaseException:
             self._rollback()
             raise
@@ -371,6 +375,8 @@ class PgStore(Store):
         try:
             with conn.cursor() as cur:
                 self._begin(cur)
+                if dry_run:
+                    self._may_write(cur, orgnrs, create)
                 changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
                 if stream and not dry_run:
                     changes = _Streaming(changes, conn, self.on_behalf_of)
@@ -397,6 +403,25 @@ class PgStore(Store):
         except BaseException:
             self._rollback()
             raise
+
+    def check_writable(self, orgnrs: Iterable[str], create: bool = False) -> None:
+        """For a dry run: NotFoundError or StoreError, as the real run would get them (naming the
+        office when it is one), when the login may not write (or create) one of the offices."""
+        wanted = sorted(set(map(checked_orgnr, orgnrs)))
+        if wanted:
+            one = wanted[0] if len(wanted) == 1 else None
+            self.in_transaction(lambda cur: self._may_write(cur, wanted, create), orgnr=one)
+
+    def _may_write(self, cur: Any, orgnrs: list[str], create: bool) -> None:
+        """What the real run's lock checks (fravaer_api.laas: the login may write each office, and
+        create the new ones), undone at once: a dry run keeps no lock and creates nothing."""
+        cur.execute("SAVEPOINT dry_run")
+        cur.execute("SELECT orgnr FROM fravaer_api.laas(%s, %s)", (orgnrs, create))
+        found = {row[0] for row in cur.fetchall()}
+        cur.execute("ROLLBACK TO SAVEPOINT dry_run")
+        missing = [o for o in orgnrs if o not in found]
+        if missing:  # not stored, or not this login's to see (or, new, to create)
+            raise self.not_found(missing[0])
 
     def _locked(
         self, cur: Any, orgnrs: list[str], create: bool, prepared: dict[str, tuple[Virksomhet, Any]], lock: bool
