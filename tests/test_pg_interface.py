@@ -190,3 +190,39 @@ def test_the_server_refuses_the_services_the_program_refuses(pg_server, pg_dsn, 
         pg_server.sql(
             database, f"UPDATE fravaer.fravaer SET tjenester = '{tjenester}', vikar = '{vikar}' WHERE id = '1'"
         )
+
+
+def test_no_login_stops_database_init_by_holding_its_lock(pg_server, pg_dsn):
+    """Issue 30, finding 7: init locks a table of the store's own, which a login without the owner's
+    rights can neither lock nor hold; an advisory lock on init's old key held by such a login is no
+    matter; another init's lock is waited for, and named when it is held too long."""
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    pg_server.sql(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nils') THEN "
+        "CREATE ROLE nils LOGIN PASSWORD 'pw-nils'; END IF; END $$",
+    )
+    nils = psycopg2.connect(pg_dsn.replace("user=eier password=pw-eier", "user=nils password=pw-nils"))
+    try:
+        with nils.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(hashtext('fravaer database init'))")
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("LOCK TABLE fravaer.fravaer_schema IN ACCESS SHARE MODE")
+        nils.rollback()
+        with nils.cursor() as cur:  # (held by the session, past the rollback)
+            cur.execute("SELECT pg_advisory_lock(hashtext('fravaer database init'))")
+        done = run_database(pg_dsn, "database", "init", env={"FRAVAER_LOCK_TIMEOUT": "2"}, timeout=60)
+        assert done.returncode == 0, done.stderr
+    finally:
+        nils.close()
+
+    other = psycopg2.connect(f"host={pg_server.socket} dbname={database} user=postgres")
+    try:
+        with other.cursor() as cur:
+            cur.execute("LOCK TABLE fravaer.fravaer_schema IN SHARE ROW EXCLUSIVE MODE")  # as an init does
+            waited = run_database(pg_dsn, "database", "init", env={"FRAVAER_LOCK_TIMEOUT": "1"}, timeout=60)
+        assert waited.returncode == 5
+        assert "en annen «database init» kjører (postgres (prosess" in waited.stderr, waited.stderr
+        assert "ventet 1 sekunder" in waited.stderr and "Traceback" not in waited.stderr
+    finally:
+        other.close()

@@ -35,11 +35,13 @@ def init(store: PgStore) -> Init:
         import psycopg2
         import psycopg2.errors
 
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
         # The roles are the server's, not the database's: made by the first init on the server (which
         # needs a login that may create roles), and only used by the next (another database's owner).
         cur.execute(_ROLES_READY)
         if not cur.fetchone()[0]:
+            # (Two first inits at once would both make them: one waits for the other. Nothing of the
+            # store's is there to lock yet.)
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
             try:
                 cur.execute(pgschema.ROLE_STATEMENTS)
             except psycopg2.errors.InsufficientPrivilege:
@@ -67,8 +69,11 @@ def init(store: PgStore) -> Init:
         current = before
         cur.execute("SELECT to_regclass('fravaer_schema') IS NOT NULL")
         if cur.fetchone()[0]:
+            _lock_store(cur, store)
             cur.execute("SELECT versjon FROM fravaer_schema")
             current = cur.fetchone()[0]
+        else:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")  # a new store
         for version, sql in pgschema.init_statements(current):
             cur.execute(sql)
             cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))  # in public, or in fravaer from 6
@@ -186,6 +191,29 @@ def _catalogue(cur: Any, store: PgStore) -> tuple[list[str], list[str]]:
         )
     # (A new store's first catalogue, or one schema 8 fills, is no news.)
     return (sorted({t.key for t in services} - stored) if stored else []), gone
+
+
+def _lock_store(cur: Any, store: PgStore) -> None:
+    """One init at a time, on a lock of the store's own: fravaer_schema's, which only its owner (and so an
+    init, a member of it while it runs) may take; no login can take or hold it to stop every init (an
+    advisory lock, which it was, any login can). Waiting longer than the lock timeout, it says who holds it."""
+    import psycopg2.errors
+
+    cur.execute("SAVEPOINT laas")
+    try:
+        cur.execute("LOCK TABLE fravaer_schema IN SHARE ROW EXCLUSIVE MODE")
+    except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled):
+        cur.execute("ROLLBACK TO SAVEPOINT laas")
+        cur.execute(
+            "SELECT DISTINCT a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.relation = 'fravaer_schema'::regclass AND l.granted AND l.pid <> pg_backend_pid() ORDER BY 2"
+        )
+        holders = ", ".join(f"{login} (prosess {pid})" for login, pid in cur.fetchall()) or "en annen"
+        raise StoreError(
+            f"{faults.sentence(store.location)} er opptatt: en annen «database init» kjører ({holders}), og denne "
+            f"ventet {store.lock_timeout:g} sekunder på den. Ingenting er endret; prøv igjen når den er "
+            "ferdig."
+        ) from None
 
 
 # Whether the roles are there as ROLE_STATEMENTS makes them: then there is nothing to make, and a
