@@ -226,3 +226,56 @@ def test_no_login_stops_database_init_by_holding_its_lock(pg_server, pg_dsn):
         assert "ventet 1 sekunder" in waited.stderr and "Traceback" not in waited.stderr
     finally:
         other.close()
+
+
+def _accepted_by_the_program(text: str, length: int) -> bool:
+    """What the program would store as a text of that length: clean_text() takes it, as it is."""
+    from fravaer_cli.domain.errors import InputError
+    from fravaer_cli.domain.model import clean_text
+
+    try:
+        return clean_text(text, "Tekst", length) == text
+    except InputError:
+        return False
+
+
+# Characters where the two rules could differ: white space of every kind, controls, bidi and zero-width
+# characters, separators, combining marks (NFC), letters the program's users type.
+_CHARS = (
+    "aZæøåÆØÅ -'.,é\u0301\u0308"
+    "\t\n\x0b\x0c\r\x1c\x1f\x7f\x80\x85\x9f\xa0\u1680\u2000\u200a\u200b\u200c\u200d\u200e\u200f"
+    "\u2028\u2029\u202a\u202e\u202f\u205f\u2060\u2066\u2069\u3000\ufeff\U0001f600"
+)
+
+
+def test_the_servers_rule_on_a_text_is_the_programs(pg_server, pg_dsn):
+    """One rule set: for many texts, the server's check (fravaer_intern.tekst_ok) says what the program's
+    clean_text says: white space at the ends, control, bidi and other characters, the length in NFC."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    conn = psycopg2.connect(f"host={pg_server.socket} dbname={database} user=postgres")
+    texts = st.text(alphabet=st.sampled_from(_CHARS), max_size=12)
+    try:
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(st.lists(texts, min_size=1, max_size=50), st.sampled_from([3, 5, 8]))
+        def same_answers(batch, length):
+            with conn.cursor() as cur:
+                cur.execute("SELECT fravaer_intern.tekst_ok(t, %s) FROM unnest(%s::text[]) t", (length, batch))
+                server = [row[0] for row in cur.fetchall()]
+            assert server == [_accepted_by_the_program(t, length) for t in batch], batch
+
+        same_answers()
+    finally:
+        conn.close()
+
+
+def test_an_office_name_is_at_most_as_long_on_the_server_as_in_the_program(pg_server, pg_dsn):
+    from fravaer_cli.domain.model import MAX_NAME
+
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    pg_server.sql(database, f"INSERT INTO fravaer.virksomhet (orgnr, navn) VALUES ('910000004', '{'x' * MAX_NAME}')")
+    with pytest.raises(psycopg2.errors.CheckViolation):
+        pg_server.sql(database, f"UPDATE fravaer.virksomhet SET navn = '{'x' * (MAX_NAME + 1)}'")

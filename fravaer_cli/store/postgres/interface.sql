@@ -40,8 +40,15 @@ SET LOCAL search_path = fravaer, fravaer_intern, pg_catalog, pg_temp;
 -- These helpers have no SET search_path: a SET makes every call a real function call (an import's
 -- rows, five times each), where without one PostgreSQL writes the expression into the constraint
 -- or query itself. They name only built-in functions, and the store's own by their schema.
+-- A text as the program stores it (model.clean_text): no white space at either end (Python's str.strip()),
+-- no control character, bidi override or isolate, and at most lengde characters in NFC. The classes are
+-- written out, not [[:space:]] or [[:cntrl:]], whose members depend on the server's locale;
+-- tests/test_pg_interface.py holds them to the program's answers.
 CREATE FUNCTION fravaer_intern.tekst_ok(t text, lengde integer) RETURNS boolean LANGUAGE sql IMMUTABLE
-    AS $$ SELECT t = btrim(t) AND t !~ '[[:cntrl:]]' AND char_length(t) <= lengde $$;
+    AS $$ SELECT t !~ E'^[\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
+             AND t !~ E'[\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$'
+             AND t !~ E'[\u0001-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]'
+             AND char_length(normalize(t, NFC)) <= lengde $$;
 CREATE FUNCTION fravaer_intern.behandlere_ok(b jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE
     AS $$
     SELECT jsonb_typeof(b) = 'array' AND NOT EXISTS (
@@ -53,7 +60,7 @@ CREATE FUNCTION fravaer_intern.behandlere_ok(b jsonb) RETURNS boolean LANGUAGE s
            OR (e ? 'hpr' AND (jsonb_typeof(e -> 'hpr') <> 'string' OR e ->> 'hpr' !~ '^[0-9]{0,10}$')))
     $$;
 ALTER TABLE virksomhet
-    ADD CONSTRAINT virksomhet_navn_ok CHECK (fravaer_intern.tekst_ok(navn, 200)) NOT VALID,
+    ADD CONSTRAINT virksomhet_navn_ok CHECK (fravaer_intern.tekst_ok(navn, 100)) NOT VALID,
     ADD CONSTRAINT virksomhet_info_ok CHECK (fravaer_intern.tekst_ok(info, 200)) NOT VALID,
     ADD CONSTRAINT virksomhet_behandlere_ok CHECK (fravaer_intern.behandlere_ok(behandlere)) NOT VALID;
 ALTER TABLE fravaer
