@@ -386,7 +386,8 @@ BEGIN
     SELECT coalesce(o.orgnr || ': ' || o.handling, 'en oppføring') INTO feil FROM unnest(oppf) o
         WHERE json_typeof(o.e) IS DISTINCT FROM 'object'
            OR o.handling IS NULL
-           OR o.handling NOT IN ('add', 'import', 'edit', 'delete', 'info', 'roster_add', 'roster_remove', 'rename')
+           OR o.handling NOT IN ('add', 'import', 'edit', 'delete', 'restore', 'info', 'roster_add', 'roster_remove',
+                                 'rename')
            OR EXISTS (SELECT 1 FROM json_object_keys(o.e) key
                       WHERE key NOT IN ('handling', 'fravaer', 'forrige', 'behandler', 'virksomhet'))
            OR (o.handling IN ('add', 'import') AND (o.orgnr || '|' || o.id = ANY(borte_ids)
@@ -395,6 +396,12 @@ BEGIN
                 AND EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)))
            OR (o.handling = 'delete' AND (NOT (o.orgnr || '|' || o.id = ANY(borte_ids))
                 OR EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)))
+           -- A fravær put back as it was before its last change: in place (as an edit), or, deleted, with a
+           -- new id, as the office's log has it deleted (its forrige: the fravær the delete's entry names).
+           OR (o.handling = 'restore' AND (NOT EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)
+                OR (NOT (o.orgnr || '|' || o.id = ANY(borte_ids)) AND NOT EXISTS (
+                    SELECT 1 FROM logg l WHERE l.orgnr = o.orgnr AND l.handling = 'delete'
+                        AND (l.oppforing -> 'fravaer')::jsonb = (o.e -> 'forrige')::jsonb))))
            OR (o.handling IN ('info', 'roster_add', 'roster_remove', 'rename') AND o.id IS NOT NULL)
            OR (o.handling IN ('roster_add', 'roster_remove')  -- (a rename may change only fravær)
                 AND foer -> o.orgnr -> 'behandlere' = etter -> o.orgnr -> 'behandlere')
@@ -417,11 +424,11 @@ BEGIN
     SELECT x INTO feil FROM (
         SELECT f.orgnr || ' ' || f.id AS x FROM unnest(nye) f
             WHERE (SELECT count(*) FROM unnest(oppf) o WHERE o.orgnr = f.orgnr AND o.id = f.id
-                   AND o.handling IN ('add', 'import', 'edit')) <> 1
+                   AND o.handling IN ('add', 'import', 'edit', 'restore')) <> 1
         UNION ALL
         SELECT f.orgnr || ' ' || f.id FROM unnest(gamle) f
             WHERE (SELECT count(*) FROM unnest(oppf) o WHERE o.orgnr = f.orgnr AND o.id = f.id
-                   AND o.handling IN ('edit', 'delete')) <> 1
+                   AND o.handling IN ('edit', 'delete', 'restore')) <> 1
         UNION ALL
         SELECT o AS x FROM unnest(orgnrs) o
             WHERE (foer -> o -> 'navn', foer -> o -> 'info') IS DISTINCT FROM (etter -> o -> 'navn', etter -> o -> 'info')
@@ -448,7 +455,7 @@ BEGIN
                 CASE WHEN o.handling = 'delete'
                     THEN (SELECT som_json(f) FROM unnest(gamle) f WHERE f.orgnr = o.orgnr AND f.id = o.id)
                     ELSE (SELECT som_json(f) FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id) END,
-                CASE WHEN o.handling = 'edit'
+                CASE WHEN o.handling IN ('edit', 'restore')  -- (none for a deleted one put back: its own)
                     THEN (SELECT som_json(f) FROM unnest(gamle) f WHERE f.orgnr = o.orgnr AND f.id = o.id) END)
             END
         FROM unnest(oppf) o ORDER BY o.n;
