@@ -329,7 +329,8 @@ def edit(
         return
     print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
     warn(warnings)
-    notes(new.fra, new.til)
+    if old.identity() != new.identity():  # a comment changed says nothing new of the days
+        notes(new.fra, new.til)
     if not dry_run:
         reminders(bool(new.vikar), bool(new.tjenester))
 

@@ -3,7 +3,7 @@ re-add, ids, vikar), its roster, and finding its GPs by name. No I/O and no cloc
 
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fravaer_cli.domain import catalogue
@@ -432,7 +432,9 @@ class Virksomhet(Record):
         if hpr is not None and new.hpr:
             self.check_hpr(new.behandler, new.hpr)
         if not allow_past and (new.fra, new.til) != (old.fra, old.til):
-            check_not_past(new.til, today)
+            # A GP back early: a running fravær may end yesterday (open again today) without --allow-past.
+            running = old.fra < today <= old.til
+            check_not_past(new.til, today - timedelta(days=1) if running else today)
         clashes = self.find_overlaps(new, ignore_id=old.id)
         if clashes:
             raise _overlap_error(new, clashes)

@@ -120,8 +120,23 @@ def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: boo
         if old != new:
             change.record("edit", new, forrige=old)
     warnings = [near_name_note(new.behandler, near, office)] if near else []
-    warnings += gp_warnings(office, [new]) if old != new else []
+    # Only when what citizens see changed (not a comment or an HPR number), and only days to come.
+    warnings += gp_warnings(office, [new], since=today) if old.identity() != new.identity() else []
+    if no_vikar := [k for k in old.vikar if k not in new.vikar and k not in new.tjenester]:
+        warnings.append(open_without_vikar_note(new, no_vikar))
     return old, new, office.label, warnings
+
+
+def open_without_vikar_note(fravaer: Fravaer, keys: list[str]) -> str:
+    """An edit took the vikar off a service it does not close: citizens can use it, and nobody answers."""
+    from fravaer_cli.domain import catalogue, dates
+
+    shown = ", ".join(catalogue.display_name(k) for k in keys)
+    period = f"{dates.short(fravaer.fra)}–{dates.short(fravaer.til)}"
+    return (
+        f"Merk: {shown} er nå åpen for innbyggere mens {fravaer.behandler} er borte ({period}), uten vikar. "
+        "Skal den stenges, ta den med i --tjeneste; har den vikar, i --vikar."
+    )
 
 
 def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
@@ -133,11 +148,12 @@ def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
     )
 
 
-def gp_warnings(office: Virksomhet, changed: list[Fravaer]) -> list[str]:
-    """'Advarsel: ingen fastlege ved DDFL Test 12.07.–16.07.2027 (ingen vikar registrert)' per stretch."""
+def gp_warnings(office: Virksomhet, changed: list[Fravaer], since: date | None = None) -> list[str]:
+    """'Advarsel: ingen fastlege ved DDFL Test 12.07.–16.07.2027 (ingen vikar registrert)' per stretch.
+    since: only days from then on (an edit says nothing of days already past)."""
     from fravaer_cli.domain import plan
 
-    days = plan.days_without_gp(office, changed)
+    days = [d for d in plan.days_without_gp(office, changed) if since is None or d >= since]
     runs = plan.workday_runs(days)
     gps = office.gps()
     if runs and not office.roster and len(gps) == 1:
