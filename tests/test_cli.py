@@ -809,3 +809,23 @@ def test_a_wide_terminal_gets_the_overview_with_the_services_names_and_80_column
     narrow = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": None}).stdout
     assert max(map(len, narrow.splitlines())) <= 80
     assert "Fra " in narrow and "Alle" in narrow and "  Time\n" in narrow
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+def test_names_refuse_invisible_format_characters(fravaer, char):
+    """A zero-width space reaches every table: «Kari\u200bVik» and «Kari Vik» look alike and are two GPs."""
+    fravaer.add(*add_args()[3:])
+    before = fravaer.snapshot()
+    name = f"Kari{char}Vik"
+    for args in (
+        add_args(behandler=name, fra="01.09.2030", til="02.09.2030"),
+        ["roster", "add", "--virksomhet", ORGNR, "--behandler", name],
+        ["info", "--virksomhet", ORGNR, "--navn", name],
+        ["--av", name, "delete", "1", "--virksomhet", ORGNR, "--yes"],
+    ):
+        result = fravaer(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert (
+            f"usynlig formateringstegn (U+{ord(char):04X})" in result.stderr and f"\\u{ord(char):04x}" in result.stderr
+        )
+    assert fravaer.snapshot() == before

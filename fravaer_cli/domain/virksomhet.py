@@ -11,7 +11,6 @@ from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
 from fravaer_cli.domain.model import (
     MAX_COMMENT,
     MAX_ID_LENGTH,
-    MAX_NAME,
     Draft,
     Fravaer,
     RosterEntry,
@@ -19,6 +18,7 @@ from fravaer_cli.domain.model import (
     check_not_past,
     check_tjenester,
     clean_hpr,
+    clean_name,
     clean_text,
     closed_and_vikar,
     matches_behandler,
@@ -174,7 +174,7 @@ class Virksomhet(Record):
         return entry.behandler if entry is not None else self._names.get(behandler_key(name), name)
 
     def _edited_name(self, behandler: str) -> str:
-        name = clean_text(behandler, "Behandler", MAX_NAME, required=True)
+        name = clean_name(behandler)
         self.check_on_roster(name)
         return self._stored_name(name)
 
@@ -293,7 +293,7 @@ class Virksomhet(Record):
 
     def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
         """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
-        name = clean_text(name, "Behandler", MAX_NAME, required=True)
+        name = clean_name(name)
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
         if hpr:
@@ -327,7 +327,7 @@ class Virksomhet(Record):
         """Give a GP another name everywhere in the office: the roster and every fravær.
         Into a GP that exists already, the two are merged, under the overlap rule.
         Returns the GP's name now, and (before, after) for each fravær changed."""
-        new_name = clean_text(new_name, "Nytt navn", MAX_NAME, required=True)
+        new_name = clean_name(new_name, "Nytt navn")
         old_key, new_key = behandler_key(old_name), behandler_key(new_name)
         moved = [f for f in self.fravaer if f.key == old_key]
         entry = self.roster_entry(old_name)
