@@ -410,7 +410,8 @@ def import_(
 ) -> None:
     """Registrer mange fravær fra et regneark, CSV eller JSON. Alle rader sjekkes før noe lagres.
 
-    Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar, hpr.
+    Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar (eller merknad), hpr,
+    navn (virksomhetens navn, for nye virksomheter). Uten virksomhet-kolonne: --virksomhet.
     Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
     """
     e = env(ctx)
