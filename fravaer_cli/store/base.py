@@ -172,6 +172,9 @@ class Store(ABC):
     # An import's offices are locked before its rows are checked, and new fravær are written
     # as they are checked (change_many(stream=True)); else rows are checked, then written.
     streams_imports = False
+    # What a restore is logged as: «restore», or (a store whose log takes only the older words)
+    # «add» for a deleted fravær put back and «edit» for a changed one.
+    logs_restore = True
 
     @property
     @abstractmethod

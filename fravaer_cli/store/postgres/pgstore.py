@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 class PgStore(Store):
     streams_imports = True
+    logs_restore = False  # the server's skriv() takes no «restore» entry yet: it is an add or an edit
 
     def __init__(self, dsn: str, av: object = None, clock: Callable[[], str] | None = None) -> None:
         """av: the --av given (kept as pa_vegne_av beside the login), or anything not a string."""
