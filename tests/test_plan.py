@@ -715,3 +715,15 @@ def test_edit_no_vikar_that_leaves_a_service_open_for_an_away_gp_says_so(fravaer
         "Merk: E-konsultasjon er nå åpen for innbyggere mens Per Test er borte (01.07.2030–10.07.2030), uten vikar."
         in result.stderr
     )
+
+
+@pytest.mark.parametrize("first, second", [("Per Hansen", "Hansen, Per"), ("Hansen, Per", "Per Hansen")])
+def test_a_name_written_surname_first_gets_the_look_alike_note(fravaer, tmp_path, first, second):
+    fravaer.add(*add_args(behandler=first)[3:])
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{ORGNR};{second};05.08.2030;06.08.2030;alle\n")
+    imported = fravaer("import", str(plan), "--dry-run")
+    assert f"ligner «{first}»" in imported.stderr
+    added = fravaer(*add_args(behandler=second, fra="03.08.2030", til="04.08.2030"))
+    assert added.exit_code == 0, added.stderr
+    assert f"Merk: «{second}» er ny hos {ORGNR}, men ligner «{first}»." in added.stderr

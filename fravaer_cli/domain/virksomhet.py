@@ -39,6 +39,12 @@ from fravaer_cli.domain.record import Record
 SCAN_ROSTER_UP_TO = 200
 
 
+def surname_last(name: str) -> str:
+    """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
+    surname, _, given = name.partition(",")
+    return f"{given.strip()} {surname.strip()}" if surname.strip() and given.strip() else name
+
+
 def office_label(orgnr: str, navn: str) -> str:
     """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
     return f"{navn} ({orgnr})" if navn else orgnr
@@ -64,6 +70,7 @@ class Virksomhet(Record):
         self.roster = [] if roster is None else roster
         self._indexed = False
         self._near_index: NearIndex | None = None
+        self._swapped: dict[str, str] = {}
 
     @property
     def label(self) -> str:
@@ -92,6 +99,8 @@ class Virksomhet(Record):
             self._hprs.setdefault(f.hpr, f.key)
         if self._near_index is not None:
             self._near_index.add(f.key, self._names[f.key])
+            if "," in f.behandler:
+                self._swapped.setdefault(behandler_key(surname_last(f.behandler)), f.key)
         for tjeneste in f.tjenester:
             insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
         for tjeneste in f.vikar:
@@ -109,6 +118,8 @@ class Virksomhet(Record):
             self._near_index = NearIndex()
             for key, name in known.items():
                 self._near_index.add(key, name)
+            # «Hansen, Per», surname first: the key of «Per Hansen» -> its own key.
+            self._swapped = {behandler_key(surname_last(n)): k for k, n in known.items() if "," in n}
         return self._near_index
 
     def _known(self) -> dict[str, str]:
@@ -289,7 +300,11 @@ class Virksomhet(Record):
             return []
         key = behandler_key(name)
         index = self._near()
-        return [index.names[other] for _, other in index.near(name) if other != key]
+        found = [index.names[other] for _, other in index.near(name) if other != key]
+        # The same name written surname first («Hansen, Per» and «Per Hansen»), either way round.
+        turned = [behandler_key(surname_last(name))] if "," in name else []
+        turned += [self._swapped[key]] if key in self._swapped else []
+        return list(dict.fromkeys([index.names[k] for k in turned if k in index.names] + found))
 
     def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
         """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
