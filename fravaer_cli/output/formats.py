@@ -84,7 +84,9 @@ def print_json_list_streaming(items) -> None:
 
 
 def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
+    """A spreadsheet's cell: a formula's start defended, a control character (a hand-edited
+    file's) shown as an escape, as the tables show it."""
+    text = printable("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
