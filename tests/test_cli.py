@@ -198,7 +198,7 @@ def test_a_call_builds_only_the_command_it_runs(capsys):
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ") and line[2] != " "]
     assert (
         " ".join(names)
-        == "add list edit delete import status calendar preview info log completion database access roster"
+        == "add list edit delete restore import status calendar preview info log completion database access roster"
     )
 
 
@@ -809,3 +809,64 @@ def test_a_wide_terminal_gets_the_overview_with_the_services_names_and_80_column
     narrow = fravaer("list", "--virksomhet", ORGNR, "--include-past", env={"COLUMNS": None}).stdout
     assert max(map(len, narrow.splitlines())) <= 80
     assert "Fra " in narrow and "Alle" in narrow and "  Time\n" in narrow
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+def test_names_refuse_invisible_format_characters(fravaer, char):
+    """A zero-width space reaches every table: «Kari\u200bVik» and «Kari Vik» look alike and are two GPs."""
+    fravaer.add(*add_args()[3:])
+    before = fravaer.snapshot()
+    name = f"Kari{char}Vik"
+    for args in (
+        add_args(behandler=name, fra="01.09.2030", til="02.09.2030"),
+        ["roster", "add", "--virksomhet", ORGNR, "--behandler", name],
+        ["info", "--virksomhet", ORGNR, "--navn", name],
+        ["--av", name, "delete", "1", "--virksomhet", ORGNR, "--yes"],
+    ):
+        result = fravaer(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert (
+            f"usynlig formateringstegn (U+{ord(char):04X})" in result.stderr and f"\\u{ord(char):04x}" in result.stderr
+        )
+    assert fravaer.snapshot() == before
+
+
+# -- restore ---------------------------------------------------------------------------------
+
+
+def test_restore_puts_a_deleted_fravaer_back_with_a_new_id_and_a_changed_one_as_it_was(fravaer, store_kind):
+    fravaer.add(*add_args("--kommentar", "Ferie", behandler="Kari Vik")[3:])
+    fravaer.add(*add_args(behandler="Ole Dahl", fra="01.09.2030", til="05.09.2030")[3:])
+    assert fravaer("delete", "1", "--virksomhet", ORGNR, "--yes").exit_code == 0
+    dry = fravaer("restore", "1", "--virksomhet", ORGNR, "--dry-run")
+    assert dry.exit_code == 0 and dry.stdout == "" and "Tørrkjøring" in dry.stderr
+    back = fravaer("restore", "1", "--virksomhet", ORGNR)
+    assert back.exit_code == 0, back.stderr
+    assert back.stdout == "3\n" and "Gjenopprettet slettet fravær 1 som fravær 3" in back.stderr  # ids are never reused
+    assert (
+        fravaer("edit", "2", "--virksomhet", ORGNR, "--til", "09.09.2030", "--tjeneste", "timebestilling").exit_code
+        == 0
+    )
+    undone = fravaer("restore", "2", "--virksomhet", ORGNR)
+    assert undone.exit_code == 0, undone.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [(r["id"], r["behandler"], r["til"], len(r["tjenester"]), r["kommentar"]) for r in listed] == [
+        ("3", "Kari Vik", "2030-08-02", 4, "Ferie"),
+        ("2", "Ole Dahl", "2030-09-05", 4, ""),
+    ]
+    logged = [x["handling"] for x in json.loads(fravaer("log", "--virksomhet", ORGNR, "--json").stdout)]
+    assert logged == ["add", "add", "delete", "restore", "edit", "restore"]
+
+
+def test_restore_follows_the_rules_of_add_and_changes_nothing_when_refused(fravaer):
+    fravaer.add(*add_args(behandler="Kari Vik")[3:])
+    assert fravaer("delete", "1", "--virksomhet", ORGNR, "--yes").exit_code == 0
+    fravaer.add(*add_args(behandler="Kari Vik", fra="02.08.2030", til="03.08.2030")[3:])
+    before = fravaer.snapshot()
+    overlap = fravaer("restore", "1", "--virksomhet", ORGNR)
+    assert overlap.exit_code == 4 and "fravær 2" in overlap.stderr
+    never_changed = fravaer("restore", "2", "--virksomhet", ORGNR)
+    assert never_changed.exit_code == 2 and "ikke endret eller slettet" in never_changed.stderr
+    unknown = fravaer("restore", "99", "--virksomhet", ORGNR)
+    assert unknown.exit_code == 3
+    assert fravaer.snapshot() == before

@@ -292,3 +292,30 @@ def test_no_store_found_points_to_the_database_as_well_as_the_folder(tmp_path, a
     result = run(tmp_path / "finnes-ikke", *args)
     assert result.returncode == 5
     assert "--data-dir" in result.stderr and "--database" in result.stderr and "$FRAVAER_DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("start", ["\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_the_formula_defence_covers_full_width_signs_and_import_takes_it_back(fravaer, tmp_path, start):
+    name = f"{start}SUM(A1)"
+    fravaer.add(*add_args(behandler=name)[3:])
+    for fmt in ("csv", "excel-csv"):
+        raw = fravaer("list", "--virksomhet", ORGNR, "--format", fmt).stdout
+        assert f"'{name}" in raw, fmt
+    exported = tmp_path / "ut.csv"
+    exported.write_text(fravaer("list", "--virksomhet", ORGNR, "--format", "csv").stdout, encoding="utf-8")
+    assert fravaer("import", str(exported), "--json").exit_code == 0
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert [r["behandler"] for r in listed] == [name]  # the same GP, skipped as already stored
+
+
+@pytest.mark.parametrize("parent_mode, made", [(0o755, 0o700), (0o2775, 0o2770), (0o775, 0o770)])
+def test_a_new_store_folder_is_readable_only_by_its_owner_or_the_shared_folders_group(tmp_path, parent_mode, made):
+    import os
+
+    from tests.helpers import run
+
+    parent = tmp_path / "felles"
+    parent.mkdir()
+    os.chmod(parent, parent_mode)
+    assert run(parent / "lager", *add_args()).returncode == 0
+    assert os.stat(parent / "lager").st_mode & 0o7777 == made

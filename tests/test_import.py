@@ -452,3 +452,11 @@ def test_the_import_tables_fit_80_columns(fravaer, tmp_path):
         result = fravaer("import", path, *args, env={"COLUMNS": None})
         assert result.exit_code == 0, result.stderr
         assert max(map(len, result.stdout.splitlines())) <= 80, result.stdout
+
+
+def test_import_help_lists_every_column_it_reads(fravaer):
+    from fravaer_cli.usecases.importer import OPTIONAL, REQUIRED
+
+    shown = " ".join(fravaer("import", "--help").stdout.split())
+    for column in (*REQUIRED, *OPTIONAL, "merknad"):
+        assert column in shown, column

@@ -687,3 +687,43 @@ def test_status_behandler_says_what_is_closed_for_one_gp_on_a_day(fravaer):
             ], (who, scope)
     misspelt = fravaer("status", "--virksomhet", ORGNR, "--behandler", "Kari Vikk", "--date", "05.07.2030")
     assert misspelt.exit_code == 3 and "Mente du «Kari Vik»?" in misspelt.stderr and misspelt.stdout == ""
+
+
+def test_a_gp_back_early_ends_a_running_fravaer_yesterday_without_allow_past(fravaer):
+    fravaer.add(*add_args(behandler="Kari Vik", fra="-3", til="+5", tjeneste="timebestilling")[3:])
+    back = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "-1")
+    assert back.exit_code == 0, back.stderr
+    too_early = fravaer("edit", "1", "--virksomhet", ORGNR, "--til", "-2")
+    assert too_early.exit_code == 2 and "--allow-past" in too_early.stderr
+
+
+def test_an_edit_of_the_comment_says_nothing_again_of_days_already_past(fravaer):
+    for name in ("Kari Vik", "Ole Dahl"):
+        fravaer.add(*add_args("--allow-past", behandler=name, fra="-20", til="-10")[3:])
+    commented = fravaer("edit", "1", "--virksomhet", ORGNR, "--kommentar", "Kurs")
+    assert commented.exit_code == 0, commented.stderr
+    assert "Advarsel" not in commented.stderr and "Merk" not in commented.stderr
+
+
+def test_edit_no_vikar_that_leaves_a_service_open_for_an_away_gp_says_so(fravaer):
+    fravaer.add(
+        *add_args("--vikar", "e-konsultasjon", fra="01.07.2030", til="10.07.2030", tjeneste="timebestilling")[3:]
+    )
+    result = fravaer("edit", "1", "--virksomhet", ORGNR, "--no-vikar")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Merk: E-konsultasjon er nå åpen for innbyggere mens Per Test er borte (01.07.2030–10.07.2030), uten vikar."
+        in result.stderr
+    )
+
+
+@pytest.mark.parametrize("first, second", [("Per Hansen", "Hansen, Per"), ("Hansen, Per", "Per Hansen")])
+def test_a_name_written_surname_first_gets_the_look_alike_note(fravaer, tmp_path, first, second):
+    fravaer.add(*add_args(behandler=first)[3:])
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{ORGNR};{second};05.08.2030;06.08.2030;alle\n")
+    imported = fravaer("import", str(plan), "--dry-run")
+    assert f"ligner «{first}»" in imported.stderr
+    added = fravaer(*add_args(behandler=second, fra="03.08.2030", til="04.08.2030"))
+    assert added.exit_code == 0, added.stderr
+    assert f"Merk: «{second}» er ny hos {ORGNR}, men ligner «{first}»." in added.stderr

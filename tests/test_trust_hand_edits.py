@@ -247,3 +247,24 @@ def test_a_file_saved_by_notepad_with_a_byte_order_mark_is_read_and_written_back
     assert [r["behandler"] for r in json.loads(listed.stdout)] == ["Per Test"]
     assert fravaer(*add_args(fra="01.09.2030", til="02.09.2030")).exit_code == 0
     assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_control_character_edited_into_a_file_is_shown_escaped_in_every_output(fravaer, store_dir):
+    """The tables show «Kari\\x07Vik»; so do CSV, the HTML page and the .ics, never the bell itself."""
+    fravaer.add(*add_args(behandler="Kari Vik")[3:])
+    path = store_dir / f"{ORGNR}.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('"Kari Vik"', '"Kari\\u0007Vik"'), encoding="utf-8")
+    calendar = ["calendar", "--virksomhet", ORGNR, "--fra", "01.08.2030", "--til", "02.08.2030"]
+    outputs = {
+        "table": fravaer("list", "--virksomhet", ORGNR),
+        "csv": fravaer("list", "--virksomhet", ORGNR, "--format", "csv"),
+        "excel-csv": fravaer("list", "--virksomhet", ORGNR, "--format", "excel-csv"),
+        "html": fravaer(*calendar, "--format", "html"),
+        "ics": fravaer(*calendar, "--format", "ics"),
+    }
+    for fmt, result in outputs.items():
+        assert result.exit_code == 0, (fmt, result.stderr)
+        assert "\x07" not in result.stdout, fmt
+        # (an .ics unfolds its lines and writes a backslash as two, as RFC 5545 has it)
+        shown = result.stdout.replace("\r\n ", "").replace("\n ", "").replace("\\\\", "\\")
+        assert "Kari\\x07Vik" in shown, fmt

@@ -15,7 +15,7 @@ from fravaer_cli.domain import dates
 from fravaer_cli.domain.errors import InputError
 from fravaer_cli.domain.model import check_av
 from fravaer_cli.store.base import Store
-from fravaer_cli.usecases import operations
+from fravaer_cli.usecases import lookup
 
 Day = date  # Env has a method named date
 
@@ -141,7 +141,7 @@ class Env:
         return day
 
     def virksomhet(self, text: str, allow_new: bool = False) -> str:
-        return operations.find_virksomhet(self.store, text, allow_new)
+        return lookup.find_virksomhet(self.store, text, allow_new)
 
     def scope(self, text: str | None, every: bool, allow_new: bool = False) -> str | None:
         """--virksomhet X (its orgnr) or --all (None)."""

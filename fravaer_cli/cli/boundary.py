@@ -253,9 +253,26 @@ class FravaerGroup(_NorwegianHelpOption, TyperGroup):
 def _typer_completion() -> None:
     # Typer's completion scripts and protocol (completions/), without
     # its --install-completion options, which guess the shell.
+    from click.shell_completion import add_completion_class, get_completion_class
     from typer.completion import completion_init
 
     completion_init()
+    bash = get_completion_class("bash")
+    if bash is not None and not issubclass(bash, _QuotingBash):
+        add_completion_class(type("QuotingBash", (_QuotingBash, bash), {}), "bash")
+
+
+class _QuotingBash:
+    """Bash inserts a completion as it is given: «Ingrid Solberg» unquoted is two words on
+    Enter. A value with a space or a character the shell acts on is given quoted (zsh and
+    fish quote it themselves)."""
+
+    def format_completion(self, item) -> str:
+        import re
+        import shlex
+
+        value = str(item.value)
+        return shlex.quote(value) if re.search(r"[\s'\"\\$`!&;|<>()*?\[\]#~{}]", value) else value
 
 
 def completion_script(root: click.Command, shell: str) -> str:

@@ -28,7 +28,7 @@ from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError, StoreError, os_reason
 from fravaer_cli.domain.model import Fravaer, far_date_notes
 from fravaer_cli.output import formats
-from fravaer_cli.usecases import operations
+from fravaer_cli.usecases import lookup, operations
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
 VIKAR_REMINDER = "For tjenester som har vikar, må vikar registreres i EPJ."
@@ -200,7 +200,7 @@ def list_(
     csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records)
     # Over every office, a name (or HPR number) that no GP has: one answer, that no GP has it, with
     # the close ones; «Ingen fravær nå eller fremover» would say the GP exists and is at work.
-    unknown = orgnr is None and behandler is not None and not rows and not operations.is_a_gp(e.store, behandler)
+    unknown = orgnr is None and behandler is not None and not rows and not lookup.is_a_gp(e.store, behandler)
     if not (unknown and fmt == "table"):
         formats.render(
             formats.Result(
@@ -219,7 +219,7 @@ def _say_close_names(store, query: str) -> None:
     """No GP anywhere matched: a misspelling, most likely; the GPs one or two letters from it
     (or, for an HPR number, the numbers one or two digits from it)."""
     text = query.strip()
-    close = operations.close_gp_names(store, text)
+    close = lookup.close_gp_names(store, text)
     what = (
         f"HPR-nummer {text} (på listen over fastleger eller på et fravær)" if text.isdigit() else f"«{text}» i navnet"
     )
@@ -329,7 +329,8 @@ def edit(
         return
     print(f"{prefix} fravær {old.describe()} hos {office}\n  til {new.summary()}.", file=sys.stderr)
     warn(warnings)
-    notes(new.fra, new.til)
+    if old.identity() != new.identity():  # a comment changed says nothing new of the days
+        notes(new.fra, new.til)
     if not dry_run:
         reminders(bool(new.vikar), bool(new.tjenester))
 
@@ -364,6 +365,42 @@ def delete(
     print(f"Slettet fravær {deleted.describe()} hos {office}.", file=sys.stderr)
     if deleted.fra <= e.today <= deleted.til:  # one not started yet or already over switched nothing off
         print("Husk å skru på igjen i EPJ tjenester som nå skal være tilgjengelige for innbygger.", file=sys.stderr)
+
+
+@command("restore")
+def restore(
+    ctx: typer.Context,
+    fravaer_id: FravaerId,
+    virksomhet: OneVirksomhet,
+    allow_past: AllowPast = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Sett et slettet eller endret fravær tilbake slik det var før siste endring (fra loggen).
+
+    Samme regler som add og edit. Et slettet fravær får ny id (id-er brukes aldri om igjen).
+    """
+    from fravaer_cli.usecases import audit
+
+    e = env(ctx)
+    orgnr = e.virksomhet(virksomhet)
+    now, before, office = audit.restore(e.store, orgnr, fravaer_id, e.today, allow_past, dry_run)
+    if before is None:
+        said = (
+            f"ville gjenopprettet slettet fravær {fravaer_id}"
+            if dry_run
+            else f"Gjenopprettet slettet fravær {fravaer_id}"
+        )
+        print(f"{'Tørrkjøring: ' if dry_run else ''}{said} som fravær {now.describe()} hos {office}.", file=sys.stderr)
+    else:
+        said = "Tørrkjøring: ville gjenopprettet" if dry_run else "Gjenopprettet"
+        print(f"{said} fravær {before.describe()} hos {office}\n  til {now.summary()}.", file=sys.stderr)
+    if dry_run:
+        print("Ingenting er lagret.", file=sys.stderr)
+        return
+    record_stored(ctx, f"Fravær {now.id} er gjenopprettet")
+    notes(now.fra, now.til)
+    reminders(bool(now.vikar), bool(now.tjenester))
+    print(now.id)
 
 
 def _stdin_is_terminal() -> bool:
@@ -409,9 +446,12 @@ def import_(
 ) -> None:
     """Registrer mange fravær fra et regneark, CSV eller JSON. Alle rader sjekkes før noe lagres.
 
-    Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar, hpr.
+    Kolonner: virksomhet, behandler, fra, til, tjenester; valgfrie: vikar, kommentar (eller merknad), hpr,
+    navn (virksomhetens navn, for nye virksomheter). Uten virksomhet-kolonne: --virksomhet.
     Datoer: 12.06.2024, 2024-06-12, i dag, i morgen, i går, +N og -N (N dager fra eller før i dag).
     """
+    from fravaer_cli.cli import imports
+
     e = env(ctx)
     fmt = output_format(fmt, as_json)
     name = "standard inn" if file == "-" else file
@@ -429,7 +469,7 @@ def import_(
         progress=_progress_bar(len(raw)),
         sheet=sheet,
         virksomhet=orgnr,
-        meanwhile=lambda source, plan: early.append(_import_notes(source, plan, dry_run)),
+        meanwhile=lambda source, plan: early.append(imports.import_notes(source, plan, dry_run)),
     )
     for note in source.notes:
         print(formats.printable(note), file=sys.stderr)
@@ -442,51 +482,14 @@ def import_(
             f"{formats.count(len(plan.errors), 'feil', 'feil')} i {formats.count(plan.bad_rows, 'rad', 'rader')} av "
             f"{plan.row_count} i {name}; ingenting er importert."
         )
-    notes, warnings = early[0] if early else _import_notes(source, plan, dry_run)
+    notes, warnings = early[0] if early else imports.import_notes(source, plan, dry_run)
     if plan.added and not dry_run:
         record_stored(ctx, "Importen er lagret")
-    _print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above
-    _print_some(warnings, "advarsel", "advarsler")
-    formats.render(_import_result(plan, dry_run, notes, warnings), fmt)
+    imports.print_some(notes[len(source.notes) :], "merknad", "merknader")  # the reader's own are said above
+    imports.print_some(warnings, "advarsel", "advarsler")
+    formats.render(imports.import_result(plan, dry_run, notes, warnings), fmt)
     if plan.added and not dry_run:
         reminders(any(f.vikar for p in plan.offices.values() for _, f in p.added))
-
-
-def _print_some(lines: list[str], one: str, many: str) -> None:
-    """The first MAX_ERRORS_SHOWN, and how many more there are (--json has every one)."""
-    for line in lines[:MAX_ERRORS_SHOWN]:
-        print(formats.printable(line), file=sys.stderr)
-    if len(lines) > MAX_ERRORS_SHOWN:
-        print(
-            f"… og {formats.count(len(lines) - MAX_ERRORS_SHOWN, one, many)} til (alle står i --json).", file=sys.stderr
-        )
-
-
-def _import_notes(source, plan, dry_run: bool) -> tuple[list[str], list[str]]:
-    """Everything the import has to say besides its result, the same in a dry run as in the real
-    one: (notes, warnings). Notes: the reader's, new offices, far dates and reopening days, new
-    GPs whose names look like stored ones. Warnings: working days left without a GP."""
-    notes = [*source.notes, *plan.notes]
-    created = sorted(orgnr for orgnr, p in plan.offices.items() if p.stamp is None and p.added)
-    named = [orgnr for orgnr in created if plan.offices[orgnr].named]
-    if named:
-        made = "blir opprettet" if dry_run else "opprettet"
-        notes.append(
-            f"{formats.count(len(named), 'ny virksomhet', 'nye virksomheter').capitalize()} {made} med navn fra filen."
-        )
-    if unnamed := [orgnr for orgnr in created if not plan.offices[orgnr].named]:
-        notes.append(new_office_note(unnamed, dry_run))
-    notes_of = {}  # a big plan repeats its dates: each pair of dates is looked at once
-    for p in plan.offices.values():
-        for where, f in p.added:
-            if (f.fra, f.til) not in notes_of:
-                notes_of[f.fra, f.til] = fravaer_notes(f.fra, f.til)
-            notes += [f"{where}: {note}" for note in notes_of[f.fra, f.til]]
-    warnings = []
-    for p in plan.offices.values():
-        notes += [f"{where}: {operations.near_name_note(name, near, p.office)}" for where, name, near in p.near]
-        warnings += operations.gp_warnings(p.office, [f for _, f in p.added])
-    return notes, warnings
 
 
 def _read_input(file: str) -> bytes:
@@ -523,61 +526,3 @@ def _progress_bar(size: int):
         print(f"\rLagrer: {done} av {total} virksomheter", end=end, file=sys.stderr, flush=True)
 
     return show
-
-
-def _import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) -> formats.Result:
-    offices = sorted(plan.offices.values(), key=lambda p: p.office.orgnr)
-    document = {
-        "torrkjoring": dry_run,
-        "lagt_til": plan.added,
-        "hoppet_over": plan.skipped,
-        "merknader": notes,
-        "advarsler": warnings,
-        "virksomheter": [
-            {
-                "virksomhet": p.office.orgnr,
-                "navn": p.office.navn,
-                "lagt_til": [f.id for _, f in p.added],
-                "hoppet_over": [f.id for _, f in p.skipped],
-            }
-            for p in offices
-        ],
-    }
-    csv = (
-        ["virksomhet", "navn", "lagt_til", "hoppet_over"],
-        [[p.office.orgnr, p.office.navn, len(p.added), len(p.skipped)] for p in offices],
-    )
-    return formats.Result(document, csv, lambda: _import_text(plan, offices, dry_run))
-
-
-def _import_text(plan, offices, dry_run: bool) -> str:
-    """The dry run's rows and the summary, each in the output's width (80 in a pipe): the rows
-    under their office's name when there are several, the services by their short names and cut
-    to fit, a long GP's or office's name cut."""
-    from fravaer_cli.domain.plan import stretch_text
-
-    room = formats.width()
-    parts = []
-    if dry_run:
-        several = len(offices) > 1
-        rows, services, labels = [], [], []
-        for p in offices:
-            for action, pairs in (("legges til", p.added), ("finnes", p.skipped)):
-                for where, f in pairs:
-                    doing = action if action != "finnes" else f"finnes ({f.id})"
-                    rows.append([where, formats.clipped(f.behandler, 22), stretch_text(f.fra, f.til), doing])
-                    vikar = f" (vikar: {catalogue.short_names(f.vikar)})" if f.vikar else ""
-                    services.append((catalogue.short_names(f.tjenester) or "ingen stengt") + vikar)
-                    labels.append(p.office.label)
-        parts.append("Tørrkjøring: ingenting er lagret.\n")
-        if rows:
-            headers = ["Rad", "Behandler", "Fravær", "Handling"]
-            text = formats.table_with_rest(headers, rows, "Tjenester", services, room - (2 if several else 0))
-            parts.append((formats.grouped(text, labels) if several else text) + "\n")
-    added = "Legges til" if dry_run else "Lagt til"
-    headers = ["Virksomhet", added, "Fantes fra før"]
-    label_room = max(room - sum(len(h) + 4 for h in headers[1:]), 20)  # tabulate pads a header by 2
-    summary = [[formats.clipped(p.office.label, label_room), len(p.added), len(p.skipped)] for p in offices]
-    summary.append(["Totalt", plan.added, plan.skipped])
-    parts.append(formats.table(headers, summary))
-    return "\n".join(parts)

@@ -12,7 +12,7 @@ import typer
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain.errors import InputError
 from fravaer_cli.output import formats
-from fravaer_cli.usecases import operations
+from fravaer_cli.usecases import lookup
 
 STORE_FORMATS = ("toml", "json")
 
@@ -93,7 +93,7 @@ def _offer_ids(ctx, incomplete):
     if not text:
         return []
     store = _completion_store(ctx)
-    office = store.load(operations.find_virksomhet(store, text))
+    office = store.load(lookup.find_virksomhet(store, text))
     return [
         (f.id, f"{f.behandler}, {dates.short(f.fra)}–{dates.short(f.til)}")
         for f in office.fravaer
@@ -109,7 +109,7 @@ def _offer_behandlere(ctx, incomplete):
     store = _completion_store(ctx)
     text = ctx.params.get("virksomhet")
     if text:
-        offices = [store.load(operations.find_virksomhet(store, text))]
+        offices = [store.load(lookup.find_virksomhet(store, text))]
     else:
         offices = store.iter_offices()  # a file that cannot be read offers nothing
     wanted = search_key(incomplete)

@@ -463,6 +463,7 @@ ACTIONS = {
     "roster_add": "på listen",
     "roster_remove": "av listen",
     "rename": "nytt navn",
+    "restore": "gjenopprettet",
 }
 
 

@@ -56,6 +56,22 @@ def _escaped(text: str, width: int = 80) -> str:
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
+def clean_name(value: str, what: str = "Behandler") -> str:
+    """A name (a GP's, an office's, who logs): clean_text's rules, and no invisible format
+    character (a zero-width space, U+200B, and the like: Unicode category Cf), with which two
+    different GPs could look like one, or one GP like two."""
+    text = clean_text(value, what, MAX_NAME, required=True)
+    if not text.isascii():
+        bad = next((c for c in text if unicodedata.category(c) == "Cf"), None)
+        if bad is not None:
+            shown = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) == "Cf" else c for c in text)
+            raise InputError(
+                f"{what} inneholder et usynlig formateringstegn (U+{ord(bad):04X}), som ikke er tillatt i et navn: "
+                f"«{_escaped(shown)}». Skriv navnet på nytt uten det."
+            )
+    return text
+
+
 def clean_hpr(value: str | None) -> str:
     if not value:
         return ""
@@ -256,7 +272,7 @@ def make_draft(
     all_vikar: said for the vikar ones, meaning every tjeneste this fravær does not close.
     """
     return checked_draft(
-        clean_text(behandler, "Behandler", MAX_NAME, required=True),
+        clean_name(behandler),
         fra,
         til,
         tjenester,
@@ -391,7 +407,7 @@ class RosterEntry(FrozenRecord):
 
 def check_av(text: str, where: str) -> str:
     """Who the audit log records: the same text rules as a name."""
-    return clean_text(text, f"Navnet i {where}", MAX_NAME, required=True)
+    return clean_name(text, f"Navnet i {where}")
 
 
 def check_info(text: str) -> str:
@@ -399,7 +415,7 @@ def check_info(text: str) -> str:
 
 
 def check_navn(text: str) -> str:
-    return clean_text(text, "Navnet på virksomheten", MAX_NAME, required=True)
+    return clean_name(text, "Navnet på virksomheten")
 
 
 def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:

@@ -3,7 +3,7 @@ re-add, ids, vikar), its roster, and finding its GPs by name. No I/O and no cloc
 
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fravaer_cli.domain import catalogue
@@ -11,7 +11,6 @@ from fravaer_cli.domain.errors import ConflictError, InputError, NotFoundError
 from fravaer_cli.domain.model import (
     MAX_COMMENT,
     MAX_ID_LENGTH,
-    MAX_NAME,
     Draft,
     Fravaer,
     RosterEntry,
@@ -19,6 +18,7 @@ from fravaer_cli.domain.model import (
     check_not_past,
     check_tjenester,
     clean_hpr,
+    clean_name,
     clean_text,
     closed_and_vikar,
     matches_behandler,
@@ -37,6 +37,12 @@ from fravaer_cli.domain.record import Record
 # A roster this long is searched for a misspelling only among names NEAR letters away (by the
 # index); a shorter one is also compared name by name with the wider limit of closest_on_roster.
 SCAN_ROSTER_UP_TO = 200
+
+
+def surname_last(name: str) -> str:
+    """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
+    surname, _, given = name.partition(",")
+    return f"{given.strip()} {surname.strip()}" if surname.strip() and given.strip() else name
 
 
 def office_label(orgnr: str, navn: str) -> str:
@@ -64,6 +70,7 @@ class Virksomhet(Record):
         self.roster = [] if roster is None else roster
         self._indexed = False
         self._near_index: NearIndex | None = None
+        self._swapped: dict[str, str] = {}
 
     @property
     def label(self) -> str:
@@ -92,6 +99,8 @@ class Virksomhet(Record):
             self._hprs.setdefault(f.hpr, f.key)
         if self._near_index is not None:
             self._near_index.add(f.key, self._names[f.key])
+            if "," in f.behandler:
+                self._swapped.setdefault(behandler_key(surname_last(f.behandler)), f.key)
         for tjeneste in f.tjenester:
             insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
         for tjeneste in f.vikar:
@@ -109,6 +118,8 @@ class Virksomhet(Record):
             self._near_index = NearIndex()
             for key, name in known.items():
                 self._near_index.add(key, name)
+            # «Hansen, Per», surname first: the key of «Per Hansen» -> its own key.
+            self._swapped = {behandler_key(surname_last(n)): k for k, n in known.items() if "," in n}
         return self._near_index
 
     def _known(self) -> dict[str, str]:
@@ -174,7 +185,7 @@ class Virksomhet(Record):
         return entry.behandler if entry is not None else self._names.get(behandler_key(name), name)
 
     def _edited_name(self, behandler: str) -> str:
-        name = clean_text(behandler, "Behandler", MAX_NAME, required=True)
+        name = clean_name(behandler)
         self.check_on_roster(name)
         return self._stored_name(name)
 
@@ -289,11 +300,15 @@ class Virksomhet(Record):
             return []
         key = behandler_key(name)
         index = self._near()
-        return [index.names[other] for _, other in index.near(name) if other != key]
+        found = [index.names[other] for _, other in index.near(name) if other != key]
+        # The same name written surname first («Hansen, Per» and «Per Hansen»), either way round.
+        turned = [behandler_key(surname_last(name))] if "," in name else []
+        turned += [self._swapped[key]] if key in self._swapped else []
+        return list(dict.fromkeys([index.names[k] for k in turned if k in index.names] + found))
 
     def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
         """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
-        name = clean_text(name, "Behandler", MAX_NAME, required=True)
+        name = clean_name(name)
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
         if hpr:
@@ -327,7 +342,7 @@ class Virksomhet(Record):
         """Give a GP another name everywhere in the office: the roster and every fravær.
         Into a GP that exists already, the two are merged, under the overlap rule.
         Returns the GP's name now, and (before, after) for each fravær changed."""
-        new_name = clean_text(new_name, "Nytt navn", MAX_NAME, required=True)
+        new_name = clean_name(new_name, "Nytt navn")
         old_key, new_key = behandler_key(old_name), behandler_key(new_name)
         moved = [f for f in self.fravaer if f.key == old_key]
         entry = self.roster_entry(old_name)
@@ -432,7 +447,9 @@ class Virksomhet(Record):
         if hpr is not None and new.hpr:
             self.check_hpr(new.behandler, new.hpr)
         if not allow_past and (new.fra, new.til) != (old.fra, old.til):
-            check_not_past(new.til, today)
+            # A GP back early: a running fravær may end yesterday (open again today) without --allow-past.
+            running = old.fra < today <= old.til
+            check_not_past(new.til, today - timedelta(days=1) if running else today)
         clashes = self.find_overlaps(new, ignore_id=old.id)
         if clashes:
             raise _overlap_error(new, clashes)

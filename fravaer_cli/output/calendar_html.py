@@ -6,11 +6,19 @@ landscape), the same letters as the terminal's grid, and colour only as help: th
 letters carry the meaning, so a page printed in black and white still reads.
 """
 
-from html import escape
+from html import escape as _html
 
 from fravaer_cli.domain.dates import MONTHS_NO, short
 from fravaer_cli.domain.plan import ALL_CLOSED, PRESENT, SOME_CLOSED, VIKAR, Calendar, weeks_of
 from fravaer_cli.output.calendar_text import WEEKDAYS
+from fravaer_cli.output.formats import printable
+
+
+def escape(text: str) -> str:
+    """Text for the page: a control character (a hand-edited file's) shown as an escape, as the
+    tables show it, then HTML's escaping."""
+    return _html(printable(text))
+
 
 _CELL_CLASS = {ALL_CLOSED: "X", SOME_CLOSED: "x", VIKAR: "v", PRESENT: "p"}
 

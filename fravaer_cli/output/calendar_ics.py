@@ -14,6 +14,7 @@ from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.dates import short
 from fravaer_cli.domain.plan import AwayPeriod
 from fravaer_cli.domain.virksomhet import Virksomhet
+from fravaer_cli.output.formats import printable
 
 
 def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> str:
@@ -25,7 +26,7 @@ def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: d
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", printable(name))
     for office, periods in offices:
         for period in periods:
             event = Event()
@@ -33,8 +34,9 @@ def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: d
             event.add("dtstamp", now)
             event.add("dtstart", period.fra)  # a date: an all-day event
             event.add("dtend", period.til + timedelta(days=1))  # the day after, as RFC 5545 counts
-            event.add("summary", summary(period))
-            event.add("description", _description(office, period))
+            # A control character (a hand-edited file's) shown as an escape, as the tables show it.
+            event.add("summary", printable(summary(period)))
+            event.add("description", printable(_description(office, period), keep="\n"))
             event.add("transp", "TRANSPARENT")  # the GP's absence does not make the reader busy
             event.add("categories", ["Fravær"])
             cal.add_component(event)

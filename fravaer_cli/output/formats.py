@@ -6,7 +6,8 @@ from functools import cache
 
 FORMATS = ("table", "json", "csv", "excel-csv")
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Full-width = + - @ too: a spreadsheet may read them as the ASCII ones (NFKC makes them so).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 # What a terminal would act on instead of showing: control characters, and
@@ -83,7 +84,9 @@ def print_json_list_streaming(items) -> None:
 
 
 def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
+    """A spreadsheet's cell: a formula's start defended, a control character (a hand-edited
+    file's) shown as an escape, as the tables show it."""
+    text = printable("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 
 

@@ -2,7 +2,10 @@
 number) or a day, read an entry at a time."""
 
 from datetime import date
+from typing import Any
 
+from fravaer_cli.domain.errors import InputError, NotFoundError
+from fravaer_cli.domain.model import Fravaer, make_draft
 from fravaer_cli.domain.names import behandler_key, name_matches
 from fravaer_cli.store.base import Store
 
@@ -42,3 +45,67 @@ def _log_wanted(entry: dict, behandler: str | None, day: date | None, keys: set[
         if not (by_name or by_hpr or by_key):
             return False
     return day is None or str(record.get("fra", "")) <= day.isoformat() <= str(record.get("til", ""))
+
+
+def _last_change(store: Store, orgnr: str, fravaer_id: str) -> dict[str, Any]:
+    last = None
+    for entry in store.iter_log(orgnr):
+        record = entry.get("fravaer")
+        if isinstance(record, dict) and str(record.get("id")) == fravaer_id:
+            last = entry
+    if last is None:
+        raise NotFoundError(
+            f"Loggen til {orgnr} nevner ikke fravær {fravaer_id}: ingenting å gjenopprette. "
+            f"Se «fravaer log --virksomhet {orgnr}»."
+        )
+    return last
+
+
+def _as_fravaer(record: dict[str, Any]) -> Fravaer:
+    values = [record.get(name) for name in Fravaer.FIELDS]
+    return Fravaer.from_text_values([v if v is not None else "" for v in values])
+
+
+def restore(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: bool, dry_run: bool = False):
+    """Put a deleted or changed fravær back as it was before its last change (the log holds it),
+    under add's and edit's rules. A deleted one comes back with a new id (ids are never used
+    twice). Returns (the fravær now, the fravær before the restore or None, the office's label)."""
+    last = _last_change(store, orgnr, fravaer_id)
+    handling = last.get("handling")
+    before = last.get("forrige") if handling in ("edit", "restore") else last.get("fravaer")
+    if handling not in ("edit", "delete", "restore") or not isinstance(before, dict):
+        raise InputError(
+            f"Fravær {fravaer_id} er ikke endret eller slettet siden det ble registrert; ingenting å gjenopprette. "
+            f"Skal det bort, bruk «fravaer delete {fravaer_id} --virksomhet {orgnr}»."
+        )
+    old = _as_fravaer(before)
+    with store.change(orgnr, dry_run=dry_run) as change:
+        office = change.office
+        if handling == "delete":
+            draft = make_draft(old.behandler, old.fra, old.til, old.tjenester, old.vikar, old.kommentar, old.hpr)
+            now, created = office.add(draft, today, allow_past, store.av, store.now())
+            if not created:
+                raise InputError(
+                    f"Fravær {fravaer_id} er alt lagret igjen, som fravær {now.describe()}; ingenting er endret."
+                )
+            current = None
+            change.record("restore", now, forrige=old)
+        else:
+            current, now = office.edit(
+                fravaer_id,
+                today,
+                allow_past,
+                fra=old.fra,
+                til=old.til,
+                tjenester=list(old.tjenester),
+                vikar=list(old.vikar),
+                kommentar=old.kommentar,
+                behandler=old.behandler,
+                hpr=old.hpr,
+            )
+            if current == now:
+                raise InputError(
+                    f"Fravær {fravaer_id} er allerede slik det var før siste endring; ingenting er endret."
+                )
+            change.record("restore", now, forrige=current)
+    return now, current, office.label

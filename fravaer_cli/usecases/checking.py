@@ -10,7 +10,7 @@ from datetime import date
 from fravaer_cli.domain import catalogue, dates
 from fravaer_cli.domain import orgnr as orgnr_check
 from fravaer_cli.domain.errors import ConflictError, FravaerError, InputError
-from fravaer_cli.domain.model import MAX_COMMENT, MAX_NAME, Fravaer, check_navn, checked_draft, clean_hpr, clean_text
+from fravaer_cli.domain.model import MAX_COMMENT, Fravaer, check_navn, checked_draft, clean_hpr, clean_name, clean_text
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.output.formats import FORMULA_START
 from fravaer_cli.usecases.importer import Row, Source
@@ -201,7 +201,7 @@ class _FieldParser:
     def __init__(self, today: date):
         self.parsers = {
             "virksomhet": _orgnr,
-            "behandler": lambda v: clean_text(_text(v), "Behandler", MAX_NAME, required=True),
+            "behandler": lambda v: clean_name(_text(v)),
             "fra": lambda v: _date(v, today, "fra og med-dato"),
             "til": lambda v: _date(v, today, "til og med-dato"),
             "tjenester": lambda v: _keys(v, allow_all=True),

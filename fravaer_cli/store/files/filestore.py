@@ -10,6 +10,7 @@ Layout of the store folder:
 import errno
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -429,8 +430,17 @@ class FileStore(Store):
         return self._lock_fd
 
     def _ensure_folder(self) -> None:
+        """A new store folder is its owner's alone (GP data), or its group's too when the folder
+        it is made in is shared with a group (writable by the group, or setgid)."""
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.folder.is_dir():
+                return
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            shared = os.stat(self.folder.parent).st_mode & (stat.S_IWGRP | stat.S_ISGID)
+            self.folder.mkdir(mode=0o700)
+            os.chmod(self.folder, (0o2770 if shared & stat.S_ISGID else 0o770) if shared else 0o700)
+        except FileExistsError:
+            pass  # made by another writer meanwhile
         except OSError as e:
             raise StoreError(f"Kan ikke opprette lagringsmappen {self.folder}: {os_reason(e)}.") from None
 
