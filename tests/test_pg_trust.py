@@ -152,6 +152,12 @@ PER, ANNEN = {"behandler": "Per Hand", "hpr": ""}, {"behandler": "Noen Annen", "
         },
         {"kontorer": [[A, "", "", [PER]]], "logg": [[A, {"handling": "roster_add", "behandler": PER, "forrige": PER}]]},
         {"kontorer": [[A, "", "", [PER]]], "logg": [[A, {"handling": "roster_remove", "behandler": PER}]]},
+        # A «restore» of a fravær never deleted: a new fravær passed off as one put back.
+        {
+            "nye": [{**NEW, "id": "2"}],
+            "logg": [[A, {"handling": "restore", "fravaer": {"id": "2"}, "forrige": {**NEW, "id": "7"}}]],
+        },
+        {"nye": [{**NEW, "id": "2"}], "logg": [[A, {"handling": "restore", "fravaer": {"id": "2"}}]]},
     ],
 )
 def test_hand_sql_changes_nothing_of_its_own_office_behind_the_log(store, pg_server, change):
