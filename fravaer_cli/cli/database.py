@@ -40,7 +40,7 @@ def init(ctx: typer.Context) -> None:
 
 @command("status", database)
 def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> None:
-    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens."""
+    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens, og om andres statistikk er skjult."""
     from fravaer_cli.store.postgres import pgadmin
 
     fmt = output_format(fmt, as_json)
@@ -48,6 +48,7 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
     store.connection()  # the schema is checked: a missing or newer one is said here
     record = pgadmin.status(store)
     labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
+    labels += ("Statistikk for andre",)
     rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
     formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)
