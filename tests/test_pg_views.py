@@ -75,13 +75,17 @@ def query(dsn: str, statement: str):
 
 # What a login given nothing reads of the others, each as the one row a query gives.
 NATIONAL_COUNT = {
-    "pg_stat_user_tables": "SELECT n_live_tup FROM pg_stat_user_tables WHERE schemaname = 'fravaer' AND relname = 'fravaer'",
+    "pg_stat_user_tables": "SELECT n_live_tup FROM pg_stat_user_tables "
+    "WHERE schemaname = 'fravaer' AND relname = 'fravaer'",
     "pg_stat_get_live_tuples": "SELECT pg_stat_get_live_tuples(c.oid) FROM pg_class c "
     "WHERE c.relname = 'fravaer' AND c.relnamespace = 'fravaer'::regnamespace",
     "pg_class.reltuples": "SELECT reltuples::int FROM pg_class WHERE relname = 'fravaer' "
     "AND relnamespace = 'fravaer'::regnamespace",
 }
-SIZES = "SELECT pg_relation_size(c.oid) FROM pg_class c WHERE c.relname = 'fravaer' AND c.relnamespace = 'fravaer'::regnamespace"
+SIZES = (
+    "SELECT pg_relation_size(c.oid) FROM pg_class c "
+    "WHERE c.relname = 'fravaer' AND c.relnamespace = 'fravaer'::regnamespace"
+)
 ACTIVITY = "SELECT usename FROM pg_stat_activity WHERE usename = 'kari'"
 ACTIVITY_FUNCTION = "SELECT pg_stat_get_activity(NULL)"
 LOCKS = (
@@ -155,7 +159,9 @@ def test_a_login_given_nothing_sees_the_national_count_and_who_is_at_work_until_
         assert re.search(r"^Statistikk for andre +skjult$", status.stdout, re.M), status.stdout
 
 
-def test_fravaer_works_for_an_office_login_the_kundesenter_and_an_admin_after_the_block(store, pg_server, pg_dsn, tmp_path):
+def test_fravaer_works_for_an_office_login_the_kundesenter_and_an_admin_after_the_block(
+    store, pg_server, pg_dsn, tmp_path
+):
     hide(pg_server, pg_dsn)
     kari, kim, ada = store["kari"], store["kim"], store["ada"]
 
@@ -172,7 +178,7 @@ def test_fravaer_works_for_an_office_login_the_kundesenter_and_an_admin_after_th
     assert "lagt til" in ok(kari, "log", "--virksomhet", A)
     assert json.loads(ok(kari, "database", "status", "--json"))["fravaer"] == 2
     plan = tmp_path / "plan.csv"
-    plan.write_text("virksomhet;behandler;fra;til;tjenester\n" f"{A};Kari Ny;1.10.2030;2.10.2030;alle\n", encoding="utf-8")
+    plan.write_text(f"virksomhet;behandler;fra;til;tjenester\n{A};Kari Ny;1.10.2030;2.10.2030;alle\n", encoding="utf-8")
     ok(kari, "import", str(plan))
     assert len(json.loads(ok(kari, "list", "--virksomhet", A, "--json"))) == 3
 
@@ -204,9 +210,12 @@ def test_status_names_what_is_still_open_and_the_block_run_again_changes_nothing
     database = database_of(pg_dsn)
     acls = (
         "SELECT md5(string_agg(x, ',' ORDER BY x)) FROM ("
-        " SELECT oid::regclass || coalesce(relacl::text, '') AS x FROM pg_class WHERE relnamespace = 'pg_catalog'::regnamespace"
-        " UNION ALL SELECT oid::regprocedure || coalesce(proacl::text, '') FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace"
-        " UNION ALL SELECT attname || coalesce(attacl::text, '') FROM pg_attribute WHERE attrelid = 'pg_class'::regclass) y"
+        " SELECT oid::regclass || coalesce(relacl::text, '') AS x FROM pg_class"
+        "  WHERE relnamespace = 'pg_catalog'::regnamespace"
+        " UNION ALL SELECT oid::regprocedure || coalesce(proacl::text, '') FROM pg_proc"
+        "  WHERE pronamespace = 'pg_catalog'::regnamespace"
+        " UNION ALL SELECT attname || coalesce(attacl::text, '') FROM pg_attribute"
+        "  WHERE attrelid = 'pg_class'::regclass) y"
     )
     hide(pg_server, pg_dsn)
     once = pg_server.sql(database, acls)

@@ -270,7 +270,8 @@ _OPEN_TO_PUBLIC = r"""
 SELECT name FROM (
     SELECT 1, c.relname::text FROM pg_catalog.pg_class c
      WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'v'
-       AND (c.relname LIKE 'pg\_stat\_%%' OR c.relname LIKE 'pg\_statio\_%%' OR c.relname IN ('pg_locks', 'pg_prepared_xacts'))
+       AND (c.relname LIKE 'pg\_stat\_%%' OR c.relname LIKE 'pg\_statio\_%%'
+            OR c.relname IN ('pg_locks', 'pg_prepared_xacts'))
        AND pg_catalog.has_table_privilege('public', c.oid, 'SELECT')
     UNION ALL
     SELECT 2, 'pg_class.reltuples'
