@@ -48,7 +48,8 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
     store.connection()  # the schema is checked: a missing or newer one is said here
     record = pgadmin.status(store)
     labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
-    rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
+    others = ("Statistikk for andre",)  # pgadmin.others_statistics()
+    rows = [[label, str(value)] for label, value in zip(labels + others, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
     formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)
 

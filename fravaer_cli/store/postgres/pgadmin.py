@@ -204,11 +204,16 @@ def _lock_store(cur: Any, store: PgStore) -> None:
         cur.execute("LOCK TABLE fravaer_schema IN SHARE ROW EXCLUSIVE MODE")
     except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled):
         cur.execute("ROLLBACK TO SAVEPOINT laas")
-        cur.execute(
-            "SELECT DISTINCT a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.relation = 'fravaer_schema'::regclass AND l.granted AND l.pid <> pg_backend_pid() ORDER BY 2"
-        )
-        holders = ", ".join(f"{login} (prosess {pid})" for login, pid in cur.fetchall()) or "en annen"
+        cur.execute("SAVEPOINT hvem")
+        try:
+            cur.execute(
+                "SELECT DISTINCT a.usename, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.relation = 'fravaer_schema'::regclass AND l.granted AND l.pid <> pg_backend_pid() ORDER BY 2"
+            )
+            holders = ", ".join(f"{login} (prosess {pid})" for login, pid in cur.fetchall()) or "en annen"
+        except psycopg2.errors.InsufficientPrivilege:  # pg_locks hidden from PUBLIC (docs/database.md)
+            cur.execute("ROLLBACK TO SAVEPOINT hvem")
+            holders = f"{store.login} får ikke se hvem: pg_locks er skjult for innloggingen"
         raise StoreError(
             f"{faults.sentence(store.location)} er opptatt: en annen «database init» kjører ({holders}), og denne "
             f"ventet {store.lock_timeout:g} sekunder på den. Ingenting er endret; prøv igjen når den er "
@@ -255,7 +260,42 @@ def status(store: PgStore) -> dict[str, Any]:
         "tilgang": access,
         "virksomheter": offices,
         "fravaer": fravaer,
-    }
+    } | {"statistikk_for_andre": others_statistics(store)}
+
+
+# What docs/database.md's block («What every login can see of the others») takes from PUBLIC: the
+# statistics views, pg_locks and pg_prepared_xacts, the functions behind them and the sizes, and
+# pg_class's row counts. Those still open to PUBLIC, by name.
+_OPEN_TO_PUBLIC = r"""
+SELECT name FROM (
+    SELECT 1, c.relname::text FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'v'
+       AND (c.relname LIKE 'pg\_stat\_%%' OR c.relname LIKE 'pg\_statio\_%%'
+            OR c.relname IN ('pg_locks', 'pg_prepared_xacts'))
+       AND pg_catalog.has_table_privilege('public', c.oid, 'SELECT')
+    UNION ALL
+    SELECT 2, 'pg_class.reltuples'
+     WHERE pg_catalog.has_column_privilege('public', 'pg_catalog.pg_class', 'reltuples', 'SELECT')
+    UNION ALL
+    SELECT DISTINCT 3, p.proname || '()' FROM pg_catalog.pg_proc p
+     WHERE p.pronamespace = 'pg_catalog'::regnamespace
+       AND (p.proname LIKE 'pg\_stat\_get\_%%' OR p.proname IN ('pg_lock_status', 'pg_blocking_pids',
+            'pg_safe_snapshot_blocking_pids', 'pg_isolation_test_session_is_blocked', 'pg_prepared_xact',
+            'pg_relation_size', 'pg_total_relation_size', 'pg_table_size', 'pg_indexes_size', 'pg_database_size',
+            'pg_tablespace_size'))
+       AND pg_catalog.has_function_privilege('public', p.oid, 'EXECUTE')
+) open (kind, name) ORDER BY kind, name = 'pg_stat_activity' DESC, name = 'pg_locks' DESC,
+    name = 'pg_stat_user_tables' DESC, name
+"""
+
+
+def others_statistics(store: PgStore) -> str:
+    """Whether PostgreSQL's own views show every login the others' row counts, logins at work and locks."""
+    open_ = [row[0] for row in store.query_all(_OPEN_TO_PUBLIC)]
+    if not open_:
+        return "skjult"
+    named = ", ".join(open_[:3]) + (f" og {len(open_) - 3} til" if len(open_) > 3 else "")
+    return f"synlig for alle innlogginger: {named} (se docs/database.md)"
 
 
 def _require_admin(store: PgStore, what: str) -> None:
