@@ -727,3 +727,21 @@ def test_a_name_written_surname_first_gets_the_look_alike_note(fravaer, tmp_path
     added = fravaer(*add_args(behandler=second, fra="03.08.2030", til="04.08.2030"))
     assert added.exit_code == 0, added.stderr
     assert f"Merk: «{second}» er ny hos {ORGNR}, men ligner «{first}»." in added.stderr
+
+
+@pytest.mark.parametrize(
+    "stored, new, two_people",
+    [
+        ("Kari Eriksen", "Lars Eriksen", True),
+        ("Siri Jensen", "Eirik Jensen", True),
+        ("Kari Vik", "Kari Vikk", False),  # a typo: the merge is advised
+        ("Kari Eriksen", "Kari Eriksn", False),
+    ],
+)
+def test_two_common_first_names_are_two_people_and_no_merge_is_advised(fravaer, stored, new, two_people):
+    fravaer.add(*add_args(behandler=stored)[3:])
+    added = fravaer(*add_args(behandler=new, fra="03.08.2030", til="04.08.2030"))
+    assert added.exit_code == 0, added.stderr
+    assert f"«{stored}»" in added.stderr
+    assert ("trolig en annen lege" in added.stderr) == two_people
+    assert ("--til-navn" in added.stderr) != two_people

@@ -59,6 +59,26 @@ def norwegian_order(name: str) -> tuple[str, str]:
     return " ".join("".join(letters).split()), name
 
 
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Common Norwegian first names, folded (fornavn.txt)."""
+    from pathlib import Path
+
+    text = Path(__file__).with_name("fornavn.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def other_first_name(a: str, b: str) -> bool:
+    """a and b differ only in words that are both common first names: «Lars Eriksen» and «Kari
+    Eriksen», «Eirik Jensen» and «Siri Jensen» are most likely two people, not a misspelling."""
+    words_a, words_b = search_key(a).split(), search_key(b).split()
+    if len(words_a) != len(words_b):
+        return False
+    differ = [(x, y) for x, y in zip(words_a, words_b, strict=True) if x != y]
+    names = first_names()
+    return bool(differ) and all(x in names and y in names for x, y in differ)
+
+
 def name_matches(query: str, name: str) -> bool:
     """Every word of the query is in the name, in any order, folded as search_key folds:
     «grunerlokka legekontor» finds «Legekontoret Grünerløkka», «hansen siri» finds «Siri Hansen»."""

@@ -78,7 +78,15 @@ def open_without_vikar_note(fravaer: Fravaer, keys: list[str]) -> str:
 
 
 def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
+    from fravaer_cli.domain.names import other_first_name
+
     shown = " eller ".join(f"«{n}»" for n in near)
+    if all(other_first_name(name, n) for n in near):
+        # Two common first names: most likely two people. Said, but no merge advised.
+        return (
+            f"Merk: «{name}» er ny hos {office.label}. {shown} har et annet fornavn og er trolig en annen lege; "
+            "er det likevel samme lege, rett navnet med «fravaer roster rename»."
+        )
     right = f'"{near[0]}"' if len(near) == 1 else "RIKTIG"
     return (
         f"Merk: «{name}» er ny hos {office.label}, men ligner {shown}. Er det samme lege, rett navnet med "
