@@ -272,6 +272,40 @@ def test_the_servers_rule_on_a_text_is_the_programs(pg_server, pg_dsn):
         conn.close()
 
 
+def _a_name_for_the_program(text: str) -> bool:
+    from fravaer_cli.domain.errors import InputError
+    from fravaer_cli.domain.model import clean_name
+
+    try:
+        return clean_name(text) == text
+    except InputError:
+        return False
+
+
+def test_the_servers_rule_on_a_name_is_the_programs(pg_server, pg_dsn):
+    """A GP's or an office's name: the text's rule, not empty, and no invisible format character (Cf)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    conn = psycopg2.connect(f"host={pg_server.socket} dbname={database} user=postgres")
+    # (Format characters that are Cf in the Unicode of every Python the project runs on.)
+    names = st.text(alphabet=st.sampled_from(_CHARS + "\u00ad\u061c\u2061\ufff9\U000e0041"), max_size=8)
+    try:
+
+        @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(st.lists(names, min_size=1, max_size=50))
+        def same_answers(batch):
+            with conn.cursor() as cur:
+                cur.execute("SELECT fravaer_intern.navn_ok(t) FROM unnest(%s::text[]) t", (batch,))
+                server = [row[0] for row in cur.fetchall()]
+            assert server == [_a_name_for_the_program(t) for t in batch], batch
+
+        same_answers()
+    finally:
+        conn.close()
+
+
 def test_an_office_name_is_at_most_as_long_on_the_server_as_in_the_program(pg_server, pg_dsn):
     from fravaer_cli.domain.model import MAX_NAME
 

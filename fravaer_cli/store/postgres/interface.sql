@@ -49,6 +49,12 @@ CREATE FUNCTION fravaer_intern.tekst_ok(t text, lengde integer) RETURNS boolean 
              AND t !~ E'[\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$'
              AND t !~ E'[\u0001-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]'
              AND char_length(normalize(t, NFC)) <= lengde $$;
+-- A name as the program stores it (model.clean_name): a text of at most 100 characters, not empty, and
+-- without an invisible format character (Unicode's category Cf, as of Unicode 15.1), with which two
+-- different GPs could look like one.
+CREATE FUNCTION fravaer_intern.navn_ok(t text) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$ SELECT t <> '' AND fravaer_intern.tekst_ok(t, 100)
+             AND t !~ E'[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]' $$;
 CREATE FUNCTION fravaer_intern.behandlere_ok(b jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE
     AS $$
     SELECT jsonb_typeof(b) = 'array' AND NOT EXISTS (
@@ -56,15 +62,15 @@ CREATE FUNCTION fravaer_intern.behandlere_ok(b jsonb) RETURNS boolean LANGUAGE s
         WHERE jsonb_typeof(e) <> 'object'
            OR EXISTS (SELECT 1 FROM jsonb_object_keys(e) k WHERE k NOT IN ('behandler', 'hpr'))
            OR jsonb_typeof(e -> 'behandler') IS DISTINCT FROM 'string'
-           OR NOT fravaer_intern.tekst_ok(e ->> 'behandler', 100) OR e ->> 'behandler' = ''
+           OR NOT fravaer_intern.navn_ok(e ->> 'behandler')
            OR (e ? 'hpr' AND (jsonb_typeof(e -> 'hpr') <> 'string' OR e ->> 'hpr' !~ '^[0-9]{0,10}$')))
     $$;
 ALTER TABLE virksomhet
-    ADD CONSTRAINT virksomhet_navn_ok CHECK (fravaer_intern.tekst_ok(navn, 100)) NOT VALID,
+    ADD CONSTRAINT virksomhet_navn_ok CHECK (navn = '' OR fravaer_intern.navn_ok(navn)) NOT VALID,
     ADD CONSTRAINT virksomhet_info_ok CHECK (fravaer_intern.tekst_ok(info, 200)) NOT VALID,
     ADD CONSTRAINT virksomhet_behandlere_ok CHECK (fravaer_intern.behandlere_ok(behandlere)) NOT VALID;
 ALTER TABLE fravaer
-    ADD CONSTRAINT fravaer_behandler_ok CHECK (behandler <> '' AND fravaer_intern.tekst_ok(behandler, 100)) NOT VALID,
+    ADD CONSTRAINT fravaer_behandler_ok CHECK (fravaer_intern.navn_ok(behandler)) NOT VALID,
     ADD CONSTRAINT fravaer_kommentar_ok CHECK (fravaer_intern.tekst_ok(kommentar, 500)) NOT VALID,
     -- Which keys there are, and how they combine, is fravaer_intern.tjenester_ok()'s business.
     ADD CONSTRAINT fravaer_tjenester_ok CHECK (
