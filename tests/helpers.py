@@ -112,3 +112,65 @@ def run_database(dsn: str, *args: str, env: dict | None = None, **kwargs) -> sub
         env={**os.environ, **(env or {})},
         **kwargs,
     )
+
+
+def write_sheet(path, cells: dict[str, object]) -> None:
+    """A minimal .xlsx whose one sheet («Sommer») has exactly these cells ({"A1": "virksomhet"})."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(ref: str, value) -> str:
+        if isinstance(value, int | float):
+            return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+    rows: dict[int, list[str]] = {}
+    for ref, value in cells.items():
+        rows.setdefault(int(re.sub("[A-Z]", "", ref)), []).append(cell(ref, value))
+    data = "".join(f'<row r="{n}">{"".join(row)}</row>' for n, row in sorted(rows.items()))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kinds = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+            f'"/xl/workbook.xml" ContentType="{kinds}.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            f'sheet1.xml" ContentType="{kinds}.worksheet+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+            'name="Sommer" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{data}</sheetData>'
+            "</worksheet>",
+        )
+
+
+PLAN_CELLS = {
+    "A1": "behandler",
+    "B1": "fra",
+    "C1": "til",
+    "D1": "tjenester",
+    "A2": "Kari Test",
+    "B2": "01.08.2030",
+    "C2": "02.08.2030",
+    "D2": "alle",
+}

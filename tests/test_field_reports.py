@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.helpers import ORGNR, add_args
+from tests.helpers import ORGNR, add_args, write_sheet
 
 
 @pytest.mark.parametrize(
@@ -592,53 +592,10 @@ def test_log_reads_a_long_log_an_entry_at_a_time_on_the_database(pg_server, pg_d
 
 
 def write_xlsx(path, rows: list[list]) -> None:
-    """A minimal .xlsx (Office Open XML): text cells inline, numbers as numbers, as a spreadsheet
-    program would save a plan with a title row above it."""
-    import zipfile
-    from xml.sax.saxutils import escape
-
-    def cell(ref: str, value) -> str:
-        if isinstance(value, int | float):
-            return f'<c r="{ref}"><v>{value}</v></c>'
-        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
-
-    sheet_rows = "".join(
-        f'<row r="{n}">' + "".join(cell(f"{chr(65 + i)}{n}", v) for i, v in enumerate(row) if v != "") + "</row>"
-        for n, row in enumerate(rows, start=1)
+    """A minimal .xlsx of these rows, as a spreadsheet program would save a plan with a title row above it."""
+    write_sheet(
+        path, {f"{chr(65 + i)}{n}": v for n, row in enumerate(rows, start=1) for i, v in enumerate(row) if v != ""}
     )
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    package = "http://schemas.openxmlformats.org/package/2006/relationships"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
-            '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
-            'main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
-            'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
-        )
-        z.writestr(
-            "_rels/.rels",
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
-            f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
-            'name="Sommer" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship Id="rId1" '
-            f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        )
-        z.writestr(
-            "xl/worksheets/sheet1.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{sheet_rows}</sheetData>'
-            "</worksheet>",
-        )
 
 
 PLAN_ROWS = [
