@@ -2,6 +2,7 @@
 connection string described, and its refusals said, without ever showing a password."""
 
 import os
+import re
 from typing import Any
 
 from fravaer_cli.domain.errors import StoreError
@@ -38,27 +39,70 @@ def driver() -> Any:
     return psycopg2
 
 
+def parsed(dsn: str) -> dict[str, str] | None:
+    """The connection string as libpq itself reads it (keyword/value or URI, percent-encoding,
+    query parameters, several hosts); None when libpq cannot read it."""
+    if not dsn:
+        return {}
+    driver()
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        return dict(parse_dsn(dsn))
+    except Exception:
+        return None
+
+
 def describe(dsn: str) -> str:
     """Where the database is, for people: host (or socket) and database name, never the password.
     The first use of the driver: a StoreError when it is not installed."""
-    driver()
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        parts = parse_dsn(dsn) if dsn else {}
-    except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
-        return "«" + without_password(dsn.split("@")[-1]) + "»"
-    host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
+    parts = parsed(dsn)
+    if parts is None:  # not a string libpq reads: nothing of it is said, since any of it may be a password
+        return "«tilkoblingsstrengen libpq ikke kan lese»"
+    host = parts.get("host") or os.environ.get("PGHOST") or parts.get("hostaddr") or "lokal socket"
+    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
+    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
     port = parts.get("port") or os.environ.get("PGPORT")
+    service = parts.get("service") or os.environ.get("PGSERVICE")
     name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
+    if service and not parts.get("host") and not parts.get("dbname"):
+        return f"tjenesten «{service}»"
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
-def without_password(text: str) -> str:
-    """text with any password=… value (quoted or not, quote closed or not) left out."""
-    import re
+def secrets(dsn: str) -> list[str]:
+    """Every piece of dsn that is, or may be, a password, longest first: the password libpq reads,
+    and for a URI whatever stands between the user name's colon and the last @ before the host."""
+    from urllib.parse import unquote
 
-    return re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", text, flags=re.I)
+    found = set()
+    parts = parsed(dsn) or {}
+    if parts.get("password"):
+        found.add(parts["password"])
+    uri = re.match(r"^postgres(?:ql)?://([^/?#]*)", dsn or "")
+    if uri and "@" in uri[1]:
+        userinfo = uri[1].rsplit("@", 1)[0]
+        if ":" in userinfo:
+            raw = userinfo.split(":", 1)[1]
+            found.update({raw, unquote(raw), *raw.split("@"), *unquote(raw).split("@")})
+    if parts is None or not parts:  # unread: any password= value, however spelt
+        for m in re.finditer(r"pass(?:word|%77ord|%77%6f%72%64)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*)", dsn or "", re.I):
+            found.update({m[1], m[1].strip("'")})
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def holds_password(dsn: str) -> bool:
+    """dsn carries a password (as libpq reads it, or what may be one in a string it cannot read)."""
+    return bool(secrets(dsn)) or re.search(r"pass(word|%77)", dsn or "", re.I) is not None
+
+
+def without_password(text: str, dsn: str = "") -> str:
+    """text with any password=… value (quoted or not, quote closed or not), and every piece of
+    dsn's password, left out."""
+    text = re.sub(r"pass(?:word|%77ord)\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", text, flags=re.I)
+    for secret in secrets(dsn) if dsn else ():
+        text = text.replace(secret, "…")
+    return text
 
 
 def connect_defaults(dsn: str) -> dict[str, Any]:
@@ -66,12 +110,7 @@ def connect_defaults(dsn: str) -> dict[str, Any]:
     default is to wait for ever for a server that accepts and never answers)."""
     from fravaer_cli.store.postgres.faults import DEFAULT_CONNECT_TIMEOUT
 
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        given = parse_dsn(dsn) if dsn else {}
-    except Exception:
-        given = {}
+    given = parsed(dsn) or {}
     if "connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT"):
         return {}
     return {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
@@ -80,12 +119,7 @@ def connect_defaults(dsn: str) -> dict[str, Any]:
 def login_of(dsn: str) -> str:
     """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
     cron, the user the job runs as)."""
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        user = parse_dsn(dsn).get("user") if dsn else None
-    except Exception:
-        user = None
+    user = (parsed(dsn) or {}).get("user")
     if user or os.environ.get("PGUSER"):
         return user or os.environ["PGUSER"]
     import getpass
@@ -108,6 +142,11 @@ def _system_user() -> str:
 def connection_error(dsn: str, error: Exception) -> StoreError:
     """libpq's reason, said in Norwegian with what to do."""
     text = str(error)
+    if parsed(dsn) is None:
+        return StoreError(
+            "Tilkoblingsstrengen (--database eller $FRAVAER_DATABASE_URL) kan ikke leses av libpq: sjekk "
+            "anførselstegn, prosent-koding og nøkkelordene; se libpq-dokumentasjonen."
+        )
     where = describe(dsn)
     if "Peer authentication failed" in text or "Ident authentication failed" in text:
         # Peer (a Unix socket) and ident check who the user is on this machine; no password is asked.
@@ -130,8 +169,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
         return StoreError(
-            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "
-            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen (user=)."
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med passord-autentisering: feil "
+            "passord eller bruker. Sjekk ~/.pgpass (PGPASSFILE), tjenestefilen (PGSERVICE) eller user=."
         )
     if "does not exist" in text and "database" in text:
         return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
@@ -155,6 +194,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         return no_free_connection(where)
     if "starting up" in text or "shutting down" in text or "in recovery mode" in text:
         return StoreError(f"PostgreSQL-serveren for {where} starter opp eller stenger ned. Prøv igjen om litt.")
+    if "could not translate host name" in text:
+        return StoreError(f"Finner ikke serveren for {where} (navnet slås ikke opp i DNS): sjekk host= og nettet.")
     if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
         return StoreError(
             f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
@@ -162,5 +203,5 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "invalid" in text or "missing" in text or "syntax" in text:
         return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
-    first = without_password(text.strip().splitlines()[0] if text.strip() else type(error).__name__)
+    first = without_password(text.strip().splitlines()[0] if text.strip() else type(error).__name__, dsn)
     return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")
