@@ -40,14 +40,18 @@ def init(ctx: typer.Context) -> None:
 
 @command("status", database)
 def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> None:
-    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens."""
+    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens, TLS og sertifikatet."""
     from fravaer_cli.store.postgres import pgadmin
 
     fmt = output_format(fmt, as_json)
     store = env(ctx).database_store()
     store.connection()  # the schema is checked: a missing or newer one is said here
-    record = pgadmin.status(store)
-    labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
+    record = pgadmin.status(store, env(ctx).today)
+    warning = pgadmin.certificate_of(store, env(ctx).today)[1]
+    if warning:
+        print(warning, file=sys.stderr)
+    labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær", "TLS",
+              "Autentisering", "Sertifikat")  # fmt: skip
     rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
     formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)

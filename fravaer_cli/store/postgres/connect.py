@@ -107,13 +107,146 @@ def without_password(text: str, dsn: str = "") -> str:
 
 def connect_defaults(dsn: str) -> dict[str, Any]:
     """What libpq is given beside the string: a connect timeout unless the user set one (libpq's
-    default is to wait for ever for a server that accepts and never answers)."""
+    default is to wait for ever for a server that accepts and never answers), and over the network
+    a server that proves who it is (sslmode=verify-full) unless the string, a service file or
+    $PGSSLMODE chose a mode (libpq's default, prefer, talks in clear text to whatever answers)."""
     from fravaer_cli.store.postgres.faults import DEFAULT_CONNECT_TIMEOUT
 
     given = parsed(dsn) or {}
-    if "connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT"):
-        return {}
-    return {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
+    defaults: dict[str, Any] = {}
+    if not ("connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT")):
+        defaults["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    settings = effective(dsn)
+    if "sslmode" not in settings and any(not local(host) for host in hosts(settings)):
+        defaults["sslmode"] = "verify-full"
+        if "sslrootcert" not in settings and not os.path.exists(_home_file("root.crt")):
+            from psycopg2.extensions import libpq_version
+
+            if libpq_version() >= 160000:  # the operating system's authorities (libpq 16 and later)
+                defaults["sslrootcert"] = "system"
+    return defaults
+
+
+# Settings libpq takes from a service file or the environment when the string does not give them.
+ENVIRONMENT = {
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "require_auth": "PGREQUIREAUTH",
+}
+
+
+def effective(dsn: str) -> dict[str, str]:
+    """The settings libpq will use for dsn, in its order: the string, then the service file's entry
+    (service= or $PGSERVICE), then the environment. Only the settings fravaer looks at."""
+    given = parsed(dsn) or {}
+    service = given.get("service") or os.environ.get("PGSERVICE")
+    entry = service_entry(service) if service else {}
+    settings = {}
+    for key, variable in ENVIRONMENT.items():
+        value = given.get(key) or entry.get(key) or os.environ.get(variable)
+        if value:
+            settings[key] = value
+    return settings
+
+
+def service_entry(service: str) -> dict[str, str]:
+    """A service's settings, from the user's service file ($PGSERVICEFILE, else ~/.pg_service.conf),
+    else the system's ($PGSYSCONFDIR/pg_service.conf), as libpq looks them up."""
+    import configparser
+
+    files = [os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")]
+    files.append(os.path.join(os.environ.get("PGSYSCONFDIR") or "/etc/postgresql-common", "pg_service.conf"))
+    for file in files:
+        reader = configparser.ConfigParser(interpolation=None, strict=False)
+        reader.optionxform = str  # type: ignore[assignment,method-assign]  # libpq's keywords are as written
+        try:
+            reader.read(file, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        if reader.has_section(service):
+            return dict(reader.items(service))
+    return {}
+
+
+def hosts(settings: dict[str, str]) -> list[str]:
+    """The servers named, by name (host) where there is one, else by address (hostaddr)."""
+    names = (settings.get("host") or "").split(",")
+    addresses = (settings.get("hostaddr") or "").split(",")
+    count = max(len(names), len(addresses))
+    return [(names[i] if i < len(names) else "") or (addresses[i] if i < len(addresses) else "") for i in range(count)]
+
+
+def local(host: str) -> bool:
+    """A Unix socket (a path, or none given), localhost, or a loopback address."""
+    import ipaddress
+
+    host = host.strip()
+    if not host or host.startswith(("/", "@")) or host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _home_file(name: str) -> str:
+    return os.path.join(os.path.expanduser("~"), ".postgresql", name)
+
+
+def tls_refusal(dsn: str, text: str, where: str) -> StoreError | None:
+    """libpq's TLS refusals: the server's certificate, or ours, or no TLS at all."""
+    settings = {**effective(dsn), **{k: v for k, v in connect_defaults(dsn).items() if k.startswith("ssl")}}
+    server = ",".join(h.rsplit("@", 1)[-1] for h in hosts(settings)) or where
+    mode, root = settings.get("sslmode", "prefer"), settings.get("sslrootcert") or _home_file("root.crt")
+    if "does not support SSL" in text:
+        return StoreError(
+            f"Serveren {server} ({where}) tilbyr ikke TLS, og fravaer sender ikke fravær og innlogging ukryptert "
+            f"over nettet (sslmode={mode}): be den som drifter serveren slå på ssl, eller sett sslmode=disable "
+            "bare på et nett du stoler på helt."
+        )
+    if "does not match host name" in text:
+        return StoreError(
+            f"Serveren {server} ({where}) viste et sertifikat utstedt for et annet navn, så den kan være en annen "
+            "enn den skal: sjekk host= mot navnet i serverens sertifikat, og ikke koble til før det stemmer."
+        )
+    if "root certificate file" in text and "does not exist" in text:
+        return StoreError(
+            f"Serveren {server} ({where}) kan ikke verifiseres: rotsertifikatet {root} finnes ikke. Oppgi "
+            "sertifikatutstederens rotsertifikat med sslrootcert= (eller i ~/.postgresql/root.crt)."
+        )
+    if "certificate verify failed" in text:
+        return StoreError(
+            f"Serveren {server} ({where}) har et sertifikat som ikke er utstedt av en utsteder fravaer stoler "
+            f"på (sslrootcert={root}): oppgi riktig sertifikatutsteders rotsertifikat med sslrootcert=, og "
+            "koble ikke til før det stemmer."
+        )
+    cert = settings.get("sslcert") or _home_file("postgresql.crt")
+    if "certificate expired" in text:
+        return StoreError(
+            f"Serveren {server} ({where}) avviste sertifikat-innloggingen: klientsertifikatet {cert} er utløpt. "
+            "Forny virksomhetssertifikatet og pek sslcert= og sslkey= på det nye."
+        )
+    if any(s in text for s in ("unknown ca", "bad certificate", "certificate required", "valid client certificate",
+                               "certificate unknown", "unsupported certificate", "decrypt error")):  # fmt: skip
+        return StoreError(
+            f"Serveren {server} ({where}) avviste sertifikat-innloggingen: klientsertifikatet {cert} mangler, "
+            "eller er ikke utstedt av en utsteder serveren stoler på (ssl_ca_file). Sjekk sslcert= og sslkey=, "
+            "eller be den som drifter serveren godta utstederen."
+        )
+    if (
+        "could not open certificate file" in text
+        or "could not load private key" in text
+        or ("private key file" in text)
+    ):
+        return StoreError(
+            f"Klientsertifikatet eller nøkkelen for {where} kan ikke leses ({cert}, sslkey=): sjekk stiene, og at "
+            "nøkkelen bare kan leses av deg (chmod 600)."
+        )
+    return None
 
 
 def login_of(dsn: str) -> str:
@@ -148,6 +281,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
             "anførselstegn, prosent-koding og nøkkelordene; se libpq-dokumentasjonen."
         )
     where = describe(dsn)
+    if tls := tls_refusal(dsn, text, where):
+        return tls
     if "Peer authentication failed" in text or "Ident authentication failed" in text:
         # Peer (a Unix socket) and ident check who the user is on this machine; no password is asked.
         method = "peer" if "Peer" in text else "ident"
@@ -159,8 +294,9 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "certificate authentication failed" in text or "certificate" in text and "does not match" in text:
         return StoreError(
-            f"PostgreSQL avviste klientsertifikatet for innloggingen «{login_of(dsn)}» til {where}: navnet i "
-            "sertifikatet (CN) svarer ikke til innloggingen. Sjekk sslcert, sslkey og user=."
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med sertifikat-autentisering: navnet "
+            "i klientsertifikatet (organisasjonsnummeret, eller CN) svarer ikke til innloggingen (pg_ident.conf). "
+            "Sjekk sslcert, sslkey og user=."
         )
     if "no pg_hba.conf entry" in text or "pg_hba.conf rejects connection" in text:
         return StoreError(
