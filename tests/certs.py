@@ -16,7 +16,7 @@ def _openssl(folder: Path, *args: str) -> None:
 
 def authority(folder: Path, name: str) -> Path:
     _openssl(folder, "req", "-x509", *CURVE, "-keyout", f"{name}.key", "-out", f"{name}.crt", "-subj",
-             f"/CN={name}", "-days", "30")  # fmt: skip
+             f"/CN={name}", "-days", "365")  # fmt: skip
     return folder / f"{name}.crt"
 
 
@@ -41,9 +41,9 @@ def make(folder: Path, orgnrs: tuple[str, str]) -> dict:
     return {
         "ca": ca,
         "other_ca": folder / "annen_ca.crt",
-        "server": {**issue(folder, "ca", "server", "/CN=db.fravaer.test", san="DNS:db.fravaer.test"), "ca": ca},
-        "office": issue(folder, "ca", "kontor_a", office_subject(a, "Legekontoret A")),
-        "other_office": issue(folder, "ca", "kontor_b", office_subject(b, "Legekontoret B")),
+        "server": {**issue(folder, "ca", "server", "/CN=db.fravaer.test", 365, "DNS:db.fravaer.test"), "ca": ca},
+        "office": issue(folder, "ca", "kontor_a", office_subject(a, "Legekontoret A"), days=365),
+        "other_office": issue(folder, "ca", "kontor_b", office_subject(b, "Legekontoret B"), days=365),
         "expired": issue(folder, "ca", "utlopt", office_subject(a, "Legekontoret A"), days=-1),
         "ending": issue(folder, "ca", "snart", office_subject(a, "Legekontoret A"), days=10),
         "foreign": issue(folder, "annen_ca", "fremmed", office_subject(a, "Legekontoret A")),

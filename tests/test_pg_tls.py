@@ -139,3 +139,82 @@ def test_a_service_file_may_choose_the_mode(tls_server, tls, tmp_path):
     result = run_database("service=fravaer", "database", "status", "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert "sslmode=verify-ca" in json.loads(result.stdout)["tls"]
+
+
+# -- offices log in with their enterprise certificate ------------------------------------------
+
+
+def no_password() -> dict:
+    """Nothing to find a password in: no PGPASSWORD, and a password file that is not there."""
+    assert not os.environ.get("PGPASSWORD")
+    return {"PGPASSFILE": "/nonexistent/pgpass"}
+
+
+@pytest.fixture(scope="session")
+def granted(tls_server, tls):
+    eier = as_eier(tls_server, tls)
+    for login, orgnr in ((KONTOR_A, A), (KONTOR_B, B)):
+        result = run_database(eier, "access", "grant", login, "--virksomhet", orgnr)
+        assert result.returncode == 0, result.stderr
+    return tls_server
+
+
+def test_an_office_adds_lists_and_imports_with_its_certificate_only(granted, tls, tmp_path):
+    office = as_office(granted, tls)
+    assert "password" not in office
+    added = run_database(office, *add_args(behandler="Per Sertifikat"), env=no_password())
+    assert added.returncode == 0, added.stderr
+    sheet = tmp_path / "plan.csv"
+    sheet.write_text(f"virksomhet;behandler;fra;til;tjenester\n{A};Kari Sertifikat;01.09.2030;02.09.2030;alle\n")
+    imported = run_database(office, "import", str(sheet), env=no_password())
+    assert imported.returncode == 0, imported.stderr
+    listed = run_database(office, "list", "--virksomhet", A, "--json", env=no_password())
+    assert listed.returncode == 0, listed.stderr
+    assert {"Per Sertifikat", "Kari Sertifikat"} <= {r["behandler"] for r in json.loads(listed.stdout)}
+    logged = json.loads(run_database(office, "log", "--virksomhet", A, "--json", env=no_password()).stdout)
+    assert KONTOR_A in json.dumps(logged)
+
+
+def test_an_office_is_refused_another_offices_fravaer(granted, tls):
+    office_b = as_office(granted, tls, "other_office", login=KONTOR_B)
+    assert run_database(office_b, "info", "--virksomhet", B, "--navn", "Legekontoret B").returncode == 0
+    result = run_database(as_office(granted, tls), *add_args(orgnr=B), env=no_password())
+    assert result.returncode == 3 and f"{KONTOR_A} har tilgang til" in result.stderr, result.stderr
+    listed = run_database(office_b, "list", "--virksomhet", B, "--json", env=no_password())
+    assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stderr
+
+
+def test_a_certificate_for_another_office_does_not_log_in_as_this_one(granted, tls):
+    result = run_database(as_office(granted, tls, "other_office", login=KONTOR_A), "status", "--all")
+    one_line(result, KONTOR_A, "sertifikat-autentisering")
+
+
+@pytest.mark.parametrize("which, said", [("expired", "utløpt"), ("foreign", "utsteder")])
+def test_an_expired_or_foreign_certificate_is_refused_in_one_line(granted, tls, which, said):
+    result = run_database(as_office(granted, tls, which), *add_args(), env=no_password())
+    one_line(result, "sertifikat", said)
+
+
+def test_status_shows_tls_the_verification_the_method_and_the_certificate(granted, tls):
+    result = run_database(as_office(granted, tls), "database", "status", "--json", env=no_password())
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["tls"].startswith("TLSv1.3, serveren verifisert") and "sslmode=verify-full" in shown["tls"]
+    assert shown["autentisering"] == "sertifikat"
+    assert f"organizationIdentifier=NTRNO-{A}" in shown["sertifikat"] and "gyldig til" in shown["sertifikat"]
+    by_password = json.loads(run_database(as_eier(granted, tls), "database", "status", "--json").stdout)
+    assert by_password["autentisering"].startswith("passord") and by_password["sertifikat"] == "ingen"
+    table = run_database(as_office(granted, tls), "database", "status", env=no_password()).stdout
+    assert "TLS" in table and "Autentisering" in table and "Sertifikat" in table
+
+
+def test_status_warns_of_a_certificate_in_its_last_30_days(granted, tls):
+    result = run_database(as_office(granted, tls, "ending"), "database", "status", "--json", env=no_password())
+    assert result.returncode == 0, result.stderr
+    assert "Advarsel" in result.stderr and "utløper" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert "utløper om" in json.loads(result.stdout)["sertifikat"]
+
+
+def test_a_refused_login_names_the_method_the_server_used(granted, tls):
+    refused = run_database(as_eier(granted, tls, password="feil"), "status", "--all")
+    one_line(refused, "passord-autentisering")

@@ -200,40 +200,39 @@ def _home_file(name: str) -> str:
 def tls_refusal(dsn: str, text: str, where: str) -> StoreError | None:
     """libpq's TLS refusals: the server's certificate, or ours, or no TLS at all."""
     settings = {**effective(dsn), **{k: v for k, v in connect_defaults(dsn).items() if k.startswith("ssl")}}
-    server = ",".join(h.rsplit("@", 1)[-1] for h in hosts(settings)) or where
     mode, root = settings.get("sslmode", "prefer"), settings.get("sslrootcert") or _home_file("root.crt")
     if "does not support SSL" in text:
         return StoreError(
-            f"Serveren {server} ({where}) tilbyr ikke TLS, og fravaer sender ikke fravær og innlogging ukryptert "
+            f"Serveren for {where} tilbyr ikke TLS, og fravaer sender ikke fravær og innlogging ukryptert "
             f"over nettet (sslmode={mode}): be den som drifter serveren slå på ssl, eller sett sslmode=disable "
             "bare på et nett du stoler på helt."
         )
     if "does not match host name" in text:
         return StoreError(
-            f"Serveren {server} ({where}) viste et sertifikat utstedt for et annet navn, så den kan være en annen "
+            f"Serveren for {where} viste et sertifikat utstedt for et annet navn, så den kan være en annen "
             "enn den skal: sjekk host= mot navnet i serverens sertifikat, og ikke koble til før det stemmer."
         )
     if "root certificate file" in text and "does not exist" in text:
         return StoreError(
-            f"Serveren {server} ({where}) kan ikke verifiseres: rotsertifikatet {root} finnes ikke. Oppgi "
+            f"Serveren for {where} kan ikke verifiseres: rotsertifikatet {root} finnes ikke. Oppgi "
             "sertifikatutstederens rotsertifikat med sslrootcert= (eller i ~/.postgresql/root.crt)."
         )
     if "certificate verify failed" in text:
         return StoreError(
-            f"Serveren {server} ({where}) har et sertifikat som ikke er utstedt av en utsteder fravaer stoler "
+            f"Serveren for {where} har et sertifikat som ikke er utstedt av en utsteder fravaer stoler "
             f"på (sslrootcert={root}): oppgi riktig sertifikatutsteders rotsertifikat med sslrootcert=, og "
             "koble ikke til før det stemmer."
         )
     cert = settings.get("sslcert") or _home_file("postgresql.crt")
     if "certificate expired" in text:
         return StoreError(
-            f"Serveren {server} ({where}) avviste sertifikat-innloggingen: klientsertifikatet {cert} er utløpt. "
+            f"Serveren for {where} avviste sertifikat-innloggingen: klientsertifikatet {cert} er utløpt. "
             "Forny virksomhetssertifikatet og pek sslcert= og sslkey= på det nye."
         )
     if any(s in text for s in ("unknown ca", "bad certificate", "certificate required", "valid client certificate",
                                "certificate unknown", "unsupported certificate", "decrypt error")):  # fmt: skip
         return StoreError(
-            f"Serveren {server} ({where}) avviste sertifikat-innloggingen: klientsertifikatet {cert} mangler, "
+            f"Serveren for {where} avviste sertifikat-innloggingen: klientsertifikatet {cert} mangler, "
             "eller er ikke utstedt av en utsteder serveren stoler på (ssl_ca_file). Sjekk sslcert= og sslkey=, "
             "eller be den som drifter serveren godta utstederen."
         )
