@@ -218,3 +218,73 @@ def test_status_warns_of_a_certificate_in_its_last_30_days(granted, tls):
 def test_a_refused_login_names_the_method_the_server_used(granted, tls):
     refused = run_database(as_eier(granted, tls, password="feil"), "status", "--all")
     one_line(refused, "passord-autentisering")
+
+
+# -- through PgBouncer: TLS between the client and PgBouncer ----------------------------------
+
+
+@pytest.fixture
+def tls_bouncer(pg_server, pg_dsn, tls):
+    """PgBouncer on 127.0.0.1 with TLS towards its clients (the server certificate for
+    db.fravaer.test), passwords checked by scram-sha-256, pooling by transaction, in front of the
+    test server's socket; returns the test database's DSN through it, by name."""
+    import shutil
+    import subprocess
+    import time
+
+    from tests.test_pg_pgbouncer import _binary
+
+    binary = _binary()
+    if binary is None:
+        if NO_SKIP:
+            pytest.fail("PgBouncer is not installed (.ci/run installs the package pgbouncer)")
+        pytest.skip("PgBouncer is not installed (Debian package pgbouncer)")
+    import tempfile
+    from pathlib import Path
+
+    base = Path(tempfile.mkdtemp(prefix="fravaer-pgbouncer-tls-"))  # a folder PgBouncer's user can reach
+    port = pg.free_port()
+    for name in ("cert", "key"):
+        shutil.copy(tls["server"][name], base / f"server.{name}")
+    (base / "users.txt").write_text('"eier" "pw-eier"\n')
+    (base / "pgbouncer.ini").write_text(
+        f"[databases]\n* = host={pg_server.socket} port=5432\n"
+        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = scram-sha-256\nauth_file = {base}/users.txt\npool_mode = transaction\n"
+        f"client_tls_sslmode = require\nclient_tls_cert_file = {base}/server.cert\n"
+        f"client_tls_key_file = {base}/server.key\n"
+        f"logfile = {base}/log\npidfile = {base}/pid\n"
+    )
+    command = [binary, "-q", str(base / "pgbouncer.ini")]
+    if pg_server.user:  # PgBouncer does not run as root
+        import pwd
+
+        entry = pwd.getpwnam(pg_server.user)
+        os.chmod(base, 0o755)
+        for path in [base, *base.iterdir()]:
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        command = ["runuser", "-u", pg_server.user, "--", *command]
+    proc = subprocess.Popen(command)
+    database = pg_dsn.split("dbname=")[1].split()[0]
+    dsn = f"host=db.fravaer.test hostaddr=127.0.0.1 port={port} dbname={database} user=eier password=pw-eier"
+    deadline = time.monotonic() + 10
+    while run_database(dsn + " sslmode=require", "database", "status").returncode != 0:
+        assert proc.poll() is None and time.monotonic() < deadline, (base / "log").read_text(errors="replace")
+        time.sleep(0.1)
+    yield dsn
+    proc.terminate()
+    proc.wait(timeout=10)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_through_pgbouncer_the_client_verifies_pgbouncer_by_tls(tls_bouncer, tls):
+    checked = f"{tls_bouncer} sslrootcert={tls['ca']}"
+    shown = json.loads(run_database(checked, "database", "status", "--json").stdout)
+    assert shown["tls"].startswith("TLSv1") and "sslmode=verify-full" in shown["tls"], shown
+    assert run_database(checked, *add_args()).returncode == 0
+    listed = run_database(checked, "list", "--virksomhet", A, "--json")
+    assert listed.returncode == 0 and len(json.loads(listed.stdout)) == 1
+    unknown = run_database(
+        f"{tls_bouncer} sslrootcert={tls['other_ca']}", *add_args(fra="01.10.2030", til="02.10.2030")
+    )
+    one_line(unknown, "db.fravaer.test", "sslrootcert")
