@@ -46,5 +46,9 @@ def make(folder: Path, orgnrs: tuple[str, str]) -> dict:
         "other_office": issue(folder, "ca", "kontor_b", office_subject(b, "Legekontoret B"), days=365),
         "expired": issue(folder, "ca", "utlopt", office_subject(a, "Legekontoret A"), days=-1),
         "ending": issue(folder, "ca", "snart", office_subject(a, "Legekontoret A"), days=10),
+        # A name that smuggles another office's number into the CN (RFC 2253 escapes its comma).
+        "smuggled": issue(
+            folder, "ca", "smuglet", office_subject(a, f"Legekontoret A,organizationIdentifier=NTRNO-{b}")
+        ),
         "foreign": issue(folder, "annen_ca", "fremmed", office_subject(a, "Legekontoret A")),
     }

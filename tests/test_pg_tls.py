@@ -19,7 +19,7 @@ HBA = (
     "hostssl all +virksomheter 127.0.0.1/32 cert map=virksomhet clientname=DN\n"
     "hostssl all all 127.0.0.1/32 scram-sha-256\n"
 )
-IDENT = 'virksomhet "/(?:^|,)organizationIdentifier=NTRNO-([0-9]{9})(?:,|$)" kontor_\\1\n'
+IDENT = 'virksomhet "/(?:^|(?<!\\\\),)organizationIdentifier=NTRNO-([0-9]{9})(?:,|$)" kontor_\\1\n'
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +187,12 @@ def test_an_office_is_refused_another_offices_fravaer(granted, tls):
 def test_a_certificate_for_another_office_does_not_log_in_as_this_one(granted, tls):
     result = run_database(as_office(granted, tls, "other_office", login=KONTOR_A), "status", "--all")
     one_line(result, KONTOR_A, "sertifikat-autentisering")
+
+
+def test_another_offices_number_smuggled_into_the_name_does_not_log_in_as_that_office(granted, tls):
+    result = run_database(as_office(granted, tls, "smuggled", login=KONTOR_B), "status", "--all")
+    one_line(result, KONTOR_B, "sertifikat-autentisering")
+    assert run_database(as_office(granted, tls, "smuggled"), "status", "--all").returncode == 0
 
 
 @pytest.mark.parametrize("which, said", [("expired", "utløpt"), ("foreign", "utsteder")])
