@@ -294,3 +294,13 @@ def test_through_pgbouncer_the_client_verifies_pgbouncer_by_tls(tls_bouncer, tls
         f"{tls_bouncer} sslrootcert={tls['other_ca']}", *add_args(fra="01.10.2030", til="02.10.2030")
     )
     one_line(unknown, "db.fravaer.test", "sslrootcert")
+
+
+def test_the_guide_shows_the_lines_these_tests_use():
+    from tests.helpers import REPO
+
+    guide = (REPO / "docs" / "database.md").read_text(encoding="utf-8")
+    for line in (HBA + IDENT).splitlines():
+        assert line.replace("127.0.0.1/32", "10.0.0.0/8") in guide, line
+    for setting in ("client_tls_sslmode = require", "client_tls_cert_file", "client_tls_key_file"):
+        assert setting in guide

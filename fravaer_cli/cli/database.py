@@ -40,7 +40,7 @@ def init(ctx: typer.Context) -> None:
 
 @command("status", database)
 def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> None:
-    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens, TLS og sertifikatet."""
+    """Skjemaversjon, antall virksomheter og fravær, innloggingen og tilgangen dens."""
     from fravaer_cli.store.postgres import pgadmin
 
     fmt = output_format(fmt, as_json)
