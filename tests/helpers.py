@@ -58,6 +58,8 @@ class Fravaer:
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        if self.database and not args:  # a store named, and no command
+            return self.runner.invoke(app, ["--database", self.database], input=input, env=env)
         if self.database:
             env = {"FRAVAER_DATABASE_URL": self.database, **(env or {})}
         return self.runner.invoke(app, [*self.store_args, *args], input=input, env=env)

@@ -304,3 +304,30 @@ def test_the_guide_shows_the_lines_these_tests_use():
         assert line.replace("127.0.0.1/32", "10.0.0.0/8") in guide, line
     for setting in ("client_tls_sslmode = require", "client_tls_cert_file", "client_tls_key_file"):
         assert setting in guide
+
+
+@pytest.mark.parametrize("which", ["office", "expired", "ending", "smuggled"])
+def test_a_certificates_subject_and_expiry_are_read_as_openssl_reads_them(tls, which):
+    import subprocess
+    from datetime import UTC, datetime
+
+    from fravaer_cli.store.postgres import certificate
+
+    path = tls[which]["cert"]
+    subject, expires = certificate.read(path.read_text())
+    said = subprocess.run(["openssl", "x509", "-in", str(path), "-noout", "-enddate"], capture_output=True, text=True)
+    ends = datetime.strptime(said.stdout.strip().split("=", 1)[1], "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
+    assert expires == ends
+    assert subject.startswith("C=NO, O=Legekontoret A") and f"organizationIdentifier=NTRNO-{A}" in subject
+
+
+def test_what_is_no_certificate_is_unreadable():
+    from fravaer_cli.store.postgres import certificate
+
+    for text in (
+        "",
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        "-----BEGIN CERTIFICATE-----\n!",
+    ):
+        with pytest.raises(certificate.Unreadable):
+            certificate.read(text)

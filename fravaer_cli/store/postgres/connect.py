@@ -76,7 +76,8 @@ def secrets(dsn: str) -> list[str]:
     from urllib.parse import unquote
 
     found = set()
-    parts = parsed(dsn) or {}
+    read = parsed(dsn)
+    parts = read or {}
     if parts.get("password"):
         found.add(parts["password"])
     uri = re.match(r"^postgres(?:ql)?://([^/?#]*)", dsn or "")
@@ -85,7 +86,7 @@ def secrets(dsn: str) -> list[str]:
         if ":" in userinfo:
             raw = userinfo.split(":", 1)[1]
             found.update({raw, unquote(raw), *raw.split("@"), *unquote(raw).split("@")})
-    if parts is None or not parts:  # unread: any password= value, however spelt
+    if not read:  # unread: any password= value, however spelt
         for m in re.finditer(r"pass(?:word|%77ord|%77%6f%72%64)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*)", dsn or "", re.I):
             found.update({m[1], m[1].strip("'")})
     return sorted((s for s in found if s), key=len, reverse=True)

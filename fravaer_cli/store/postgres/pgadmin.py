@@ -1,7 +1,7 @@
 """Setting up and moving the shared store: database init, status, load, dump; access per office."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -310,15 +310,14 @@ def certificate_of(store: PgStore, today: date | None) -> tuple[str, str | None]
     path = info.dsn_parameters.get("sslcert") or os.path.expanduser("~/.postgresql/postgresql.crt")
     if not os.path.exists(path):
         return "ingen", None
-    import ssl
+    from fravaer_cli.store.postgres import certificate
 
     try:
-        # The ssl module's reader of a certificate file (the one Python's own tests use).
-        decoded = ssl._ssl._test_decode_cert(path)  # type: ignore[attr-defined]
-        ends = datetime.fromtimestamp(ssl.cert_time_to_seconds(decoded["notAfter"]), tz=UTC).date()
-    except Exception:
+        with open(path, encoding="ascii", errors="replace") as file:
+            subject, expires = certificate.read(file.read())
+    except (OSError, certificate.Unreadable):
         return f"{path} (kan ikke leses)", None
-    subject = ", ".join(f"{k}={v}" for rdn in decoded["subject"] for k, v in rdn)
+    ends = expires.date()
     shown = f"{subject}, gyldig til {ends.strftime('%d.%m.%Y')}"
     if today is None:
         return shown, None
