@@ -53,10 +53,15 @@ class Fravaer:
     def __init__(self, folder: Path | None, database: str | None = None):
         self.folder = folder
         self.database = database
-        self.store_args = ["--database", database] if database else ["--data-dir", str(folder)]
+        # The database by the environment: a password in --database is warned of (it shows in ps).
+        self.store_args = [] if database else ["--data-dir", str(folder)]
         self.runner = CliRunner()
 
     def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        if self.database and not args:  # a store named, and no command
+            return self.runner.invoke(app, ["--database", self.database], input=input, env=env)
+        if self.database:
+            env = {"FRAVAER_DATABASE_URL": self.database, **(env or {})}
         return self.runner.invoke(app, [*self.store_args, *args], input=input, env=env)
 
     def snapshot(self):
@@ -103,13 +108,14 @@ def run_with_timeout(store: Path, *args: str, seconds: float = 60) -> subprocess
 
 
 def run_database(dsn: str, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    """The installed fravaer on a database, in a process of its own."""
+    """The installed fravaer on a database (given by $FRAVAER_DATABASE_URL, as a password in
+    --database is warned of), in a process of its own."""
     assert EXECUTABLE, "fravaer is not installed next to this Python: pip install '.[test]'"
     return subprocess.run(
-        [EXECUTABLE, "--database", dsn, *args],
+        [EXECUTABLE, *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "FRAVAER_DATABASE_URL": dsn, **(env or {})},
         **kwargs,
     )
 

@@ -24,8 +24,23 @@ def binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Server:
-    def __init__(self):
+    """tcp: also listen on 127.0.0.1, on a free port (self.port). tls: the server's certificate,
+    key and the authority its clients' certificates must come from ({"cert", "key", "ca"}), for
+    ssl = on. hba and ident: pg_hba.conf lines after the socket's, and pg_ident.conf."""
+
+    def __init__(self, tcp: bool = False, tls: dict | None = None, hba: str = "", ident: str = ""):
+        self.tcp, self.tls, self.extra_hba, self.ident = tcp or tls is not None, tls, hba, ident
+        if self.tcp:
+            self.port = free_port()
         self.bin = binaries()
         self.base = Path(tempfile.mkdtemp(prefix="fravaer-pg-"))
         self.data = self.base / "data"
@@ -53,6 +68,23 @@ class Server:
         )
         self._run("sh", "-c", f"printf '{hba}' > {self.data}/pg_hba.conf")
         options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -c fsync=off"
+        if self.tcp:
+            (self.base / "hba").write_text(self.extra_hba)
+            (self.base / "ident").write_text(self.ident)
+            self._run("sh", "-c", f"cat hba >> {self.data}/pg_hba.conf && cat ident > {self.data}/pg_ident.conf")
+            options = f"-c listen_addresses='127.0.0.1' -p {self.port} -c unix_socket_directories='{self.socket}'"
+            options += " -c fsync=off"
+        if self.tls:
+            for name in ("cert", "key", "ca"):
+                shutil.copy(self.tls[name], self.base / f"server.{name}")
+                if self.user:
+                    entry = pwd.getpwnam(self.user)
+                    os.chown(self.base / f"server.{name}", entry.pw_uid, entry.pw_gid)
+                os.chmod(self.base / f"server.{name}", 0o600)
+            options += (
+                f" -c ssl=on -c ssl_cert_file={self.base}/server.cert -c ssl_key_file={self.base}/server.key"
+                f" -c ssl_ca_file={self.base}/server.ca"
+            )
         log = str(self.base / "log")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l", log, "start")
         for login in LOGINS:
@@ -107,7 +139,8 @@ class Server:
     def sql(self, database: str, statement: str, login: str = "postgres"):
         import psycopg2
 
-        dsn = f"host={self.socket} dbname={database} user={login}"
+        port = f" port={self.port}" if getattr(self, "tcp", False) else ""
+        dsn = f"host={self.socket}{port} dbname={database} user={login}"
         if login != "postgres":
             dsn += f" password=pw-{login}"
         conn = psycopg2.connect(dsn)

@@ -85,11 +85,11 @@ def test_a_backend_ended_mid_command_is_exit_5_in_norwegian(pg_server, pg_dsn):
         with superuser(pg_server, database_of(pg_dsn)) as cur:
             cur.execute("LOCK TABLE fravaer.virksomhet IN ACCESS EXCLUSIVE MODE")
             proc = subprocess.Popen(
-                [EXECUTABLE, "--database", pg_dsn, *args],
+                [EXECUTABLE, *args],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env={**os.environ, "FRAVAER_LOCK_TIMEOUT": "30"},
+                env={**os.environ, "FRAVAER_DATABASE_URL": pg_dsn, "FRAVAER_LOCK_TIMEOUT": "30"},
             )
             waiting = (
                 "SELECT pg_stat_clear_snapshot(), count(*) FROM pg_stat_activity "  # this transaction's view is kept

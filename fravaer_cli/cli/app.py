@@ -12,7 +12,7 @@ from fravaer_cli import __version__
 from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup, FravaerSubGroup
 from fravaer_cli.cli.options import STORE_FORMATS, choices
 from fravaer_cli.domain import dates
-from fravaer_cli.domain.errors import InputError
+from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.domain.model import check_av
 from fravaer_cli.store.base import Store
 from fravaer_cli.usecases import lookup
@@ -69,6 +69,25 @@ def chosen_database(data_dir: str | None, database: str | None) -> str | None:
     return database or (None if data_dir else os.environ.get("FRAVAER_DATABASE_URL") or None)
 
 
+def _warn_of_password(database: str) -> None:
+    """A password on the command line is visible to every local user (ps) while the command runs."""
+    if "pass" not in database.lower() and "@" not in database:
+        return
+    from fravaer_cli.store.postgres.connect import holds_password
+
+    try:
+        holding = holds_password(database)
+    except StoreError:  # no driver: said when the database is used
+        return
+    if holding:
+        print(
+            "Advarsel: --database inneholder et passord, som andre brukere på maskinen kan se (ps) mens "
+            "kommandoen kjører. Legg det i ~/.pgpass (eller filen PGPASSFILE peker på), eller bruk en "
+            "tjenestefil (PGSERVICE).",
+            file=sys.stderr,
+        )
+
+
 class Env:
     """Global options, and what every command gets from them."""
 
@@ -80,6 +99,8 @@ class Env:
                 "--database kan ikke brukes sammen med --data-dir eller --store-format: velg databasen eller en mappe."
             )
         self.database = chosen_database(data_dir, database)
+        if database is not None:
+            _warn_of_password(database)
         if self.database is not None and store_format is not None:
             raise InputError("--store-format gjelder bare filer, og $FRAVAER_DATABASE_URL velger databasen.")
         self.folder = default_dir(data_dir) if self.database is None else None

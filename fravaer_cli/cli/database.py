@@ -46,10 +46,13 @@ def status(ctx: typer.Context, fmt: Format = "table", as_json: Json = False) -> 
     fmt = output_format(fmt, as_json)
     store = env(ctx).database_store()
     store.connection()  # the schema is checked: a missing or newer one is said here
-    record = pgadmin.status(store)
-    labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær")
-    others = ("Statistikk for andre",)  # pgadmin.others_statistics()
-    rows = [[label, str(value)] for label, value in zip(labels + others, record.values(), strict=True)]
+    record = pgadmin.status(store, env(ctx).today)
+    warning = pgadmin.certificate_of(store, env(ctx).today)[1]
+    if warning:
+        print(warning, file=sys.stderr)
+    labels = ("Database", "Server", "Skjema", "Innlogging", "Tilgang", "Virksomheter", "Fravær", "TLS",
+              "Autentisering", "Sertifikat", "Statistikk for andre")  # fmt: skip
+    rows = [[label, str(value)] for label, value in zip(labels, record.values(), strict=True)]
     csv = (list(record), [list(record.values())])
     formats.render(formats.Result(record, csv, lambda: formats.table([], rows)), fmt)
 

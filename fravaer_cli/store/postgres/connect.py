@@ -2,6 +2,7 @@
 connection string described, and its refusals said, without ever showing a password."""
 
 import os
+import re
 from typing import Any
 
 from fravaer_cli.domain.errors import StoreError
@@ -38,54 +39,220 @@ def driver() -> Any:
     return psycopg2
 
 
+def parsed(dsn: str) -> dict[str, str] | None:
+    """The connection string as libpq itself reads it (keyword/value or URI, percent-encoding,
+    query parameters, several hosts); None when libpq cannot read it."""
+    if not dsn:
+        return {}
+    driver()
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        return dict(parse_dsn(dsn))
+    except Exception:
+        return None
+
+
 def describe(dsn: str) -> str:
     """Where the database is, for people: host (or socket) and database name, never the password.
     The first use of the driver: a StoreError when it is not installed."""
-    driver()
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        parts = parse_dsn(dsn) if dsn else {}
-    except Exception:  # not a connection string libpq reads: say it as the user gave it, less a password
-        return "«" + without_password(dsn.split("@")[-1]) + "»"
-    host = parts.get("host") or os.environ.get("PGHOST") or "lokal socket"
+    parts = parsed(dsn)
+    if parts is None:  # not a string libpq reads: nothing of it is said, since any of it may be a password
+        return "«tilkoblingsstrengen libpq ikke kan lese»"
+    host = parts.get("host") or os.environ.get("PGHOST") or parts.get("hostaddr") or "lokal socket"
+    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
+    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
     port = parts.get("port") or os.environ.get("PGPORT")
+    service = parts.get("service") or os.environ.get("PGSERVICE")
     name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
+    if service and not parts.get("host") and not parts.get("dbname"):
+        return f"tjenesten «{service}»"
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
-def without_password(text: str) -> str:
-    """text with any password=… value (quoted or not, quote closed or not) left out."""
-    import re
+def secrets(dsn: str) -> list[str]:
+    """Every piece of dsn that is, or may be, a password, longest first: the password libpq reads,
+    and for a URI whatever stands between the user name's colon and the last @ before the host."""
+    from urllib.parse import unquote
 
-    return re.sub(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", text, flags=re.I)
+    found = set()
+    read = parsed(dsn)
+    parts = read or {}
+    if parts.get("password"):
+        found.add(parts["password"])
+    uri = re.match(r"^postgres(?:ql)?://([^/?#]*)", dsn or "")
+    if uri and "@" in uri[1]:
+        userinfo = uri[1].rsplit("@", 1)[0]
+        if ":" in userinfo:
+            raw = userinfo.split(":", 1)[1]
+            found.update({raw, unquote(raw), *raw.split("@"), *unquote(raw).split("@")})
+    if not read:  # unread: any password= value, however spelt
+        for m in re.finditer(r"pass(?:word|%77ord|%77%6f%72%64)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*)", dsn or "", re.I):
+            found.update({m[1], m[1].strip("'")})
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def holds_password(dsn: str) -> bool:
+    """dsn carries a password (as libpq reads it, or what may be one in a string it cannot read)."""
+    return bool(secrets(dsn)) or re.search(r"pass(word|%77)", dsn or "", re.I) is not None
+
+
+def without_password(text: str, dsn: str = "") -> str:
+    """text with any password=… value (quoted or not, quote closed or not), and every piece of
+    dsn's password, left out."""
+    text = re.sub(r"pass(?:word|%77ord)\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)", "password=…", text, flags=re.I)
+    for secret in secrets(dsn) if dsn else ():
+        text = text.replace(secret, "…")
+    return text
 
 
 def connect_defaults(dsn: str) -> dict[str, Any]:
     """What libpq is given beside the string: a connect timeout unless the user set one (libpq's
-    default is to wait for ever for a server that accepts and never answers)."""
+    default is to wait for ever for a server that accepts and never answers), and over the network
+    a server that proves who it is (sslmode=verify-full) unless the string, a service file or
+    $PGSSLMODE chose a mode (libpq's default, prefer, talks in clear text to whatever answers)."""
     from fravaer_cli.store.postgres.faults import DEFAULT_CONNECT_TIMEOUT
 
-    try:
-        from psycopg2.extensions import parse_dsn
+    given = parsed(dsn) or {}
+    defaults: dict[str, Any] = {}
+    if not ("connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT")):
+        defaults["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+    settings = effective(dsn)
+    if "sslmode" not in settings and any(not local(host) for host in hosts(settings)):
+        defaults["sslmode"] = "verify-full"
+        if "sslrootcert" not in settings and not os.path.exists(_home_file("root.crt")):
+            from psycopg2.extensions import libpq_version
 
-        given = parse_dsn(dsn) if dsn else {}
-    except Exception:
-        given = {}
-    if "connect_timeout" in given or os.environ.get("PGCONNECT_TIMEOUT"):
-        return {}
-    return {"connect_timeout": DEFAULT_CONNECT_TIMEOUT}
+            if libpq_version() >= 160000:  # the operating system's authorities (libpq 16 and later)
+                defaults["sslrootcert"] = "system"
+    return defaults
+
+
+# Settings libpq takes from a service file or the environment when the string does not give them.
+ENVIRONMENT = {
+    "host": "PGHOST",
+    "hostaddr": "PGHOSTADDR",
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "require_auth": "PGREQUIREAUTH",
+}
+
+
+def effective(dsn: str) -> dict[str, str]:
+    """The settings libpq will use for dsn, in its order: the string, then the service file's entry
+    (service= or $PGSERVICE), then the environment. Only the settings fravaer looks at."""
+    given = parsed(dsn) or {}
+    service = given.get("service") or os.environ.get("PGSERVICE")
+    entry = service_entry(service) if service else {}
+    settings = {}
+    for key, variable in ENVIRONMENT.items():
+        value = given.get(key) or entry.get(key) or os.environ.get(variable)
+        if value:
+            settings[key] = value
+    return settings
+
+
+def service_entry(service: str) -> dict[str, str]:
+    """A service's settings, from the user's service file ($PGSERVICEFILE, else ~/.pg_service.conf),
+    else the system's ($PGSYSCONFDIR/pg_service.conf), as libpq looks them up."""
+    import configparser
+
+    files = [os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")]
+    files.append(os.path.join(os.environ.get("PGSYSCONFDIR") or "/etc/postgresql-common", "pg_service.conf"))
+    for file in files:
+        reader = configparser.ConfigParser(interpolation=None, strict=False)
+        reader.optionxform = str  # type: ignore[assignment,method-assign]  # libpq's keywords are as written
+        try:
+            reader.read(file, encoding="utf-8")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            continue
+        if reader.has_section(service):
+            return dict(reader.items(service))
+    return {}
+
+
+def hosts(settings: dict[str, str]) -> list[str]:
+    """The servers named, by name (host) where there is one, else by address (hostaddr)."""
+    names = (settings.get("host") or "").split(",")
+    addresses = (settings.get("hostaddr") or "").split(",")
+    count = max(len(names), len(addresses))
+    return [(names[i] if i < len(names) else "") or (addresses[i] if i < len(addresses) else "") for i in range(count)]
+
+
+def local(host: str) -> bool:
+    """A Unix socket (a path, or none given), localhost, or a loopback address."""
+    import ipaddress
+
+    host = host.strip()
+    if not host or host.startswith(("/", "@")) or host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _home_file(name: str) -> str:
+    return os.path.join(os.path.expanduser("~"), ".postgresql", name)
+
+
+def tls_refusal(dsn: str, text: str, where: str) -> StoreError | None:
+    """libpq's TLS refusals: the server's certificate, or ours, or no TLS at all."""
+    settings = {**effective(dsn), **{k: v for k, v in connect_defaults(dsn).items() if k.startswith("ssl")}}
+    mode, root = settings.get("sslmode", "prefer"), settings.get("sslrootcert") or _home_file("root.crt")
+    if "does not support SSL" in text:
+        return StoreError(
+            f"Serveren for {where} tilbyr ikke TLS, og fravaer sender ikke fravær og innlogging ukryptert "
+            f"over nettet (sslmode={mode}): be den som drifter serveren slå på ssl, eller sett sslmode=disable "
+            "bare på et nett du stoler på helt."
+        )
+    if "does not match host name" in text:
+        return StoreError(
+            f"Serveren for {where} viste et sertifikat utstedt for et annet navn, så den kan være en annen "
+            "enn den skal: sjekk host= mot navnet i serverens sertifikat, og ikke koble til før det stemmer."
+        )
+    if "root certificate file" in text and "does not exist" in text:
+        return StoreError(
+            f"Serveren for {where} kan ikke verifiseres: rotsertifikatet {root} finnes ikke. Oppgi "
+            "sertifikatutstederens rotsertifikat med sslrootcert= (eller i ~/.postgresql/root.crt)."
+        )
+    if "certificate verify failed" in text:
+        return StoreError(
+            f"Serveren for {where} har et sertifikat som ikke er utstedt av en utsteder fravaer stoler "
+            f"på (sslrootcert={root}): oppgi riktig sertifikatutsteders rotsertifikat med sslrootcert=, og "
+            "koble ikke til før det stemmer."
+        )
+    cert = settings.get("sslcert") or _home_file("postgresql.crt")
+    if "certificate expired" in text:
+        return StoreError(
+            f"Serveren for {where} avviste sertifikat-innloggingen: klientsertifikatet {cert} er utløpt. "
+            "Forny virksomhetssertifikatet og pek sslcert= og sslkey= på det nye."
+        )
+    if any(s in text for s in ("unknown ca", "bad certificate", "certificate required", "valid client certificate",
+                               "certificate unknown", "unsupported certificate", "decrypt error")):  # fmt: skip
+        return StoreError(
+            f"Serveren for {where} avviste sertifikat-innloggingen: klientsertifikatet {cert} mangler, "
+            "eller er ikke utstedt av en utsteder serveren stoler på (ssl_ca_file). Sjekk sslcert= og sslkey=, "
+            "eller be den som drifter serveren godta utstederen."
+        )
+    if (
+        "could not open certificate file" in text
+        or "could not load private key" in text
+        or ("private key file" in text)
+    ):
+        return StoreError(
+            f"Klientsertifikatet eller nøkkelen for {where} kan ikke leses ({cert}, sslkey=): sjekk stiene, og at "
+            "nøkkelen bare kan leses av deg (chmod 600)."
+        )
+    return None
 
 
 def login_of(dsn: str) -> str:
     """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
     cron, the user the job runs as)."""
-    try:
-        from psycopg2.extensions import parse_dsn
-
-        user = parse_dsn(dsn).get("user") if dsn else None
-    except Exception:
-        user = None
+    user = (parsed(dsn) or {}).get("user")
     if user or os.environ.get("PGUSER"):
         return user or os.environ["PGUSER"]
     import getpass
@@ -108,7 +275,14 @@ def _system_user() -> str:
 def connection_error(dsn: str, error: Exception) -> StoreError:
     """libpq's reason, said in Norwegian with what to do."""
     text = str(error)
+    if parsed(dsn) is None:
+        return StoreError(
+            "Tilkoblingsstrengen (--database eller $FRAVAER_DATABASE_URL) kan ikke leses av libpq: sjekk "
+            "anførselstegn, prosent-koding og nøkkelordene; se libpq-dokumentasjonen."
+        )
     where = describe(dsn)
+    if tls := tls_refusal(dsn, text, where):
+        return tls
     if "Peer authentication failed" in text or "Ident authentication failed" in text:
         # Peer (a Unix socket) and ident check who the user is on this machine; no password is asked.
         method = "peer" if "Peer" in text else "ident"
@@ -120,8 +294,9 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "certificate authentication failed" in text or "certificate" in text and "does not match" in text:
         return StoreError(
-            f"PostgreSQL avviste klientsertifikatet for innloggingen «{login_of(dsn)}» til {where}: navnet i "
-            "sertifikatet (CN) svarer ikke til innloggingen. Sjekk sslcert, sslkey og user=."
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med sertifikat-autentisering: navnet "
+            "i klientsertifikatet (organisasjonsnummeret, eller CN) svarer ikke til innloggingen (pg_ident.conf). "
+            "Sjekk sslcert, sslkey og user=."
         )
     if "no pg_hba.conf entry" in text or "pg_hba.conf rejects connection" in text:
         return StoreError(
@@ -130,8 +305,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
         return StoreError(
-            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where}: feil passord eller bruker. "
-            "Sjekk ~/.pgpass, PGPASSWORD eller tilkoblingsstrengen (user=)."
+            f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med passord-autentisering: feil "
+            "passord eller bruker. Sjekk ~/.pgpass (PGPASSFILE), tjenestefilen (PGSERVICE) eller user=."
         )
     if "does not exist" in text and "database" in text:
         return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
@@ -155,6 +330,8 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         return no_free_connection(where)
     if "starting up" in text or "shutting down" in text or "in recovery mode" in text:
         return StoreError(f"PostgreSQL-serveren for {where} starter opp eller stenger ned. Prøv igjen om litt.")
+    if "could not translate host name" in text:
+        return StoreError(f"Finner ikke serveren for {where} (navnet slås ikke opp i DNS): sjekk host= og nettet.")
     if "Connection refused" in text or "No such file or directory" in text or "could not connect" in text:
         return StoreError(
             f"Ingen PostgreSQL-server svarer for {where}. Start serveren, eller sjekk --database og "
@@ -162,5 +339,5 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         )
     if "invalid" in text or "missing" in text or "syntax" in text:
         return StoreError(f"Tilkoblingsstrengen for --database kan ikke brukes ({where}); se libpq-dokumentasjonen.")
-    first = without_password(text.strip().splitlines()[0] if text.strip() else type(error).__name__)
+    first = without_password(text.strip().splitlines()[0] if text.strip() else type(error).__name__, dsn)
     return StoreError(f"Kan ikke koble til PostgreSQL ({where}): {first}")

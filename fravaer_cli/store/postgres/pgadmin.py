@@ -1,6 +1,7 @@
 """Setting up and moving the shared store: database init, status, load, dump; access per office."""
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -242,7 +243,7 @@ def _cannot_make_roles(store: PgStore) -> StoreError:
     )
 
 
-def status(store: PgStore) -> dict[str, Any]:
+def status(store: PgStore, today: date | None = None) -> dict[str, Any]:
     version = store.schema_version()
     offices, fravaer, admin, kundesenter, granted = store.query_one("SELECT * FROM fravaer_api.status()")
     access = role_access(admin, kundesenter, granted) or (
@@ -260,7 +261,11 @@ def status(store: PgStore) -> dict[str, Any]:
         "tilgang": access,
         "virksomheter": offices,
         "fravaer": fravaer,
-    } | {"statistikk_for_andre": others_statistics(store)}
+        "tls": tls_of(store),
+        "autentisering": authentication_of(store),
+        "sertifikat": certificate_of(store, today)[0],
+        "statistikk_for_andre": others_statistics(store),
+    }
 
 
 # What docs/database.md's block («What every login can see of the others») takes from PUBLIC: the
@@ -296,6 +301,77 @@ def others_statistics(store: PgStore) -> str:
         return "skjult"
     named = ", ".join(open_[:3]) + (f" og {len(open_) - 3} til" if len(open_) > 3 else "")
     return f"synlig for alle innlogginger: {named} (se docs/database.md)"
+
+
+def tls_of(store: PgStore) -> str:
+    """The TLS version, and whether the server was verified and against what."""
+    info = store.connection().info
+    settings = info.dsn_parameters
+    mode = settings.get("sslmode", "prefer")
+    if not info.ssl_in_use:
+        where = "Unix-socket" if (info.host or "").startswith("/") else "ukryptert"
+        return f"ingen ({where}, sslmode={mode})"
+    root = settings.get("sslrootcert") or "~/.postgresql/root.crt"
+    checked = {
+        "verify-full": f"serveren verifisert, navn og utsteder (sslmode=verify-full, sslrootcert={root})",
+        "verify-ca": f"serverens utsteder verifisert, ikke navnet (sslmode=verify-ca, sslrootcert={root})",
+    }.get(mode, f"serveren ikke verifisert (sslmode={mode})")
+    return f"{info.ssl_attribute('protocol')}, {checked}"
+
+
+def authentication_of(store: PgStore) -> str:
+    """How the login authenticated: the server's own word where it has one (system_user, PostgreSQL
+    16 and later), else what the connection shows (a password sent, a client certificate)."""
+    info = store.connection().info
+    if info.server_version >= 160000:
+        who = store.query_one("SELECT system_user")[0]
+        if who is None:
+            return "trust (ingen autentisering)"
+        method = str(who).split(":", 1)[0]
+        return {"cert": "sertifikat", "scram-sha-256": "passord (scram-sha-256)", "md5": "passord (md5)",
+                "password": "passord (klartekst)"}.get(method, method)  # fmt: skip
+    client_dn = store.query_one("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    if info.used_password:
+        return "passord"
+    if client_dn and client_dn[0]:
+        return "sertifikat"
+    if (info.host or "").startswith("/"):
+        return "peer eller trust (lokal socket)"
+    return "trust eller ident"
+
+
+def certificate_of(store: PgStore, today: date | None) -> tuple[str, str | None]:
+    """The client certificate sent (sslcert, else ~/.postgresql/postgresql.crt): its subject and
+    expiry, and a warning in its last 30 days."""
+    import os
+
+    info = store.connection().info
+    if not info.ssl_in_use:
+        return "ingen", None
+    path = info.dsn_parameters.get("sslcert") or os.path.expanduser("~/.postgresql/postgresql.crt")
+    if not os.path.exists(path):
+        return "ingen", None
+    from fravaer_cli.store.postgres import certificate
+
+    try:
+        with open(path, encoding="ascii", errors="replace") as file:
+            subject, expires = certificate.read(file.read())
+    except (OSError, certificate.Unreadable):
+        return f"{path} (kan ikke leses)", None
+    ends = expires.date()
+    shown = f"{subject}, gyldig til {ends.strftime('%d.%m.%Y')}"
+    if today is None:
+        return shown, None
+    left = (ends - today).days
+    if left < 0:
+        return shown + " (utløpt)", f"Advarsel: klientsertifikatet {path} utløp {ends.strftime('%d.%m.%Y')}: forny det."
+    if left <= 30:
+        warning = (
+            f"Advarsel: klientsertifikatet {path} utløper {ends.strftime('%d.%m.%Y')}, om {left} dager: "
+            "forny virksomhetssertifikatet før det, ellers avviser serveren innloggingen."
+        )
+        return shown + f" (utløper om {left} dager)", warning
+    return shown, None
 
 
 def _require_admin(store: PgStore, what: str) -> None:
