@@ -330,11 +330,21 @@ def authentication_of(store: PgStore) -> str:
         method = str(who).split(":", 1)[0]
         return {"cert": "sertifikat", "scram-sha-256": "passord (scram-sha-256)", "md5": "passord (md5)",
                 "password": "passord (klartekst)"}.get(method, method)  # fmt: skip
-    client_dn = store.query_one("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
     if info.used_password:
         return "passord"
-    if client_dn and client_dn[0]:
-        return "sertifikat"
+    if info.ssl_in_use:
+        # pg_stat_ssl tells whether this session sent a certificate, unless the operator has hidden the
+        # statistics views (database.md); then the certificate the client had to send tells.
+        readable = store.query_one(
+            "SELECT has_table_privilege('pg_catalog.pg_stat_ssl', 'SELECT') "
+            "AND has_function_privilege('pg_catalog.pg_stat_get_activity(integer)', 'EXECUTE')"
+        )[0]
+        if readable:
+            client_dn = store.query_one("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            if client_dn and client_dn[0]:
+                return "sertifikat"
+        elif certificate_of(store, None)[0] != "ingen":
+            return "sertifikat (sendt av klienten)"
     if (info.host or "").startswith("/"):
         return "peer eller trust (lokal socket)"
     return "trust eller ident"
