@@ -168,15 +168,3 @@ def write_sheet(path, cells: dict[str, object]) -> None:
             f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>{data}</sheetData>'
             "</worksheet>",
         )
-
-
-PLAN_CELLS = {
-    "A1": "behandler",
-    "B1": "fra",
-    "C1": "til",
-    "D1": "tjenester",
-    "A2": "Kari Test",
-    "B2": "01.08.2030",
-    "C2": "02.08.2030",
-    "D2": "alle",
-}
