@@ -319,3 +319,17 @@ def test_a_new_store_folder_is_readable_only_by_its_owner_or_the_shared_folders_
     os.chmod(parent, parent_mode)
     assert run(parent / "lager", *add_args()).returncode == 0
     assert os.stat(parent / "lager").st_mode & 0o7777 == made
+
+
+def test_the_program_refuses_a_roster_past_a_thousand_as_the_server_does(fravaer):
+    """One rule on both stores: the thousand-and-first GP is refused, exit 2, and nothing is stored."""
+    from fravaer_cli.domain.virksomhet import MAX_ROSTER
+
+    names = [f"Lege {n:04}" for n in range(MAX_ROSTER)]
+    assert (
+        fravaer("roster", "add", "--virksomhet", ORGNR, *[a for n in names for a in ("--behandler", n)]).exit_code == 0
+    )
+    refused = fravaer("roster", "add", "--virksomhet", ORGNR, "--behandler", "Lege Ekstra")
+    assert refused.exit_code == 2 and "1000 navn" in refused.stderr, refused.stderr
+    listed = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
+    assert len(listed) == MAX_ROSTER

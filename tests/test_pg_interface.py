@@ -7,16 +7,18 @@ import re
 import psycopg2
 import pytest
 
-from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.model import Draft, Fravaer
 from fravaer_cli.store.postgres import pgschema
 from tests.helpers import run_database
 
 SQL = pgschema.INTERFACE.read_text(encoding="utf-8")
+# Fravaer: a fravær's fields as stored; Draft: those a user gives, as a request carries them.
 MARKER = re.compile(
-    r"^\s*-- fields: Fravaer(?: also (?P<also>[\w, ]+?))?(?: renamed (?P<old>\w+) as (?P<new>\w+))?"
-    r"(?: numbered from c(?P<first>\d+))?\s*$",
+    r"^\s*-- fields: (?P<cls>Fravaer|Draft)(?: also (?P<also>[\w, ]+?))?"
+    r"(?: renamed (?P<renamed>\w+ as \w+(?:, \w+ as \w+)*))?(?: numbered from c(?P<first>\d+))?\s*$",
     re.M,
 )
+CLASSES = {"Fravaer": Fravaer, "Draft": Draft}
 
 
 def _list_after(at: int) -> tuple[list[str], int]:
@@ -57,22 +59,25 @@ def marked_lists() -> list[tuple[str, list[str]]]:
         names, _ = _list_after(m.end())
         also = {a.strip() for a in (m["also"] or "").split(",") if a.strip()}
         names = [n for n in names if n not in also]
-        if m["old"]:
-            names = [m["old"] if n == m["new"] else n for n in names]
+        for pair in (m["renamed"] or "").split(", ") if m["renamed"] else []:
+            old, new = pair.split(" as ")
+            names = [old if n == new else n for n in names]
+        fields = CLASSES[m["cls"]].FIELDS
         if m["first"]:
             first = int(m["first"])
-            names = [Fravaer.FIELDS[int(n[1:]) - first] if re.fullmatch(r"c\d+", n) and int(n[1:]) - first < len(
-                Fravaer.FIELDS) else n for n in names]  # fmt: skip
+            names = [fields[int(n[1:]) - first] if re.fullmatch(r"c\d+", n) and int(n[1:]) - first < len(
+                fields) else n for n in names]  # fmt: skip
         line = SQL.count("\n", 0, m.start()) + 1
-        lists.append((f"interface.sql line {line}", names))
+        lists.append((f"interface.sql line {line} ({m['cls']})", m["cls"], names))
     return lists
 
 
 def test_every_marked_field_list_in_the_sql_is_fravaers_fields_in_order():
     lists = marked_lists()
-    assert len(lists) >= 10  # the types, som_json, sett_inn, skriv_rader, kontorer's, last_inn's
-    for where, names in lists:
-        assert names == list(Fravaer.FIELDS), f"{where}: {names} is not Fravaer.FIELDS {list(Fravaer.FIELDS)}"
+    assert len(lists) >= 14  # the types, som_json, the requests', skriv_rader's, kontorer's, last_inn's
+    for where, cls, names in lists:
+        fields = list(CLASSES[cls].FIELDS)
+        assert names == fields, f"{where}: {names} is not {cls}.FIELDS {fields}"
 
 
 def test_every_list_of_a_fravaers_fields_in_the_sql_is_marked():

@@ -21,6 +21,7 @@ RELEASED = {
     7: "c0ac96ebb9d41f8cf2690831ea7dee850868a54faf0de3e2e601a5c6db115f24",
     8: "de3a950a83fd96e0d07bbdb75137945b20d28761cdd143a71be89fdb2888d631",
     9: "c9263dcf936bb3b04c1c99317bc1c2373ef97eab52dba94d74af40620a3efbf3",
+    10: "6c788bce961405679a481535e844efe01c57ebb1b8a3af9a70ff2a53fd80bf2c",
 }
 
 
@@ -89,7 +90,8 @@ def database_at(pg_server, version: int) -> str:
     login = "eier" if version < 6 else "postgres"
     pg_server.sql(name, pgschema.ROLE_STATEMENTS, login=login)
     for number, statements in pgschema.init_statements(0)[:version]:
-        pg_server.sql(name, statements + f"UPDATE fravaer_schema SET versjon = {number};", login=login)
+        table = "fravaer.fravaer_schema" if number >= 6 else "fravaer_schema"  # (the owner's schema from 6 on)
+        pg_server.sql(name, statements + f"UPDATE {table} SET versjon = {number};", login=login)
     # The folded name: the program's before schema 6, the server's from then.
     key, key_value = ("behandler_key, ", "'per test', ") if version < 6 else ("", "")
     pg_server.sql(

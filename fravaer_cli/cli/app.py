@@ -130,6 +130,12 @@ class Env:
                 self._store = FileStore(self.folder, self.store_format, self.av, clock=clock.timestamp)
         return self._store
 
+    def close(self) -> None:
+        """The store let go when the command ends: a database's connection said goodbye to, not cut
+        (which the server logs as a client gone, and PgBouncer as an unexpected end)."""
+        if self._store is not None:
+            self._store.close()
+
     def database_store(self):
         """The store, which must be the database (for the database and access commands)."""
         if self.database is None:
@@ -230,6 +236,7 @@ def main_options(
 ) -> None:
     """Fravær for fastlegers tjenester på Helsenorge: registrer, vis, endre og slett."""
     ctx.obj = Env(data_dir, store_format, av, database)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def env(ctx: typer.Context) -> Env:

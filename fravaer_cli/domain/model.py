@@ -21,11 +21,12 @@ MAX_ID_LENGTH = 8
 
 @lru_cache(maxsize=1)
 def _forbidden() -> re.Pattern[str]:
-    # Control characters (Unicode category Cc), and bidi overrides and isolates,
-    # which can make a name display as something else. Lone surrogates (from
+    # Control characters (Unicode category Cc), line and paragraph separators (a
+    # second line in a log or a table), and bidi overrides and isolates, which can
+    # make a name display as something else. Lone surrogates (from
     # JSON's \ud800) cannot be written as UTF-8 at all. Compiled when first
     # needed: most calls check no text.
-    return re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+    return re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(value: str, what: str, max_length: int, required: bool = False) -> str:
@@ -47,7 +48,13 @@ def clean_text(value: str, what: str, max_length: int, required: bool = False) -
     return text
 
 
-_KINDS = {"\n": "et linjeskift", "\r": "et linjeskift (CR)", "\t": "en tabulator"}
+_KINDS = {
+    "\n": "et linjeskift",
+    "\r": "et linjeskift (CR)",
+    "\t": "en tabulator",
+    "\u2028": "et linjeskift",
+    "\u2029": "et avsnittsskift",
+}
 
 
 def _escaped(text: str, width: int = 80) -> str:

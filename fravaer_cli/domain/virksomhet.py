@@ -37,6 +37,9 @@ from fravaer_cli.domain.record import Record
 # A roster this long is searched for a misspelling only among names NEAR letters away (by the
 # index); a shorter one is also compared name by name with the wider limit of closest_on_roster.
 SCAN_ROSTER_UP_TO = 200
+# The most GPs a roster holds: more than any office has, and a bound on what every report of the
+# office carries (the database refuses more too: fravaer_intern.storste_liste()).
+MAX_ROSTER = 1000
 
 
 def surname_last(name: str) -> str:
@@ -325,6 +328,11 @@ class Virksomhet(Record):
             self.roster[self.roster.index(existing)] = now
             self._forget()
             return now, existing
+        if len(self.roster) >= MAX_ROSTER:
+            raise InputError(
+                f"Listen over fastleger hos {self.label} har alt {MAX_ROSTER} navn, det meste en liste kan ha. "
+                "Ta bort dem som ikke lenger er fastleger der (fravaer roster remove) først."
+            )
         entry = RosterEntry(self._stored_name(name), hpr or "")
         self.roster.append(entry)
         self._forget()  # the roster's names come first in the near index, its numbers in the HPR index

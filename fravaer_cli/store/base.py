@@ -182,6 +182,10 @@ class Store(ABC):
     def now(self) -> str:
         """The time a change is logged with (ISO 8601), or "" where the store has no clock."""
 
+    def close(self) -> None:
+        """Let go of what the store holds open (a database's connection). Files: nothing."""
+        return None
+
     # -- reading -----------------------------------------------------------------
 
     @abstractmethod

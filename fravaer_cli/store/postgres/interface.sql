@@ -41,13 +41,14 @@ SET LOCAL search_path = fravaer, fravaer_intern, pg_catalog, pg_temp;
 -- rows, five times each), where without one PostgreSQL writes the expression into the constraint
 -- or query itself. They name only built-in functions, and the store's own by their schema.
 -- A text as the program stores it (model.clean_text): no white space at either end (Python's str.strip()),
--- no control character, bidi override or isolate, and at most lengde characters in NFC. The classes are
+-- no control character, line or paragraph separator, bidi override or isolate, and at most lengde
+-- characters in NFC. The classes are
 -- written out, not [[:space:]] or [[:cntrl:]], whose members depend on the server's locale;
 -- tests/test_pg_interface.py holds them to the program's answers.
 CREATE FUNCTION fravaer_intern.tekst_ok(t text, lengde integer) RETURNS boolean LANGUAGE sql IMMUTABLE
     AS $$ SELECT t !~ E'^[\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]'
              AND t !~ E'[\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]$'
-             AND t !~ E'[\u0001-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]'
+             AND t !~ E'[\u0001-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]'
              AND char_length(normalize(t, NFC)) <= lengde $$;
 -- A name as the program stores it (model.clean_name): a text of at most 100 characters, not empty, and
 -- without an invisible format character (Unicode's category Cf, as of Unicode 15.1), with which two
@@ -237,6 +238,31 @@ CREATE FUNCTION fravaer_intern.pa_listen(behandlere jsonb, navn text, hpr text) 
     AS $$ SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(behandlere) e
                          WHERE e ->> 'behandler' = navn AND (hpr IS NULL OR coalesce(e ->> 'hpr', '') = hpr)) $$;
 
+
+-- == Names folded as the program folds them =====================================================
+-- Who is the same GP (names.behandler_key) and what a search finds (names.search_key) are decided
+-- here for what is stored, so that no login sends a key: tests/test_pg_names.py holds both to the
+-- program's over many names (æøå, accents, other alphabets). Python folds with str.casefold();
+-- PostgreSQL 15 has only lower(), which under ICU's root locale lowers as Python does (under the
+-- database's own locale, C say, it would lower only ASCII). casefold() then writes the letters
+-- that Python's casefold() writes otherwise, from Python's unicodedata: ß as ss, final ς as σ,
+-- Cherokee as capitals, ligatures apart, ...; the Greek iota subscript is taken apart by the
+-- callers (U+0345, written as ι).
+CREATE FUNCTION fravaer_intern.casefold(t text) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT translate(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(t COLLATE "und-x-icu"), E'\u00df', E'\u0073\u0073'), E'\u0149', E'\u02bc\u006e'), E'\u0587', E'\u0565\u0582'), E'\u1e9a', E'\u0061\u02be'), E'\ufb00', E'\u0066\u0066'), E'\ufb01', E'\u0066\u0069'), E'\ufb02', E'\u0066\u006c'), E'\ufb03', E'\u0066\u0066\u0069'), E'\ufb04', E'\u0066\u0066\u006c'), E'\ufb05', E'\u0073\u0074'), E'\ufb06', E'\u0073\u0074'), E'\ufb13', E'\u0574\u0576'), E'\ufb14', E'\u0574\u0565'), E'\ufb15', E'\u0574\u056b'), E'\ufb16', E'\u057e\u0576'), E'\ufb17', E'\u0574\u056d'),
+        E'\u00b5\u017f\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\uab70\uab71\uab72\uab73\uab74\uab75\uab76\uab77\uab78\uab79\uab7a\uab7b\uab7c\uab7d\uab7e\uab7f\uab80\uab81\uab82\uab83\uab84\uab85\uab86\uab87\uab88\uab89\uab8a\uab8b\uab8c\uab8d\uab8e\uab8f\uab90\uab91\uab92\uab93\uab94\uab95\uab96\uab97\uab98\uab99\uab9a\uab9b\uab9c\uab9d\uab9e\uab9f\uaba0\uaba1\uaba2\uaba3\uaba4\uaba5\uaba6\uaba7\uaba8\uaba9\uabaa\uabab\uabac\uabad\uabae\uabaf\uabb0\uabb1\uabb2\uabb3\uabb4\uabb5\uabb6\uabb7\uabb8\uabb9\uabba\uabbb\uabbc\uabbd\uabbe\uabbf\u13f8\u13f9\u13fa\u13fb\u13fc\u13fd\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88\u1e9b',
+        E'\u03bc\u0073\u03c3\u03b2\u03b8\u03c6\u03c0\u03ba\u03c1\u03b5\u13a0\u13a1\u13a2\u13a3\u13a4\u13a5\u13a6\u13a7\u13a8\u13a9\u13aa\u13ab\u13ac\u13ad\u13ae\u13af\u13b0\u13b1\u13b2\u13b3\u13b4\u13b5\u13b6\u13b7\u13b8\u13b9\u13ba\u13bb\u13bc\u13bd\u13be\u13bf\u13c0\u13c1\u13c2\u13c3\u13c4\u13c5\u13c6\u13c7\u13c8\u13c9\u13ca\u13cb\u13cc\u13cd\u13ce\u13cf\u13d0\u13d1\u13d2\u13d3\u13d4\u13d5\u13d6\u13d7\u13d8\u13d9\u13da\u13db\u13dc\u13dd\u13de\u13df\u13e0\u13e1\u13e2\u13e3\u13e4\u13e5\u13e6\u13e7\u13e8\u13e9\u13ea\u13eb\u13ec\u13ed\u13ee\u13ef\u13f0\u13f1\u13f2\u13f3\u13f4\u13f5\u0432\u0434\u043e\u0441\u0442\u0442\u044a\u0463\ua64b\u1e61') $$;
+CREATE FUNCTION fravaer_intern.gp_nokkel(t text) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT btrim(regexp_replace(normalize(replace(normalize(fravaer_intern.casefold(normalize(t, NFC)), NFD),
+        E'\u0345', E'\u03b9'), NFC), E'[\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'), ' ') $$;
+-- Combining marks: Unicode's combining class above 0 (Python's unicodedata.combining(), Unicode 15.1).
+CREATE FUNCTION fravaer_intern.sokenokkel(t text) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$ SELECT btrim(regexp_replace(regexp_replace(
+        replace(replace(replace(translate(
+            replace(normalize(fravaer_intern.casefold(t), NFKD), E'\u0345', E'\u03b9'),
+            'øðłđ', 'odld'), 'æ', 'ae'), 'œ', 'oe'), 'þ', 'th'),
+        E'[\u0300-\u034e\u0350-\u036f\u0483-\u0487\u0591-\u05bd\u05bf\u05c1-\u05c2\u05c4-\u05c5\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7-\u06e8\u06ea-\u06ed\u0711\u0730-\u074a\u07eb-\u07f3\u07fd\u0816-\u0819\u081b-\u0823\u0825-\u0827\u0829-\u082d\u0859-\u085b\u0898-\u089f\u08ca-\u08e1\u08e3-\u08ff\u093c\u094d\u0951-\u0954\u09bc\u09cd\u09fe\u0a3c\u0a4d\u0abc\u0acd\u0b3c\u0b4d\u0bcd\u0c3c\u0c4d\u0c55-\u0c56\u0cbc\u0ccd\u0d3b-\u0d3c\u0d4d\u0dca\u0e38-\u0e3a\u0e48-\u0e4b\u0eb8-\u0eba\u0ec8-\u0ecb\u0f18-\u0f19\u0f35\u0f37\u0f39\u0f71-\u0f72\u0f74\u0f7a-\u0f7d\u0f80\u0f82-\u0f84\u0f86-\u0f87\u0fc6\u1037\u1039-\u103a\u108d\u135d-\u135f\u1714-\u1715\u1734\u17d2\u17dd\u18a9\u1939-\u193b\u1a17-\u1a18\u1a60\u1a75-\u1a7c\u1a7f\u1ab0-\u1abd\u1abf-\u1ace\u1b34\u1b44\u1b6b-\u1b73\u1baa-\u1bab\u1be6\u1bf2-\u1bf3\u1c37\u1cd0-\u1cd2\u1cd4-\u1ce0\u1ce2-\u1ce8\u1ced\u1cf4\u1cf8-\u1cf9\u1dc0-\u1dff\u20d0-\u20dc\u20e1\u20e5-\u20f0\u2cef-\u2cf1\u2d7f\u2de0-\u2dff\u302a-\u302f\u3099-\u309a\ua66f\ua674-\ua67d\ua69e-\ua69f\ua6f0-\ua6f1\ua806\ua82c\ua8c4\ua8e0-\ua8f1\ua92b-\ua92d\ua953\ua9b3\ua9c0\uaab0\uaab2-\uaab4\uaab7-\uaab8\uaabe-\uaabf\uaac1\uaaf6\uabed\ufb1e\ufe20-\ufe2f\U000101fd\U000102e0\U00010376-\U0001037a\U00010a0d\U00010a0f\U00010a38-\U00010a3a\U00010a3f\U00010ae5-\U00010ae6\U00010d24-\U00010d27\U00010eab-\U00010eac\U00010efd-\U00010eff\U00010f46-\U00010f50\U00010f82-\U00010f85\U00011046\U00011070\U0001107f\U000110b9-\U000110ba\U00011100-\U00011102\U00011133-\U00011134\U00011173\U000111c0\U000111ca\U00011235-\U00011236\U000112e9-\U000112ea\U0001133b-\U0001133c\U0001134d\U00011366-\U0001136c\U00011370-\U00011374\U00011442\U00011446\U0001145e\U000114c2-\U000114c3\U000115bf-\U000115c0\U0001163f\U000116b6-\U000116b7\U0001172b\U00011839-\U0001183a\U0001193d-\U0001193e\U00011943\U000119e0\U00011a34\U00011a47\U00011a99\U00011c3f\U00011d42\U00011d44-\U00011d45\U00011d97\U00011f41-\U00011f42\U00016af0-\U00016af4\U00016b30-\U00016b36\U00016ff0-\U00016ff1\U0001bc9e\U0001d165-\U0001d169\U0001d16d-\U0001d172\U0001d17b-\U0001d182\U0001d185-\U0001d18b\U0001d1aa-\U0001d1ad\U0001d242-\U0001d244\U0001e000-\U0001e006\U0001e008-\U0001e018\U0001e01b-\U0001e021\U0001e023-\U0001e024\U0001e026-\U0001e02a\U0001e08f\U0001e130-\U0001e136\U0001e2ae\U0001e2ec-\U0001e2ef\U0001e4ec-\U0001e4ef\U0001e8d0-\U0001e8d6\U0001e944-\U0001e94a]', '', 'g'), E'[\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'), ' ') $$;
+
 -- == The interface's helpers ======================================================================
 -- Who calls: the login the session was opened as (SET ROLE changes current_user, not this;
 -- inside these functions current_user is fravaer_eier).
@@ -262,13 +288,14 @@ CREATE FUNCTION fravaer_intern.som_json(f fravaer) RETURNS json LANGUAGE sql STA
         ROW(f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar,
         NULLIF(f.hpr, ''), f.registrert_av, f.registrert)::fravaer_intern.logg_fravaer) $$;
 
--- A new fravær as the program sends it: to_dict()'s fields, with its office and search key.
--- fields: Fravaer also orgnr, behandler_sok
-CREATE TYPE fravaer_intern.ny_fravaer AS (orgnr text, behandler_sok text, id text, behandler text, fra date, til date,
-    tjenester text[], vikar text[], kommentar text, hpr text, registrert_av text, registrert text);
+-- What a login asks of a fravær: the fields a user gives (Draft.FIELDS). Its id, who registered it
+-- and when, and its keys are the server's.
+-- fields: Draft
+CREATE TYPE fravaer_intern.onsket AS (behandler text, fra date, til date, tjenester text[], vikar text[],
+    kommentar text, hpr text);
 
--- A log entry as the program sends it, numbered in its order.
-CREATE TYPE fravaer_intern.ny_oppforing AS (n bigint, orgnr text, handling text, id text, e json);
+-- What a call of endre() did: one row a log entry, in its order (the fravær's id, for one).
+CREATE TYPE fravaer_intern.skrevet AS (orgnr text, handling text, id text);
 
 -- Every office in orgnrs, locked for this transaction, in orgnr order; or an error naming the first
 -- this login may not write (42501) or that is not stored (P0002).
@@ -292,181 +319,340 @@ BEGIN
 END
 $$;
 
--- New fravær (from ny): each id is either one this call deleted (an edit) or the office's next,
--- in order; the office's next id follows. Returns the rows as stored.
-CREATE FUNCTION fravaer_intern.sett_inn(ny ny_fravaer[], borte text[]) RETURNS SETOF fravaer LANGUAGE plpgsql
+-- A change to the offices, as every reader of them can tell (an import checked before it took the
+-- locks compares it): once a transaction is enough.
+CREATE FUNCTION fravaer_intern.ny_versjon(orgnrs text[]) RETURNS void LANGUAGE sql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+    UPDATE virksomhet v SET versjon = v.versjon + 1
+        WHERE v.orgnr = ANY(orgnrs) AND v.xmin <> pg_current_xact_id()::xid
+$$;
+
+-- A request's object has these keys and no other (a key the server does not know is a mistake,
+-- not something to leave out quietly).
+CREATE FUNCTION fravaer_intern.nokler(o json, tillatt text[], hva text) RETURNS void LANGUAGE plpgsql
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
 DECLARE
-    feil text;
+    ukjent text;
 BEGIN
-    SELECT n.orgnr INTO feil
-        FROM (SELECT n.orgnr, CASE WHEN n.id ~ '^[1-9][0-9]{0,7}$' THEN n.id::bigint END AS nr
-              FROM unnest(ny) n WHERE NOT (n.orgnr || '|' || n.id = ANY(borte))) n
-        JOIN virksomhet v ON v.orgnr = n.orgnr
-        GROUP BY n.orgnr, v.neste_id
-        HAVING count(n.nr) <> count(*) OR min(n.nr) <> v.neste_id OR max(n.nr) <> v.neste_id + count(*) - 1
-        LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'nye fravær i virksomhet % skal ha de neste id-ene, i rekkefølge', feil
-            USING ERRCODE = 'check_violation';
+    IF json_typeof(o) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION '% skal være et JSON-objekt', hva USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    UPDATE virksomhet v SET neste_id = v.neste_id + x.antall
-        FROM (SELECT n.orgnr, count(*) AS antall FROM unnest(ny) n
-              WHERE NOT (n.orgnr || '|' || n.id = ANY(borte)) GROUP BY n.orgnr) x
-        WHERE v.orgnr = x.orgnr;
-    RETURN QUERY
-        -- fields: Fravaer also orgnr, behandler_sok
-        INSERT INTO fravaer (orgnr, id, behandler, behandler_sok, fra, til, tjenester, vikar, kommentar,
-            hpr, registrert_av, registrert)
-        -- fields: Fravaer also orgnr, behandler_sok
-        SELECT n.orgnr, n.id, n.behandler, n.behandler_sok, n.fra, n.til, n.tjenester, coalesce(n.vikar, '{}'),
-            coalesce(n.kommentar, ''), coalesce(n.hpr, ''), coalesce(n.registrert_av, ''), coalesce(n.registrert, '')
-        FROM unnest(ny) n
-        RETURNING *;
+    SELECT k INTO ukjent FROM json_object_keys(o) k WHERE NOT (k = ANY(tillatt)) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% har en ukjent nøkkel: %', hva, left(ukjent, 40) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
 END
 $$;
 
--- A log entry as the server writes it: its time and login first, then what the entry says.
-CREATE FUNCTION fravaer_intern.oppforing(tid text, pa_vegne_av text, e json, fravaer_json json, forrige json)
-    RETURNS json LANGUAGE sql STABLE SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
-    SELECT json_object_agg(k, v ORDER BY n) FROM (
+-- The fields a request asks for, over those of fra (a fravær stored, for a change; NULL for a new one).
+CREATE FUNCTION fravaer_intern.onske(felter json, fra fravaer) RETURNS onsket LANGUAGE plpgsql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+DECLARE
+    f onsket;
+BEGIN
+    PERFORM nokler(felter, '{behandler, fra, til, tjenester, vikar, kommentar, hpr}', 'fraværet');
+    -- fields: Draft
+    f := ROW(fra.behandler, fra.fra, fra.til, fra.tjenester, fra.vikar, fra.kommentar, fra.hpr)::onsket;
+    f := json_populate_record(f, felter);
+    f.vikar := coalesce(f.vikar, '{}');
+    f.kommentar := coalesce(f.kommentar, '');
+    f.hpr := coalesce(f.hpr, '');
+    RETURN f;
+END
+$$;
+
+-- A new fravær of the office: the office's next id, this login, the server's clock, and the keys.
+CREATE FUNCTION fravaer_intern.ny_fravaer(o text, f onsket, tid text) RETURNS fravaer LANGUAGE plpgsql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+DECLARE
+    nr integer;
+    r fravaer;
+BEGIN
+    UPDATE virksomhet v SET neste_id = v.neste_id + 1 WHERE v.orgnr = o RETURNING v.neste_id - 1 INTO nr;
+    IF nr > 99999999 THEN  -- (the program's MAX_ID_LENGTH: 8 digits)
+        RAISE EXCEPTION 'virksomhet % har brukt opp alle fravær-id-er', o USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    -- fields: Fravaer also orgnr, behandler_sok
+    INSERT INTO fravaer (orgnr, behandler_sok, id, behandler, fra, til, tjenester, vikar, kommentar, hpr,
+            registrert_av, registrert)
+        VALUES (o, sokenokkel(f.behandler), nr::text, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr,
+            session_user, tid)
+        RETURNING * INTO r;
+    RETURN r;
+END
+$$;
+
+-- A stored fravær given the fields f: its id and who registered it when stay.
+CREATE FUNCTION fravaer_intern.endret_fravaer(o text, fravaer_id text, f onsket) RETURNS fravaer LANGUAGE plpgsql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+DECLARE
+    r fravaer;
+BEGIN
+    UPDATE fravaer g SET behandler = f.behandler, behandler_sok = sokenokkel(f.behandler), fra = f.fra, til = f.til,
+            tjenester = f.tjenester, vikar = f.vikar, kommentar = f.kommentar, hpr = f.hpr
+        WHERE g.orgnr = o AND g.id = fravaer_id RETURNING * INTO r;
+    RETURN r;
+END
+$$;
+
+-- A log entry as the server writes it: its time, its login and the --av it was given, what was done,
+-- the fravær it was done to (or null), then what else the entry says (resten, in its order).
+CREATE FUNCTION fravaer_intern.logg_inn(o text, tid text, pa_vegne_av text, handling text, fravaer_json json,
+        resten json DEFAULT NULL) RETURNS void LANGUAGE sql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+    INSERT INTO logg (orgnr, tid, av, handling, oppforing)
+    SELECT o, tid, session_user, handling, json_object_agg(k, v ORDER BY n) FROM (
         SELECT 1 AS n, 'tid' AS k, to_json(tid) AS v
         UNION ALL SELECT 2, 'av', to_json(session_user::text)
         UNION ALL SELECT 3, 'pa_vegne_av', to_json(pa_vegne_av) WHERE pa_vegne_av IS NOT NULL
-        UNION ALL SELECT 4, 'handling', e -> 'handling'
-        UNION ALL SELECT 5, 'fravaer', fravaer_json
-        UNION ALL SELECT 5 + o.n, o.key, CASE WHEN o.key = 'forrige' AND forrige IS NOT NULL THEN forrige ELSE o.value END
-            FROM json_each(e) WITH ORDINALITY AS o (key, value, n) WHERE o.key NOT IN ('handling', 'fravaer', 'tid', 'av', 'pa_vegne_av')
+        UNION ALL SELECT 4, 'handling', to_json(handling)
+        UNION ALL SELECT 5, 'fravaer', coalesce(fravaer_json, 'null'::json)
+        UNION ALL SELECT 5 + e.n, e.key, e.value FROM json_each(resten) WITH ORDINALITY AS e (key, value, n)
     ) x
 $$;
 
--- The one write of a change (after laas): fravær gone and new, the offices' own fields, and a log
--- entry for each change, which the server completes from what it wrote. Refused whole when an
--- entry names no change made here, or a change has no entry.
---   endring: {"pa_vegne_av": text|null, "borte": [[orgnr, id]], "nye": [ny_fravaer as object],
---             "kontorer": [[orgnr, navn, info, behandlere]], "logg": [[orgnr, entry]]}
-CREATE FUNCTION fravaer_api.skriv(endring json) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+-- A roster entry as the log writes it: name, then HPR number.
+CREATE FUNCTION fravaer_intern.post(e jsonb) RETURNS json LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN e IS NULL THEN 'null'::json
+                 ELSE json_build_object('behandler', e ->> 'behandler', 'hpr', coalesce(e ->> 'hpr', '')) END $$;
+
+-- The place in a roster (0 on) of the GP with key k, or NULL.
+CREATE FUNCTION fravaer_intern.plass(liste jsonb, k text) RETURNS integer LANGUAGE sql IMMUTABLE
+    AS $$ SELECT (e.n - 1)::integer FROM jsonb_array_elements(liste) WITH ORDINALITY AS e (value, n)
+          WHERE fravaer_intern.gp_nokkel(e.value ->> 'behandler') = k ORDER BY e.n LIMIT 1 $$;
+
+-- The most GPs on an office's roster (the program's MAX_ROSTER).
+CREATE FUNCTION fravaer_intern.storste_liste() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1000 $$;
+
+-- The change a login asks for, made by the server, with its record: each request of handlinger, in
+-- order, on offices this login may write, and a log entry for each change made, which the server
+-- writes from the rows as they were before and after. The login says what is to be done, never what
+-- was done: no id for something new, no who or when, no key, no log entry.
+--   foresporsel: {"pa_vegne_av": text|null, "handlinger": [request, ...]}, each request one of
+--     {"orgnr", "handling": "add"|"import", "fravaer": {Draft's fields}}
+--     {"orgnr", "handling": "edit", "id", "fravaer": {the fields to change}}
+--     {"orgnr", "handling": "delete", "id"}
+--     {"orgnr", "handling": "restore", "id"}: put back as it was before the log's last change of it
+--     {"orgnr", "handling": "info", "navn", "info"} (null: as it is)
+--     {"orgnr", "handling": "roster_add", "behandler", "hpr"} (hpr null: as it is)
+--     {"orgnr", "handling": "roster_remove", "behandler"}
+--     {"orgnr", "handling": "rename", "fra", "til"}: the GP fra is called til in the roster and every fravær
+-- Returns what it logged, entry by entry (the program checks that it is what it expected).
+CREATE FUNCTION fravaer_api.endre(foresporsel json) RETURNS SETOF skrevet LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
     tid text := tidspunkt();
+    pa text;
     orgnrs text[];
-    borte_ids text[];
-    ny ny_fravaer[];
-    gamle fravaer[];
-    nye fravaer[];
+    a json;
+    o text;
+    h text;
+    gammel fravaer;
+    ny fravaer;
+    siste json;
+    liste jsonb;
     foer jsonb;
     etter jsonb;
-    oppf ny_oppforing[];
-    feil text;
+    i integer;
+    j integer;
+    k text;
+    maal text;
+    fk text;
+    tk text;
+    gamle fravaer[];
+    nye fravaer[];
+    noklenes text;  -- the office whose roster's GP keys nokler_her holds, in its order
+    nokler_her text[];
 BEGIN
-    SELECT array_agg(DISTINCT o) INTO orgnrs FROM (
-        SELECT k ->> 0 AS o FROM json_array_elements(endring -> 'kontorer') k
-        UNION SELECT b ->> 0 FROM json_array_elements(endring -> 'borte') b
-        UNION SELECT n ->> 'orgnr' FROM json_array_elements(endring -> 'nye') n
-        UNION SELECT l ->> 0 FROM json_array_elements(endring -> 'logg') l) x;
-    IF orgnrs IS NULL THEN
-        RETURN;
+    PERFORM nokler(foresporsel, '{pa_vegne_av, handlinger}', 'forespørselen');
+    IF json_typeof(foresporsel -> 'handlinger') IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'handlinger skal være en liste' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF json_array_length(foresporsel -> 'handlinger') > 10000 THEN
+        RAISE EXCEPTION 'høyst 10 000 handlinger i ett kall' USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    IF json_typeof(foresporsel -> 'pa_vegne_av') NOT IN ('string', 'null') THEN
+        RAISE EXCEPTION 'pa_vegne_av skal være en tekst' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    pa := foresporsel ->> 'pa_vegne_av';
+    IF pa IS NOT NULL AND NOT navn_ok(pa) THEN  -- a name's rules: one line, no control or format character
+        RAISE EXCEPTION 'ugyldig pa_vegne_av (--av): %', left(pa, 100) USING ERRCODE = 'check_violation';
+    END IF;
+    orgnrs := ARRAY(SELECT DISTINCT e ->> 'orgnr' FROM json_array_elements(foresporsel -> 'handlinger') e);
+    IF array_position(orgnrs, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'en handling uten orgnr' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM skrivbare(orgnrs);
-    SELECT jsonb_object_agg(v.orgnr, jsonb_build_object('navn', v.navn, 'info', v.info, 'behandlere', v.behandlere))
-        INTO foer FROM virksomhet v WHERE v.orgnr = ANY(orgnrs);
 
-    borte_ids := ARRAY(SELECT (b ->> 0) || '|' || (b ->> 1) FROM json_array_elements(endring -> 'borte') b);
-    WITH d AS (DELETE FROM fravaer f WHERE f.orgnr = ANY(orgnrs) AND f.orgnr || '|' || f.id = ANY(borte_ids) RETURNING f.*)
-        SELECT coalesce(array_agg(d), '{}') INTO gamle FROM d;
-    IF cardinality(gamle) <> cardinality(borte_ids) THEN
-        RAISE EXCEPTION 'et fravær som skulle slettes finnes ikke' USING ERRCODE = 'no_data_found';
-    END IF;
-    ny := ARRAY(SELECT r FROM json_populate_recordset(NULL::ny_fravaer, endring -> 'nye') r);
-    nye := ARRAY(SELECT r FROM sett_inn(ny, borte_ids) r);
-
-    UPDATE virksomhet v SET navn = k ->> 1, info = k ->> 2, behandlere = (k -> 3)::jsonb, versjon = v.versjon + 1
-        FROM json_array_elements(endring -> 'kontorer') k WHERE v.orgnr = k ->> 0;
-    SELECT jsonb_object_agg(v.orgnr, jsonb_build_object('navn', v.navn, 'info', v.info, 'behandlere', v.behandlere))
-        INTO etter FROM virksomhet v WHERE v.orgnr = ANY(orgnrs);
-
-    -- Each entry, as the server completes it; and the check that entries and changes match one to one.
-    oppf := ARRAY(SELECT ROW(l.n, l.value ->> 0, l.value -> 1 ->> 'handling', l.value -> 1 -> 'fravaer' ->> 'id',
-                             l.value -> 1)::ny_oppforing
-                  FROM json_array_elements(endring -> 'logg') WITH ORDINALITY AS l (value, n));
-    SELECT coalesce(o.orgnr || ': ' || o.handling, 'en oppføring') INTO feil FROM unnest(oppf) o
-        WHERE json_typeof(o.e) IS DISTINCT FROM 'object'
-           OR o.handling IS NULL
-           OR o.handling NOT IN ('add', 'import', 'edit', 'delete', 'restore', 'info', 'roster_add', 'roster_remove',
-                                 'rename')
-           OR EXISTS (SELECT 1 FROM json_object_keys(o.e) key
-                      WHERE key NOT IN ('handling', 'fravaer', 'forrige', 'behandler', 'virksomhet'))
-           OR (o.handling IN ('add', 'import') AND (o.orgnr || '|' || o.id = ANY(borte_ids)
-                OR NOT EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)))
-           OR (o.handling = 'edit' AND NOT (o.orgnr || '|' || o.id = ANY(borte_ids)
-                AND EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)))
-           OR (o.handling = 'delete' AND (NOT (o.orgnr || '|' || o.id = ANY(borte_ids))
-                OR EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)))
-           -- A fravær put back as it was before its last change: in place (as an edit), or, deleted, with a
-           -- new id, as the office's log has it deleted (its forrige: the fravær the delete's entry names).
-           OR (o.handling = 'restore' AND (NOT EXISTS (SELECT 1 FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id)
-                OR (NOT (o.orgnr || '|' || o.id = ANY(borte_ids)) AND NOT EXISTS (
-                    SELECT 1 FROM logg l WHERE l.orgnr = o.orgnr AND l.handling = 'delete'
-                        AND (l.oppforing -> 'fravaer')::jsonb = (o.e -> 'forrige')::jsonb))))
-           OR (o.handling IN ('info', 'roster_add', 'roster_remove', 'rename') AND o.id IS NOT NULL)
-           OR (o.handling IN ('roster_add', 'roster_remove')  -- (a rename may change only fravær)
-                AND foer -> o.orgnr -> 'behandlere' = etter -> o.orgnr -> 'behandlere')
-           OR (o.handling = 'roster_add' AND NOT (
-                pa_listen(etter -> o.orgnr -> 'behandlere', o.e -> 'behandler' ->> 'behandler',
-                          coalesce(o.e -> 'behandler' ->> 'hpr', ''))
-                AND CASE WHEN json_typeof(o.e -> 'forrige') = 'object'
-                    THEN pa_listen(foer -> o.orgnr -> 'behandlere', o.e -> 'forrige' ->> 'behandler',
-                                   coalesce(o.e -> 'forrige' ->> 'hpr', ''))
-                    ELSE NOT pa_listen(foer -> o.orgnr -> 'behandlere', o.e -> 'behandler' ->> 'behandler', NULL)
-                    END))
-           OR (o.handling = 'roster_remove' AND NOT (
-                pa_listen(foer -> o.orgnr -> 'behandlere', o.e -> 'behandler' ->> 'behandler',
-                          coalesce(o.e -> 'behandler' ->> 'hpr', ''))
-                AND NOT pa_listen(etter -> o.orgnr -> 'behandlere', o.e -> 'behandler' ->> 'behandler', NULL)))
-        ORDER BY o.n LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'loggoppføringen (%) svarer ikke til en endring', feil USING ERRCODE = 'check_violation';
-    END IF;
-    SELECT x INTO feil FROM (
-        SELECT f.orgnr || ' ' || f.id AS x FROM unnest(nye) f
-            WHERE (SELECT count(*) FROM unnest(oppf) o WHERE o.orgnr = f.orgnr AND o.id = f.id
-                   AND o.handling IN ('add', 'import', 'edit', 'restore')) <> 1
-        UNION ALL
-        SELECT f.orgnr || ' ' || f.id FROM unnest(gamle) f
-            WHERE (SELECT count(*) FROM unnest(oppf) o WHERE o.orgnr = f.orgnr AND o.id = f.id
-                   AND o.handling IN ('edit', 'delete', 'restore')) <> 1
-        UNION ALL
-        SELECT o AS x FROM unnest(orgnrs) o
-            WHERE (foer -> o -> 'navn', foer -> o -> 'info') IS DISTINCT FROM (etter -> o -> 'navn', etter -> o -> 'info')
-              AND NOT EXISTS (SELECT 1 FROM unnest(oppf) e WHERE e.orgnr = o AND e.handling = 'info')
-        UNION ALL
-        SELECT o FROM unnest(orgnrs) o
-            WHERE foer -> o -> 'behandlere' IS DISTINCT FROM etter -> o -> 'behandlere'
-              AND NOT EXISTS (SELECT 1 FROM unnest(oppf) e
-                              WHERE e.orgnr = o AND e.handling IN ('roster_add', 'roster_remove', 'rename'))
-    ) y LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'endringen i % har ingen loggoppføring', feil USING ERRCODE = 'check_violation';
-    END IF;
-
-    INSERT INTO logg (orgnr, tid, av, handling, oppforing)
-        SELECT o.orgnr, tid, session_user, o.handling,
-            CASE WHEN o.handling = 'info' THEN
-                oppforing(tid, endring ->> 'pa_vegne_av',
-                    json_build_object('handling', 'info',
-                        'virksomhet', json_build_object('navn', etter -> o.orgnr ->> 'navn', 'info', etter -> o.orgnr ->> 'info'),
-                        'forrige', json_build_object('navn', foer -> o.orgnr ->> 'navn', 'info', foer -> o.orgnr ->> 'info')),
-                    NULL, NULL)
-            ELSE oppforing(tid, endring ->> 'pa_vegne_av', o.e,
-                CASE WHEN o.handling = 'delete'
-                    THEN (SELECT som_json(f) FROM unnest(gamle) f WHERE f.orgnr = o.orgnr AND f.id = o.id)
-                    ELSE (SELECT som_json(f) FROM unnest(nye) f WHERE f.orgnr = o.orgnr AND f.id = o.id) END,
-                CASE WHEN o.handling IN ('edit', 'restore')  -- (none for a deleted one put back: its own)
-                    THEN (SELECT som_json(f) FROM unnest(gamle) f WHERE f.orgnr = o.orgnr AND f.id = o.id) END)
-            END
-        FROM unnest(oppf) o ORDER BY o.n;
+    FOR a IN SELECT e FROM json_array_elements(foresporsel -> 'handlinger') e LOOP
+        o := a ->> 'orgnr';
+        h := a ->> 'handling';
+        CASE h
+        WHEN 'add', 'import' THEN
+            PERFORM nokler(a, '{orgnr, handling, fravaer}', h);
+            ny := ny_fravaer(o, onske(a -> 'fravaer', NULL), tid);
+            PERFORM logg_inn(o, tid, pa, h, som_json(ny));
+            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+        WHEN 'edit' THEN
+            PERFORM nokler(a, '{orgnr, handling, id, fravaer}', h);
+            SELECT * INTO gammel FROM fravaer f WHERE f.orgnr = o AND f.id = a ->> 'id';
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'fravær % finnes ikke i virksomhet %', left(a ->> 'id', 20), o USING ERRCODE = 'no_data_found';
+            END IF;
+            ny := endret_fravaer(o, gammel.id, onske(a -> 'fravaer', gammel));
+            IF som_json(ny)::jsonb = som_json(gammel)::jsonb THEN
+                RAISE EXCEPTION 'fravær % er ikke endret', gammel.id USING ERRCODE = 'check_violation';
+            END IF;
+            PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
+            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+        WHEN 'delete' THEN
+            PERFORM nokler(a, '{orgnr, handling, id}', h);
+            DELETE FROM fravaer f WHERE f.orgnr = o AND f.id = a ->> 'id' RETURNING * INTO gammel;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'fravær % finnes ikke i virksomhet %', left(a ->> 'id', 20), o USING ERRCODE = 'no_data_found';
+            END IF;
+            PERFORM logg_inn(o, tid, pa, h, som_json(gammel));
+            RETURN NEXT ROW(o, h, gammel.id)::skrevet;
+        WHEN 'restore' THEN
+            -- As it was before the last change the log has of it: an edit undone in place; a deleted
+            -- one stored again, with a new id (ids are never used twice).
+            PERFORM nokler(a, '{orgnr, handling, id}', h);
+            SELECT l.oppforing INTO siste FROM logg l
+                WHERE l.orgnr = o AND l.oppforing -> 'fravaer' ->> 'id' = a ->> 'id' ORDER BY l.nr DESC LIMIT 1;
+            SELECT * INTO gammel FROM fravaer f WHERE f.orgnr = o AND f.id = a ->> 'id';
+            IF gammel.id IS NOT NULL AND siste ->> 'handling' IN ('edit', 'restore')
+                    AND json_typeof(siste -> 'forrige') = 'object' THEN
+                ny := endret_fravaer(o, gammel.id, onske_lagret(siste -> 'forrige'));
+                IF som_json(ny)::jsonb = som_json(gammel)::jsonb THEN
+                    RAISE EXCEPTION 'fravær % er allerede slik det var', gammel.id USING ERRCODE = 'check_violation';
+                END IF;
+                PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
+            ELSIF gammel.id IS NULL AND siste ->> 'handling' = 'delete' THEN
+                ny := ny_fravaer(o, onske_lagret(siste -> 'fravaer'), tid);
+                PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', siste -> 'fravaer'));
+            ELSE
+                RAISE EXCEPTION 'loggen har ingen endring av fravær % å gjenopprette', left(a ->> 'id', 20)
+                    USING ERRCODE = 'no_data_found';
+            END IF;
+            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+        WHEN 'info' THEN
+            PERFORM nokler(a, '{orgnr, handling, navn, info}', h);
+            SELECT jsonb_build_object('navn', v.navn, 'info', v.info) INTO foer FROM virksomhet v WHERE v.orgnr = o;
+            UPDATE virksomhet v SET navn = coalesce(a ->> 'navn', v.navn), info = coalesce(a ->> 'info', v.info)
+                WHERE v.orgnr = o RETURNING jsonb_build_object('navn', v.navn, 'info', v.info) INTO etter;
+            -- Logged when it changed, and for a new office, whose first entry it is.
+            IF etter <> foer OR NOT EXISTS (SELECT 1 FROM logg l WHERE l.orgnr = o) THEN
+                PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object(
+                    'virksomhet', json_build_object('navn', etter ->> 'navn', 'info', etter ->> 'info'),
+                    'forrige', json_build_object('navn', foer ->> 'navn', 'info', foer ->> 'info')));
+                RETURN NEXT ROW(o, h, NULL)::skrevet;
+            END IF;
+        WHEN 'roster_add' THEN
+            PERFORM nokler(a, '{orgnr, handling, behandler, hpr}', h);
+            IF NOT navn_ok(a ->> 'behandler') OR json_typeof(a -> 'behandler') <> 'string'
+                    OR json_typeof(a -> 'hpr') NOT IN ('string', 'null') THEN
+                RAISE EXCEPTION 'ugyldig fastlege på listen: %', left(a::text, 120) USING ERRCODE = 'check_violation';
+            END IF;
+            SELECT v.behandlere INTO liste FROM virksomhet v WHERE v.orgnr = o;
+            IF noklenes IS DISTINCT FROM o THEN  -- the roster's keys, once for a run of requests
+                nokler_her := ARRAY(SELECT gp_nokkel(e ->> 'behandler') FROM jsonb_array_elements(liste) e);
+                noklenes := o;
+            END IF;
+            k := gp_nokkel(a ->> 'behandler');
+            i := array_position(nokler_her, k) - 1;
+            foer := liste -> i;  -- (NULL when the GP is new here)
+            IF foer IS NULL THEN
+                IF jsonb_array_length(liste) >= storste_liste() THEN
+                    RAISE EXCEPTION 'listen over fastleger hos % har alt % navn', o, storste_liste()
+                        USING ERRCODE = 'program_limit_exceeded';
+                END IF;
+                etter := jsonb_build_object('behandler', a ->> 'behandler', 'hpr', coalesce(a ->> 'hpr', ''));
+                liste := liste || jsonb_build_array(etter);
+                nokler_her := nokler_her || k;
+            ELSE  -- the GP as the roster writes the name, with the number given
+                etter := foer || jsonb_build_object('hpr', coalesce(a ->> 'hpr', foer ->> 'hpr', ''));
+                liste := jsonb_set(liste, ARRAY[i::text], etter);
+            END IF;
+            IF etter ->> 'hpr' <> '' AND EXISTS (SELECT 1 FROM jsonb_array_elements(liste) WITH ORDINALITY AS e (v, n)
+                    WHERE e.v ->> 'hpr' = etter ->> 'hpr' AND nokler_her[e.n] <> k) THEN
+                RAISE EXCEPTION 'HPR-nummer % hører til en annen fastlege hos %', etter ->> 'hpr', o
+                    USING ERRCODE = 'unique_violation';
+            END IF;
+            IF etter IS DISTINCT FROM foer THEN
+                UPDATE virksomhet v SET behandlere = liste WHERE v.orgnr = o;
+                PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object('behandler', post(etter), 'forrige', post(foer)));
+                RETURN NEXT ROW(o, h, NULL)::skrevet;
+            END IF;
+        WHEN 'roster_remove' THEN
+            PERFORM nokler(a, '{orgnr, handling, behandler}', h);
+            SELECT v.behandlere INTO liste FROM virksomhet v WHERE v.orgnr = o;
+            i := plass(liste, gp_nokkel(a ->> 'behandler'));
+            IF i IS NULL THEN
+                RAISE EXCEPTION 'fastlegen står ikke på listen hos %', o USING ERRCODE = 'no_data_found';
+            END IF;
+            foer := liste -> i;
+            UPDATE virksomhet v SET behandlere = liste - i WHERE v.orgnr = o;
+            noklenes := NULL;
+            PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object('behandler', post(foer)));
+            RETURN NEXT ROW(o, h, NULL)::skrevet;
+        WHEN 'rename' THEN
+            -- As Virksomhet.rename: the GP fra is called til everywhere in the office; into a GP known
+            -- here already, the two are merged (the name that GP has, its HPR number or else fra's).
+            PERFORM nokler(a, '{orgnr, handling, fra, til}', h);
+            IF NOT (navn_ok(a ->> 'fra') AND navn_ok(a ->> 'til')) OR json_typeof(a -> 'fra') <> 'string'
+                    OR json_typeof(a -> 'til') <> 'string' THEN
+                RAISE EXCEPTION 'ugyldig navn: %', left(a::text, 240) USING ERRCODE = 'check_violation';
+            END IF;
+            fk := gp_nokkel(a ->> 'fra');
+            tk := gp_nokkel(a ->> 'til');
+            noklenes := NULL;
+            SELECT v.behandlere INTO liste FROM virksomhet v WHERE v.orgnr = o;
+            i := plass(liste, fk);
+            j := CASE WHEN tk <> fk THEN plass(liste, tk) END;
+            gamle := ARRAY(SELECT f FROM fravaer f WHERE f.orgnr = o AND gp_nokkel(f.behandler) = fk
+                           ORDER BY length(f.id), f.id FOR UPDATE);
+            IF i IS NULL AND cardinality(gamle) = 0 THEN
+                RAISE EXCEPTION 'ingen behandler heter % hos %', left(a ->> 'fra', 100), o USING ERRCODE = 'no_data_found';
+            END IF;
+            maal := a ->> 'til';
+            IF tk <> fk THEN  -- a merge keeps the name the other GP has: the roster's, else as first stored
+                maal := coalesce(liste -> j ->> 'behandler',
+                    (SELECT f.behandler FROM fravaer f WHERE f.orgnr = o AND gp_nokkel(f.behandler) = tk
+                     ORDER BY length(f.id), f.id LIMIT 1), maal);
+            END IF;
+            foer := liste;
+            IF i IS NOT NULL AND j IS NOT NULL THEN
+                liste := jsonb_set(liste, ARRAY[j::text], (liste -> j) || jsonb_build_object('hpr',
+                    coalesce(nullif(liste -> j ->> 'hpr', ''), liste -> i ->> 'hpr', ''))) - i;
+            ELSIF i IS NOT NULL THEN
+                liste := jsonb_set(liste, ARRAY[i::text], (liste -> i) || jsonb_build_object('behandler', maal));
+            END IF;
+            nye := ARRAY(SELECT endret_fravaer(o, g.id, ROW(maal, g.fra, g.til, g.tjenester, g.vikar, g.kommentar, g.hpr)::onsket)
+                         FROM unnest(gamle) g WHERE g.behandler <> maal ORDER BY length(g.id), g.id);
+            IF cardinality(nye) > 0 OR liste <> foer THEN
+                UPDATE virksomhet v SET behandlere = liste WHERE v.orgnr = o;
+                PERFORM logg_inn(o, tid, pa, h, NULL,
+                    json_build_object('behandler', json_build_object('fra', a ->> 'fra', 'til', a ->> 'til')));
+                RETURN NEXT ROW(o, h, NULL)::skrevet;
+                FOR ny IN SELECT * FROM unnest(nye) LOOP
+                    SELECT * INTO gammel FROM unnest(gamle) g WHERE g.id = ny.id;
+                    PERFORM logg_inn(o, tid, pa, 'edit', som_json(ny), json_build_object('forrige', som_json(gammel)));
+                    RETURN NEXT ROW(o, 'edit', ny.id)::skrevet;
+                END LOOP;
+            END IF;
+        ELSE
+            RAISE EXCEPTION 'ukjent handling: %', left(coalesce(h, a::text), 40) USING ERRCODE = 'invalid_parameter_value';
+        END CASE;
+    END LOOP;
+    PERFORM ny_versjon(orgnrs);
 END
 $$;
+
+-- A fravær the log holds, as fields a request gives (a deleted one stored again).
+CREATE FUNCTION fravaer_intern.onske_lagret(f json) RETURNS onsket LANGUAGE sql IMMUTABLE
+    -- fields: Draft
+    AS $$ SELECT ROW(o.behandler, o.fra, o.til, o.tjenester, coalesce(o.vikar, '{}'), coalesce(o.kommentar, ''),
+        coalesce(o.hpr, ''))::fravaer_intern.onsket FROM json_populate_record(NULL::fravaer_intern.onsket, f) o $$;
 
 -- What a login sends in bulk: the rows of fravaer_inn.rader its own transaction added (as tabell),
 -- taken out as they are read; and those left by transactions that ended, whoever sent them. The
@@ -476,18 +662,40 @@ CREATE FUNCTION fravaer_intern.innsendt(tabell text) RETURNS SETOF fravaer_inn.r
 DECLARE
     tx xid8 := pg_current_xact_id();  -- (a volatile call in the WHERE would read the whole table)
 BEGIN
-    -- (Skipping rows another call is removing: a login's open call must hold up no one else's.)
-    DELETE FROM fravaer_inn.rader r WHERE r.ctid = ANY(ARRAY(
-        SELECT g.ctid FROM fravaer_inn.rader g WHERE g.transaksjon < pg_snapshot_xmin(pg_current_snapshot())
-        FOR UPDATE SKIP LOCKED));
+    PERFORM rydd_innsendt();
     RETURN QUERY DELETE FROM fravaer_inn.rader r WHERE r.transaksjon = tx AND r.tabell = innsendt.tabell
         RETURNING r.*;
 END
 $$;
 
--- An import's new fravær in batches, sent as rows of tabell 'fravaer' (columns c0 orgnr,
--- c1 behandler_sok, then the fravær's fields as text, then the row's place): each is stored and
--- logged as handling, in its place's order.
+-- Rows left by transactions that ended without a call to read them (skipping rows another call is
+-- removing: a login's open call must hold up no one else's).
+CREATE FUNCTION fravaer_intern.rydd_innsendt() RETURNS void LANGUAGE sql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+    DELETE FROM fravaer_inn.rader r WHERE r.ctid = ANY(ARRAY(
+        SELECT g.ctid FROM fravaer_inn.rader g WHERE g.transaksjon < pg_snapshot_xmin(pg_current_snapshot())
+        FOR UPDATE SKIP LOCKED))
+$$;
+
+-- What a login may leave in fravaer_inn.rader: rows of its own open transaction, at most 20,000
+-- (four of an import's batches), and nothing of a transaction that ended: each insert clears what
+-- ended ones left. The admins' database load sends a whole store at once, and is not bounded.
+CREATE FUNCTION fravaer_intern.innsending_begrenset() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM rydd_innsendt();
+    IF NOT skriver_alt() AND (SELECT count(*) FROM fravaer_inn.rader r WHERE r.transaksjon = pg_current_xact_id()) > 20000 THEN
+        RAISE EXCEPTION 'høyst 20 000 rader sendt om gangen' USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER rader_begrenset AFTER INSERT ON fravaer_inn.rader
+    FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.innsending_begrenset();
+
+-- An import's new fravær in batches, sent as rows of tabell 'fravaer' (columns c0 orgnr, then the
+-- fields a user gives, as text, then the row's place): each is stored and logged as handling, in
+-- its place's order, with the office's next id, this login and the server's clock.
 -- Its statements planned once for any batch: planned for each of a session's first five batches
 -- with the batch's 5,000 rows as constants, a batch took 1.1 s instead of 0.2 s.
 CREATE FUNCTION fravaer_api.skriv_rader(handling text, pa_vegne_av text) RETURNS void LANGUAGE plpgsql
@@ -496,24 +704,52 @@ CREATE FUNCTION fravaer_api.skriv_rader(handling text, pa_vegne_av text) RETURNS
 DECLARE
     tid text := tidspunkt();
     orgnrs text[];
-    ny ny_fravaer[];
+    rader fravaer_inn.rader[];
 BEGIN
     IF handling NOT IN ('add', 'import') THEN
         RAISE EXCEPTION 'ukjent handling %', handling USING ERRCODE = 'check_violation';
     END IF;
-    ny := ARRAY(SELECT
-                -- fields: Fravaer also c0, c1 numbered from c2
-                ROW(c0, c1, c2, c3, c4::date, c5::date, c6::text[], c7::text[], c8, c9, c10, c11)::ny_fravaer
-                FROM innsendt('fravaer') ORDER BY c12::integer);
-    orgnrs := ARRAY(SELECT DISTINCT n.orgnr FROM unnest(ny) n);
+    IF pa_vegne_av IS NOT NULL AND NOT navn_ok(pa_vegne_av) THEN
+        RAISE EXCEPTION 'ugyldig pa_vegne_av (--av): %', left(pa_vegne_av, 100) USING ERRCODE = 'check_violation';
+    END IF;
+    rader := ARRAY(SELECT r FROM innsendt('fravaer') r);
+    orgnrs := ARRAY(SELECT DISTINCT r.c0 FROM unnest(rader) r);
     PERFORM skrivbare(orgnrs);
+    -- Each office's next ids, in the rows' places' order; each GP's search key once.
+    WITH r AS (
+            -- fields: Draft also c0, c8, row_number numbered from c1
+            SELECT r.c0 AS orgnr, r.c1 AS behandler, r.c2::date AS fra, r.c3::date AS til, r.c4::text[] AS tjenester,
+                coalesce(r.c5::text[], '{}') AS vikar, coalesce(r.c6, '') AS kommentar, coalesce(r.c7, '') AS hpr,
+                row_number() OVER (PARTITION BY r.c0 ORDER BY r.c8::integer) AS nr
+            FROM unnest(rader) r),
+        antall AS (
+            UPDATE virksomhet v SET neste_id = v.neste_id + x.antall
+            FROM (SELECT r.orgnr, count(*) AS antall FROM r GROUP BY r.orgnr) x
+            WHERE v.orgnr = x.orgnr RETURNING v.orgnr, v.neste_id - x.antall AS forste),
+        nokler AS (SELECT b.behandler, sokenokkel(b.behandler) AS sok FROM (SELECT DISTINCT r.behandler FROM r) b),
+        n AS (
+            SELECT r.*, s.sok AS behandler_sok, (a.forste + r.nr - 1)::text AS id
+            FROM r JOIN antall a ON a.orgnr = r.orgnr JOIN nokler s ON s.behandler = r.behandler),
+        lagt AS (
+            -- fields: Fravaer also orgnr, behandler_sok
+            INSERT INTO fravaer (orgnr, behandler_sok, id, behandler, fra, til, tjenester, vikar, kommentar, hpr,
+                    registrert_av, registrert)
+                -- fields: Fravaer also orgnr, behandler_sok renamed registrert_av as session_user, registrert as tid
+                SELECT n.orgnr, n.behandler_sok, n.id, n.behandler, n.fra, n.til, n.tjenester, n.vikar, n.kommentar,
+                    n.hpr, session_user, tid
+                FROM n
+            RETURNING *)
     INSERT INTO logg (orgnr, tid, av, handling, oppforing)
         SELECT f.orgnr, tid, session_user, handling,
             CASE WHEN pa_vegne_av IS NULL
                 THEN json_build_object('tid', tid, 'av', session_user, 'handling', handling, 'fravaer', som_json(f))
                 ELSE json_build_object('tid', tid, 'av', session_user, 'pa_vegne_av', pa_vegne_av,
                                        'handling', handling, 'fravaer', som_json(f)) END
-        FROM sett_inn(ny, '{}') AS f;  -- in the order given: the rows' places, as the log keeps them
+        FROM lagt f ORDER BY f.orgnr, f.id::integer;  -- (each office's in the order given)
+    IF EXISTS (SELECT 1 FROM virksomhet v WHERE v.orgnr = ANY(orgnrs) AND v.neste_id > 100000000) THEN
+        RAISE EXCEPTION 'en virksomhet har brukt opp alle fravær-id-er' USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    PERFORM ny_versjon(orgnrs);
 END
 $$;
 
@@ -528,8 +764,10 @@ CREATE FUNCTION fravaer_api.virksomheter(orgnrs text[] DEFAULT NULL)
 $$;
 
 -- Offices with their fravær, one row a fravær (an office without any: one row of nulls after its own
--- columns). orgnrs: only those; ord and hpr: only offices with a GP whose search key matches every
--- pattern of ord (LIKE), or whose HPR number is hpr, and only those fravær; fra_og_med and
+-- columns), each office's own columns on its first row only (null on the others: a national report
+-- gets each roster and info text once, not once a fravær). orgnrs: only those; ord and hpr: only
+-- offices with a GP whose search key matches every pattern of ord (LIKE), or whose HPR number (on a
+-- fravær, or on the roster) is hpr, and only those fravær; fra_og_med and
 -- til_og_med: only fravær that end on or after the one and start on or before the other, and
 -- those that make one stretch with them (the same GP and a shared service, back to back): a report
 -- for a day reads neither history nor the years ahead, but whole the stretches it shows.
@@ -546,22 +784,35 @@ CREATE FUNCTION fravaer_api.kontorer(orgnrs text[] DEFAULT NULL, ord text[] DEFA
 DECLARE
     alt boolean := leser_alt();
     leses text[];
+    listens text[] := '{}';  -- 'orgnr|GP key' of the roster's GPs whose HPR number is hpr
 BEGIN
+    IF hpr IS NOT NULL THEN
+        listens := ARRAY(
+            SELECT v.orgnr || '|' || gp_nokkel(e ->> 'behandler')
+            FROM virksomhet v, jsonb_array_elements(v.behandlere) e
+            WHERE v.behandlere @> jsonb_build_array(jsonb_build_object('hpr', kontorer.hpr)) AND e ->> 'hpr' = kontorer.hpr
+              AND (alt OR v.orgnr IN (SELECT t.orgnr FROM tilgang t WHERE t.login = session_user)));
+    END IF;
     leses := ARRAY(
         SELECT v.orgnr FROM virksomhet v
         WHERE (alt OR v.orgnr IN (SELECT t.orgnr FROM tilgang t WHERE t.login = session_user))
           AND (orgnrs IS NULL OR v.orgnr = ANY(orgnrs))
           AND (ord IS NULL OR v.orgnr IN (SELECT s.orgnr FROM fravaer_sok s
-                WHERE NOT EXISTS (SELECT 1 FROM unnest(ord) w WHERE s.behandler_sok NOT LIKE w) OR s.hpr = kontorer.hpr)));
+                WHERE NOT EXISTS (SELECT 1 FROM unnest(ord) w WHERE s.behandler_sok NOT LIKE w) OR s.hpr = kontorer.hpr)
+               OR v.orgnr IN (SELECT split_part(x, '|', 1) FROM unnest(listens) x)));
     IF fra_og_med IS NULL AND til_og_med IS NULL THEN
         RETURN QUERY
-            -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, versjon
-            SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, v.versjon, f.id, f.behandler, f.fra, f.til,
-                f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
+            -- fields: Fravaer also orgnr, CASE
+            SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
+                CASE WHEN row_number() OVER w = 1 THEN v.neste_id END, CASE WHEN row_number() OVER w = 1 THEN v.behandlere END,
+                CASE WHEN row_number() OVER w = 1 THEN v.versjon END,
+                f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
             FROM virksomhet v LEFT JOIN fravaer f ON f.orgnr = v.orgnr
                 AND (ord IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(ord) w WHERE f.behandler_sok NOT LIKE w)
-                     OR f.hpr = kontorer.hpr)
+                     OR f.hpr = kontorer.hpr
+                     OR CASE WHEN listens <> '{}' THEN f.orgnr || '|' || gp_nokkel(f.behandler) = ANY(listens) END)
             WHERE v.orgnr = ANY(leses)
+            WINDOW w AS (PARTITION BY v.orgnr ORDER BY length(f.id), f.id)
             ORDER BY v.orgnr, length(f.id), f.id;
         RETURN;
     END IF;
@@ -571,7 +822,8 @@ BEGIN
             WHERE f.orgnr = ANY(leses)
               AND (fra_og_med IS NULL OR f.til >= fra_og_med) AND (til_og_med IS NULL OR f.fra <= til_og_med)
               AND (ord IS NULL OR NOT EXISTS (SELECT 1 FROM unnest(ord) w WHERE f.behandler_sok NOT LIKE w)
-                   OR f.hpr = kontorer.hpr)
+                   OR f.hpr = kontorer.hpr
+                   OR CASE WHEN listens <> '{}' THEN f.orgnr || '|' || gp_nokkel(f.behandler) = ANY(listens) END)
         ), bakover AS (  -- back to back before them: the start of a stretch
             SELECT * FROM valgte
             UNION
@@ -589,11 +841,14 @@ BEGIN
                     AND g.tjenester && k.tjenester OFFSET 0) g
             WHERE til_og_med IS NOT NULL
         ), alle AS (SELECT * FROM bakover UNION SELECT * FROM fremover)
-        -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, versjon
-        SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, v.versjon, f.id, f.behandler, f.fra, f.til,
-            f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
+        -- fields: Fravaer also orgnr, CASE
+        SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
+            CASE WHEN row_number() OVER w = 1 THEN v.neste_id END, CASE WHEN row_number() OVER w = 1 THEN v.behandlere END,
+            CASE WHEN row_number() OVER w = 1 THEN v.versjon END,
+            f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
         FROM virksomhet v LEFT JOIN alle f ON f.orgnr = v.orgnr
         WHERE v.orgnr = ANY(leses)
+        WINDOW w AS (PARTITION BY v.orgnr ORDER BY length(f.id), f.id)
         ORDER BY v.orgnr, length(f.id), f.id;
 END
 $$;
@@ -696,8 +951,11 @@ CREATE FUNCTION fravaer_api.tilganger(orgnr text DEFAULT NULL, login text DEFAUL
 $$;
 
 -- database load (admins): offices, fravær and logs as they were, sent as rows of tabell 'kontor'
--- (orgnr, navn, info, neste_id, behandlere), 'fravaer' (as skriv_rader's, without the place) and
--- 'logg' (orgnr, tid, av, handling, oppforing, place). An office already stored is left as it is.
+-- (orgnr, navn, info, neste_id, behandlere), 'fravaer' (orgnr, then Fravaer's fields) and 'logg'
+-- (orgnr, tid, av, handling, oppforing, place). An office already stored is left as it is. The one
+-- call in which a login sends a record rather than a request: a copy of a store as it was, history
+-- and all, into offices the database has not had; only an admin may, and the search keys are the
+-- server's.
 CREATE FUNCTION fravaer_api.last_inn() RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
@@ -713,8 +971,8 @@ BEGIN
     -- fields: Fravaer also orgnr, behandler_sok
     INSERT INTO fravaer (orgnr, behandler_sok, id, behandler, fra, til, tjenester, vikar, kommentar, hpr,
             registrert_av, registrert)
-        -- fields: Fravaer also c0, c1 numbered from c2
-        SELECT c0, c1, c2, c3, c4::date, c5::date, c6::text[], c7::text[], c8, c9, c10, c11
+        -- fields: Fravaer also c0, sokenokkel numbered from c1
+        SELECT c0, sokenokkel(c2), c1, c2, c3::date, c4::date, c5::text[], c6::text[], c7, c8, c9, c10
         FROM innsendt('fravaer') WHERE c0 = ANY(nye);
     INSERT INTO logg (orgnr, tid, av, handling, oppforing)
         SELECT c0, c1, c2, c3, c4::json FROM innsendt('logg') WHERE c0 = ANY(nye) ORDER BY c5::integer;
@@ -728,7 +986,7 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_intern FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_api FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date),
     fravaer_api.logg(text), fravaer_api.skjema(), fravaer_api.status(), fravaer_api.tilganger(text, text) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION fravaer_api.skriv(json), fravaer_api.skriv_rader(text, text),
+GRANT EXECUTE ON FUNCTION fravaer_api.endre(json), fravaer_api.skriv_rader(text, text),
     fravaer_api.laas(text[], boolean) TO fravaer_kontor, fravaer_admin;
 GRANT EXECUTE ON FUNCTION fravaer_api.gi_tilgang(text, text), fravaer_api.ta_tilgang(text, text),
     fravaer_api.last_inn() TO fravaer_admin;

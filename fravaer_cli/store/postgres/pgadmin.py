@@ -132,6 +132,14 @@ def _interface(cur: Any, store: PgStore) -> bool:
             f"Funksjonene i {store.location} er laget av fravaer {made_by}, nyere enn denne ({__version__}): "
             "oppgrader fravaer før du kjører «database init»."
         )
+    # The server folds names as the program does with ICU's lower() (interface.sql's casefold()):
+    # a server built without ICU is said so, not met with an SQL error.
+    cur.execute("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'")
+    if cur.fetchone() is None:
+        raise StoreError(
+            f"{store.location} mangler ICU (sorteringen «und-x-icu»), som fravaer bruker for å sammenligne navn: "
+            "bruk en PostgreSQL bygd med ICU (Debians, Ubuntus og PGDGs pakker er det)."
+        )
     cur.execute(sql)
     cur.execute(
         "UPDATE fravaer.fravaer_schema SET grensesnitt = %s, program = %s, fingeravtrykk = %s",

@@ -22,14 +22,14 @@ from fravaer_cli.store.postgres.connect import connect_defaults, connection_erro
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     VERSION,
+    copy_rows,
+    draft_of,
     fravaer_of_row,
-    fravaer_rows,
     like_escaped,
     log_rows,
-    new_fravaer,
     office_of_row,
     office_rows,
-    roster_records,
+    request_rows,
 )
 
 T = TypeVar("T")
@@ -62,6 +62,14 @@ class PgStore(Store):
             if check_schema:
                 self._check_schema()
         return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None and not self._conn.closed:
+            try:
+                self._conn.close()  # (an open transaction, a dry run's, is rolled back by the server)
+            except Exception:  # noqa: BLE001 - a connection already gone has nothing to say goodbye to
+                pass
+        self._conn = None
 
     def _check_schema(self) -> None:
         version = self.schema_version()
@@ -107,7 +115,8 @@ class PgStore(Store):
     @property
     def login(self) -> str:
         if self._login is None:
-            self._login = str(self.query_one("SELECT current_user")[0])
+            # The login the server writes into the log (session_user: a SET ROLE does not change it).
+            self._login = str(self.query_one("SELECT session_user")[0])
         return self._login
 
     @property
@@ -240,10 +249,10 @@ class PgStore(Store):
         conn = self.connection()
         words: list[str] | None = None
         hpr = None
-        if behandler is not None and not behandler.strip().isdigit():
-            # Every word of the name, in any order (model.name_matches): the server looks in its
-            # table of each office's GPs first (fravaer_sok). An HPR number may be the roster's
-            # only, which that table does not hold: those offices are read whole and filtered here.
+        if behandler is not None:
+            # Every word of the name, in any order (model.name_matches), or an HPR number on a
+            # fravær or a roster: the server looks in its table of each office's GPs first
+            # (fravaer_sok), and the rosters. What it gives is filtered here too.
             words = [f"%{like_escaped(w)}%" for w in (search_key(behandler).split() or [""])]
             hpr = behandler.strip()
         try:
@@ -317,7 +326,7 @@ class PgStore(Store):
                 records += [(office.orgnr, f) for f in office.fravaer]
                 entries += [(office.orgnr, entry) for entry in log]
             office_rows(offices).send(cur)
-            fravaer_rows(records).send(cur)
+            copy_rows(records).send(cur)
             log_rows(entries).send(cur)
             cur.execute("SELECT * FROM fravaer_api.last_inn()")
             return [row[0] for row in cur.fetchall()]
@@ -437,9 +446,9 @@ class PgStore(Store):
                 if row[6]:
                     created.add(row[0])
         else:
-            cur.execute(
-                "SELECT DISTINCT ON (orgnr) orgnr, navn, info, neste_id, behandlere, versjon "
-                "FROM fravaer_api.kontorer(%s)",
+            cur.execute(  # (an office's own columns are on its first row only)
+                "SELECT orgnr, navn, info, neste_id, behandlere, versjon FROM fravaer_api.kontorer(%s) "
+                "WHERE behandlere IS NOT NULL",
                 (orgnrs,),
             )
             rows = {row[0]: row[1:] for row in cur.fetchall()}
@@ -474,22 +483,72 @@ class PgStore(Store):
         return changes
 
     def _write(self, cur: Any, pending: list[tuple[str, Change]], sent: dict[str, int] | None = None) -> None:
-        """What the domain changed in each office, against what was read under the lock, in one call
-        of the server's, which completes and writes the log entries itself (migration 6).
-        sent: how many of each office's log entries are written already (_Streaming)."""
-        gone, new, offices, entries = [], [], [], []
-        sent = sent or {}
-        for orgnr, change in pending:
-            now = {f.id: f for f in change.office.fravaer}
-            gone += [(orgnr, i) for i, f in change.original.items() if now.get(i) != f]
-            new += [new_fravaer(orgnr, f) for i, f in now.items() if change.original.get(i) != f]
-            office = change.office
-            offices.append((orgnr, office.navn, office.info, roster_records(office)))
-            entries += [(orgnr, entry) for entry in change.entries[sent.get(orgnr, 0) :]]
-        written = {"pa_vegne_av": self.on_behalf_of, "borte": gone, "nye": new, "kontorer": offices, "logg": entries}
-        cur.execute(
-            "SELECT fravaer_api.skriv(%s::json)", (json.dumps(written, default=base.log_value, ensure_ascii=False),)
-        )
+        """What the user asked of each office, as requests the server carries out and records itself
+        (fravaer_api.endre): the server gives new fravær their ids, who and when, the keys and every log
+        entry, from the rows as they were before and after. What it logged is then held against what
+        the domain decided under the same locks: were they ever to differ, nothing is stored.
+        sent: how many of each office's log entries the server has made already (_Streaming)."""
+        requests, expected = _requests(pending, sent or {})
+        done: list[tuple[str, str, str | None]] = []
+        for at in range(0, len(requests), self.REQUESTS_A_CALL):
+            call = {"pa_vegne_av": self.on_behalf_of, "handlinger": requests[at : at + self.REQUESTS_A_CALL]}
+            cur.execute(
+                "SELECT orgnr, handling, id FROM fravaer_api.endre(%s::json)", (json.dumps(call, ensure_ascii=False),)
+            )
+            done += [tuple(row) for row in cur.fetchall()]
+        if done != expected:
+            raise StoreError(
+                f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
+                f"{_described(done)}; ventet: {_described(expected)}). Ingenting er lagret; meld fra om dette."
+            )
+
+    REQUESTS_A_CALL = 5000  # the server takes at most 10,000 a call
+
+
+def _requests(
+    pending: list[tuple[str, Change]], sent: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str | None]]]:
+    """Each change the domain recorded, as the request that makes it (not its result), and the log
+    entries the server is expected to write for it: (orgnr, handling, the fravær's id or None)."""
+    requests: list[dict[str, Any]] = []
+    expected: list[tuple[str, str, str | None]] = []
+    for orgnr, change in pending:
+        renaming = False
+        for entry in change.entries[sent.get(orgnr, 0) :]:
+            handling, fravaer = entry["handling"], entry.get("fravaer")
+            expected.append((orgnr, handling, fravaer.id if isinstance(fravaer, Fravaer) else None))
+            request: dict[str, Any] = {"orgnr": orgnr, "handling": handling}
+            if handling == "edit" and renaming:
+                continue  # the rename's own: the server renames every fravær of the GP itself
+            if handling in ("add", "import", "edit", "delete"):
+                if not isinstance(fravaer, Fravaer):
+                    raise ValueError(f"a log entry of {handling!r} without its fravær")
+                if handling != "delete":
+                    request["fravaer"] = draft_of(fravaer)
+                if handling != "add" and handling != "import":
+                    request["id"] = fravaer.id
+            elif handling == "restore":  # the fravær as the log had it before: its id
+                request["id"] = entry["forrige"].id
+            elif handling == "info":  # the office's name and text as the user set them
+                request.update(navn=change.office.navn, info=change.office.info)
+            elif handling == "roster_add":
+                request.update(behandler=entry["behandler"]["behandler"], hpr=entry["behandler"]["hpr"])
+            elif handling == "roster_remove":
+                request["behandler"] = entry["behandler"]["behandler"]
+            elif handling == "rename":
+                renaming = True
+                request.update(fra=entry["behandler"]["fra"], til=entry["behandler"]["til"])
+            else:
+                raise ValueError(f"no request for a log entry of {handling!r}")
+            requests.append(request)
+    return requests, expected
+
+
+def _described(entries: list[tuple[str, str, str | None]]) -> str:
+    shown = [
+        f"{handling} {fravaer_id or ''} i {orgnr}".replace("  ", " ") for orgnr, handling, fravaer_id in entries[:5]
+    ]
+    return ", ".join(shown) + (" …" if len(entries) > 5 else "") if shown else "ingenting"
 
 
 class _Streaming(Changes):
@@ -533,7 +592,7 @@ class _Streaming(Changes):
         if self.batch:
             # Made ready here, so that the sender's thread only waits for the server, which
             # then has the next batch at once.
-            self.queue.put((fravaer_rows(self.batch, numbered=True), self.handling))
+            self.queue.put((request_rows(self.batch), self.handling))
             self.batch = []
             self.sent_batches += 1
 

@@ -5,7 +5,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fravaer_cli.domain.model import Fravaer, RosterEntry
+from fravaer_cli.domain.model import Draft, Fravaer, RosterEntry
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import log_value
 
@@ -32,31 +32,33 @@ def _texts(f: Fravaer, arrays: dict[tuple[str, ...], str]) -> list[str]:
 _KEYS = tuple(zip(Fravaer.KEYS_AT, Fravaer.KEYS, strict=True))
 
 
-def new_fravaer(orgnr: str, f: Fravaer) -> dict[str, Any]:
-    """A new fravær as fravaer_api.skriv() takes it: to_dict(), with its office and its search key.
-    The key of who is the same GP the server makes itself (migration 6)."""
-    from fravaer_cli.domain.names import search_key
+def draft_of(f: Fravaer) -> dict[str, Any]:
+    """What a request of fravaer_api.endre() gives of a fravær: the fields a user gives (Draft's).
+    Its id, who registered it when, and its keys are the server's (fravaer_intern.ny_fravaer)."""
+    values = f.to_dict()
+    return {name: values[name] for name in Draft.FIELDS}
 
-    return {"orgnr": orgnr, "behandler_sok": search_key(f.behandler), **f.to_dict()}
 
-
-def fravaer_rows(records: list[tuple[str, Fravaer]], numbered: bool = False) -> "_Rows":
-    """(orgnr, fravær) pairs as the rows that fravaer_api.skriv_rader() and last_inn() read: orgnr,
-    search key, the fields; numbered: then the row's place."""
-    from fravaer_cli.domain.names import search_key
-
-    # Each GP's search key and each kind of services' literal made once: a batch has many of each.
-    keys: dict[str, str] = {}
-    arrays: dict[tuple[str, ...], str] = {}
+def request_rows(records: list[tuple[str, Fravaer]]) -> "_Rows":
+    """(orgnr, fravær) pairs as the rows fravaer_api.skriv_rader() reads: orgnr, the fields a user
+    gives (Draft's), and the row's place. The server gives each its id, who and when, and its keys."""
+    arrays: dict[tuple[str, ...], str] = {}  # each kind of services' literal made once: a batch has many of each
     rows = []
-    for orgnr, f in records:
-        key = keys.get(f.behandler)
-        if key is None:
-            key = keys[f.behandler] = search_key(f.behandler)
-        rows.append(("fravaer", orgnr, key, *_texts(f, arrays)))
-    if numbered:
-        rows = [row + (str(n),) for n, row in enumerate(rows)]
+    for n, (orgnr, f) in enumerate(records):
+        texts = _texts(f, arrays)
+        rows.append(("fravaer", orgnr, *[texts[at] for at in _DRAFT_AT], str(n)))
     return _Rows(rows)
+
+
+def copy_rows(records: list[tuple[str, Fravaer]]) -> "_Rows":
+    """(orgnr, fravær) pairs as they are stored, for fravaer_api.last_inn() (database load): orgnr,
+    then every field. The search key is the server's."""
+    arrays: dict[tuple[str, ...], str] = {}
+    return _Rows([("fravaer", orgnr, *_texts(f, arrays)) for orgnr, f in records])
+
+
+# Where Draft's fields stand among Fravaer's.
+_DRAFT_AT = tuple(Fravaer.FIELDS.index(name) for name in Draft.FIELDS)
 
 
 def log_rows(entries: list[tuple[str, dict[str, Any]]]) -> "_Rows":
