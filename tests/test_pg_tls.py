@@ -20,6 +20,8 @@ HBA = (
     "hostssl all all 127.0.0.1/32 scram-sha-256\n"
 )
 IDENT = 'virksomhet "/(?:^|(?<!\\\\),)organizationIdentifier=NTRNO-([0-9]{9})(?:,|$)" kontor_\\1\n'
+# ola's password is asked for in clear text (inside TLS): what require_auth=scram-sha-256 refuses.
+CLEARTEXT = "hostssl all ola 127.0.0.1/32 password\n"
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +37,7 @@ def tls(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="session")
 def tls_server(tls):
-    server = pg.Server(tls=tls["server"], hba=HBA, ident=IDENT).start()
+    server = pg.Server(tls=tls["server"], hba=CLEARTEXT + HBA, ident=IDENT).start()
     server.sql("postgres", "CREATE DATABASE fravaer OWNER eier")
     assert run_database(server.dsn(database="fravaer"), "database", "init").returncode == 0
     server.sql("postgres", "CREATE ROLE virksomheter NOLOGIN")
@@ -141,6 +143,58 @@ def test_a_service_file_may_choose_the_mode(tls_server, tls, tmp_path):
     assert "sslmode=verify-ca" in json.loads(result.stdout)["tls"]
 
 
+def service_file(tmp_path, server, tls, **more: str) -> dict:
+    """A service file (fravaer) for the server by name, and an environment that uses it."""
+    settings = {"host": "db.fravaer.test", "hostaddr": "127.0.0.1", "port": str(server.port), "dbname": "fravaer",
+                "user": "eier", "sslrootcert": str(tls["ca"]), **more}  # fmt: skip
+    (tmp_path / "pg_service.conf").write_text("[fravaer]\n" + "".join(f"{k}={v}\n" for k, v in settings.items()))
+    return {**clean_env(), "PGSERVICEFILE": str(tmp_path / "pg_service.conf"), "HOME": str(tmp_path)}
+
+
+def test_a_service_file_libpq_cannot_use_is_named_with_its_line(tls_server, tls, tmp_path):
+    env = service_file(tmp_path, tls_server, tls, sslmode="verify-full")
+    one_line(run_database("service=finnes_ikke", "status", "--all", env=env), "«finnes_ikke»", env["PGSERVICEFILE"])
+    missing = {**env, "PGSERVICEFILE": str(tmp_path / "borte.conf")}
+    one_line(run_database("service=fravaer", "status", "--all", env=missing), "borte.conf", "finnes ikke")
+    with open(env["PGSERVICEFILE"], "a") as file:
+        file.write("sslmod=verify-full\n")  # a keyword libpq does not know: line 9
+    one_line(run_database("service=fravaer", "status", "--all", env=env), "pg_service.conf", "linje 9")
+
+
+def test_no_password_found_says_why_and_names_the_login_of_the_service_file(tls_server, tls, tmp_path):
+    """The login of the service file, not the system user's name; and the password file to fix."""
+    import subprocess
+
+    env = service_file(tmp_path, tls_server, tls)
+    pgpass = tmp_path / ".pgpass"
+    one_line(run_database("service=fravaer", "database", "status", env=env), "«eier»", str(pgpass), "finnes ikke")
+    pgpass.write_text(f"db.fravaer.test:{tls_server.port}:fravaer:kari:pw-kari\n")
+    os.chmod(pgpass, 0o600)
+    one_line(run_database("service=fravaer", "database", "status", env=env), "«eier»", "ingen linje", str(pgpass))
+    pgpass.write_text(f"db.fravaer.test:{tls_server.port}:fravaer:eier:pw-eier\n")
+    assert run_database("service=fravaer", "database", "status", env=env).returncode == 0
+    os.chmod(pgpass, 0o644)
+    result = run_database("service=fravaer", "database", "status", env=env)
+    # libpq's own warning (English, from libpq itself) comes first; fravaer's line says what to do.
+    assert result.returncode == 5 and "WARNING: password file" in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert f"chmod 600 {pgpass}" in last and "kan leses av andre" in last and "Traceback" not in result.stderr
+    assert "pw-eier" not in result.stderr + subprocess.list2cmdline(result.args)
+
+
+# -- require_auth: the password only by SCRAM, never in clear text ----------------------------
+
+
+def test_require_auth_scram_logs_in_by_password_and_refuses_a_server_that_asks_for_it_in_clear(tls_server, tls):
+    result = run_database(as_eier(tls_server, tls, require_auth="scram-sha-256"), "database", "status", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["autentisering"].startswith("passord"), result.stderr
+    # Without it libpq sends ola's password in clear text to a server that asks (inside TLS here).
+    clear = as_eier(tls_server, tls, user="ola", password="pw-ola")
+    assert run_database(clear, "database", "status").returncode == 0
+    refused = run_database(f"{clear} require_auth=scram-sha-256", "status", "--all")
+    one_line(refused, "db.fravaer.test", "klartekst", "require_auth=scram-sha-256", "sendte ikke passordet")
+
+
 # -- offices log in with their enterprise certificate ------------------------------------------
 
 
@@ -221,6 +275,12 @@ def test_status_warns_of_a_certificate_in_its_last_30_days(granted, tls):
     assert "utløper om" in json.loads(result.stdout)["sertifikat"]
 
 
+def test_require_auth_scram_refuses_a_login_that_asks_for_no_password(granted, tls):
+    """So the guide gives require_auth to password logins only, not to an office's certificate."""
+    office = as_office(granted, tls)
+    one_line(run_database(f"{office} require_auth=scram-sha-256", "status", "--all"), KONTOR_A, "uten å be om passord")
+
+
 def test_a_refused_login_names_the_method_the_server_used(granted, tls):
     refused = run_database(as_eier(granted, tls, password="feil"), "status", "--all")
     one_line(refused, "passord-autentisering")
@@ -294,6 +354,9 @@ def test_through_pgbouncer_the_client_verifies_pgbouncer_by_tls(tls_bouncer, tls
         f"{tls_bouncer} sslrootcert={tls['other_ca']}", *add_args(fra="01.10.2030", til="02.10.2030")
     )
     one_line(unknown, "db.fravaer.test", "sslrootcert")
+    # PgBouncer 1.18 has no channel binding (SCRAM-SHA-256-PLUS); require_auth=scram-sha-256 goes through.
+    assert run_database(f"{checked} require_auth=scram-sha-256", "database", "status").returncode == 0
+    one_line(run_database(f"{checked} channel_binding=require", "status", "--all"), "kanalbinding")
 
 
 def test_the_guide_shows_the_lines_these_tests_use():
