@@ -54,19 +54,21 @@ def parsed(dsn: str) -> dict[str, str] | None:
 
 
 def describe(dsn: str) -> str:
-    """Where the database is, for people: host (or socket) and database name, never the password.
+    """Where the database is, for people: host (or socket) and database name, never the password,
+    as libpq finds them (the string, the service file, the environment).
     The first use of the driver: a StoreError when it is not installed."""
     parts = parsed(dsn)
     if parts is None:  # not a string libpq reads: nothing of it is said, since any of it may be a password
         return "«tilkoblingsstrengen libpq ikke kan lese»"
-    host = parts.get("host") or os.environ.get("PGHOST") or parts.get("hostaddr") or "lokal socket"
-    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
-    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
-    port = parts.get("port") or os.environ.get("PGPORT")
+    settings = effective(dsn)
     service = parts.get("service") or os.environ.get("PGSERVICE")
-    name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
     if service and not parts.get("host") and not parts.get("dbname"):
         return f"tjenesten «{service}»"
+    host = settings.get("host") or settings.get("hostaddr") or "lokal socket"
+    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
+    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
+    port = settings.get("port")
+    name = settings.get("dbname") or settings.get("user") or ""
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
@@ -132,6 +134,8 @@ def connect_defaults(dsn: str) -> dict[str, Any]:
 ENVIRONMENT = {
     "host": "PGHOST",
     "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "dbname": "PGDATABASE",
     "sslmode": "PGSSLMODE",
     "sslrootcert": "PGSSLROOTCERT",
     "sslcert": "PGSSLCERT",
@@ -399,6 +403,11 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
         return StoreError(
             f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med passord-autentisering: feil "
             "passord eller bruker. Sjekk ~/.pgpass (PGPASSFILE), tjenestefilen (PGSERVICE) eller user=."
+        )
+    if m := re.search(r"no such database: (\S+)", text):  # PgBouncer's answer, before any server is asked
+        return StoreError(
+            f"PgBouncer for {where} kjenner ikke databasen «{m[1]}»: be den som drifter PgBouncer legge den under "
+            "[databases] i pgbouncer.ini, eller sjekk dbname=."
         )
     if "does not exist" in text and "database" in text:
         return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
