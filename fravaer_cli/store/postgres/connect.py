@@ -54,19 +54,21 @@ def parsed(dsn: str) -> dict[str, str] | None:
 
 
 def describe(dsn: str) -> str:
-    """Where the database is, for people: host (or socket) and database name, never the password.
+    """Where the database is, for people: host (or socket) and database name, never the password,
+    as libpq finds them (the string, the service file, the environment).
     The first use of the driver: a StoreError when it is not installed."""
     parts = parsed(dsn)
     if parts is None:  # not a string libpq reads: nothing of it is said, since any of it may be a password
         return "«tilkoblingsstrengen libpq ikke kan lese»"
-    host = parts.get("host") or os.environ.get("PGHOST") or parts.get("hostaddr") or "lokal socket"
-    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
-    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
-    port = parts.get("port") or os.environ.get("PGPORT")
+    settings = effective(dsn)
     service = parts.get("service") or os.environ.get("PGSERVICE")
-    name = parts.get("dbname") or os.environ.get("PGDATABASE") or parts.get("user") or os.environ.get("PGUSER") or ""
     if service and not parts.get("host") and not parts.get("dbname"):
         return f"tjenesten «{service}»"
+    host = settings.get("host") or settings.get("hostaddr") or "lokal socket"
+    # An unencoded @ in a URI's password: libpq takes what follows the first @ as part of the host.
+    host = ",".join(h.rsplit("@", 1)[-1] for h in host.split(","))
+    port = settings.get("port")
+    name = settings.get("dbname") or settings.get("user") or ""
     return f"«{name}» på {host}{':' + port if port else ''}"
 
 
@@ -132,11 +134,16 @@ def connect_defaults(dsn: str) -> dict[str, Any]:
 ENVIRONMENT = {
     "host": "PGHOST",
     "hostaddr": "PGHOSTADDR",
+    "port": "PGPORT",
+    "dbname": "PGDATABASE",
     "sslmode": "PGSSLMODE",
     "sslrootcert": "PGSSLROOTCERT",
     "sslcert": "PGSSLCERT",
     "sslkey": "PGSSLKEY",
     "require_auth": "PGREQUIREAUTH",
+    "channel_binding": "PGCHANNELBINDING",
+    "user": "PGUSER",
+    "passfile": "PGPASSFILE",
 }
 
 
@@ -250,17 +257,100 @@ def tls_refusal(dsn: str, text: str, where: str) -> StoreError | None:
 
 
 def login_of(dsn: str) -> str:
-    """The login libpq uses for dsn: its user, else $PGUSER, else the system's user name (under
-    cron, the user the job runs as)."""
-    user = (parsed(dsn) or {}).get("user")
-    if user or os.environ.get("PGUSER"):
-        return user or os.environ["PGUSER"]
+    """The login libpq uses for dsn: its user, else the service file's, else $PGUSER, else the
+    system's user name (under cron, the user the job runs as)."""
+    if user := effective(dsn).get("user"):
+        return user
     import getpass
 
     try:
         return getpass.getuser()
     except Exception:
         return f"uid {os.getuid()}"
+
+
+def _service_file_refusal(text: str) -> StoreError | None:
+    """libpq's refusals of the service file (PGSERVICEFILE, ~/.pg_service.conf): they name the file
+    and line, never a value, so they are said with the file and line."""
+    user_file = os.environ.get("PGSERVICEFILE") or os.path.expanduser("~/.pg_service.conf")
+    if m := re.search(r'definition of service "([^"]*)" not found', text):
+        return StoreError(
+            f"Finner ikke tjenesten «{m[1]}» i tjenestefilen {user_file} (PGSERVICEFILE) eller systemets "
+            "pg_service.conf: sjekk navnet i service= eller PGSERVICE, og [navnet] i filen."
+        )
+    if m := re.search(r'service file "([^"]*)" not found', text):
+        return StoreError(f"Tjenestefilen {m[1]} finnes ikke: sjekk PGSERVICEFILE.")
+    if at := re.search(r'service file "([^"]*)", line (\d+)', text):
+        path, line = at[1], at[2]
+    elif too_long := re.search(r'line (\d+) too long in service file "([^"]*)"', text):
+        path, line = too_long[2], too_long[1]
+    else:
+        return None
+    from psycopg2.extensions import libpq_version
+
+    return StoreError(
+        f"Tjenestefilen {path} kan ikke leses på linje {line}: hver linje er [tjeneste] eller nøkkelord=verdi, "
+        f"med et nøkkelord libpq {libpq_version() // 10000} kjenner (require_auth krever libpq 16 eller nyere)."
+    )
+
+
+# libpq's reasons when require_auth refuses what the server asked for.
+ASKED = {
+    "server requested a cleartext password": "passordet i klartekst",
+    "server requested a hashed password": "et md5-passord",
+    "server requested SASL authentication": "SCRAM (scram-sha-256)",
+    "server requested GSSAPI authentication": "GSSAPI (Kerberos)",
+    "server requested SSPI authentication": "SSPI",
+    "server requested an unknown authentication type": "en autentisering libpq ikke kjenner",
+}
+
+
+def _method_refusal(dsn: str, text: str, where: str) -> StoreError | None:
+    """require_auth and channel_binding, refusing what the server asked for before any password is sent."""
+    if m := re.search(r'authentication method requirement "([^"]*)" failed: ([^\n]*)', text):
+        required, reason = m[1], m[2].strip()
+        if "did not complete authentication" in reason:
+            return StoreError(
+                f"Serveren for {where} slapp innloggingen «{login_of(dsn)}» inn uten å be om passord (sertifikat, "
+                f"peer eller trust), men require_auth={required} krever det: fravaer koblet ikke til. Sjekk host=, "
+                "og bruk ikke require_auth for en sertifikat-innlogging."
+            )
+        asked = next((said for english, said in ASKED.items() if english in reason), "en annen autentisering")
+        return StoreError(
+            f"Serveren for {where} ba om {asked}, som require_auth={required} ikke tillater: fravaer sendte ikke "
+            "passordet og koblet ikke til. Sjekk at host= er riktig server, og be den som drifter den kreve "
+            "scram-sha-256 (pg_hba.conf, eller PgBouncers auth_type)."
+        )
+    if "channel binding" in text:
+        return StoreError(
+            f"Serveren for {where} tilbyr ikke kanalbinding (channel_binding=require), så fravaer koblet ikke til: "
+            "PgBouncer kan ikke det; bruk require_auth=scram-sha-256 i stedet (libpq 16 og nyere)."
+        )
+    return None
+
+
+def _no_password(dsn: str, where: str) -> StoreError:
+    """No password found: the password file is missing a line for this server, or libpq skipped it
+    because others can read it (libpq's own warning of that, in English, comes before this line)."""
+    settings = effective(dsn)
+    file = settings.get("passfile") or os.path.join(os.path.expanduser("~"), ".pgpass")
+    login = login_of(dsn)
+    try:
+        readable_by_others = os.stat(file).st_mode & 0o077
+    except OSError:
+        return StoreError(
+            f"PostgreSQL ba om passord-autentisering for innloggingen «{login}» til {where}, men passordfilen "
+            f"{file} finnes ikke: legg passordet der (chmod 600), eller pek PGPASSFILE på filen."
+        )
+    if readable_by_others:
+        return StoreError(
+            f"PostgreSQL ba om passord-autentisering for innloggingen «{login}» til {where}, men passordfilen "
+            f"{file} kan leses av andre, så libpq bruker den ikke: kjør «chmod 600 {file}»."
+        )
+    return StoreError(
+        f"PostgreSQL ba om passord-autentisering for innloggingen «{login}» til {where}, men ingen linje i "
+        f"{file} passer: vert:port:database:innlogging:passord, med verten skrevet som i host=."
+    )
 
 
 def _system_user() -> str:
@@ -280,7 +370,11 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
             "Tilkoblingsstrengen (--database eller $FRAVAER_DATABASE_URL) kan ikke leses av libpq: sjekk "
             "anførselstegn, prosent-koding og nøkkelordene; se libpq-dokumentasjonen."
         )
+    if service := _service_file_refusal(text):
+        return service
     where = describe(dsn)
+    if refused := _method_refusal(dsn, text, where):
+        return refused
     if tls := tls_refusal(dsn, text, where):
         return tls
     if "Peer authentication failed" in text or "Ident authentication failed" in text:
@@ -303,10 +397,17 @@ def connection_error(dsn: str, error: Exception) -> StoreError:
             f"PostgreSQL tar ikke imot innloggingen «{login_of(dsn)}» til {where} fra denne maskinen eller på "
             "denne måten (pg_hba.conf): be en DBA åpne for den, eller sjekk host= og sslmode."
         )
-    if "password authentication failed" in text or "no password supplied" in text or "authentication failed" in text:
+    if "no password supplied" in text:
+        return _no_password(dsn, where)
+    if "password authentication failed" in text or "authentication failed" in text:
         return StoreError(
             f"PostgreSQL avviste innloggingen «{login_of(dsn)}» til {where} med passord-autentisering: feil "
             "passord eller bruker. Sjekk ~/.pgpass (PGPASSFILE), tjenestefilen (PGSERVICE) eller user=."
+        )
+    if m := re.search(r"no such database: (\S+)", text):  # PgBouncer's answer, before any server is asked
+        return StoreError(
+            f"PgBouncer for {where} kjenner ikke databasen «{m[1]}»: be den som drifter PgBouncer legge den under "
+            "[databases] i pgbouncer.ini, eller sjekk dbname=."
         )
     if "does not exist" in text and "database" in text:
         return StoreError(f"Databasen {where} finnes ikke: opprett den (createdb), og kjør «fravaer database init».")
