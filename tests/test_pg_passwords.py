@@ -328,3 +328,19 @@ def test_a_password_typed_into_database_stays_in_fravaers_own_command_line(logge
 
 def _holds_a_piece(text: str) -> bool:
     return any(piece in text for piece in PIECES)
+
+
+def test_a_command_says_goodbye_to_the_server_instead_of_cutting_the_connection(logged_server, tmp_path):
+    """Every command closes its connection when it ends: a reading one (whose transaction is open
+    until then) and a writing one leave no «Connection reset by peer» or «unexpected EOF» in the
+    server's log, which would hide a real broken connection among fravaer's own."""
+    log = logged_server.base / "log"
+    env = _password_files(tmp_path, logged_server, "PGPASSFILE", "kari")
+    dsn = "service=fravaer-kari"
+    start = log.stat().st_size
+    for args in (("list", "--virksomhet", "974760673"), add_args(fra="01.03.2031", til="02.03.2031")):
+        done = run_database(dsn, *args, env=env)
+        assert done.returncode == 0, done.stderr
+    written = log.read_bytes()[start:].decode(errors="replace")
+    assert "app=fravaer" in written  # the commands were logged, so their ends would be too
+    assert "disconnection" in written and "Connection reset by peer" not in written and "unexpected EOF" not in written

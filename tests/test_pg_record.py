@@ -53,14 +53,8 @@ def names(count: int, seed: int) -> list[str]:
 
 
 def test_the_servers_search_key_and_gp_key_are_the_programs(pg_server, pg_dsn):
-    database = database_of(pg_dsn)
     sample = names(6000, seed=30)
-    rows = pg_server.sql(
-        database,
-        "SELECT fravaer_intern.sokenokkel(t), fravaer_intern.gp_nokkel(t) FROM unnest(ARRAY["
-        + ", ".join("'" + n.replace("'", "''") + "'" for n in sample)
-        + "]) WITH ORDINALITY AS x (t, n) ORDER BY n",
-    )
+    rows = folded_on_the_server(pg_server, database_of(pg_dsn), sample)
     wrong = [(n, got) for n, got in zip(sample, rows, strict=True) if got != (search_key(n), behandler_key(n))]
     assert wrong == []
 
@@ -408,3 +402,31 @@ def test_an_hpr_number_on_the_roster_finds_the_gp_on_the_database(offices):
     listed = run_database(as_login(offices, "kim"), "list", "--all", "--behandler", "9144889", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [(r["behandler"], r["fra"]) for r in json.loads(listed.stdout)] == [("Anne Berg", "2030-09-01")]
+
+
+def folded_on_the_server(pg_server, database: str, sample: list[str]) -> list[tuple[str, str]]:
+    """(search key, GP key) of each text, as the server makes them (as the superuser: the functions
+    are the store's own, which no login may call)."""
+    literals = ", ".join("'" + text.replace("'", "''") + "'" for text in sample)
+    return pg_server.sql(
+        database,
+        "SELECT fravaer_intern.sokenokkel(t), fravaer_intern.gp_nokkel(t) "
+        f"FROM unnest(ARRAY[{literals}]::text[]) WITH ORDINALITY AS x (t, n) ORDER BY n",
+    )
+
+
+def test_every_letter_python_casefolds_otherwise_than_it_lowers_is_folded_alike(pg_server, pg_dsn):
+    """The letters interface.sql's casefold() writes out, each alone and in a word: none left out."""
+    import unicodedata
+
+    letters = [
+        chr(c)
+        for c in range(0x110000)
+        if unicodedata.normalize("NFC", chr(c).casefold()) != unicodedata.normalize("NFC", chr(c).lower())
+        and unicodedata.category(chr(c)) != "Mn"
+    ]
+    assert len(letters) > 200
+    sample = [w for c in letters for w in (c, f"Ola{c}sen")]
+    rows = folded_on_the_server(pg_server, database_of(pg_dsn), sample)
+    wrong = [(w, got) for w, got in zip(sample, rows, strict=True) if got != (search_key(w), behandler_key(w))]
+    assert wrong == []

@@ -14,14 +14,18 @@
 -- - none of them reads an object the caller can make (a temporary table, view or function would run
 --   the caller's code as the owner): what a login sends in bulk comes in fravaer_inn.rader, the
 --   store's own table, which it may only add rows to (tests/test_pg_owner_code.py);
--- - the server makes each log entry (number, time, login, and the fravær it names, from the rows it
---   wrote), the keys the rules compare, and the ids and next id;
+-- - a login asks for a change (endre: add this fravær, delete that one, rename this GP; skriv_rader:
+--   an import's rows), never sends its result: the server makes the record, each new fravær's id,
+--   who registered it and when, the GP and search keys, and every log entry, from the rows as they
+--   were before and after (tests/test_pg_record.py bends every value of the program's own calls);
+-- - what a login sends is bounded: texts, rosters, requests a call, rows staged a transaction;
 -- - the rules on values hold for every writer, SQL by hand included (constraints and triggers).
 -- fravaer_intern holds what only these functions and the triggers call.
 --
--- Where SQL lists a fravær's fields, the line before says «-- fields: Fravaer» (and how they are
--- named there): tests/test_pg_interface.py compares each such list with Fravaer.FIELDS, so a new
--- field fails a test until every list here has it.
+-- Where SQL lists a fravær's fields, the line before says «-- fields: Fravaer» (or «Draft» for the
+-- fields a user gives, as a request carries them; and how they are named there):
+-- tests/test_pg_interface.py compares each such list with the class's FIELDS, so a new field fails
+-- a test until every list here has it.
 
 DROP SCHEMA IF EXISTS fravaer_api CASCADE;
 DROP SCHEMA IF EXISTS fravaer_intern CASCADE;  -- with the triggers and constraints that call it
@@ -231,17 +235,9 @@ CREATE TRIGGER fravaer_sok_endret AFTER UPDATE ON fravaer
 CREATE TRIGGER fravaer_sok_borte AFTER DELETE ON fravaer
     REFERENCING OLD TABLE AS gammel FOR EACH STATEMENT EXECUTE FUNCTION fravaer_intern.sok_oppdater();
 
--- Whether a roster (a virksomhet's behandlere) has a GP of exactly that name (and, hpr not null,
--- that HPR number: "" for none).
-CREATE FUNCTION fravaer_intern.pa_listen(behandlere jsonb, navn text, hpr text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE
-    AS $$ SELECT EXISTS (SELECT 1 FROM jsonb_array_elements(behandlere) e
-                         WHERE e ->> 'behandler' = navn AND (hpr IS NULL OR coalesce(e ->> 'hpr', '') = hpr)) $$;
-
-
 -- == Names folded as the program folds them =====================================================
 -- Who is the same GP (names.behandler_key) and what a search finds (names.search_key) are decided
--- here for what is stored, so that no login sends a key: tests/test_pg_names.py holds both to the
+-- here for what is stored, so that no login sends a key: tests/test_pg_record.py holds both to the
 -- program's over many names (æøå, accents, other alphabets). Python folds with str.casefold();
 -- PostgreSQL 15 has only lower(), which under ICU's root locale lowers as Python does (under the
 -- database's own locale, C say, it would lower only ASCII). casefold() then writes the letters
@@ -252,10 +248,13 @@ CREATE FUNCTION fravaer_intern.casefold(t text) RETURNS text LANGUAGE sql IMMUTA
     AS $$ SELECT translate(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(lower(t COLLATE "und-x-icu"), E'\u00df', E'\u0073\u0073'), E'\u0149', E'\u02bc\u006e'), E'\u0587', E'\u0565\u0582'), E'\u1e9a', E'\u0061\u02be'), E'\ufb00', E'\u0066\u0066'), E'\ufb01', E'\u0066\u0069'), E'\ufb02', E'\u0066\u006c'), E'\ufb03', E'\u0066\u0066\u0069'), E'\ufb04', E'\u0066\u0066\u006c'), E'\ufb05', E'\u0073\u0074'), E'\ufb06', E'\u0073\u0074'), E'\ufb13', E'\u0574\u0576'), E'\ufb14', E'\u0574\u0565'), E'\ufb15', E'\u0574\u056b'), E'\ufb16', E'\u057e\u0576'), E'\ufb17', E'\u0574\u056d'),
         E'\u00b5\u017f\u03c2\u03d0\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5\uab70\uab71\uab72\uab73\uab74\uab75\uab76\uab77\uab78\uab79\uab7a\uab7b\uab7c\uab7d\uab7e\uab7f\uab80\uab81\uab82\uab83\uab84\uab85\uab86\uab87\uab88\uab89\uab8a\uab8b\uab8c\uab8d\uab8e\uab8f\uab90\uab91\uab92\uab93\uab94\uab95\uab96\uab97\uab98\uab99\uab9a\uab9b\uab9c\uab9d\uab9e\uab9f\uaba0\uaba1\uaba2\uaba3\uaba4\uaba5\uaba6\uaba7\uaba8\uaba9\uabaa\uabab\uabac\uabad\uabae\uabaf\uabb0\uabb1\uabb2\uabb3\uabb4\uabb5\uabb6\uabb7\uabb8\uabb9\uabba\uabbb\uabbc\uabbd\uabbe\uabbf\u13f8\u13f9\u13fa\u13fb\u13fc\u13fd\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1c88\u1e9b',
         E'\u03bc\u0073\u03c3\u03b2\u03b8\u03c6\u03c0\u03ba\u03c1\u03b5\u13a0\u13a1\u13a2\u13a3\u13a4\u13a5\u13a6\u13a7\u13a8\u13a9\u13aa\u13ab\u13ac\u13ad\u13ae\u13af\u13b0\u13b1\u13b2\u13b3\u13b4\u13b5\u13b6\u13b7\u13b8\u13b9\u13ba\u13bb\u13bc\u13bd\u13be\u13bf\u13c0\u13c1\u13c2\u13c3\u13c4\u13c5\u13c6\u13c7\u13c8\u13c9\u13ca\u13cb\u13cc\u13cd\u13ce\u13cf\u13d0\u13d1\u13d2\u13d3\u13d4\u13d5\u13d6\u13d7\u13d8\u13d9\u13da\u13db\u13dc\u13dd\u13de\u13df\u13e0\u13e1\u13e2\u13e3\u13e4\u13e5\u13e6\u13e7\u13e8\u13e9\u13ea\u13eb\u13ec\u13ed\u13ee\u13ef\u13f0\u13f1\u13f2\u13f3\u13f4\u13f5\u0432\u0434\u043e\u0441\u0442\u0442\u044a\u0463\ua64b\u1e61') $$;
+-- The key of who is the same GP (names.behandler_key): case, Unicode form and white space folded.
 CREATE FUNCTION fravaer_intern.gp_nokkel(t text) RETURNS text LANGUAGE sql IMMUTABLE
     AS $$ SELECT btrim(regexp_replace(normalize(replace(normalize(fravaer_intern.casefold(normalize(t, NFC)), NFD),
         E'\u0345', E'\u03b9'), NFC), E'[\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+', ' ', 'g'), ' ') $$;
--- Combining marks: Unicode's combining class above 0 (Python's unicodedata.combining(), Unicode 15.1).
+-- The search key (names.search_key): accents dropped (the marks of combining class above 0, as
+-- Python's unicodedata.combining() has them in Unicode 15.1) and æ, ø, œ, ð, þ, ł, đ as written on
+-- a foreign keyboard.
 CREATE FUNCTION fravaer_intern.sokenokkel(t text) RETURNS text LANGUAGE sql IMMUTABLE
     AS $$ SELECT btrim(regexp_replace(regexp_replace(
         replace(replace(replace(translate(

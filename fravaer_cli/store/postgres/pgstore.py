@@ -48,7 +48,9 @@ class PgStore(Store):
         self._conn: Any = None
         self._login: str | None = None
         self._stored: set[str] | None = None  # orgnrs in the database, once an import has asked
-        self.location = f"databasen {describe(dsn)}"
+        where = describe(dsn)
+        # «databasen «fravaer» på db.example», or «databasen i tjenesten «fravaer»» for a service
+        self.location = f"databasen {'i ' if where.startswith('tjenesten ') else ''}{where}"
 
     # -- the connection ----------------------------------------------------------
 
