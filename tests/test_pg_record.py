@@ -391,8 +391,9 @@ def test_a_national_report_gets_each_office_once(offices, pg_server):
     assert [r[1] is not None for r in rows] == [True, False, True]
 
 
-def test_an_hpr_number_on_the_roster_finds_the_gp_on_the_database(offices):
+def test_an_hpr_number_on_the_roster_finds_the_gp_on_the_database(offices, pg_server):
     """Issue 31, item 1: the roster's HPR number finds the GP in a national search."""
+    pg_server.sql("postgres", "GRANT fravaer_kundesenter TO kim")
     assert (
         run_database(
             offices, "roster", "add", "--virksomhet", A, "--behandler", "Anne Berg", "--hpr", "9144889"
@@ -430,3 +431,23 @@ def test_every_letter_python_casefolds_otherwise_than_it_lowers_is_folded_alike(
     rows = folded_on_the_server(pg_server, database_of(pg_dsn), sample)
     wrong = [(w, got) for w, got in zip(sample, rows, strict=True) if got != (search_key(w), behandler_key(w))]
     assert wrong == []
+
+
+def test_a_record_other_than_the_programs_decision_stores_nothing(offices, pg_server):
+    """What the server logged is held against what the domain decided under the same locks: a
+    client whose idea of the office differs (here: of the next id) stores nothing, and says so."""
+    from datetime import date
+
+    from fravaer_cli.domain.errors import StoreError
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.store.postgres.pgstore import PgStore
+
+    before = pg_server.sql(database_of(offices), "SELECT count(*) FROM fravaer.logg")
+    store = PgStore(offices)
+    wrong = Fravaer("7", "Lege A", date(2031, 1, 1), date(2031, 1, 2), ("timebestilling",))
+    with pytest.raises(StoreError, match="førte en annen endring enn fravaer ventet .*add 3 i .*ventet: add 7 i"):
+        with store.change(A) as change:
+            change.office.fravaer.append(wrong)
+            change.record("add", wrong)
+    store.close()
+    assert pg_server.sql(database_of(offices), "SELECT count(*) FROM fravaer.logg") == before

@@ -79,7 +79,7 @@ def milliseconds(seconds: float) -> str:
 class Change(Record):
     """An office being changed: what to write back and what to record in the audit log."""
 
-    FIELDS = __slots__ = ("office", "entries", "reused", "created_office", "original")
+    FIELDS = __slots__ = ("office", "entries", "reused", "created_office")
 
     def __init__(
         self,
@@ -87,14 +87,13 @@ class Change(Record):
         entries: list[dict[str, Any]] | None = None,
         reused: bool = False,
         created_office: bool = False,
-        original: dict[str, Any] | None = None,
     ):
         self.office = office
+        # What was done, in order: the file store writes them to the log; the database store sends
+        # each as the request that does it, and the server writes the log itself.
         self.entries = [] if entries is None else entries
         self.reused = reused  # the office checked before the lock was taken is still what the file holds
         self.created_office = created_office  # the office is new: nothing was stored for it before
-        # The fravær as read, by id (the database store writes the difference).
-        self.original = {} if original is None else original
 
     def record(self, handling: str, fravaer: Fravaer | dict[str, Any] | None, **extra: Any) -> None:
         """A Fravaer (also in extra) is logged as its to_dict(): as it is when written."""

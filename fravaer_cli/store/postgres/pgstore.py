@@ -367,8 +367,8 @@ class PgStore(Store):
             office, version = self._office(orgnr)
         except NotFoundError:
             return Virksomhet(orgnr), None
-        # The stamp: the office's version, and its fravær as stored (the caller adds to the office itself).
-        return office, (version, {f.id: f for f in office.fravaer})
+        # The stamp: the office's version, which every change raises.
+        return office, version
 
     @contextmanager
     def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> Iterator[Changes]:
@@ -463,12 +463,12 @@ class PgStore(Store):
             checked, stamp = prepared.get(orgnr) or (None, None)
             if row is None:  # a dry run: the new office, as it would be
                 changes[orgnr] = Change(Virksomhet(orgnr), created_office=True)
-            elif checked is not None and stamp is not None and stamp[0] == row[4]:
-                # Unchanged since it was checked: the checked office is used, and what was stored then is the original.
-                changes[orgnr] = Change(checked, reused=True, original=stamp[1])
+            elif checked is not None and stamp is not None and stamp == row[4]:
+                # Unchanged since it was checked: the checked office is used.
+                changes[orgnr] = Change(checked, reused=True)
             elif checked is not None and stamp is None and orgnr in created:
                 # Not stored when it was checked, and created by this transaction: still empty.
-                changes[orgnr] = Change(checked, reused=True, original={}, created_office=True)
+                changes[orgnr] = Change(checked, reused=True, created_office=True)
             else:
                 office = _read_office((orgnr, *row))
                 if isinstance(office, StoreError):
@@ -480,8 +480,6 @@ class PgStore(Store):
             for row in cur.fetchall():
                 if row[FIRST_FIELD] is not None:
                     changes[row[0]].office.fravaer.append(_read_fravaer(row, row[0]))
-            for orgnr in to_read:
-                changes[orgnr].original = {f.id: f for f in changes[orgnr].office.fravaer}
         return changes
 
     def _write(self, cur: Any, pending: list[tuple[str, Change]], sent: dict[str, int] | None = None) -> None:
@@ -579,7 +577,6 @@ class _Streaming(Changes):
         """Record that the domain added fravaer to the office, and send both to the server."""
         change = self[orgnr]
         change.record(handling, fravaer)
-        change.original[fravaer.id] = fravaer  # stored, as far as the final write is concerned
         self.sent[orgnr] = len(change.entries)
         if handling != self.handling:
             self._flush()
