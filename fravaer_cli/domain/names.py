@@ -5,6 +5,7 @@ an index (NearIndex), for «Mente du …?» and the look-alike note on import.""
 import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
+from heapq import heapify, heappop
 from itertools import repeat
 
 
@@ -196,9 +197,10 @@ class NearIndex:
             else:
                 by_rest[rest] = [there, key]
 
-    def near(self, name: str, among: Collection[str] | None = None) -> list[tuple[int, str]]:
+    def near(self, name: str, among: Collection[str] | None = None, limit: int | None = None) -> list[tuple[int, str]]:
         """(distance, key) of the names NEAR letters from name or closer, in the order added, each
-        with its exact distance; among: only those keys (the roster's, for its closest name)."""
+        with its exact distance; among: only those keys (the roster's, for its closest name);
+        limit: only the first so many (names all a letter or two apart share hundreds)."""
         wanted = search_key(name)
         by_rest = self._by_rest
         rests = by_rest.keys() & _deletions(wanted)
@@ -214,10 +216,16 @@ class NearIndex:
             else:
                 candidates.add(there)
         folded_of = self._folded
-        found = []
-        for key in sorted(candidates, key=folded_of.__getitem__) if len(candidates) > 1 else candidates:
-            if among is None or key in among:
-                distance = near_distance(wanted, folded_of[key][1])
-                if distance <= NEAR:
-                    found.append((distance, key))
+        if among is not None:
+            candidates &= among if isinstance(among, set | frozenset) else set(among)
+        # In the order added, taken one at a time from a heap: with a limit, the comparing stops
+        # at the names the caller uses, and the hundreds after them are neither sorted nor compared.
+        ordered = [(folded_of[key][0], key) for key in candidates]
+        heapify(ordered)
+        found: list[tuple[int, str]] = []
+        while ordered and (limit is None or len(found) < limit):
+            _, key = heappop(ordered)
+            distance = near_distance(wanted, folded_of[key][1])
+            if distance <= NEAR:
+                found.append((distance, key))
         return found
