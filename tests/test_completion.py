@@ -155,10 +155,11 @@ def test_fish(shell_env, line, expected, tmp_path):
 PROMPT = b"klar> "
 
 
-def _typed(argv: list[str], keys: bytes, env: dict, cwd: Path, buffer: Path) -> str:
+def _typed(argv: list[str], keys: bytes, env: dict, cwd: Path, buffer: Path) -> tuple[str, str]:
     """Start the shell on a pseudo-terminal, type keys (ending with the key that writes the line
-    to buffer) once it shows its prompt, and return the line. Keys typed before the shell reads
-    the terminal itself would meet the terminal's own line editing (^U erases the line)."""
+    to buffer) once it shows its prompt, and return the line and what the shell drew after the
+    keys (a list of values). Keys typed before the shell reads the terminal itself would meet the
+    terminal's own line editing (^U erases the line)."""
     import pty
     import select
     import time
@@ -169,24 +170,26 @@ def _typed(argv: list[str], keys: bytes, env: dict, cwd: Path, buffer: Path) -> 
         os.chdir(cwd)
         os.execve(argv[0], argv, env)
     try:
-        shown, typed = b"", False
+        shown, typed_at = b"", None
         deadline = time.monotonic() + 30
-        while not buffer.exists() and time.monotonic() < deadline:
-            if not typed and PROMPT in shown:
+        while time.monotonic() < deadline:
+            if typed_at is None and PROMPT in shown:
                 os.write(fd, keys)
-                typed = True
+                typed_at = len(shown)
+            if buffer.exists() and not select.select([fd], [], [], 0.2)[0]:
+                break  # the line is written, and nothing more is drawn
             if select.select([fd], [], [], 0.05)[0]:
                 try:
                     shown += os.read(fd, 65536)  # what the shell draws: read, so that it never waits to write
                 except OSError:
                     break
-        time.sleep(0.05)  # the line written in full
     finally:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         os.close(fd)
     assert buffer.exists(), f"{argv[0]} wrote no line"
-    return buffer.read_text(encoding="utf-8").rstrip("\n")
+    drawn = shown[typed_at or 0 :].decode("utf-8", errors="replace")
+    return buffer.read_text(encoding="utf-8").rstrip("\n"), drawn
 
 
 @pytest.fixture
@@ -202,10 +205,11 @@ def terminal(example_store, tmp_path):
     return env, work
 
 
-def zsh_tab(terminal, line: str, first_tab: bool = False) -> str:
+def zsh_tab(terminal, line: str, first_tab: bool = False, drawn: bool = False):
     """line and TAB in an interactive zsh with _fravaer on fpath, as docs/kontor.md installs it.
     Unless first_tab, a TAB has completed a command name before (`fravaer previe`), then the line
-    was cleared: the script is loaded, so what is tested is the answer to this TAB."""
+    was cleared: the script is loaded, so what is tested is the answer to this TAB. drawn: also
+    what zsh drew (the values it lists)."""
     env, work = terminal
     zdot, buffer = work.parent / "zdot", work.parent / "linje"
     zdot.mkdir(exist_ok=True)
@@ -215,7 +219,8 @@ def zsh_tab(terminal, line: str, first_tab: bool = False) -> str:
         f"PS1='{PROMPT.decode()}'\n"
     )
     keys = (b"" if first_tab else b"fravaer previe\t\x15") + line.encode() + b"\t\x18"
-    return _typed([needs("zsh"), "-i"], keys, {**env, "ZDOTDIR": str(zdot)}, work, buffer)
+    typed = _typed([needs("zsh"), "-i"], keys, {**env, "ZDOTDIR": str(zdot)}, work, buffer)
+    return typed if drawn else typed[0]
 
 
 def fish_tab(terminal, line: str) -> str:
@@ -226,9 +231,8 @@ def fish_tab(terminal, line: str) -> str:
     init = (
         f"source {script}; bind \\cx 'commandline > {buffer}'; function fish_prompt; echo -n '{PROMPT.decode()}'; end"
     )
-    return _typed(
-        [needs("fish"), "--no-config", "-i", "--init-command", init], line.encode() + b"\t\x18", env, work, buffer
-    )
+    argv = [needs("fish"), "--no-config", "-i", "--init-command", init]
+    return _typed(argv, line.encode() + b"\t\x18", env, work, buffer)[0]
 
 
 @pytest.mark.parametrize(
@@ -247,6 +251,14 @@ def fish_tab(terminal, line: str) -> str:
 )
 def test_zsh_tab_completes_a_part_of_a_name_to_the_value(terminal, line, completed):
     assert zsh_tab(terminal, line) == completed
+
+
+def test_zsh_tab_lists_the_offices_a_part_of_a_name_fits_and_keeps_the_word(terminal):
+    """Two offices: both listed with their names, and the word stays as typed (zsh would put what
+    the two orgnrs start with, «9», in its place)."""
+    line, drawn = zsh_tab(terminal, "fravaer list --virksomhet e", drawn=True)
+    assert line == "fravaer list --virksomhet e"
+    assert "910000004 -- DDFL Test" in drawn and "920000002 -- Legesenteret på Bryn" in drawn, drawn
 
 
 @pytest.mark.parametrize("tab", [zsh_tab, fish_tab], ids=["zsh", "fish"])

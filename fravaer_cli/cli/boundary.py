@@ -342,7 +342,10 @@ class _ZshAnswer(_Completion):
         shown = " ".join(
             _zsh_quoted(f"{item.value}  -- {item.help}" if item.help else str(item.value)) for item in items
         )
-        return f"local -a _fravaer_shown; _fravaer_shown=({shown}); compadd -U -l -d _fravaer_shown -- {values}"
+        # Several: zsh would put what they start with in place of the word (often «9»); the word
+        # stays as typed instead, and the values are listed.
+        keep = "; compstate[insert]=''" if len(items) > 1 else ""
+        return f"local -a _fravaer_shown; _fravaer_shown=({shown}); compadd -U -l -d _fravaer_shown -- {values}{keep}"
 
 
 class _FishAnswer(_Completion):
