@@ -10,7 +10,7 @@ import typer
 
 from fravaer_cli import __version__
 from fravaer_cli.cli.boundary import FravaerCommand, FravaerGroup, FravaerSubGroup
-from fravaer_cli.cli.options import STORE_FORMATS, choices
+from fravaer_cli.cli.options import FOLDER_TYPE, STORE_FORMATS, choices
 from fravaer_cli.domain import dates
 from fravaer_cli.domain.errors import InputError, StoreError
 from fravaer_cli.domain.model import check_av
@@ -208,6 +208,7 @@ def main_options(
             "--data-dir",
             help="Lagringsmappen (ellers $FRAVAER_DATA_DIR, $XDG_DATA_HOME/fravaer, ~/.local/share/fravaer).",
             metavar="MAPPE",
+            click_type=FOLDER_TYPE,
         ),
     ] = None,
     store_format: Annotated[

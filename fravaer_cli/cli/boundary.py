@@ -9,7 +9,7 @@ formatter class set on the context.
 import os
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Typer < 0.26 runs on the separately installed Click (pinned in pyproject.toml),
 # so Click's exceptions are the ones raised here. TyperGroup and TyperCommand
@@ -257,12 +257,26 @@ def _typer_completion() -> None:
     from typer.completion import completion_init
 
     completion_init()
-    bash = get_completion_class("bash")
-    if bash is not None and not issubclass(bash, _QuotingBash):
-        add_completion_class(type("QuotingBash", (_QuotingBash, bash), {}), "bash")
+    for shell, mixin in (("bash", _QuotingBash), ("zsh", _ZshAnswer), ("fish", _FishAnswer)):
+        typer_class = get_completion_class(shell)
+        if typer_class is not None and not issubclass(typer_class, mixin):
+            add_completion_class(type(mixin.__name__.lstrip("_"), (mixin, typer_class), {}), shell)
 
 
-class _QuotingBash:
+def _offers_files(items) -> str | None:
+    """The kind, file or dir, when the value being completed is a file or a folder
+    (options._PathCompleting); None for every other value, for which the shell must not fall back
+    to the folder's file names."""
+    return next((item.type for item in items if item.type in ("file", "dir")), None)
+
+
+if TYPE_CHECKING:  # the mixins below go before Typer's classes; Click's module only for mypy
+    from click.shell_completion import ShellComplete as _Completion
+else:
+    _Completion = object
+
+
+class _QuotingBash(_Completion):
     """Bash inserts a completion as it is given: «Ingrid Solberg» unquoted is two words on
     Enter. A value with a space or a character the shell acts on is given quoted (zsh and
     fish quote it themselves)."""
@@ -273,6 +287,77 @@ class _QuotingBash:
 
         value = str(item.value)
         return shlex.quote(value) if re.search(r"[\s'\"\\$`!&;|<>()*?\[\]#~{}]", value) else value
+
+    def complete(self) -> str:
+        args, incomplete = self.get_completion_args()
+        if _offers_files(self.get_completions(args, incomplete)):
+            return ""  # no answer: the script's `complete -o default` offers the file names
+        return super().complete()
+
+
+# When zsh finds _fravaer on fpath (compinit), the file is the function: the first TAB runs it,
+# and a file that only registered the function (as Typer's does) completed nothing on that TAB.
+# Registered, the function answers the next ones; loaded that way, it answers this one too.
+_ZSH_SCRIPT = """\
+#compdef %(prog_name)s
+
+%(complete_func)s() {
+  eval $(env _TYPER_COMPLETE_ARGS="${words[1,$CURRENT]}" %(autocomplete_var)s=complete_zsh %(prog_name)s)
+}
+
+compdef %(complete_func)s %(prog_name)s
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+  %(complete_func)s "$@"
+fi
+"""
+
+
+def _zsh_quoted(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+class _ZshAnswer(_Completion):
+    """What zsh runs for a TAB. Typer's answer (_arguments with the values) lets zsh keep only the
+    values that start with the word typed, so `--virksomhet DDFL` never became 910000004 and
+    `--behandler ast` never «Astrid Info»; and when nothing was offered it said _files, so a TAB
+    after a complete value put a file name on the line. fravaer has already chosen the values
+    (a part of an office's name, folded GP names): when zsh would drop some, they are added as
+    they are (compadd -U, which puts the one value in place of the word); a file or folder gets
+    _files; anything else with no values gets nothing."""
+
+    source_template = _ZSH_SCRIPT
+
+    def complete(self) -> str:
+        args, incomplete = self.get_completion_args()
+        items = self.get_completions(args, incomplete)
+        kind = _offers_files(items)
+        if kind is not None:
+            return "_files -/" if kind == "dir" else "_files"
+        if not items:
+            return "return 1"
+        if all(str(item.value).startswith(incomplete) for item in items):
+            return super().complete()
+        # The answer is eval'd after word splitting: each value and description is one quoted word.
+        values = " ".join(_zsh_quoted(str(item.value)) for item in items)
+        shown = " ".join(
+            _zsh_quoted(f"{item.value}  -- {item.help}" if item.help else str(item.value)) for item in items
+        )
+        # Several: zsh would put what they start with in place of the word (often «9»); the word
+        # stays as typed instead, and the values are listed.
+        keep = "; compstate[insert]=''" if len(items) > 1 else ""
+        return f"local -a _fravaer_shown; _fravaer_shown=({shown}); compadd -U -l -d _fravaer_shown -- {values}{keep}"
+
+
+class _FishAnswer(_Completion):
+    """fish offers the folder's file names whenever the script's condition (is-args) fails, and
+    Typer's fails whenever there is nothing to offer: after a complete value, `--until-workday
+    lager/910000004.log`. Here it fails only for a file or a folder, and fish then offers files."""
+
+    def complete(self) -> str:
+        if os.environ.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args":
+            args, incomplete = self.get_completion_args()
+            sys.exit(1 if _offers_files(self.get_completions(args, incomplete)) else 0)
+        return super().complete()
 
 
 def completion_script(root: click.Command, shell: str) -> str:

@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from fravaer_cli.cli.app import command, env, group
-from fravaer_cli.cli.options import Format, Json, OneVirksomhet, Virksomhet, output_format
+from fravaer_cli.cli.options import FOLDER_TYPE, Format, Json, OneVirksomhet, Virksomhet, output_format
 from fravaer_cli.output import formats
 
 database = group("database", "Den delte PostgreSQL-databasen: opprett skjemaet, se status, flytt et lager inn og ut.")
 access = group("access", "Hvem som har tilgang til hvilke virksomheter i databasen.")
 
-Folder = Annotated[str, typer.Argument(help="Mappen med fil-lageret.", metavar="MAPPE")]
+Folder = Annotated[str, typer.Argument(help="Mappen med fil-lageret.", metavar="MAPPE", click_type=FOLDER_TYPE)]
 Login = Annotated[
     str, typer.Argument(help="Innloggingen (PostgreSQL-rollen) som får eller mister tilgang.", metavar="LOGIN")
 ]

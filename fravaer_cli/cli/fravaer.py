@@ -9,6 +9,7 @@ from fravaer_cli.cli.app import command, env
 from fravaer_cli.cli.boundary import record_stored
 from fravaer_cli.cli.options import (
     BEHANDLER_TYPE,
+    FILE_TYPE,
     TJENESTE_TYPE,
     VIKAR_TYPE,
     VIRKSOMHET_TYPE,
@@ -424,7 +425,9 @@ def import_(
     file: Annotated[
         str,
         typer.Argument(
-            help="Regneark (.xlsx, .xls, .ods), CSV- eller JSON-fil, eller - for standard inn.", metavar="FIL"
+            help="Regneark (.xlsx, .xls, .ods), CSV- eller JSON-fil, eller - for standard inn.",
+            metavar="FIL",
+            click_type=FILE_TYPE,
         ),
     ],
     virksomhet: Annotated[

@@ -35,6 +35,29 @@ class _Completing(click.ParamType):
             return []
 
 
+class _PathCompleting(click.ParamType):
+    """A file (kind "file") or a folder ("dir"): the one kind of value for which the shell offers
+    the names in the current folder. Everything else offers what fravaer knows, or nothing: a
+    date or a comment is no file name (zsh and fish once put one after `--until-workday`)."""
+
+    name = "text"
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def convert(self, value, param, ctx):
+        return value
+
+    def shell_complete(self, ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type=self.kind)]
+
+
+FILE_TYPE = _PathCompleting("file")
+FOLDER_TYPE = _PathCompleting("dir")
+
+
 def _brief(text: str | None, width: int = 50) -> str | None:
     # Typer renders descriptions with rich, which wraps long ones onto a second
     # line, and fish then offers that line as a value of its own.

@@ -5,6 +5,7 @@ an index (NearIndex), for «Mente du …?» and the look-alike note on import.""
 import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
+from heapq import merge
 from itertools import repeat
 
 
@@ -196,14 +197,34 @@ class NearIndex:
             else:
                 by_rest[rest] = [there, key]
 
-    def near(self, name: str, among: Collection[str] | None = None) -> list[tuple[int, str]]:
+    def near(self, name: str, among: Collection[str] | None = None, limit: int | None = None) -> list[tuple[int, str]]:
         """(distance, key) of the names NEAR letters from name or closer, in the order added, each
-        with its exact distance; among: only those keys (the roster's, for its closest name)."""
+        with its exact distance; among: only those keys (the roster's, for its closest name);
+        limit: only the first so many (names all a letter or two apart share hundreds)."""
         wanted = search_key(name)
         by_rest = self._by_rest
         rests = by_rest.keys() & _deletions(wanted)
         if not rests:
             return []
+        folded_of = self._folded
+        found: list[tuple[int, str]] = []
+        if limit is not None and among is None:
+            # Each remainder's names are in the order added (add appends), so merging the lists
+            # gives the sharing names in that order, lazily: the comparing stops at the first
+            # limit look-alikes, and the hundreds of names after them («Lege 0001» … «Lege 2000»
+            # share a remainder with hundreds) are neither gathered nor compared.
+            lists = [there if isinstance(there, list) else [there] for there in map(by_rest.__getitem__, rests)]
+            seen: set[str] = set()
+            for key in merge(*lists, key=lambda k: folded_of[k][0]) if len(lists) > 1 else lists[0]:
+                if key in seen:
+                    continue
+                seen.add(key)
+                distance = near_distance(wanted, folded_of[key][1])
+                if distance <= NEAR:
+                    found.append((distance, key))
+                    if len(found) == limit:
+                        break
+            return found
         # The names that share a remainder with it, each once (a GP's colleagues "Lege 1" and
         # "Lege 2" share most of theirs), then each compared by near_distance, which is cheap.
         candidates: set[str] = set()
@@ -213,11 +234,12 @@ class NearIndex:
                 candidates.update(there)
             else:
                 candidates.add(there)
-        folded_of = self._folded
-        found = []
+        if among is not None:
+            candidates &= among if isinstance(among, set | frozenset) else set(among)
         for key in sorted(candidates, key=folded_of.__getitem__) if len(candidates) > 1 else candidates:
-            if among is None or key in among:
-                distance = near_distance(wanted, folded_of[key][1])
-                if distance <= NEAR:
-                    found.append((distance, key))
+            distance = near_distance(wanted, folded_of[key][1])
+            if distance <= NEAR:
+                found.append((distance, key))
+                if len(found) == limit:
+                    break
         return found

@@ -40,12 +40,20 @@ SCAN_ROSTER_UP_TO = 200
 # The most GPs a roster holds: more than any office has, and a bound on what every report of the
 # office carries (the database refuses more too: fravaer_intern.storste_liste()).
 MAX_ROSTER = 1000
+# Look-alike names a note names («ligner «Lege 0001» eller … og flere»).
+NEAR_SHOWN = 3
 
 
 def surname_last(name: str) -> str:
     """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
     surname, _, given = name.partition(",")
     return f"{given.strip()} {surname.strip()}" if surname.strip() and given.strip() else name
+
+
+def surname_first(name: str) -> bool:
+    """«Hansen, Per»: one comma, a name on each side (as a list of names or an EPJ writes it)."""
+    surname, _, given = name.partition(",")
+    return name.count(",") == 1 and bool(surname.strip()) and bool(given.strip())
 
 
 def office_label(orgnr: str, navn: str) -> str:
@@ -73,7 +81,6 @@ class Virksomhet(Record):
         self.roster = [] if roster is None else roster
         self._indexed = False
         self._near_index: NearIndex | None = None
-        self._swapped: dict[str, str] = {}
 
     @property
     def label(self) -> str:
@@ -91,6 +98,12 @@ class Virksomhet(Record):
         self._names: dict[str, str] = {}
         # HPR number -> the GP (key) who has it: the roster's first, then the stored fravær's.
         self._hprs: dict[str, str] = {e.hpr: e.key for e in reversed(self.roster) if e.hpr}
+        # A GP written surname first («Hansen, Per»): the key of «Per Hansen» -> its own key, the
+        # roster's first, then the stored fravær's (as_known, near_names).
+        self._swapped: dict[str, str] = {}
+        for e in self.roster:
+            if "," in e.behandler and surname_first(e.behandler):
+                self._swapped.setdefault(behandler_key(surname_last(e.behandler)), e.key)
         self._indexed = True
         for f in self.fravaer:
             self._remember(f)
@@ -102,8 +115,8 @@ class Virksomhet(Record):
             self._hprs.setdefault(f.hpr, f.key)
         if self._near_index is not None:
             self._near_index.add(f.key, self._names[f.key])
-            if "," in f.behandler:
-                self._swapped.setdefault(behandler_key(surname_last(f.behandler)), f.key)
+        if "," in f.behandler and surname_first(f.behandler):
+            self._swapped.setdefault(behandler_key(surname_last(f.behandler)), f.key)
         for tjeneste in f.tjenester:
             insort(self._spans.setdefault((f.key, tjeneste), []), (f.fra, f.id, f))
         for tjeneste in f.vikar:
@@ -121,8 +134,6 @@ class Virksomhet(Record):
             self._near_index = NearIndex()
             for key, name in known.items():
                 self._near_index.add(key, name)
-            # «Hansen, Per», surname first: the key of «Per Hansen» -> its own key.
-            self._swapped = {behandler_key(surname_last(n)): k for k, n in known.items() if "," in n}
         return self._near_index
 
     def _known(self) -> dict[str, str]:
@@ -182,13 +193,29 @@ class Virksomhet(Record):
         return sorted(found.values(), key=lambda f: (f.fra, f.id))
 
     def _stored_name(self, name: str) -> str:
-        """A GP's name as the roster writes it, else as first written."""
+        """A GP's name as the roster writes it, else as first written (of a name as_known gave)."""
         self._index()
         entry = self.roster_entry(name) if self.roster else None
         return entry.behandler if entry is not None else self._names.get(behandler_key(name), name)
 
+    def as_known(self, name: str) -> str:
+        """«Hansen, Per», surname first with one comma, is «Per Hansen» when the office knows that GP
+        (on its roster or with fravær stored), and «Per Hansen» is a known «Hansen, Per»: one GP,
+        not two, for the overlap rule, preview and the calendar. It is the stored name that makes
+        the GP (the shared database keys a GP by the name stored), so the known spelling is what
+        gets stored (_stored_name). A name known as written, or whose other spelling is not known,
+        is as written."""
+        if surname_first(name):
+            turned = surname_last(name)
+            return turned if self.knows(turned) and not self.knows(name) else name
+        self._index()
+        other = self._swapped.get(behandler_key(name))  # nearly always None: no roster scan then
+        if other is None or self.knows(name):
+            return name
+        return self._names.get(other) or next(e.behandler for e in self.roster if e.key == other)
+
     def _edited_name(self, behandler: str) -> str:
-        name = clean_name(behandler)
+        name = self.as_known(clean_name(behandler))
         self.check_on_roster(name)
         return self._stored_name(name)
 
@@ -271,7 +298,10 @@ class Virksomhet(Record):
 
     def not_a_gp_here(self, query: str) -> NotFoundError:
         """«Kari Vikk» is no GP here: the close names, or the GPs there are."""
-        near, gps = self.near_names(query), self.gps()
+        # «Hansen, Per» for a known «Per Hansen»: that GP, as stored (a query finds a GP by the words
+        # of the name, and «hansen,» is no word of «Per Hansen»).
+        known = self._stored_name(turned) if (turned := self.as_known(query)) != query else None
+        near, gps = ([known] if known else self.near_names(query)), self.gps()
         if near:
             hint = f" Mente du {' eller '.join(f'«{n}»' for n in near)}?"
         elif gps:
@@ -296,22 +326,29 @@ class Virksomhet(Record):
         best = min(scored, default=(limit + 1, None))
         return best[1] if best[0] <= limit else None
 
-    def near_names(self, name: str) -> list[str]:
+    def near_names(self, name: str, limit: int | None = NEAR_SHOWN + 1) -> list[str]:
         """For a GP new here: the GPs whose names are one or two letters from name (after folding
-        case and accents): perhaps name is one of them misspelt. Empty for a GP known here."""
-        if self.knows(name):
+        case and accents): perhaps name is one of them misspelt. Empty for a GP known here, also
+        by the name written the other way round (as_known).
+
+        At most limit, the first in the office's order: a note names NEAR_SHOWN of them, and one
+        more tells it that there are more. An office of 2,000 GPs «Lege 0001» … «Lege 2000» has
+        hundreds of look-alikes for each; finding them all cost an import of it seconds, to say
+        what nobody reads (limit=None: every one)."""
+        if self.knows(self.as_known(name)):
             return []
         key = behandler_key(name)
         index = self._near()
-        found = [index.names[other] for _, other in index.near(name) if other != key]
-        # The same name written surname first («Hansen, Per» and «Per Hansen»), either way round.
+        # Written surname first with more than one comma («Hansen, Per, lege» for «Per, lege Hansen»),
+        # which as_known does not take as the same GP: named first.
         turned = [behandler_key(surname_last(name))] if "," in name else []
-        turned += [self._swapped[key]] if key in self._swapped else []
-        return list(dict.fromkeys([index.names[k] for k in turned if k in index.names] + found))
+        first = [index.names[k] for k in turned if k in index.names]
+        found = [index.names[other] for _, other in index.near(name, limit=limit) if other != key]
+        return list(dict.fromkeys(first + found))[:limit]
 
     def roster_add(self, name: str, hpr: str | None) -> tuple[RosterEntry, RosterEntry | None]:
         """Put a GP on the roster. Returns (entry now, entry before: None when new; equal when nothing changed)."""
-        name = clean_name(name)
+        name = self.as_known(clean_name(name))
         hpr = clean_hpr(hpr) if hpr is not None else None
         existing = self.roster_entry(name)
         if hpr:
@@ -351,16 +388,18 @@ class Virksomhet(Record):
         Into a GP that exists already, the two are merged, under the overlap rule.
         Returns the GP's name now, and (before, after) for each fravær changed."""
         new_name = clean_name(new_name, "Nytt navn")
-        old_key, new_key = behandler_key(old_name), behandler_key(new_name)
+        old_key = behandler_key(old_name)
         moved = [f for f in self.fravaer if f.key == old_key]
         entry = self.roster_entry(old_name)
         if not moved and entry is None:
             raise NotFoundError(
                 f"Ingen behandler heter «{old_name.strip()}» hos {self.label} (verken på listen eller i et fravær)."
             )
-        merging = new_key != old_key and self.knows(new_name)
+        # «Per Hansen» renamed «Hansen, Per» is a new spelling of the same GP, not a merge into itself.
+        known_as = self.as_known(new_name)
+        merging = behandler_key(known_as) != old_key and self.knows(known_as)
         # A merge keeps the name the other GP has; a new spelling of the same GP is taken as written.
-        target = self._stored_name(new_name) if merging else new_name
+        target = self._stored_name(known_as) if merging else new_name
         changed = [(f, f.replace(behandler=target)) for f in moved]
         others = [f for f in self.fravaer if f.key != old_key]
         check = Virksomhet(self.orgnr, self.navn, fravaer=others)
@@ -375,7 +414,7 @@ class Virksomhet(Record):
         renamed = {id(before): after for before, after in changed}
         self.fravaer = [renamed.get(id(f), f) for f in self.fravaer]
         if entry is not None:
-            existing = self.roster_entry(new_name) if merging else None
+            existing = self.roster_entry(known_as) if merging else None
             if existing is not None and existing is not entry:
                 self.roster[self.roster.index(existing)] = existing.replace(hpr=existing.hpr or entry.hpr)
                 self.roster.remove(entry)
@@ -386,6 +425,8 @@ class Virksomhet(Record):
 
     def add(self, draft: Draft, today: date, allow_past: bool, av: str, now: str) -> tuple[Fravaer, bool]:
         """Register a draft. Returns (fravær, created); an identical stored one is returned as is."""
+        if (known := self.as_known(draft.behandler)) != draft.behandler:
+            draft = draft.replace(behandler=known)
         existing = self.find_identical(draft)
         if existing is not None:
             return existing, False

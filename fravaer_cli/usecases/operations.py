@@ -14,7 +14,7 @@ from fravaer_cli.domain.messages import citizen_message
 from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, matches_behandler
 from fravaer_cli.domain.names import behandler_key, name_matches, norwegian_order
 from fravaer_cli.domain.record import Record
-from fravaer_cli.domain.virksomhet import Virksomhet, office_label
+from fravaer_cli.domain.virksomhet import NEAR_SHOWN, Virksomhet, office_label
 from fravaer_cli.store.base import Days, Reading, Store
 
 # importer and schedule are imported where they are used: a call of fravaer
@@ -80,7 +80,8 @@ def open_without_vikar_note(fravaer: Fravaer, keys: list[str]) -> str:
 def near_name_note(name: str, near: list[str], office: Virksomhet) -> str:
     from fravaer_cli.domain.names import other_first_name
 
-    shown = " eller ".join(f"«{n}»" for n in near)
+    # near_names gives one more than is shown when there are more (an office of «Lege 0001» …).
+    shown = " eller ".join(f"«{n}»" for n in near[:NEAR_SHOWN]) + (" med flere" if len(near) > NEAR_SHOWN else "")
     if all(other_first_name(name, n) for n in near):
         # Two common first names: most likely two people. Said, but no merge advised.
         return (
