@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.model import clean_name, clean_text
 from fravaer_cli.domain.names import behandler_key, search_key
-from fravaer_cli.store.postgres import pgstore
+from fravaer_cli.store.postgres import pgstore, streaming
 from tests.helpers import ORGNR, OTHER_ORGNR, add_args, run_database
 from tests.test_pg_trust import as_login, by_hand, database_of
 
@@ -92,7 +92,7 @@ def record_calls(monkeypatch, dsn: str, commands: list[list[str]]) -> list[tuple
     from fravaer_cli.cli.app import app
 
     calls: list[tuple] = []
-    requests_of, rows_of = pgstore._requests, pgstore.request_rows
+    requests_of, rows_of = pgstore.requests_of, streaming.request_rows
 
     def recording_requests(pending, sent):
         requests, expected = requests_of(pending, sent)
@@ -112,8 +112,8 @@ def record_calls(monkeypatch, dsn: str, commands: list[list[str]]) -> list[tuple
         made(self, *args, **kwargs)
         stores.append(self)
 
-    monkeypatch.setattr(pgstore, "_requests", recording_requests)
-    monkeypatch.setattr(pgstore, "request_rows", recording_rows)
+    monkeypatch.setattr(pgstore, "requests_of", recording_requests)
+    monkeypatch.setattr(streaming, "request_rows", recording_rows)
     monkeypatch.setattr(pgstore.PgStore, "__init__", remembered)
     for command in commands:
         result = CliRunner().invoke(app, [*command], env={"FRAVAER_DATABASE_URL": dsn})
@@ -451,3 +451,81 @@ def test_a_record_other_than_the_programs_decision_stores_nothing(offices, pg_se
             change.record("add", wrong)
     store.close()
     assert pg_server.sql(database_of(offices), "SELECT count(*) FROM fravaer.logg") == before
+
+
+def _endre(dsn: str, requests: list):
+    call = {"pa_vegne_av": None, "handlinger": requests}
+    return by_hand(dsn, "SELECT orgnr, handling, id FROM fravaer_api.endre(%s::json)", args=(json.dumps(call),))
+
+
+ALLE = ["reseptfornyelse", "e-konsultasjon", "kontakt-legekontoret", "timebestilling"]
+
+
+@pytest.mark.parametrize(
+    "request_, code",
+    [
+        # The roster's rule: with a roster, only its GPs (a GP stored by hand past it: «ikke på listen»).
+        ({"handling": "add", "fravaer": {"behandler": "Ukjent Person", "fra": "2031-01-01", "til": "2031-01-02",
+                                         "tjenester": ["timebestilling"]}}, "23514"),
+        ({"handling": "edit", "id": "1", "fravaer": {"behandler": "Ukjent Person"}}, "23514"),
+        # Values of the type the program sends, not made text or a date by a cast.
+        ({"handling": "add", "fravaer": {"behandler": 5, "fra": "2031-01-01", "til": "2031-01-02",
+                                         "tjenester": ["timebestilling"]}}, "22023"),
+        ({"handling": "add", "fravaer": {"behandler": "Lege A", "fra": "now", "til": "2031-01-02",
+                                         "tjenester": ["timebestilling"]}}, "22023"),
+        ({"handling": "add", "fravaer": {"behandler": "Lege A", "fra": "2031-01-01 12:00", "til": "2031-01-02",
+                                         "tjenester": ["timebestilling"]}}, "22023"),
+        ({"handling": "add", "fravaer": {"behandler": "Lege A", "fra": "2031-01-01", "til": "2031-01-02",
+                                         "tjenester": "[0:0]={timebestilling}"}}, "22023"),
+        # The services in another order are the same services: no change, as on files.
+        ({"handling": "edit", "id": "1", "fravaer": {"tjenester": ALLE}}, "23514"),
+    ],
+)  # fmt: skip
+def test_the_servers_rules_are_the_programs_for_what_a_request_says(offices, request_, code):
+    with pytest.raises(psycopg2.Error) as refused:
+        _endre(as_login(offices, "kari"), [{"orgnr": A, **request_}])
+    assert refused.value.pgcode == code, refused.value
+
+
+def test_an_entry_is_stamped_when_its_call_came_not_when_its_transaction_began(offices):
+    """A login that holds its transaction open cannot backdate what it does next."""
+    import time
+
+    conn = psycopg2.connect(as_login(offices, "kari"))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'Europe/Oslo', 'YYYY-MM-DD\"T\"HH24:MI:SS')")
+            opened = cur.fetchone()[0]
+            time.sleep(2.2)
+            cur.execute("SELECT * FROM fravaer_api.endre(%s::json)", (json.dumps({"handlinger": [
+                {"orgnr": A, "handling": "delete", "id": "2"}]}),))  # fmt: skip
+        conn.commit()
+    finally:
+        conn.close()
+    entry = json.loads(run_database(offices, "log", "--virksomhet", A, "--json").stdout)[-1]
+    assert entry["handling"] == "delete" and entry["tid"][:19] > opened, (entry["tid"], opened)
+
+
+def test_a_login_whose_name_is_no_name_writes_nothing(offices, pg_server):
+    """A login named with a line break would stand in the log as a second entry that never was."""
+    forged = "ev\n08.12.2026 03:40  kari  slettet"
+    pg_server.sql(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = E'ev\\n08.12.2026 03:40  kari  slettet') "
+        "THEN CREATE ROLE \"ev\n08.12.2026 03:40  kari  slettet\" LOGIN PASSWORD 'pw-ev'; END IF; END $$",
+    )
+    with pytest.raises(psycopg2.errors.CheckViolation):  # access is not given to it
+        by_hand(offices, "SELECT fravaer_api.gi_tilgang(%s, %s)", args=(forged, A))
+    database = database_of(offices)
+    superuser = psycopg2.connect(host=str(pg_server.socket), dbname=database, user="postgres")
+    try:
+        with superuser, superuser.cursor() as cur:  # as an operator could, past the program
+            cur.execute("INSERT INTO fravaer.tilgang (login, orgnr, gitt_av) VALUES (%s, %s, 'x')", (forged, A))
+            cur.execute(f'GRANT fravaer_kontor TO "{forged}"')
+    finally:
+        superuser.close()
+    before = pg_server.sql(database, "SELECT count(*) FROM fravaer.logg")
+    login_dsn = offices.replace("user=eier password=pw-eier", "") + f" user='{forged}' password=pw-ev"
+    with pytest.raises(psycopg2.errors.CheckViolation):  # and given by hand, it writes nothing
+        _endre(login_dsn, [{"orgnr": A, "handling": "delete", "id": "1"}])
+    assert pg_server.sql(database, "SELECT count(*) FROM fravaer.logg") == before

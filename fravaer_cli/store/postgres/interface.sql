@@ -270,9 +270,11 @@ CREATE FUNCTION fravaer_intern.leser_alt() RETURNS boolean LANGUAGE sql STABLE S
               OR pg_has_role(session_user, 'fravaer_kundesenter', 'MEMBER') $$;
 CREATE FUNCTION fravaer_intern.skriver_alt() RETURNS boolean LANGUAGE sql STABLE SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp
     AS $$ SELECT pg_has_role(session_user, 'fravaer_admin', 'MEMBER') $$;
+-- When: the time the call came (statement_timestamp), not when its transaction began (now()), which
+-- a login holding a transaction open could set as far back as it liked.
 CREATE FUNCTION fravaer_intern.tidspunkt() RETURNS text LANGUAGE sql STABLE
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET timezone = 'Europe/Oslo'
-    AS $$ SELECT to_char(now(), 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') $$;
+    AS $$ SELECT to_char(statement_timestamp(), 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM') $$;
 
 -- A fravær as the program's JSON has it (Fravaer.to_dict()): what a log entry holds. As a row of a
 -- type: to_json() of a row looks up how to write each field once a call, json_build_object() for
@@ -303,6 +305,12 @@ CREATE FUNCTION fravaer_intern.skrivbare(orgnrs text[]) RETURNS void LANGUAGE pl
 DECLARE
     ikke text;
 BEGIN
+    -- The login stands in every entry it makes: one whose name a line break or a bidi character
+    -- is part of could make the log show what never happened. Refused as a name is.
+    IF NOT navn_ok(session_user::text) THEN
+        RAISE EXCEPTION 'innloggingen %s navn er ikke et navn loggen kan vise', quote_ident(session_user)
+            USING ERRCODE = 'check_violation';
+    END IF;
     IF NOT skriver_alt() THEN
         SELECT o INTO ikke FROM unnest(orgnrs) o
             WHERE o NOT IN (SELECT t.orgnr FROM tilgang t WHERE t.login = session_user) ORDER BY o LIMIT 1;
@@ -343,17 +351,53 @@ BEGIN
 END
 $$;
 
+-- Services as the program keeps them: in the catalogue's order (one not in it last, for the rule
+-- that refuses it), numbered from 1.
+CREATE FUNCTION fravaer_intern.i_katalogens_orden(k text[]) RETURNS text[] LANGUAGE sql STABLE
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN k IS NOT NULL THEN ARRAY(
+        SELECT u.k FROM unnest(k) WITH ORDINALITY AS u (k, n) LEFT JOIN tjeneste t ON t.nokkel = u.k
+        ORDER BY t.plass NULLS LAST, u.n) END
+$$;
+
+-- The program's rule of the roster: with a roster, a fravær's GP is one on it (by the GP key).
+CREATE FUNCTION fravaer_intern.pa_listen_ok(o text, hvem text) RETURNS void LANGUAGE plpgsql
+    SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM virksomhet v WHERE v.orgnr = o AND jsonb_array_length(v.behandlere) > 0
+               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v.behandlere) e
+                               WHERE gp_nokkel(e ->> 'behandler') = gp_nokkel(hvem))) THEN
+        RAISE EXCEPTION '% står ikke på listen over fastleger hos %', left(hvem, 100), o USING ERRCODE = 'check_violation';
+    END IF;
+END
+$$;
+
 -- The fields a request asks for, over those of fra (a fravær stored, for a change; NULL for a new one).
 CREATE FUNCTION fravaer_intern.onske(felter json, fra fravaer) RETURNS onsket LANGUAGE plpgsql
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
 DECLARE
     f onsket;
+    feil text;
 BEGIN
     PERFORM nokler(felter, '{behandler, fra, til, tjenester, vikar, kommentar, hpr}', 'fraværet');
+    -- Each value of the type the program sends: a name is a text, not a number made one; a date is
+    -- written YYYY-MM-DD (no 'now', 'epoch' or time of day); services are a list of texts.
+    SELECT e.k INTO feil FROM json_each(felter) AS e (k, v)
+        WHERE (e.k IN ('behandler', 'fra', 'til') AND json_typeof(e.v) <> 'string')
+           OR (e.k IN ('fra', 'til') AND e.v #>> '{}' !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+           OR (e.k IN ('kommentar', 'hpr') AND json_typeof(e.v) NOT IN ('string', 'null'))
+           OR (e.k IN ('tjenester', 'vikar') AND json_typeof(e.v) NOT IN ('array', 'null'))
+           OR (json_typeof(e.v) = 'array' AND EXISTS (
+                SELECT 1 FROM json_array_elements(e.v) x WHERE json_typeof(x) <> 'string'))
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'fraværets % har feil form', feil USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     -- fields: Draft
     f := ROW(fra.behandler, fra.fra, fra.til, fra.tjenester, fra.vikar, fra.kommentar, fra.hpr)::onsket;
     f := json_populate_record(f, felter);
-    f.vikar := coalesce(f.vikar, '{}');
+    f.tjenester := i_katalogens_orden(f.tjenester);
+    f.vikar := coalesce(i_katalogens_orden(f.vikar), '{}');
     f.kommentar := coalesce(f.kommentar, '');
     f.hpr := coalesce(f.hpr, '');
     RETURN f;
@@ -490,6 +534,7 @@ BEGIN
         WHEN 'add', 'import' THEN
             PERFORM nokler(a, '{orgnr, handling, fravaer}', h);
             ny := ny_fravaer(o, onske(a -> 'fravaer', NULL), tid);
+            PERFORM pa_listen_ok(o, ny.behandler);
             PERFORM logg_inn(o, tid, pa, h, som_json(ny));
             RETURN NEXT ROW(o, h, ny.id)::skrevet;
         WHEN 'edit' THEN
@@ -501,6 +546,9 @@ BEGIN
             ny := endret_fravaer(o, gammel.id, onske(a -> 'fravaer', gammel));
             IF som_json(ny)::jsonb = som_json(gammel)::jsonb THEN
                 RAISE EXCEPTION 'fravær % er ikke endret', gammel.id USING ERRCODE = 'check_violation';
+            END IF;
+            IF ny.behandler <> gammel.behandler THEN
+                PERFORM pa_listen_ok(o, ny.behandler);
             END IF;
             PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
             RETURN NEXT ROW(o, h, ny.id)::skrevet;
@@ -528,6 +576,7 @@ BEGIN
                 PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
             ELSIF gammel.id IS NULL AND siste ->> 'handling' = 'delete' THEN
                 ny := ny_fravaer(o, onske_lagret(siste -> 'fravaer'), tid);
+                PERFORM pa_listen_ok(o, ny.behandler);
                 PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', siste -> 'fravaer'));
             ELSE
                 RAISE EXCEPTION 'loggen har ingen endring av fravær % å gjenopprette', left(a ->> 'id', 20)
@@ -676,14 +725,15 @@ CREATE FUNCTION fravaer_intern.rydd_innsendt() RETURNS void LANGUAGE sql
         FOR UPDATE SKIP LOCKED))
 $$;
 
--- What a login may leave in fravaer_inn.rader: rows of its own open transaction, at most 20,000
--- (four of an import's batches), and nothing of a transaction that ended: each insert clears what
--- ended ones left. The admins' database load sends a whole store at once, and is not bounded.
+-- What a login may have in fravaer_inn.rader: at most 20,000 rows (four of an import's batches),
+-- of its open transaction and of those that ended while another transaction's snapshot kept them
+-- from being cleared; each insert clears what ended ones left. The admins' database load sends a
+-- whole store at once, and is not bounded.
 CREATE FUNCTION fravaer_intern.innsending_begrenset() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM rydd_innsendt();
-    IF NOT skriver_alt() AND (SELECT count(*) FROM fravaer_inn.rader r WHERE r.transaksjon = pg_current_xact_id()) > 20000 THEN
+    IF NOT skriver_alt() AND (SELECT count(*) FROM fravaer_inn.rader r WHERE r.innsender = session_user) > 20000 THEN
         RAISE EXCEPTION 'høyst 20 000 rader sendt om gangen' USING ERRCODE = 'program_limit_exceeded';
     END IF;
     RETURN NULL;
@@ -714,6 +764,7 @@ BEGIN
     rader := ARRAY(SELECT r FROM innsendt('fravaer') r);
     orgnrs := ARRAY(SELECT DISTINCT r.c0 FROM unnest(rader) r);
     PERFORM skrivbare(orgnrs);
+    PERFORM pa_listen_ok(x.c0, x.c1) FROM (SELECT DISTINCT r.c0, r.c1 FROM unnest(rader) r) x;
     -- Each office's next ids, in the rows' places' order; each GP's search key once.
     WITH r AS (
             -- fields: Draft also c0, c8, row_number numbered from c1
@@ -919,6 +970,10 @@ DECLARE
 BEGIN
     IF NOT skriver_alt() THEN
         RAISE EXCEPTION 'bare fravaer_admin gir tilgang' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF NOT navn_ok(login) THEN  -- (it could write nothing: skrivbare())
+        RAISE EXCEPTION 'innloggingen % har et navn loggen ikke kan vise', quote_ident(login)
+            USING ERRCODE = 'check_violation';
     END IF;
     INSERT INTO tilgang (login, orgnr, gitt_av) VALUES (login, orgnr, session_user) ON CONFLICT DO NOTHING;
     ny := FOUND;

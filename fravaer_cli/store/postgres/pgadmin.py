@@ -40,13 +40,12 @@ def init(store: PgStore) -> Init:
         # needs a login that may create roles), and only used by the next (another database's owner).
         cur.execute(_ROLES_READY)
         if not cur.fetchone()[0]:
-            # (Two first inits at once would both make them: one waits for the other. Nothing of the
-            # store's is there to lock yet.)
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")
             try:
                 cur.execute(pgschema.ROLE_STATEMENTS)
             except psycopg2.errors.InsufficientPrivilege:
                 raise _cannot_make_roles(store) from None
+            except _made_meanwhile():
+                raise _Raced from None
         # The schema's administrator is an admin of its data; and while it migrates (only then), a
         # member of fravaer_eier, the role that owns the store and that no one logs in as.
         cur.execute(
@@ -73,10 +72,11 @@ def init(store: PgStore) -> Init:
             _lock_store(cur, store)
             cur.execute("SELECT versjon FROM fravaer_schema")
             current = cur.fetchone()[0]
-        else:
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext('fravaer database init'))")  # a new store
         for version, sql in pgschema.init_statements(current):
-            cur.execute(sql)
+            try:
+                cur.execute(sql)
+            except _made_meanwhile():
+                raise _Raced from None
             cur.execute("UPDATE fravaer_schema SET versjon = %s", (version,))  # in public, or in fravaer from 6
             if version == 6:
                 cur.execute(pgschema.KONTOR_STATEMENTS)
@@ -86,7 +86,25 @@ def init(store: PgStore) -> Init:
             cur.execute("REVOKE fravaer_eier FROM CURRENT_USER")
         return Init(before, max(current, pgschema.SCHEMA), renewed, added, removed)
 
-    return store.in_transaction(migrate)
+    # Two first inits of a new store (or of a server's roles) at once: the second waits for the
+    # first's new tables (or roles), finds them made when it commits, and runs again, now on a
+    # store there is, whose own table it locks. No lock of a key any login may take (an advisory
+    # lock) stands before the first init: a login with no grant could hold it.
+    try:
+        return store.in_transaction(migrate)
+    except _Raced:
+        return store.in_transaction(migrate)
+
+
+class _Raced(Exception):
+    """Another init made the store's first tables or the server's roles while this one ran."""
+
+
+def _made_meanwhile() -> tuple[type[Exception], ...]:
+    import psycopg2.errors
+
+    return (psycopg2.errors.DuplicateTable, psycopg2.errors.DuplicateObject, psycopg2.errors.DuplicateSchema,
+            psycopg2.errors.UniqueViolation)  # fmt: skip
 
 
 # What the interface is in the database's catalogue, to see a function changed there by hand: every

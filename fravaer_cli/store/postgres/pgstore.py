@@ -23,14 +23,15 @@ from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     VERSION,
     copy_rows,
-    draft_of,
+    described,
     fravaer_of_row,
     like_escaped,
     log_rows,
     office_of_row,
     office_rows,
-    request_rows,
+    requests_of,
 )
+from fravaer_cli.store.postgres.streaming import Streaming
 
 T = TypeVar("T")
 
@@ -376,7 +377,7 @@ class PgStore(Store):
         their log entries are written, and all is committed, or nothing. A statement does
         many offices at once: an import of 2,000 offices is a few hundred statements.
 
-        stream: the changes send what the domain adds while it goes on (_Streaming.send)."""
+        stream: the changes send what the domain adds while it goes on (streaming.py)."""
         import psycopg2
 
         create, dry_run, prepared, progress, stream = how.values()
@@ -390,7 +391,7 @@ class PgStore(Store):
                     self._may_write(cur, orgnrs, create)
                 changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
                 if stream and not dry_run:
-                    changes = _Streaming(changes, conn, self.on_behalf_of)
+                    changes = Streaming(changes, conn, self.on_behalf_of)
                     with changes.sending():
                         yield changes
                 else:
@@ -399,7 +400,7 @@ class PgStore(Store):
                     self._rollback()
                     return
                 pending = [(orgnr, c) for orgnr, c in changes.items() if c.changed]
-                self._write(cur, pending, changes.sent if isinstance(changes, _Streaming) else None)
+                self._write(cur, pending, changes.sent if isinstance(changes, Streaming) else None)
                 if progress and pending:
                     progress(len(pending), len(pending))
             if pending:
@@ -487,8 +488,8 @@ class PgStore(Store):
         (fravaer_api.endre): the server gives new fravær their ids, who and when, the keys and every log
         entry, from the rows as they were before and after. What it logged is then held against what
         the domain decided under the same locks: were they ever to differ, nothing is stored.
-        sent: how many of each office's log entries the server has made already (_Streaming)."""
-        requests, expected = _requests(pending, sent or {})
+        sent: how many of each office's log entries the server has made already (streaming.py)."""
+        requests, expected = requests_of(pending, sent or {})
         done: list[tuple[str, str, str | None]] = []
         for at in range(0, len(requests), self.REQUESTS_A_CALL):
             call = {"pa_vegne_av": self.on_behalf_of, "handlinger": requests[at : at + self.REQUESTS_A_CALL]}
@@ -499,140 +500,10 @@ class PgStore(Store):
         if done != expected:
             raise StoreError(
                 f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
-                f"{_described(done)}; ventet: {_described(expected)}). Ingenting er lagret; meld fra om dette."
+                f"{described(done)}; ventet: {described(expected)}). Ingenting er lagret; meld fra om dette."
             )
 
     REQUESTS_A_CALL = 5000  # the server takes at most 10,000 a call
-
-
-def _requests(
-    pending: list[tuple[str, Change]], sent: dict[str, int]
-) -> tuple[list[dict[str, Any]], list[tuple[str, str, str | None]]]:
-    """Each change the domain recorded, as the request that makes it (not its result), and the log
-    entries the server is expected to write for it: (orgnr, handling, the fravær's id or None)."""
-    requests: list[dict[str, Any]] = []
-    expected: list[tuple[str, str, str | None]] = []
-    for orgnr, change in pending:
-        renaming = False
-        for entry in change.entries[sent.get(orgnr, 0) :]:
-            handling, fravaer = entry["handling"], entry.get("fravaer")
-            expected.append((orgnr, handling, fravaer.id if isinstance(fravaer, Fravaer) else None))
-            request: dict[str, Any] = {"orgnr": orgnr, "handling": handling}
-            if handling == "edit" and renaming:
-                continue  # the rename's own: the server renames every fravær of the GP itself
-            if handling in ("add", "import", "edit", "delete"):
-                if not isinstance(fravaer, Fravaer):
-                    raise ValueError(f"a log entry of {handling!r} without its fravær")
-                if handling != "delete":
-                    request["fravaer"] = draft_of(fravaer)
-                if handling != "add" and handling != "import":
-                    request["id"] = fravaer.id
-            elif handling == "restore":  # the fravær as the log had it before: its id
-                request["id"] = entry["forrige"].id
-            elif handling == "info":  # the office's name and text as the user set them
-                request.update(navn=change.office.navn, info=change.office.info)
-            elif handling == "roster_add":
-                request.update(behandler=entry["behandler"]["behandler"], hpr=entry["behandler"]["hpr"])
-            elif handling == "roster_remove":
-                request["behandler"] = entry["behandler"]["behandler"]
-            elif handling == "rename":
-                renaming = True
-                request.update(fra=entry["behandler"]["fra"], til=entry["behandler"]["til"])
-            else:
-                raise ValueError(f"no request for a log entry of {handling!r}")
-            requests.append(request)
-    return requests, expected
-
-
-def _described(entries: list[tuple[str, str, str | None]]) -> str:
-    shown = [
-        f"{handling} {fravaer_id or ''} i {orgnr}".replace("  ", " ") for orgnr, handling, fravaer_id in entries[:5]
-    ]
-    return ", ".join(shown) + (" …" if len(entries) > 5 else "") if shown else "ingenting"
-
-
-class _Streaming(Changes):
-    """An import's changes, whose new fravær (with their log entries, made by the server)
-    go to the server in batches, by a thread of their own, while the import checks the
-    rows after them. The server's share of a big import then runs beside the check instead
-    of after it, on the other core. It is all the one transaction:
-    committed with the rest, or rolled back with it."""
-
-    BATCH = 5000  # fravær a batch: few statements
-    FIRST_BATCH = 1000  # and a small first one, so that the server starts early
-    SWITCH_INTERVAL = 0.0005  # seconds (see sending())
-
-    def __init__(self, changes: dict[str, Change], conn: Any, on_behalf_of: str | None) -> None:
-        super().__init__(changes)
-        self.conn, self.on_behalf_of = conn, on_behalf_of
-        self.sent: dict[str, int] = {}  # orgnr -> how many of its log entries are written
-        self.batch: list[tuple[str, Fravaer]] = []
-        self.sent_batches = 0
-        self.handling = ""
-        self.error: BaseException | None = None  # the sender's, raised in the caller's thread
-        self.abandoned = False
-        self.queue: Any = None
-
-    def send(self, orgnr: str, fravaer: Fravaer, handling: str) -> None:
-        """Record that the domain added fravaer to the office, and send both to the server."""
-        change = self[orgnr]
-        change.record(handling, fravaer)
-        self.sent[orgnr] = len(change.entries)
-        if handling != self.handling:
-            self._flush()
-            self.handling = handling
-        self.batch.append((orgnr, fravaer))
-        if len(self.batch) >= (self.BATCH if self.sent_batches else self.FIRST_BATCH):
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.error is not None:
-            raise self.error  # the server said no: no need to check the rest
-        if self.batch:
-            # Made ready here, so that the sender's thread only waits for the server, which
-            # then has the next batch at once.
-            self.queue.put((request_rows(self.batch), self.handling))
-            self.batch = []
-            self.sent_batches += 1
-
-    def _run(self) -> None:
-        with self.conn.cursor() as cur:
-            while (batch := self.queue.get()) is not None:
-                if self.error is None and not self.abandoned:
-                    rows, handling = batch
-                    try:
-                        rows.send(cur)
-                        cur.execute("SELECT fravaer_api.skriv_rader(%s, %s)", (handling, self.on_behalf_of))
-                    except BaseException as e:
-                        self.error = e
-
-    @contextmanager
-    def sending(self) -> Iterator["_Streaming"]:
-        """The sender, for as long as the caller adds; then what is left is sent, and waited for."""
-        import queue
-        import sys
-        import threading
-
-        self.queue = queue.Queue()
-        thread = threading.Thread(target=self._run, name="fravaer-sender", daemon=True)
-        # Each answer from the server wakes the sender, which then waits for Python's lock while the
-        # check runs: up to a switch interval (5 ms), four times a batch, with the server idle. A
-        # shorter interval while the two threads run keeps the server fed.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(interval, self.SWITCH_INTERVAL))
-        thread.start()
-        try:
-            yield self
-            self._flush()
-        except BaseException:
-            self.abandoned = True  # what is still queued is not sent: all is rolled back
-            raise
-        finally:
-            self.queue.put(None)
-            thread.join()
-            sys.setswitchinterval(interval)
-        if self.error is not None:
-            raise self.error
 
 
 def _read_office(row: Sequence[Any]) -> Virksomhet | StoreError:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fravaer_cli.domain.model import Draft, Fravaer, RosterEntry
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import log_value
+from fravaer_cli.store.base import Change, log_value
 
 # What fravaer_api.kontorer() gives a row: the orgnr, the office's own columns (navn, info, neste_id,
 # behandlere: office_of_row reads them), its version (at VERSION), then a fravær's fields in
@@ -130,3 +130,49 @@ def like_escaped(text: str) -> str:
 def fravaer_of_row(row: Sequence[Any]) -> Fravaer:
     """From a fravær's fields in Fravaer.FIELDS' order."""
     return Fravaer.from_values(row)
+
+
+def requests_of(
+    pending: list[tuple[str, Change]], sent: dict[str, int]
+) -> tuple[list[dict[str, Any]], list[tuple[str, str, str | None]]]:
+    """Each change the domain recorded, as the request that makes it (not its result), and the log
+    entries the server is expected to write for it: (orgnr, handling, the fravær's id or None)."""
+    requests: list[dict[str, Any]] = []
+    expected: list[tuple[str, str, str | None]] = []
+    for orgnr, change in pending:
+        renaming = False
+        for entry in change.entries[sent.get(orgnr, 0) :]:
+            handling, fravaer = entry["handling"], entry.get("fravaer")
+            expected.append((orgnr, handling, fravaer.id if isinstance(fravaer, Fravaer) else None))
+            request: dict[str, Any] = {"orgnr": orgnr, "handling": handling}
+            if handling == "edit" and renaming:
+                continue  # the rename's own: the server renames every fravær of the GP itself
+            if handling in ("add", "import", "edit", "delete"):
+                if not isinstance(fravaer, Fravaer):
+                    raise ValueError(f"a log entry of {handling!r} without its fravær")
+                if handling != "delete":
+                    request["fravaer"] = draft_of(fravaer)
+                if handling != "add" and handling != "import":
+                    request["id"] = fravaer.id
+            elif handling == "restore":  # the fravær as the log had it before: its id
+                request["id"] = entry["forrige"].id
+            elif handling == "info":  # the office's name and text as the user set them
+                request.update(navn=change.office.navn, info=change.office.info)
+            elif handling == "roster_add":
+                request.update(behandler=entry["behandler"]["behandler"], hpr=entry["behandler"]["hpr"])
+            elif handling == "roster_remove":
+                request["behandler"] = entry["behandler"]["behandler"]
+            elif handling == "rename":
+                renaming = True
+                request.update(fra=entry["behandler"]["fra"], til=entry["behandler"]["til"])
+            else:
+                raise ValueError(f"no request for a log entry of {handling!r}")
+            requests.append(request)
+    return requests, expected
+
+
+def described(entries: list[tuple[str, str, str | None]]) -> str:
+    shown = [
+        f"{handling} {fravaer_id or ''} i {orgnr}".replace("  ", " ") for orgnr, handling, fravaer_id in entries[:5]
+    ]
+    return ", ".join(shown) + (" …" if len(entries) > 5 else "") if shown else "ingenting"
