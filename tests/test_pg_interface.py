@@ -318,3 +318,36 @@ def test_an_office_name_is_at_most_as_long_on_the_server_as_in_the_program(pg_se
     pg_server.sql(database, f"INSERT INTO fravaer.virksomhet (orgnr, navn) VALUES ('910000004', '{'x' * MAX_NAME}')")
     with pytest.raises(psycopg2.errors.CheckViolation):
         pg_server.sql(database, f"UPDATE fravaer.virksomhet SET navn = '{'x' * (MAX_NAME + 1)}'")
+
+
+@pytest.mark.parametrize("login", ["eier", "postgres"])  # (the superuser takes no membership on the way)
+def test_two_first_inits_at_once_both_end_well_and_no_login_holds_up_the_first(pg_server, login):
+    """A new database has no table of the store's to lock: nothing any login could take stands
+    before its first init (a login's advisory lock on init's old key is no matter), and of two first
+    inits at once the second waits for the first's tables, then runs again on the store there is."""
+    import subprocess
+
+    from tests.helpers import EXECUTABLE
+
+    database = f"forste_{login}"
+    pg_server.sql("postgres", f"CREATE DATABASE {database} OWNER eier")
+    pg_server.sql(
+        "postgres",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nils') THEN "
+        "CREATE ROLE nils LOGIN PASSWORD 'pw-nils'; END IF; END $$",
+    )
+    dsn = pg_server.dsn(database=database)
+    if login == "postgres":
+        dsn = f"host={pg_server.socket} dbname={database} user=postgres"
+    nils = psycopg2.connect(pg_server.dsn(login="nils", database=database))
+    try:
+        with nils.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(hashtext('fravaer database init'))")
+        env = {**__import__("os").environ, "FRAVAER_DATABASE_URL": dsn, "FRAVAER_LOCK_TIMEOUT": "20"}
+        out = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+        both = [subprocess.Popen([EXECUTABLE, "database", "init"], env=env, **out) for _ in range(2)]
+        done = [p.communicate(timeout=120) for p in both]
+    finally:
+        nils.close()
+    assert [p.returncode for p in both] == [0, 0], done
+    assert pg_server.sql(database, "SELECT versjon FROM fravaer.fravaer_schema") == [(pgschema.SCHEMA,)]
