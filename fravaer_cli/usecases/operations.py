@@ -216,7 +216,9 @@ def rename(store: Store, orgnr: str, old_name: str, new_name: str):
         target, changed = office.rename(old_name, new_name)
         changed = [(a, b) for a, b in changed if a != b]
         if changed or roster_before != [_entry(e) for e in office.roster]:
-            change.record("rename", None, behandler={"fra": old_name.strip(), "til": new_name.strip()})
+            # «til»: the name the GP has now, as typed, or, merged into a GP known here, that GP's
+            # (the database is asked for exactly this, and finds the GP by it).
+            change.record("rename", None, behandler={"fra": old_name.strip(), "til": target})
         for before, after in changed:
             change.record("edit", after, forrige=before)
     return target, changed, office, near

@@ -295,8 +295,8 @@ CREATE FUNCTION fravaer_intern.som_json(f fravaer) RETURNS json LANGUAGE sql STA
 CREATE TYPE fravaer_intern.onsket AS (behandler text, fra date, til date, tjenester text[], vikar text[],
     kommentar text, hpr text);
 
--- What a call of endre() did: one row a log entry, in its order (the fravær's id, for one).
-CREATE TYPE fravaer_intern.skrevet AS (orgnr text, handling text, id text);
+-- What a call of endre() did: one row a log entry, in its order (the fravær's id and GP, for one).
+CREATE TYPE fravaer_intern.skrevet AS (orgnr text, handling text, id text, behandler text);
 
 -- Every office in orgnrs, locked for this transaction, in orgnr order; or an error naming the first
 -- this login may not write (42501) or that is not stored (P0002).
@@ -536,7 +536,7 @@ BEGIN
             ny := ny_fravaer(o, onske(a -> 'fravaer', NULL), tid);
             PERFORM pa_listen_ok(o, ny.behandler);
             PERFORM logg_inn(o, tid, pa, h, som_json(ny));
-            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+            RETURN NEXT ROW(o, h, ny.id, ny.behandler)::skrevet;
         WHEN 'edit' THEN
             PERFORM nokler(a, '{orgnr, handling, id, fravaer}', h);
             SELECT * INTO gammel FROM fravaer f WHERE f.orgnr = o AND f.id = a ->> 'id';
@@ -551,7 +551,7 @@ BEGIN
                 PERFORM pa_listen_ok(o, ny.behandler);
             END IF;
             PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
-            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+            RETURN NEXT ROW(o, h, ny.id, ny.behandler)::skrevet;
         WHEN 'delete' THEN
             PERFORM nokler(a, '{orgnr, handling, id}', h);
             DELETE FROM fravaer f WHERE f.orgnr = o AND f.id = a ->> 'id' RETURNING * INTO gammel;
@@ -559,7 +559,7 @@ BEGIN
                 RAISE EXCEPTION 'fravær % finnes ikke i virksomhet %', left(a ->> 'id', 20), o USING ERRCODE = 'no_data_found';
             END IF;
             PERFORM logg_inn(o, tid, pa, h, som_json(gammel));
-            RETURN NEXT ROW(o, h, gammel.id)::skrevet;
+            RETURN NEXT ROW(o, h, gammel.id, gammel.behandler)::skrevet;
         WHEN 'restore' THEN
             -- As it was before the last change the log has of it: an edit undone in place; a deleted
             -- one stored again, with a new id (ids are never used twice).
@@ -582,7 +582,7 @@ BEGIN
                 RAISE EXCEPTION 'loggen har ingen endring av fravær % å gjenopprette', left(a ->> 'id', 20)
                     USING ERRCODE = 'no_data_found';
             END IF;
-            RETURN NEXT ROW(o, h, ny.id)::skrevet;
+            RETURN NEXT ROW(o, h, ny.id, ny.behandler)::skrevet;
         WHEN 'info' THEN
             PERFORM nokler(a, '{orgnr, handling, navn, info}', h);
             SELECT jsonb_build_object('navn', v.navn, 'info', v.info) INTO foer FROM virksomhet v WHERE v.orgnr = o;
@@ -593,7 +593,7 @@ BEGIN
                 PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object(
                     'virksomhet', json_build_object('navn', etter ->> 'navn', 'info', etter ->> 'info'),
                     'forrige', json_build_object('navn', foer ->> 'navn', 'info', foer ->> 'info')));
-                RETURN NEXT ROW(o, h, NULL)::skrevet;
+                RETURN NEXT ROW(o, h, NULL, NULL)::skrevet;
             END IF;
         WHEN 'roster_add' THEN
             PERFORM nokler(a, '{orgnr, handling, behandler, hpr}', h);
@@ -629,7 +629,7 @@ BEGIN
             IF etter IS DISTINCT FROM foer THEN
                 UPDATE virksomhet v SET behandlere = liste WHERE v.orgnr = o;
                 PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object('behandler', post(etter), 'forrige', post(foer)));
-                RETURN NEXT ROW(o, h, NULL)::skrevet;
+                RETURN NEXT ROW(o, h, NULL, NULL)::skrevet;
             END IF;
         WHEN 'roster_remove' THEN
             PERFORM nokler(a, '{orgnr, handling, behandler}', h);
@@ -642,7 +642,7 @@ BEGIN
             UPDATE virksomhet v SET behandlere = liste - i WHERE v.orgnr = o;
             noklenes := NULL;
             PERFORM logg_inn(o, tid, pa, h, NULL, json_build_object('behandler', post(foer)));
-            RETURN NEXT ROW(o, h, NULL)::skrevet;
+            RETURN NEXT ROW(o, h, NULL, NULL)::skrevet;
         WHEN 'rename' THEN
             -- As Virksomhet.rename: the GP fra is called til everywhere in the office; into a GP known
             -- here already, the two are merged (the name that GP has, its HPR number or else fra's).
@@ -681,11 +681,11 @@ BEGIN
                 UPDATE virksomhet v SET behandlere = liste WHERE v.orgnr = o;
                 PERFORM logg_inn(o, tid, pa, h, NULL,
                     json_build_object('behandler', json_build_object('fra', a ->> 'fra', 'til', a ->> 'til')));
-                RETURN NEXT ROW(o, h, NULL)::skrevet;
+                RETURN NEXT ROW(o, h, NULL, NULL)::skrevet;
                 FOR ny IN SELECT * FROM unnest(nye) LOOP
                     SELECT * INTO gammel FROM unnest(gamle) g WHERE g.id = ny.id;
                     PERFORM logg_inn(o, tid, pa, 'edit', som_json(ny), json_build_object('forrige', som_json(gammel)));
-                    RETURN NEXT ROW(o, 'edit', ny.id)::skrevet;
+                    RETURN NEXT ROW(o, 'edit', ny.id, ny.behandler)::skrevet;
                 END LOOP;
             END IF;
         ELSE

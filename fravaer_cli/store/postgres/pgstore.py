@@ -22,6 +22,7 @@ from fravaer_cli.store.postgres.connect import connect_defaults, connection_erro
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
     VERSION,
+    Logged,
     copy_rows,
     described,
     fravaer_of_row,
@@ -490,11 +491,12 @@ class PgStore(Store):
         the domain decided under the same locks: were they ever to differ, nothing is stored.
         sent: how many of each office's log entries the server has made already (streaming.py)."""
         requests, expected = requests_of(pending, sent or {})
-        done: list[tuple[str, str, str | None]] = []
+        done: list[Logged] = []
         for at in range(0, len(requests), self.REQUESTS_A_CALL):
             call = {"pa_vegne_av": self.on_behalf_of, "handlinger": requests[at : at + self.REQUESTS_A_CALL]}
             cur.execute(
-                "SELECT orgnr, handling, id FROM fravaer_api.endre(%s::json)", (json.dumps(call, ensure_ascii=False),)
+                "SELECT orgnr, handling, id, behandler FROM fravaer_api.endre(%s::json)",
+                (json.dumps(call, ensure_ascii=False),),
             )
             done += [tuple(row) for row in cur.fetchall()]
         if done != expected:

@@ -132,18 +132,21 @@ def fravaer_of_row(row: Sequence[Any]) -> Fravaer:
     return Fravaer.from_values(row)
 
 
-def requests_of(
-    pending: list[tuple[str, Change]], sent: dict[str, int]
-) -> tuple[list[dict[str, Any]], list[tuple[str, str, str | None]]]:
+Logged = tuple[str, str, str | None, str | None]  # (orgnr, handling, the fravær's id and GP, or None)
+
+
+def requests_of(pending: list[tuple[str, Change]], sent: dict[str, int]) -> tuple[list[dict[str, Any]], list[Logged]]:
     """Each change the domain recorded, as the request that makes it (not its result), and the log
-    entries the server is expected to write for it: (orgnr, handling, the fravær's id or None)."""
+    entries the server is expected to write for it."""
     requests: list[dict[str, Any]] = []
-    expected: list[tuple[str, str, str | None]] = []
+    expected: list[Logged] = []
     for orgnr, change in pending:
         renaming = False
         for entry in change.entries[sent.get(orgnr, 0) :]:
             handling, fravaer = entry["handling"], entry.get("fravaer")
-            expected.append((orgnr, handling, fravaer.id if isinstance(fravaer, Fravaer) else None))
+            expected.append(
+                (orgnr, handling, *((fravaer.id, fravaer.behandler) if isinstance(fravaer, Fravaer) else (None, None)))
+            )
             request: dict[str, Any] = {"orgnr": orgnr, "handling": handling}
             if handling == "edit" and renaming:
                 continue  # the rename's own: the server renames every fravær of the GP itself
@@ -171,8 +174,10 @@ def requests_of(
     return requests, expected
 
 
-def described(entries: list[tuple[str, str, str | None]]) -> str:
+def described(entries: list[Logged]) -> str:
+    """A few log entries for a message: «add 3 i 974760673 (Per Test), …»."""
     shown = [
-        f"{handling} {fravaer_id or ''} i {orgnr}".replace("  ", " ") for orgnr, handling, fravaer_id in entries[:5]
+        f"{handling} {fravaer_id or ''} i {orgnr}".replace("  ", " ") + (f" ({gp})" if gp else "")
+        for orgnr, handling, fravaer_id, gp in entries[:5]
     ]
     return ", ".join(shown) + (" …" if len(entries) > 5 else "") if shown else "ingenting"
