@@ -116,16 +116,32 @@ def test_a_reopening_day_that_is_a_public_holiday_is_noted_and_a_weekend_is_not(
         assert imported.exit_code == 0 and "Merk: åpner igjen" not in imported.stderr
 
 
-def test_the_quick_easter_test_agrees_with_the_holidays_package_on_every_day():
-    """workdays asks the holidays package only when its own test says a day may be a holiday."""
-    from holidays.countries.norway import Norway
+def test_the_table_of_public_holidays_is_the_holidays_package_for_every_year_a_date_may_have():
+    """The program reads its own table (importing holidays costs 150-320 ms); the package decides.
+    When they differ: .venv/bin/python -m tests.public_holidays > fravaer_cli/domain/public_holidays.py"""
+    from tests.public_holidays import YEARS, from_holidays
 
-    for year in (2024, 2027, 2030, 2038, 2100):
-        listed = set(Norway(years=year))
-        day = date(year, 1, 1)
-        while day.year == year:
-            assert (day in listed) <= workdays._maybe_holiday(day), day
-            day += timedelta(days=1)
+    assert (YEARS.start, YEARS.stop - 1) == (date.min.year, date.max.year)
+    for year in YEARS:
+        table = [(d.month, d.day, name) for d, name in workdays.holidays_of(year).items()]
+        assert table == from_holidays(year), year
+
+
+@pytest.mark.parametrize(
+    "day, name",
+    [
+        (date(2027, 12, 25), "1. juledag"),
+        (date(2027, 12, 26), "2. juledag"),
+        (date(2027, 12, 24), None),
+        (date(2029, 5, 21), "2. pinsedag"),
+        (date(2024, 5, 9), "Kristi himmelfartsdag"),
+        (date(2008, 5, 1), "Arbeidernes dag og Kristi himmelfartsdag"),
+        (date(2018, 5, 17), "Grunnlovsdag"),
+        (date(1900, 12, 25), None),  # before the holidays package's first year
+    ],
+)
+def test_public_holidays_are_named_in_norwegian(day, name):
+    assert workdays.holiday(day) == name
 
 
 # -- spreadsheets, read directly ---------------------------------------------------------

@@ -277,6 +277,32 @@ def bench_add_loop(work: Path) -> list[Result]:
     ]
 
 
+def bench_christmas(work: Path) -> list[Result]:
+    """adds whose days hold public holidays, in a loop, as bench_add_loop's summer weeks: each
+    checks its working days without a GP and its reopening day against Norway's holidays."""
+    orgnr = data.orgnrs(1)[0]
+    store = work / "add-christmas"
+    shutil.rmtree(store, ignore_errors=True)
+    adds, floors = [], []
+    for n in range(60):
+        # Ten GPs, each away over a Christmas and New Year, back on 2. juledag, year after year.
+        year = 2030 + n // 10
+        floors.append(run_once(PYTHON_PASS)[0])
+        command = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr]
+        command += ["--behandler", f"Lege {n % 10} Testesen", "--fra", f"18.12.{year}", "--til", f"25.12.{year}"]
+        command += ["--tjeneste", "alle", "--kommentar", "Jul"]
+        adds.append(run_once(command))
+    return [
+        Result(
+            "fravaer add across Christmas, one of 60 in a loop",
+            statistics.median(t for t, _ in adds),
+            statistics.median(floors),
+            8,
+            max(p for _, p in adds),
+        )
+    ]
+
+
 def named_national_store(work: Path) -> Path:
     """The 2,000 × 50 store with office names (Legesenteret 0000 …) and one GP found in one office only."""
     from datetime import date
@@ -461,6 +487,7 @@ BENCHMARKS = {
     "start-up": bench_start_up,
     "framework share": bench_framework,
     "add loop": bench_add_loop,
+    "add across Christmas": bench_christmas,
     "status --all": bench_status_all,
     "import": bench_import,
     "database": bench_database,
