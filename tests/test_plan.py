@@ -761,3 +761,39 @@ def test_two_common_first_names_are_two_people_and_no_merge_is_advised(fravaer, 
     assert f"«{stored}»" in added.stderr
     assert ("trolig en annen lege" in added.stderr) == two_people
     assert ("--til-navn" in added.stderr) != two_people
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_away_periods_from_the_fravaer_meeting_the_days_read_are_those_of_the_whole_office_or_none(data):
+    """A calendar export reads an office for the days around its range; what plan.away_periods
+    makes of those fravær alone (the least a store gives) is what it makes of them all, or None,
+    and then the office is read whole."""
+    from fravaer_cli.domain import plan
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.domain.virksomhet import Virksomhet
+
+    start = date(2030, 7, 1)
+    services = ["timebestilling", "reseptfornyelse", "e-konsultasjon"]
+    records: list[Fravaer] = []
+    for n in range(data.draw(st.integers(1, 14))):
+        fra = start + timedelta(days=data.draw(st.integers(0, 60)))
+        til = fra + timedelta(days=data.draw(st.integers(0, 20)))
+        gp = data.draw(st.sampled_from(["Anne Lie", "Per Berg"]))
+        closed = tuple(data.draw(st.lists(st.sampled_from(services), unique=True, max_size=2)))
+        vikar = () if closed and data.draw(st.booleans()) else ("kontakt-legekontoret",)
+        candidate = Fravaer(str(n + 1), gp, fra, til, closed, vikar)
+        office = Virksomhet("974760673", fravaer=list(records))
+        if not office.find_overlaps(candidate) and not office.find_vikar_clashes(candidate):
+            records.append(candidate)
+    first = start + timedelta(days=data.draw(st.integers(0, 70)))
+    last = first + timedelta(days=data.draw(st.integers(0, 20)))
+    read = (first - timedelta(days=data.draw(st.integers(0, 15))), last + timedelta(days=data.draw(st.integers(0, 15))))
+    whole = plan.away_periods(Virksomhet("974760673", fravaer=records), first, last)
+    meeting = [f for f in records if f.til >= read[0] and f.fra <= read[1]]
+    part = plan.away_periods(Virksomhet("974760673", fravaer=meeting), first, last, read=read)
+
+    def shown(periods):
+        return [(p.behandler, p.fra, p.til, p.tjenester, p.vikar, p.ids, p.uid) for p in periods]
+
+    assert part is None or shown(part) == shown(whole)

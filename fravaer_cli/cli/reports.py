@@ -298,7 +298,11 @@ def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> N
     from fravaer_cli.output import calendar_ics
 
     offices, errors = operations.away_periods(e.store, orgnr, fra, til, e.today)
-    name = f"Fravær ved {offices[0][0].label}" if orgnr is not None else "Fravær ved alle virksomheter"
+    if orgnr is not None:
+        offices = list(offices)
+        name = f"Fravær ved {offices[0][0].label}"
+    else:
+        name = "Fravær ved alle virksomheter"
     sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
     report_unreadable(errors)
 

@@ -174,6 +174,61 @@ def bench_status_all(work: Path) -> list[Result]:
     return results
 
 
+def history_store(work: Path, offices: int, years: int) -> Path:
+    """offices × 50 fravær in the benchmark's year, with years of past fravær behind (50 a year)."""
+    store = work / f"store-{offices}x50-history-{years}"
+    if not store.exists():
+        history, current = work / f"history-{offices}-{years}.csv", work / f"now-{offices}.csv"
+        data.write_history_csv(history, offices=offices, years=years)
+        data.write_csv(current, offices=offices, per_office=50)
+        for path in (history, current):
+            subprocess.run(
+                [FRAVAER, "--data-dir", str(store), "import", "--allow-past", str(path)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    return store
+
+
+def calendar_export(store: str, *where: str) -> list[str]:
+    """The calendar of the four weeks around the benchmark's ordinary day, as an iCalendar file."""
+    return [
+        FRAVAER,
+        *store.split(" ", 1),
+        "calendar",
+        *where,
+        "--format",
+        "ics",
+        "--fra",
+        "21.01.2030",
+        "--til",
+        "17.02.2030",
+    ]
+
+
+def bench_calendar(work: Path) -> list[Result]:
+    """A calendar export reads the days it shows, not the years behind them."""
+    plain, old = filled_store(work, 500, 50), history_store(work, 500, 10)
+    orgnr = data.orgnrs(1)[0]
+    return [
+        compare(
+            "files, 500 × 50: calendar --all --format ics, 10 years of history vs none",
+            calendar_export(f"--data-dir {old}", "--all"),
+            calendar_export(f"--data-dir {plain}", "--all"),
+            1.3,
+            runs=5,
+        ),
+        compare(
+            "files: calendar --virksomhet X --format ics, 10 years of history vs none",
+            calendar_export(f"--data-dir {old}", "--virksomhet", orgnr),
+            calendar_export(f"--data-dir {plain}", "--virksomhet", orgnr),
+            1.3,
+            runs=11,
+        ),
+    ]
+
+
 PYTHON_PASS = [sys.executable, "-c", "pass"]
 
 
@@ -459,6 +514,15 @@ def bench_database(work: Path) -> list[Result]:
                 runs=7,
             )
         )
+        results.append(
+            compare(
+                "database, 500 × 50: calendar --all --format ics with 6 years of history vs without",
+                calendar_export(f"--database {old}", "--all"),
+                calendar_export(f"--database {plain}", "--all"),
+                1.3,
+                runs=7,
+            )
+        )
         csv_path = work / "import.csv"
         rows = data.write_csv(csv_path, offices=2000, per_office=50)
         files = work / "import-files"
@@ -490,6 +554,7 @@ BENCHMARKS = {
     "add across Christmas": bench_christmas,
     "status --all": bench_status_all,
     "import": bench_import,
+    "calendar export": bench_calendar,
     "database": bench_database,
 }
 
