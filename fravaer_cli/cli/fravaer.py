@@ -194,6 +194,10 @@ def list_(
     fmt = output_format(fmt, as_json)
     orgnr = e.scope(virksomhet, every)
     tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
+    headers = ["id", "virksomhet", *Fravaer.FIELDS[1:]]
+    if orgnr is None and fmt != "table":
+        _list_streamed(e, headers, behandler, tjeneste_key, include_past, fmt)
+        return
     rows, errors = operations.list_all(e.store, orgnr, e.today, behandler, tjeneste_key, include_past)
     records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
     # CSV has the JSON's columns, lists joined with ";" as import reads them.
@@ -205,12 +209,31 @@ def list_(
         formats.render(
             formats.Result(
                 records,
-                (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
+                (headers, csv_rows),
                 lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
             ),
             fmt,
         )
     if unknown and behandler is not None:
+        _say_close_names(e.store, behandler)
+    report_unreadable(errors)
+
+
+def _list_streamed(e, headers: list[str], behandler: str | None, tjeneste: str | None, past: bool, fmt: str) -> None:
+    """list --all as JSON or CSV, each fravær written as its office is read: the same text as
+    from the whole list, in memory that stays flat however many offices there are."""
+    rows, errors = operations.list_rows(e.store, None, e.today, behandler, tjeneste, past)
+    shown = 0
+
+    def records():
+        nonlocal shown
+        for o, f in rows:
+            shown += 1
+            yield {"id": f.id, "virksomhet": o.orgnr, **f.to_dict()}
+
+    csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records())
+    formats.render(formats.Result(formats.StreamedList(records()), (headers, csv_rows), ""), fmt)
+    if behandler is not None and not shown and not lookup.is_a_gp(e.store, behandler):
         _say_close_names(e.store, behandler)
     report_unreadable(errors)
 

@@ -303,7 +303,8 @@ def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> N
         name = f"Fravær ved {offices[0][0].label}"
     else:
         name = "Fravær ved alle virksomheter"
-    sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
+    for piece in calendar_ics.write(offices, name, clock.now()):
+        sys.stdout.write(piece)
     report_unreadable(errors)
 
 

@@ -476,15 +476,26 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
 
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
-    rows: list[tuple[OfficeRef, Fravaer]] = []
+    rows, unreadable = list_rows(store, orgnr, today, behandler, tjeneste, include_past)
+    return list(rows), unreadable
+
+
+def list_rows(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
+    """(rows, unreadable files): rows yields (OfficeRef, Fravaer) one office at a time, for one
+    office or all; unreadable gets the files that could not be read, as they are met."""
+    # Now, so that a store with no office fails before any output.
     reading = offices(store, orgnr, behandler, days=None if include_past else (today, None))
-    for office in reading:
-        ref = OfficeRef(office.orgnr, office.navn)
-        found = list_fravaer(office, today, behandler, tjeneste, include_past)
-        if orgnr is not None and behandler is not None and not found:
-            _check_gp(office, behandler)
-        rows.extend((ref, f) for f in found)
-    return rows, reading.unreadable
+
+    def rows():
+        for office in reading:
+            ref = OfficeRef(office.orgnr, office.navn)
+            found = list_fravaer(office, today, behandler, tjeneste, include_past)
+            if orgnr is not None and behandler is not None and not found:
+                _check_gp(office, behandler)
+            for f in found:
+                yield ref, f
+
+    return rows(), reading.unreadable
 
 
 def _check_gp(office: Virksomhet, query: str) -> None:

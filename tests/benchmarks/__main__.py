@@ -229,6 +229,28 @@ def bench_calendar(work: Path) -> list[Result]:
     ]
 
 
+def bench_output_memory(work: Path) -> list[Result]:
+    """Output written as it is made: memory stays flat however large the answer."""
+    results = []
+    for name, args in (
+        ("list --all --json", ["list", "--all", "--json"]),
+        ("list --all --format csv", ["list", "--all", "--format", "csv"]),
+        (
+            "calendar --all --format ics",
+            ["calendar", "--all", "--format", "ics", "--fra", "1.1.2030", "--til", "31.12.2030"],
+        ),
+    ):
+        peaks = {}
+        for offices in (1800, 18000):
+            store = filled_store(work, offices, 10)
+            peaks[offices] = max(run_once([FRAVAER, "--data-dir", str(store), *args])[1] for _ in range(2))
+        name = f"peak memory, {name}"
+        results.append(Result(f"{name}: 18,000 vs 1,800 offices", peaks[18000], peaks[1800], 1.5, peaks[18000], "MiB"))
+        # The peak against 100 MiB: at most 1.
+        results.append(Result(f"{name}, 18,000 offices, vs 100 MiB", peaks[18000], 100, 1, peaks[18000], "MiB"))
+    return results
+
+
 PYTHON_PASS = [sys.executable, "-c", "pass"]
 
 
@@ -555,6 +577,7 @@ BENCHMARKS = {
     "status --all": bench_status_all,
     "import": bench_import,
     "calendar export": bench_calendar,
+    "output memory": bench_output_memory,
     "database": bench_database,
 }
 
