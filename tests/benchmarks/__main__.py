@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.benchmarks import data
@@ -249,6 +250,39 @@ def bench_output_memory(work: Path) -> list[Result]:
         # The peak against 100 MiB: at most 1.
         results.append(Result(f"{name}, 18,000 offices, vs 100 MiB", peaks[18000], 100, 1, peaks[18000], "MiB"))
     return results
+
+
+def bench_big_office(work: Path) -> list[Result]:
+    """add and edit in an office of 20,000 fravær against one of 2,000, on files: a change must
+    not cost in proportion to the office (its cache entry keeps it ready)."""
+    stores = {}
+    for size in (2000, 20000):
+        stores[size] = work / f"big-{size}"
+        shutil.rmtree(stores[size], ignore_errors=True)
+        shutil.copytree(filled_store(work, 1, size), stores[size])
+    orgnr = data.orgnrs(1)[0]
+    times: dict[tuple[str, int], list[float]] = {}
+    peaks = []
+    for n in range(11):
+        for size, store in stores.items():
+            fra = date(2100, 1, 1) + timedelta(days=3 * n)
+            add = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr, "--behandler", "Vikar Lege"]
+            add += ["--fra", fra.strftime("%d.%m.%Y"), "--til", fra.strftime("%d.%m.%Y"), "--tjeneste", "alle"]
+            edit = [FRAVAER, "--data-dir", str(store), "edit", "5", "--virksomhet", orgnr, "--kommentar", f"Endret {n}"]
+            for what, command in (("add", add), ("edit", edit)):
+                seconds, peak = run_once(command)
+                times.setdefault((what, size), []).append(seconds)
+                peaks.append(peak)
+    return [
+        Result(
+            f"files: {what} in an office of 20,000 fravær vs 2,000",
+            statistics.median(times[(what, 20000)]),
+            statistics.median(times[(what, 2000)]),
+            1.5,
+            max(peaks),
+        )
+        for what in ("add", "edit")
+    ]
 
 
 PYTHON_PASS = [sys.executable, "-c", "pass"]
@@ -578,6 +612,7 @@ BENCHMARKS = {
     "import": bench_import,
     "calendar export": bench_calendar,
     "output memory": bench_output_memory,
+    "big office": bench_big_office,
     "database": bench_database,
 }
 

@@ -25,9 +25,11 @@ time loses nothing.
 """
 
 import os
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any, cast
 
 from fravaer_cli import __version__
 from fravaer_cli.domain.model import Fravaer, RosterEntry
@@ -72,6 +74,9 @@ class OfficeCache:
 
     def __init__(self, store_folder: Path):
         self.store_folder = store_folder
+        # Offices read with keep: {orgnr: {id(fravær): (the fravær, its line's days, the rest of
+        # its line after its start)}}.
+        self._lines_read: dict[str, dict[int, tuple[Fravaer, bytes, bytes]]] = {}
 
     @cached_property
     def folder(self) -> Path | None:
@@ -82,12 +87,14 @@ class OfficeCache:
         return root / "kontorer" / _digest(os.path.abspath(self.store_folder).encode("utf-8", "surrogateescape"))[:16]
 
     def load(
-        self, orgnr: str, raw: bytes, days: tuple[date, date | None] | None = None
+        self, orgnr: str, raw: bytes, days: tuple[date, date | None] | None = None, keep: bool = False
     ) -> tuple[Virksomhet, list[int]] | None:
         """The office in raw, and where each fravær's table starts in it; None when the
         entry is missing, unreadable, of another fravaer or not of exactly these bytes.
         days: (first, last or None): only the fravær that meet them, and those that make one
-        stretch with them (Store.iter_offices), and the starts of those."""
+        stretch with them (Store.iter_offices), and the starts of those. keep: the office is
+        read for a change; its next save writes the lines of fravær it leaves as they were
+        as the same bytes (a big office's add re-encodes one fravær, not 20,000)."""
         if len(raw) < SMALLEST or self.folder is None:
             return None
         try:
@@ -115,19 +122,28 @@ class OfficeCache:
             # "\n[[fravaer]]\n" in the file starts a table.
             if stored_orgnr != orgnr or raw.count(_TABLE) != len(lines):
                 return None
-            read = _Lines(lines, raw)
-            chosen = range(len(lines)) if days is None else read.meeting(*days)
-            starts, fravaer = [], []
-            for i in chosen:
-                found = read.fravaer(i)
+            if days is None:
+                found = _all_of(lines, raw)
                 if found is None:
                     return None
-                starts.append(read.starts[i])
-                fravaer.append(found)
+                fravaer, starts, rests = found
+                if keep:
+                    self._lines_read[orgnr] = {
+                        id(f): (f, line[:_VALUES_AT], rest) for f, line, rest in zip(fravaer, lines, rests, strict=True)
+                    }
+            else:
+                read = _Lines(lines, raw)
+                starts, fravaer = [], []
+                for i in read.meeting(*days):
+                    one = read.fravaer(i)
+                    if one is None:
+                        return None
+                    starts.append(read.starts[i])
+                    fravaer.append(one)
             if any(a >= b for a, b in zip(starts, starts[1:], strict=False)):
                 return None
             roster = [RosterEntry(*values) for values in entry["behandlere"]]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
         return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
 
@@ -158,11 +174,17 @@ class OfficeCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Private to the user, as the rest of their cache: the store's own files may be shared wider.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            lines = [json.dumps(entry, ensure_ascii=False)]
+            known = self._lines_read.pop(office.orgnr, {})
+            lines = [json.dumps(entry, ensure_ascii=False).encode("utf-8")]
             for start, one in zip(starts, office.fravaer, strict=True):
+                hit = known.get(id(one))
+                # The same object, not only the same id(): a Fravaer is frozen, so its line still holds.
+                if hit is not None and hit[0] is one:
+                    lines.append(b"%s[%d, %s" % (hit[1], start, hit[2]))
+                    continue
                 values = json.dumps([start, *one.text_values()], ensure_ascii=False)
-                lines.append(f"{one.fra.isoformat()} {one.til.isoformat()} {values}")
-            body = "\n".join(lines).encode("utf-8")
+                lines.append(f"{one.fra.isoformat()} {one.til.isoformat()} {values}".encode())
+            body = b"\n".join(lines)
             with os.fdopen(fd, "wb") as f:
                 f.write(_digest(body).encode() + b"\n" + body)
             os.replace(tmp, path)  # a reader sees the old entry or the new one, never half of one
@@ -171,6 +193,51 @@ class OfficeCache:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _maker() -> Callable[[list[Any]], Fravaer]:
+    """Fravaer.from_text_values for a cache line's row ([start, *values]), written out field by
+    field from the declarations as model.py writes its codec: a big office has 20,000 of them."""
+    args = []
+    for i, name in enumerate(Fravaer.FIELDS, start=1):
+        if name in Fravaer.DATES:
+            args.append(f"day(row[{i}])")
+        elif name in Fravaer.KEYS:
+            args.append(f"tuple(row[{i}])")
+        else:
+            args.append(f"row[{i}]")
+    source = f"def make(row):\n    return F({', '.join(args)})\n"
+    made: dict[str, Any] = {}
+    exec(compile(source, "<cache row>", "exec"), {"F": Fravaer, "day": date.fromisoformat}, made)
+    return cast(Callable[[list[Any]], Fravaer], made["make"])
+
+
+_make = _maker()
+
+
+def _all_of(lines: list[bytes], raw: bytes) -> tuple[list[Fravaer], list[int], list[bytes]] | None:
+    """Every fravær of an entry's lines, decoded at once, with where each starts in the file and
+    the rest of its line after its start; None when a line does not fit the file."""
+    import json
+
+    rows = json.loads(b"[" + b",".join([line[_VALUES_AT:] for line in lines]) + b"]")
+    fravaer, starts, rests = [], [], []
+    width = len(Fravaer.FIELDS) + 1
+    for row, line in zip(rows, lines, strict=True):
+        start = row[0]
+        # Where the entry says this fravær's table is, the file has a table with its id.
+        # (Ids are letters, digits, _ and -: written in quotes as they are.)
+        if (
+            len(row) != width
+            or type(start) is not int
+            or not raw.startswith(b'\n[[fravaer]]\nid = "%s"\n' % row[1].encode(), start)
+            or line[:_VALUES_AT] != b"%s %s " % (row[_FRA + 1].encode(), row[_TIL + 1].encode())
+        ):
+            return None  # (a line dated otherwise would mislead a report about some days)
+        fravaer.append(_make(row))
+        starts.append(start)
+        rests.append(line[line.index(b", ", _VALUES_AT) + 2 :])
+    return fravaer, starts, rests
 
 
 class _Lines:

@@ -210,7 +210,7 @@ class FileStore(Store):
             raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
         if (
             path.suffix == ".toml"
-            and (cached := self._cache.load(orgnr, raw, None if for_change else days)) is not None
+            and (cached := self._cache.load(orgnr, raw, None if for_change else days, keep=for_change)) is not None
         ):
             office, starts = cached
             if for_change:
