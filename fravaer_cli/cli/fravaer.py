@@ -24,10 +24,10 @@ from fravaer_cli.cli.options import (
     output_format,
     tjeneste_keys,
 )
-from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.errors import InputError, StoreError, os_reason
 from fravaer_cli.domain.model import Fravaer, far_date_notes
-from fravaer_cli.output import formats
+from fravaer_cli.output import formats, overview
 from fravaer_cli.usecases import lookup, operations
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
@@ -210,7 +210,7 @@ def list_(
             formats.Result(
                 records,
                 (headers, csv_rows),
-                lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
+                lambda: overview.list_table(rows, every=orgnr is None, include_past=include_past),
             ),
             fmt,
         )
@@ -225,7 +225,7 @@ def _list_streamed(e, headers: list[str], behandler: str | None, tjeneste: str |
     stays flat however many offices there are."""
     rows, errors = operations.list_rows(e.store, None, e.today, behandler, tjeneste, past)
     if fmt == "table":
-        count, lines = _list_table_spilled(rows, past)
+        count, lines = overview.list_table_spilled(rows, past)
         if behandler is not None and not count and not lookup.is_a_gp(e.store, behandler):
             _say_close_names(e.store, behandler)  # no GP has it: said instead of «Ingen fravær»
         else:
@@ -260,99 +260,6 @@ def _say_close_names(store, query: str) -> None:
         print(formats.printable(f"Ingen fastlege har {what}. Mente du {shown}?"), file=sys.stderr)
     else:
         print(formats.printable(f"Ingen fastlege har {what}."), file=sys.stderr)
-
-
-def _list_table(rows, every: bool, include_past: bool) -> str:
-    """The overview in the terminal's width (80 in a pipe), with the words of Helsenorge's
-    «Oversikt over fravær» (Fra og med, Til og med, Tjenester) and the services' names when
-    the rows fit; else «Fra», «Til», «Alle» and the short names («Resept, Time»), which fit 80
-    columns. The comment where there is room."""
-    if not rows:
-        return _no_rows(include_past)
-    any_vikar = any(f.vikar for _, f in rows)
-    room = formats.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
-    vikar_column = ["Vikar"] if any_vikar else []
-    words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
-    short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
-    for headers, named in ((words, names), (short, catalogue.short_names)):
-        columns = 5 + len(vikar_column)
-        table = [_list_cells(f, named)[:columns] for _, f in rows]
-        if max(map(len, formats.table(headers, table).splitlines())) <= room:
-            break
-    text = formats.table_with_rest(headers, table, "Kommentar", [f.kommentar for _, f in rows], room)
-    return formats.grouped(text, [o.label for o, _ in rows]) if every else text
-
-
-def _list_cells(f: Fravaer, named) -> list[str]:
-    """A row of the overview: ID, Behandler, Fra, Til, the services, the vikar's."""
-    return [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), named(f.tjenester) or "-", named(f.vikar)]
-
-
-def _list_table_spilled(rows, include_past: bool):
-    """(how many rows, the lines of _list_table(rows, every=True)) with the rows kept in a
-    temporary file, not in memory: the table's columns line up over every office, so its widths
-    are known only when the last office has been read. The same text, line by line."""
-    import json
-    import tempfile
-
-    spill = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
-    longest = {names: [0] * 6, catalogue.short_names: [0] * 6}
-    count, any_vikar, any_comment = 0, False, False
-    for o, f in rows:
-        cells = []
-        for named, lengths in longest.items():
-            for i, cell in enumerate(_list_cells(f, named)):
-                lengths[i] = max(lengths[i], len(formats.cell_text(cell)))
-                cells.append(cell)
-        any_vikar = any_vikar or bool(f.vikar)
-        any_comment = any_comment or bool(f.kommentar)
-        spill.write(json.dumps([o.label, *cells, f.kommentar], ensure_ascii=False) + "\n")
-        count += 1
-
-    def lines():
-        with spill:
-            if not count:
-                yield _no_rows(include_past)
-                return
-            room = formats.width() - 2  # each office's name stands above its rows
-            vikar_column = ["Vikar"] if any_vikar else []
-            columns = 5 + len(vikar_column)
-            words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
-            short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
-            # As _list_table: Helsenorge's words when the rows fit, else the short ones.
-            choices = [(h, n[:columns]) for h, n in zip((words, short), longest.values(), strict=True)]
-            fits = [formats.SimpleTable(*c).width() <= room for c in choices]
-            at = fits.index(True) if True in fits else len(choices) - 1
-            headers, table = choices[at][0], formats.SimpleTable(*choices[at])
-            first = 1 + 6 * at
-            space = room - table.width() - 2
-            comment = any_comment and space >= 10
-            if comment:  # formats.table_with_rest's column, as wide as its longest cut comment
-                spill.seek(0)
-                cut = max(
-                    len(formats.cell_text(formats.clipped(formats.printable(json.loads(line)[-1]), space)))
-                    for line in spill
-                )
-                table = formats.SimpleTable([*headers, "Kommentar"], [*table.widths, cut])
-            for line in table.head():
-                yield "  " + line
-            spill.seek(0)
-            label = None
-            for line in spill:
-                row = json.loads(line)
-                cells = row[first : first + columns]
-                if comment:
-                    cells.append(formats.clipped(formats.printable(row[-1]), space))
-                if row[0] != label:
-                    label = row[0]
-                    yield formats.printable(label)
-                yield "  " + table.line(cells)
-
-    return count, lines()
-
-
-def _no_rows(include_past: bool) -> str:
-    return "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
 
 
 @command("edit")

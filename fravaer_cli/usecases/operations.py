@@ -138,15 +138,10 @@ def calendar_range(fra: date | None, til: date | None, today: date) -> tuple[dat
     return fra, til
 
 
-# The days read around a calendar's range: an away period that goes on past the range is shown
-# whole, and one that fits in what was read needs no second reading of its office.
-_CALENDAR_MARGIN = timedelta(days=62)
-
-
-def _days_around(fra: date, til: date) -> tuple[date, date]:
-    first = fra - _CALENDAR_MARGIN if fra - date.min > _CALENDAR_MARGIN else date.min
-    last = til + _CALENDAR_MARGIN if date.max - til > _CALENDAR_MARGIN else date.max
-    return first, last
+def _days_around(fra: date, til: date, margin: timedelta = timedelta(days=62)) -> tuple[date, date]:
+    """The days read for a calendar's range: an away period that goes on past it is shown whole,
+    and one within what was read needs no second reading of its office."""
+    return max(fra, date.min + margin) - margin, min(til, date.max - margin) + margin
 
 
 def _office_for_days(store: Store, orgnr: str, days: tuple[date, date]) -> Virksomhet:
