@@ -236,6 +236,8 @@ def bench_output_memory(work: Path) -> list[Result]:
     for name, args in (
         ("list --all --json", ["list", "--all", "--json"]),
         ("list --all --format csv", ["list", "--all", "--format", "csv"]),
+        ("list --all (a table)", ["list", "--all"]),
+        ("status --all (a table)", ["status", "--all", "--date", "2030-02-04", "--until-workday"]),
         (
             "calendar --all --format ics",
             ["calendar", "--all", "--format", "ics", "--fra", "1.1.2030", "--til", "31.12.2030"],
