@@ -40,10 +40,15 @@ def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, n
     with store.change(orgnr, create=True, dry_run=dry_run) as change:
         office = change.office
         near = office.near_names(draft.behandler)
+        renamed = office.renamed_to(draft.behandler)
         fravaer, created = office.add(draft, today, allow_past, store.av, now)
         if created:
             change.record("add", fravaer)
     warnings = [near_name_note(fravaer.behandler, near, office)] if near and created else []
+    if renamed is not None:
+        # A spelling from before a «roster rename»: the GP it is now, said, so that nobody wonders.
+        typed = draft.behandler.strip()
+        warnings.insert(0, f"Merk: «{typed}» heter nå «{renamed}» hos {office.label}; fraværet står på det navnet.")
     warnings += gp_warnings(office, [fravaer]) if created else []
     return Added(fravaer, created, office.label, change.created_office, warnings)
 

@@ -130,8 +130,8 @@ class OfficeCache:
         """The entry for office as just written (data), if wants() it.
 
         Best effort: a cache that cannot be written only makes the next read parse the file."""
-        if starts is None or self.folder is None or not self.wants(data, starts):
-            return
+        if starts is None or self.folder is None or not self.wants(data, starts) or office.tidligere:
+            return  # (an office with renames behind it is read from its file: the entry has no place for them)
         import json
 
         entry = {
