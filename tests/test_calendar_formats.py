@@ -114,6 +114,28 @@ def test_ics_has_one_all_day_event_per_period_read_alike_by_two_parsers(fravaer)
     assert sorted(e.summary.value for e in parsed.vevent_list) == sorted(f[0] for f in found)
 
 
+def test_ics_written_an_event_at_a_time_is_the_text_the_library_makes_of_the_whole_calendar(fravaer):
+    """calendar_ics writes each event as its office is read (memory stays flat over every office):
+    the same bytes as icalendar's text of the calendar holding them all."""
+    from icalendar import Calendar
+
+    summer(fravaer)
+    fravaer.add(
+        "--behandler",
+        "Kari Nordmann",
+        "--fra",
+        "20.07.2027",
+        "--til",
+        "25.07.2027",
+        "--tjeneste",
+        "alle",
+        orgnr=OTHER_ORGNR,
+    )
+    for scope in (["--virksomhet", ORGNR], ["--all"], ["--virksomhet", OTHER_ORGNR, "--fra", "1.1.2020"]):
+        text = ics(fravaer, *scope, *(JULY if scope[-1] != "1.1.2020" else []))
+        assert Calendar.from_ical(text).to_ical().decode("utf-8") == text, scope
+
+
 def test_ics_uids_stay_from_one_export_to_the_next_and_through_an_edit(fravaer):
     ids = summer(fravaer)
     first = {str(e["uid"]): e for e in events(ics(fravaer, "--virksomhet", ORGNR, *JULY))}

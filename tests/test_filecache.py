@@ -42,8 +42,15 @@ def entries(cache_home) -> list:
 
 
 def entry_body(path: Path) -> dict:
-    """An entry's JSON, after its first line (the checksum of the rest)."""
-    return json.loads(path.read_bytes().partition(b"\n")[2])
+    """An entry's office and its fravær's rows, after its first line (the checksum of the rest)."""
+    head, *lines = path.read_bytes().partition(b"\n")[2].split(b"\n")
+    return {**json.loads(head), "fravaer": [json.loads(line[22:]) for line in lines]}
+
+
+def layout(entry: dict) -> str:
+    """An entry's body as fravaer writes it: the office, then a line per fravær headed by its days."""
+    head = json.dumps({k: v for k, v in entry.items() if k != "fravaer"}, ensure_ascii=False)
+    return "\n".join([head, *(f"{r[3]} {r[4]} {json.dumps(r, ensure_ascii=False)}" for r in entry["fravaer"])])
 
 
 def sealed(text: str) -> bytes:
@@ -173,15 +180,16 @@ def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache)
     "spoil",
     [
         lambda e: "{not json",
-        lambda e: json.dumps({**e, "version": "0.0.1"}),
-        lambda e: json.dumps({**e, "format": 99}),
-        lambda e: json.dumps({**e, "fravaer": [row[:5] for row in e["fravaer"]]}),
-        lambda e: json.dumps({**e, "fravaer": [[*row[:3], 20300101, *row[4:]] for row in e["fravaer"]]}),
-        lambda e: json.dumps({**e, "virksomhet": [ORGNR]}),
-        lambda e: json.dumps([]),
-        lambda e: json.dumps({**e, "fravaer": e["fravaer"][:-1]}),
-        lambda e: json.dumps({**e, "fravaer": [[row[0] + (n == 3), *row[1:]] for n, row in enumerate(e["fravaer"])]}),
-        lambda e: json.dumps(
+        lambda e: layout({**e, "version": "0.0.1"}),
+        lambda e: layout({**e, "format": 99}),
+        lambda e: layout({**e, "fravaer": [row[:5] for row in e["fravaer"]]}),
+        lambda e: layout({**e, "fravaer": [[*row[:3], 20300101, *row[4:]] for row in e["fravaer"]]}),
+        lambda e: layout({**e, "virksomhet": [ORGNR]}),
+        lambda e: "[]",
+        lambda e: layout(e).replace(f"{e['fravaer'][2][3]} ", "2001-01-01 ", 1),
+        lambda e: layout({**e, "fravaer": e["fravaer"][:-1]}),
+        lambda e: layout({**e, "fravaer": [[row[0] + (n == 3), *row[1:]] for n, row in enumerate(e["fravaer"])]}),
+        lambda e: layout(
             {**e, "fravaer": [[r[0], *s[1:]] for r, s in zip(e["fravaer"], e["fravaer"][::-1], strict=True)]}
         ),
     ],
@@ -193,6 +201,7 @@ def test_a_hand_edit_of_the_same_size_is_read_from_the_file(tmp_path, own_cache)
         "bad-date",
         "short-office",
         "not-an-object",
+        "a-line-dated-otherwise",
         "a-fravaer-missing",
         "a-table-moved",
         "rows-at-others-tables",
@@ -295,7 +304,7 @@ def test_an_entry_changed_inside_with_its_size_and_hash_kept_is_not_believed(tmp
     real = body["fravaer"][n]
     body["fravaer"][n] = [*real[:3], "2031-06-01", "2031-06-02", *real[5:]]
     checksum = entry.read_bytes().partition(b"\n")[0]
-    entry.write_bytes(checksum + b"\n" + json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    entry.write_bytes(checksum + b"\n" + layout(body).encode("utf-8"))
 
     def fravaer(*args):
         env = {**os.environ, "XDG_CACHE_HOME": str(own_cache)}
@@ -313,3 +322,57 @@ def test_an_entry_changed_inside_with_its_size_and_hash_kept_is_not_believed(tmp
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert "finnes allerede" in again.stderr and again.stdout.strip() == real[1]
+
+
+def chain(store: FileStore) -> None:
+    """Kari Kjede away three weeks back to back: the first two share a service, the third not."""
+    weeks = [(date(2031, 3, 1), ["timebestilling"]), (date(2031, 3, 8), ["timebestilling", "reseptfornyelse"])]
+    weeks.append((date(2031, 3, 15), ["e-konsultasjon"]))
+    for fra, tjenester in weeks:
+        draft = make_draft("Kari Kjede", fra, fra + timedelta(days=6), tjenester)
+        operations.add(store, ORGNR, draft, TODAY, False, NOW)
+
+
+def test_a_report_about_some_days_reads_from_the_entry_only_the_fravaer_that_can_matter(tmp_path, own_cache):
+    """iter_offices(days=...): those that meet the days, and those back to back with them for the
+    same GP and a shared service (one stretch), as the database gives them; no more."""
+    store = FileStore(tmp_path / "store", av="ola")
+    fill(store)
+    chain(store)
+    whole = store.load(ORGNR).fravaer
+    kari = [f.id for f in whole if f.behandler == "Kari Kjede"]
+    for days, wanted in [
+        ((date(2031, 3, 10), date(2031, 3, 10)), kari[:2]),
+        ((date(2031, 3, 16), date(2031, 3, 16)), kari[2:]),
+        ((date(2031, 3, 7), date(2031, 3, 8)), kari[:2]),
+        ((date(2030, 2, 3), date(2030, 2, 4)), [f.id for f in whole if f.fra == date(2030, 2, 1)]),
+        ((date(2031, 3, 14), None), kari),
+        ((date(2031, 4, 1), None), []),
+    ]:
+        [office] = store.iter_offices(days=days)
+        assert [f.id for f in office.fravaer] == wanted, days
+        assert office.fravaer == [f for f in whole if f.id in wanted]
+
+
+def test_calendar_exports_and_reports_are_the_same_read_from_the_entry_as_from_the_file(tmp_path, own_cache):
+    """Through the real program, with the cache and without it (then every file is parsed whole)."""
+    folder = tmp_path / "store"
+    store = FileStore(folder, av="ola")
+    fill(store, 120)
+    chain(store)
+    no_cache = tmp_path / "not-a-folder"
+    no_cache.write_text("")
+    calls = [
+        ["calendar", "--all", "--format", "ics", "--fra", "01.03.2031", "--til", "09.03.2031"],
+        ["calendar", "--virksomhet", ORGNR, "--format", "ics", "--fra", "20.03.2031", "--til", "30.03.2031"],
+        ["calendar", "--virksomhet", ORGNR, "--format", "ics", "--fra", "01.02.2030", "--til", "04.02.2031"],
+        ["calendar", "--virksomhet", ORGNR, "--json", "--fra", "01.03.2031", "--til", "31.03.2031"],
+        ["status", "--all", "--json", "--date", "2031-03-09", "--until-workday"],
+        ["list", "--all", "--json"],
+    ]
+    for args in calls:
+        cached, parsed = (run(folder, *args, env={"XDG_CACHE_HOME": str(home)}) for home in (own_cache, no_cache))
+        assert cached.returncode == parsed.returncode == 0, cached.stderr + parsed.stderr
+        stamp = re.compile(r"DTSTAMP:\S+")
+        assert stamp.sub("", cached.stdout) == stamp.sub("", parsed.stdout), args
+        assert cached.stderr == parsed.stderr

@@ -116,16 +116,32 @@ def test_a_reopening_day_that_is_a_public_holiday_is_noted_and_a_weekend_is_not(
         assert imported.exit_code == 0 and "Merk: åpner igjen" not in imported.stderr
 
 
-def test_the_quick_easter_test_agrees_with_the_holidays_package_on_every_day():
-    """workdays asks the holidays package only when its own test says a day may be a holiday."""
-    from holidays.countries.norway import Norway
+def test_the_table_of_public_holidays_is_the_holidays_package_for_every_year_a_date_may_have():
+    """The program reads its own table (importing holidays costs 150-320 ms); the package decides.
+    When they differ: .venv/bin/python -m tests.public_holidays > fravaer_cli/domain/public_holidays.py"""
+    from tests.public_holidays import YEARS, from_holidays
 
-    for year in (2024, 2027, 2030, 2038, 2100):
-        listed = set(Norway(years=year))
-        day = date(year, 1, 1)
-        while day.year == year:
-            assert (day in listed) <= workdays._maybe_holiday(day), day
-            day += timedelta(days=1)
+    assert (YEARS.start, YEARS.stop - 1) == (date.min.year, date.max.year)
+    for year in YEARS:
+        table = [(d.month, d.day, name) for d, name in workdays.holidays_of(year).items()]
+        assert table == from_holidays(year), year
+
+
+@pytest.mark.parametrize(
+    "day, name",
+    [
+        (date(2027, 12, 25), "1. juledag"),
+        (date(2027, 12, 26), "2. juledag"),
+        (date(2027, 12, 24), None),
+        (date(2029, 5, 21), "2. pinsedag"),
+        (date(2024, 5, 9), "Kristi himmelfartsdag"),
+        (date(2008, 5, 1), "Arbeidernes dag og Kristi himmelfartsdag"),
+        (date(2018, 5, 17), "Grunnlovsdag"),
+        (date(1900, 12, 25), None),  # before the holidays package's first year
+    ],
+)
+def test_public_holidays_are_named_in_norwegian(day, name):
+    assert workdays.holiday(day) == name
 
 
 # -- spreadsheets, read directly ---------------------------------------------------------
@@ -809,3 +825,39 @@ def test_two_common_first_names_are_two_people_and_no_merge_is_advised(fravaer, 
     assert f"«{stored}»" in added.stderr
     assert ("trolig en annen lege" in added.stderr) == two_people
     assert ("--til-navn" in added.stderr) != two_people
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_away_periods_from_the_fravaer_meeting_the_days_read_are_those_of_the_whole_office_or_none(data):
+    """A calendar export reads an office for the days around its range; what plan.away_periods
+    makes of those fravær alone (the least a store gives) is what it makes of them all, or None,
+    and then the office is read whole."""
+    from fravaer_cli.domain import plan
+    from fravaer_cli.domain.model import Fravaer
+    from fravaer_cli.domain.virksomhet import Virksomhet
+
+    start = date(2030, 7, 1)
+    services = ["timebestilling", "reseptfornyelse", "e-konsultasjon"]
+    records: list[Fravaer] = []
+    for n in range(data.draw(st.integers(1, 14))):
+        fra = start + timedelta(days=data.draw(st.integers(0, 60)))
+        til = fra + timedelta(days=data.draw(st.integers(0, 20)))
+        gp = data.draw(st.sampled_from(["Anne Lie", "Per Berg"]))
+        closed = tuple(data.draw(st.lists(st.sampled_from(services), unique=True, max_size=2)))
+        vikar = () if closed and data.draw(st.booleans()) else ("kontakt-legekontoret",)
+        candidate = Fravaer(str(n + 1), gp, fra, til, closed, vikar)
+        office = Virksomhet("974760673", fravaer=list(records))
+        if not office.find_overlaps(candidate) and not office.find_vikar_clashes(candidate):
+            records.append(candidate)
+    first = start + timedelta(days=data.draw(st.integers(0, 70)))
+    last = first + timedelta(days=data.draw(st.integers(0, 20)))
+    read = (first - timedelta(days=data.draw(st.integers(0, 15))), last + timedelta(days=data.draw(st.integers(0, 15))))
+    whole = plan.away_periods(Virksomhet("974760673", fravaer=records), first, last)
+    meeting = [f for f in records if f.til >= read[0] and f.fra <= read[1]]
+    part = plan.away_periods(Virksomhet("974760673", fravaer=meeting), first, last, read=read)
+
+    def shown(periods):
+        return [(p.behandler, p.fra, p.til, p.tjenester, p.vikar, p.ids, p.uid) for p in periods]
+
+    assert part is None or shown(part) == shown(whole)

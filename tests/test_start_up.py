@@ -100,6 +100,12 @@ ADD = [
 ]
 
 
+def test_an_add_across_christmas_reads_the_holidays_from_the_table_not_the_holidays_package(store):
+    """Its days without a GP and its reopening day are checked against the public holidays."""
+    christmas = [*ADD[:5], "--fra", "20.12.2030", "--til", "24.12.2030", *ADD[9:]]
+    assert "holidays" not in imported(christmas, store)
+
+
 def test_add_writes_without_tables_or_the_importer(store):
     modules = imported(ADD, store)
     assert not modules & (

@@ -25,10 +25,10 @@ from fravaer_cli.cli.options import (
     output_format,
     tjeneste_keys,
 )
-from fravaer_cli.domain import catalogue, dates
+from fravaer_cli.domain import catalogue
 from fravaer_cli.domain.errors import InputError, StoreError, os_reason
 from fravaer_cli.domain.model import Fravaer, far_date_notes
-from fravaer_cli.output import formats
+from fravaer_cli.output import formats, overview
 from fravaer_cli.usecases import lookup, operations
 
 EPJ_REMINDER = "Husk å skru av tjenester i EPJ som ikke skal være tilgjengelig for innbygger."
@@ -195,6 +195,10 @@ def list_(
     fmt = output_format(fmt, as_json)
     orgnr = e.scope(virksomhet, every)
     tjeneste_key = catalogue.resolve(tjeneste) if tjeneste else None
+    headers = ["id", "virksomhet", *Fravaer.FIELDS[1:]]
+    if orgnr is None and (fmt != "table" or formats.lines_match_table()):
+        _list_streamed(e, headers, behandler, tjeneste_key, include_past, fmt)
+        return
     rows, errors = operations.list_all(e.store, orgnr, e.today, behandler, tjeneste_key, include_past)
     records = [{"id": f.id, "virksomhet": o.orgnr, **f.to_dict()} for o, f in rows]
     # CSV has the JSON's columns, lists joined with ";" as import reads them.
@@ -206,12 +210,40 @@ def list_(
         formats.render(
             formats.Result(
                 records,
-                (["id", "virksomhet", *Fravaer.FIELDS[1:]], csv_rows),
-                lambda: _list_table(rows, every=orgnr is None, include_past=include_past),
+                (headers, csv_rows),
+                lambda: overview.list_table(rows, every=orgnr is None, include_past=include_past),
             ),
             fmt,
         )
     if unknown and behandler is not None:
+        _say_close_names(e.store, behandler)
+    report_unreadable(errors)
+
+
+def _list_streamed(e, headers: list[str], behandler: str | None, tjeneste: str | None, past: bool, fmt: str) -> None:
+    """list --all, each fravær written as its office is read (JSON, CSV), or kept in a temporary
+    file until the table's widths are known: the same text as from the whole list, in memory that
+    stays flat however many offices there are."""
+    rows, errors = operations.list_rows(e.store, None, e.today, behandler, tjeneste, past)
+    if fmt == "table":
+        count, lines = overview.list_table_spilled(rows, past)
+        if behandler is not None and not count and not lookup.is_a_gp(e.store, behandler):
+            _say_close_names(e.store, behandler)  # no GP has it: said instead of «Ingen fravær»
+        else:
+            formats.render(formats.Result(None, ([], []), lambda: lines), fmt)
+        report_unreadable(errors)
+        return
+    shown = 0
+
+    def records():
+        nonlocal shown
+        for o, f in rows:
+            shown += 1
+            yield {"id": f.id, "virksomhet": o.orgnr, **f.to_dict()}
+
+    csv_rows = ([";".join(v) if isinstance(v, list) else v for v in r.values()] for r in records())
+    formats.render(formats.Result(formats.StreamedList(records()), (headers, csv_rows), ""), fmt)
+    if behandler is not None and not shown and not lookup.is_a_gp(e.store, behandler):
         _say_close_names(e.store, behandler)
     report_unreadable(errors)
 
@@ -229,31 +261,6 @@ def _say_close_names(store, query: str) -> None:
         print(formats.printable(f"Ingen fastlege har {what}. Mente du {shown}?"), file=sys.stderr)
     else:
         print(formats.printable(f"Ingen fastlege har {what}."), file=sys.stderr)
-
-
-def _list_table(rows, every: bool, include_past: bool) -> str:
-    """The overview in the terminal's width (80 in a pipe), with the words of Helsenorge's
-    «Oversikt over fravær» (Fra og med, Til og med, Tjenester) and the services' names when
-    the rows fit; else «Fra», «Til», «Alle» and the short names («Resept, Time»), which fit 80
-    columns. The comment where there is room."""
-    if not rows:
-        return (
-            "Ingen fravær" + ("" if include_past else " nå eller fremover (--include-past viser også tidligere)") + "."
-        )
-    any_vikar = any(f.vikar for _, f in rows)
-    room = formats.width() - (2 if every else 0)  # with --all, each office's name stands above its rows
-    vikar_column = ["Vikar"] if any_vikar else []
-    words = ["ID", "Behandler", "Fra og med", "Til og med", "Tjenester", *vikar_column]
-    short = ["ID", "Behandler", "Fra", "Til", "Stengt", *vikar_column]
-    for headers, named in ((words, names), (short, catalogue.short_names)):
-        table = []
-        for _, f in rows:
-            row = [f.id, f.behandler, dates.short(f.fra), dates.short(f.til), named(f.tjenester) or "-"]
-            table.append(row + ([named(f.vikar)] if any_vikar else []))
-        if max(map(len, formats.table(headers, table).splitlines())) <= room:
-            break
-    text = formats.table_with_rest(headers, table, "Kommentar", [f.kommentar for _, f in rows], room)
-    return formats.grouped(text, [o.label for o, _ in rows]) if every else text
 
 
 @command("edit")

@@ -2,7 +2,7 @@
 
 import os
 import sys
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -86,145 +86,17 @@ def status(
     entries, errors = operations.status_entries(e.store, orgnr, when, until, behandler)
     if orgnr is not None and behandler is not None:
         entries = list(entries)  # a GP who is not there is said before anything is printed
-    if quiet or fmt == "table":
+    if quiet or (fmt == "table" and (orgnr is not None or not formats.lines_match_table())):
         entries = list(entries)  # --quiet must see the look-ahead before printing; a table needs all its rows
-    report = _StatusReport(when, until, entries, single=orgnr is not None, errors=errors)
+    from fravaer_cli.cli.status_report import StatusReport
+
+    report = StatusReport(when, until, entries, single=orgnr is not None, errors=errors)
     if not (quiet and report.nothing_ahead()):
         formats.render(report.result(), fmt)
     report_unreadable(errors)
     if exit_code and report.closed:
         return 1  # --exit-code: something is closed (the boundary makes it the exit code)
     return None
-
-
-_STATUS_CSV = ["kategori", "virksomhet", "virksomhet_navn", "behandler", "tjeneste", "fra", "til", "apner_igjen"]
-_AHEAD = ("starter_i_morgen", "apner_i_morgen", "vikar_starter")
-
-
-class _StatusReport:
-    """The report in each form. JSON and CSV write what is closed as each office
-    is read, holding only the rest; `closed` counts as they go."""
-
-    def __init__(self, when: date, until: date | None, entries, single: bool, errors: list):
-        from fravaer_cli.domain.schedule import ONE_DAY
-
-        self.when, self.until, self.entries, self.single = when, until, entries, single
-        self.errors = errors  # filled as the entries are read: complete once they are all written
-        self.last = until or when + ONE_DAY
-        self.closed = 0
-        self.later: dict[str, list] = {kind: [] for kind in operations.STATUS_KINDS[1:]}
-
-    def nothing_ahead(self) -> bool:
-        """Nothing closes, reopens or gets a vikar in the look-ahead (what --quiet is about)."""
-        self.closed = sum(kind == "stengt" for kind, _, _ in self.entries)
-        return not any(kind in _AHEAD for kind, _, _ in self.entries)
-
-    def _closed_now(self):
-        self.closed = 0
-        for kind, ref, stretch in self.entries:
-            if kind == "stengt":
-                self.closed += 1
-                yield ref, stretch
-            else:
-                self.later[kind].append((ref, stretch))
-
-    def result(self) -> formats.Result:
-        lists = {"stengt": _entries("stengt", self._closed_now())}
-        lists.update((kind, _entries(kind, pairs)) for kind, pairs in self.later.items())
-        if not self.single:  # what stderr names, there for a script too
-            lists["uleselige"] = (str(e) for e in self.errors)
-        head = {"dato": self.when.isoformat(), "frem_til": self.last.isoformat()}
-        return formats.Result(formats.Streamed(head, lists), (_STATUS_CSV, self._csv_rows()), self._text)
-
-    def _csv_rows(self):
-        for kind, pairs in (("stengt", self._closed_now()), *self.later.items()):
-            for o, s in pairs:
-                entry = _status_entry(o, s, kind)
-                yield [kind] + [entry.get(h, "") for h in _STATUS_CSV[1:]]
-
-    def _text(self) -> str:
-        report: dict[str, list] = {kind: [] for kind in operations.STATUS_KINDS}
-        for kind, ref, stretch in self.entries:
-            report[kind].append((ref, stretch))
-        self.closed = len(report["stengt"])
-        if self.until is None:
-            closes, opens = f"fra {dates.short(self.last)}", dates.short(self.last)
-        else:
-            from fravaer_cli.domain import workdays
-
-            closes = opens = f"før neste virkedag, {workdays.describe(self.until)}"
-        sections = [
-            ("stengt", f"Stengt {dates.short(self.when)}:"),
-            ("starter_i_morgen", f"Stenges {closes} (husk å skru av tjenestene i EPJ):"),
-            ("apner_i_morgen", f"Åpner igjen {opens} (husk å skru på tjenestene i EPJ):"),
-        ]
-        # Vikar sections only when there is a vikar: most offices never have one.
-        if report["vikar"]:
-            sections.append(("vikar", f"Vikar tar tjenester {dates.short(self.when)}:"))
-        if report["vikar_starter"]:
-            sections.append(("vikar_starter", f"Vikar starter {closes} (husk å registrere vikar i EPJ):"))
-        parts = [self._summary(report, closes)]
-        for key, heading in sections:
-            if not report[key]:
-                parts.append(f"{heading}\n  Ingenting.")
-                continue
-            parts.append(f"{heading}\n{self._table(report[key], reopening=key not in ('vikar', 'vikar_starter'))}")
-        return "\n\n".join(parts)
-
-    def _summary(self, report: dict, closes: str) -> str:
-        """The mail's first line: how much of each there is."""
-        import textwrap
-
-        def gps(pairs) -> str:
-            count = len({(o.orgnr, s.behandler) for o, s in pairs})
-            return f"{count} {'lege' if count == 1 else 'leger'}"
-
-        closed = report["stengt"]
-        offices = len({o.orgnr for o, _ in closed})
-        where = "" if self.single else f" ved {formats.count(offices, 'virksomhet', 'virksomheter')}"
-        ahead = [f"{gps(report['starter_i_morgen'])} stenges", f"{gps(report['apner_i_morgen'])} åpner igjen"]
-        if report["vikar_starter"]:
-            ahead.append(f"{gps(report['vikar_starter'])} får vikar")
-        serving = f", {gps(report['vikar'])} har vikar" if report["vikar"] else ""
-        text = f"{dates.short(self.when)}: stengt hos {gps(closed)}{where}{serving}. {closes[0].upper()}{closes[1:]}: "
-        return textwrap.fill(text + ", ".join(ahead) + ".", max(formats.width(), 40), break_on_hyphens=False)
-
-    def _table(self, pairs, reopening: bool) -> str:
-        """One row per GP's stretch with its services ('Alle', or their short names), in one table
-        whose columns line up over every office; with --all each office's name stands above its
-        rows. 80 columns for ordinary names."""
-        grouped: dict[tuple, list[str]] = {}
-        for o, s in pairs:
-            key = (o.orgnr, o.label, s.behandler, s.fra, s.til)
-            grouped.setdefault(key, []).append(s.tjeneste)
-        headers = ["Behandler", "Tjenester", "Fra", "Til"] + (["Åpner igjen"] if reopening else [])
-        rows, offices = [], []
-        for (_, label, behandler, fra, til), keys in grouped.items():
-            row = [formats.clipped(behandler, 24), catalogue.short_names(keys), dates.short(fra), dates.short(til)]
-            rows.append(row + ([dates.short(til + timedelta(days=1))] if reopening else []))
-            offices.append(label)
-        text = formats.table(headers, rows)
-        return text if self.single else formats.grouped(text, offices)
-
-
-def _entries(kind: str, pairs):
-    # A function of its own, so that each list's generator keeps its own kind.
-    return (_status_entry(o, s, kind) for o, s in pairs)
-
-
-def _status_entry(office, s, kind: str = "stengt") -> dict:
-    entry = {
-        "virksomhet": office.orgnr,
-        "behandler": s.behandler,
-        "tjeneste": s.tjeneste,
-        "fra": s.fra.isoformat(),
-        "til": s.til.isoformat(),
-    }
-    if kind not in ("vikar", "vikar_starter"):  # a vikar closes nothing, so nothing reopens
-        entry["apner_igjen"] = s.apner_igjen.isoformat()
-    entry["virksomhet_navn"] = office.navn
-    entry["fravaer"] = list(s.ids)
-    return entry
 
 
 CALENDAR_FORMATS = (*formats.FORMATS, "ics", "html")
@@ -298,8 +170,13 @@ def _calendar_ics(e, orgnr: str | None, fra: date | None, til: date | None) -> N
     from fravaer_cli.output import calendar_ics
 
     offices, errors = operations.away_periods(e.store, orgnr, fra, til, e.today)
-    name = f"Fravær ved {offices[0][0].label}" if orgnr is not None else "Fravær ved alle virksomheter"
-    sys.stdout.write(calendar_ics.render(offices, name, clock.now()))
+    if orgnr is not None:
+        offices = list(offices)
+        name = f"Fravær ved {offices[0][0].label}"
+    else:
+        name = "Fravær ved alle virksomheter"
+    for piece in calendar_ics.write(offices, name, clock.now()):
+        sys.stdout.write(piece)
     report_unreadable(errors)
 
 

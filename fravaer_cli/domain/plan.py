@@ -221,9 +221,16 @@ class AwayPeriod:
         self.ids, self.uid = ids, uid
 
 
-def away_periods(office: Virksomhet, fra: date, til: date) -> list[AwayPeriod]:
+def away_periods(
+    office: Virksomhet, fra: date, til: date, read: tuple[date, date] | None = None
+) -> list[AwayPeriod] | None:
     """Every GP's away periods that meet fra..til, whole (not cut at the range's ends), by GP
     in the calendar's order, then by date.
+
+    read: the office holds only (at least) the fravær that meet these days, which hold fra..til;
+    None is returned when what it holds cannot show that the periods are the same as the whole
+    office's: a period, or a fravær in one, that reaches a day of read's ends or beyond (a fravær
+    not read could start or end next to it, or split it).
 
     A period's uid is made of the office and the ids of the fravær in it (with a count when
     the same fravær make more than one period), so it stays the same from one export to the
@@ -244,10 +251,23 @@ def away_periods(office: Virksomhet, fra: date, til: date) -> list[AwayPeriod]:
             n = seen[ids] = seen.get(ids, 0) + 1
             if start > til or end < fra:
                 continue
+            if read is not None and not _inside(start, end, ids, read, by_gp[key]):
+                return None
             uid = f"{office.orgnr}-{'-'.join(ids)}{f'.{n}' if n > 1 else ''}@fravaer"
             name = known.get(key) or others[key]
             result.append(AwayPeriod(name, start, end, closed, served, ids, uid))
     return result
+
+
+def _inside(start: date, end: date, ids: tuple[str, ...], read: tuple[date, date], fravaer: list[Fravaer]) -> bool:
+    """The period, and every fravær in it, lie strictly within the days read: every fravær that
+    touches them, or ends the day before or starts the day after, was read. The fravær in it
+    bound the earlier periods of the same fravær too, which its uid counts."""
+    first, last = read
+    if not first < start or not end < last:
+        return False
+    wanted = set(ids)
+    return all(first < f.fra and f.til < last for f in fravaer if f.id in wanted)
 
 
 def _runs(fravaer: list[Fravaer]) -> list[tuple[date, date, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:

@@ -7,6 +7,7 @@ library writes the file (escaping, line folding, DATE values); it is imported on
 by `calendar --format ics`.
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from fravaer_cli import __version__
@@ -17,8 +18,10 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.output.formats import printable
 
 
-def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> str:
-    """now: when the file is made (DTSTAMP, as RFC 5545 asks of every event)."""
+def write(offices: Iterable[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: datetime) -> Iterator[str]:
+    """The file in pieces, an event at a time as the offices come: the same text as the
+    icalendar library makes of the whole calendar, without holding every office's events.
+    now: when the file is made (DTSTAMP, as RFC 5545 asks of every event)."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -27,6 +30,13 @@ def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: d
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", printable(name))
+    # A calendar's text is its properties, its events, then its END line: those of a calendar
+    # without events, with each event's own text put before the END line.
+    head = cal.to_ical().decode("utf-8")
+    end = "END:VCALENDAR\r\n"
+    if not head.endswith(end):
+        raise AssertionError("icalendar ends a calendar otherwise")  # a test says so first
+    yield head[: -len(end)]
     for office, periods in offices:
         for period in periods:
             event = Event()
@@ -39,8 +49,8 @@ def render(offices: list[tuple[Virksomhet, list[AwayPeriod]]], name: str, now: d
             event.add("description", printable(_description(office, period), keep="\n"))
             event.add("transp", "TRANSPARENT")  # the GP's absence does not make the reader busy
             event.add("categories", ["Fravær"])
-            cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+            yield event.to_ical().decode("utf-8")
+    yield end
 
 
 def summary(period: AwayPeriod) -> str:

@@ -250,3 +250,42 @@ def render(result: Result, fmt: str) -> None:
         text = result.text() if callable(result.text) else result.text
         for part in [text] if isinstance(text, str) else text:
             sys.stdout.write(part + "\n")
+
+
+def cell_text(value) -> str:
+    """A cell as table() shows it: printable, and stripped as tabulate strips it."""
+    return ("" if value is None else printable(str(value))).strip()
+
+
+class SimpleTable:
+    """table()'s text (tabulate's "simple" format) a line at a time, for a table over more rows
+    than should be held at once: its columns' widths are found first (the longest cell_text of
+    each), then each row becomes its line as it comes. A test holds it to table()."""
+
+    __slots__ = ("headers", "widths")
+
+    def __init__(self, headers: list[str], longest: list[int]):
+        self.headers = headers
+        # tabulate: a column is as wide as its longest cell, and its header and two more.
+        self.widths = [max(len(h) + 2, n) for h, n in zip(headers, longest, strict=True)]
+
+    def width(self) -> int:
+        """The longest line's length: the line under the headers."""
+        return sum(self.widths) + 2 * (len(self.widths) - 1)
+
+    def head(self) -> list[str]:
+        return [self._line(self.headers), "  ".join("-" * w for w in self.widths)]
+
+    def line(self, cells: list) -> str:
+        return self._line([cell_text(c) for c in cells])
+
+    def _line(self, texts: list[str]) -> str:
+        return "  ".join(t.ljust(w) for t, w in zip(texts, self.widths, strict=True)).rstrip()
+
+
+def lines_match_table() -> bool:
+    """Whether SimpleTable gives table()'s text here: tabulate measures a cell by its length,
+    unless the optional wcwidth package is installed (then a wide character counts twice)."""
+    import tabulate
+
+    return not tabulate.WIDE_CHARS_MODE

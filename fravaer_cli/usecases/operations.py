@@ -144,23 +144,54 @@ def calendar_range(fra: date | None, til: date | None, today: date) -> tuple[dat
     return fra, til
 
 
+def _days_around(fra: date, til: date, margin: timedelta = timedelta(days=62)) -> tuple[date, date]:
+    """The days read for a calendar's range: an away period that goes on past it is shown whole,
+    and one within what was read needs no second reading of its office."""
+    return max(fra, date.min + margin) - margin, min(til, date.max - margin) + margin
+
+
+def _office_for_days(store: Store, orgnr: str, days: tuple[date, date]) -> Virksomhet:
+    """One office with at least the fravær that meet days, with the errors of store.load."""
+    reading = store.iter_offices([orgnr], days=days)
+    for office in reading:
+        return office
+    if reading.unreadable:
+        raise reading.unreadable[0]
+    raise store.not_found(orgnr)
+
+
 def calendar(store: Store, orgnr: str, fra: date | None, til: date | None, today: date):
-    """Who is away, day by day."""
+    """Who is away, day by day: read for the range's days (the fravær meeting them), and whole
+    only for an office without a roster, whose GPs are all those with fravær stored."""
     from fravaer_cli.domain import plan
 
     fra, til = calendar_range(fra, til, today)
-    return plan.calendar(store.load(orgnr), fra, til)
+    office = _office_for_days(store, orgnr, (fra, til))
+    return plan.calendar(office if office.roster else store.load(orgnr), fra, til)
 
 
 def away_periods(store: Store, orgnr: str | None, fra: date | None, til: date | None, today: date):
     """([(office, its GPs' away periods that meet the range)], unreadable files) for one office, or
-    for every office the store shows (orgnr None)."""
+    for every office the store shows (orgnr None), one at a time.
+
+    Each office is read for the days around the range; one whose periods reach the edge of what
+    was read is read again whole (plan.away_periods says when), so the periods are the same as
+    from every fravær stored."""
     from fravaer_cli.domain import plan
 
     fra, til = calendar_range(fra, til, today)
-    reading = offices(store, orgnr)
-    found = [(office, plan.away_periods(office, fra, til)) for office in reading]
-    return found, reading.unreadable
+    days = _days_around(fra, til)
+    reading = Reading([_office_for_days(store, orgnr, days)]) if orgnr is not None else offices(store, None, days=days)
+
+    def found():
+        for office in reading:
+            periods = plan.away_periods(office, fra, til, read=days)
+            if periods is None:
+                office = store.load(office.orgnr)
+                periods = plan.away_periods(office, fra, til)
+            yield office, periods
+
+    return found(), reading.unreadable
 
 
 # -- the roster ----------------------------------------------------------------------
@@ -448,15 +479,26 @@ def status_entries(store: Store, orgnr: str | None, day: date, until: date | Non
 
 def list_all(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
     """([(OfficeRef, Fravaer)], unreadable files) for one office or all."""
-    rows: list[tuple[OfficeRef, Fravaer]] = []
+    rows, unreadable = list_rows(store, orgnr, today, behandler, tjeneste, include_past)
+    return list(rows), unreadable
+
+
+def list_rows(store: Store, orgnr: str | None, today: date, behandler=None, tjeneste=None, include_past=False):
+    """(rows, unreadable files): rows yields (OfficeRef, Fravaer) one office at a time, for one
+    office or all; unreadable gets the files that could not be read, as they are met."""
+    # Now, so that a store with no office fails before any output.
     reading = offices(store, orgnr, behandler, days=None if include_past else (today, None))
-    for office in reading:
-        ref = OfficeRef(office.orgnr, office.navn)
-        found = list_fravaer(office, today, behandler, tjeneste, include_past)
-        if orgnr is not None and behandler is not None and not found:
-            _check_gp(office, behandler)
-        rows.extend((ref, f) for f in found)
-    return rows, reading.unreadable
+
+    def rows():
+        for office in reading:
+            ref = OfficeRef(office.orgnr, office.navn)
+            found = list_fravaer(office, today, behandler, tjeneste, include_past)
+            if orgnr is not None and behandler is not None and not found:
+                _check_gp(office, behandler)
+            for f in found:
+                yield ref, f
+
+    return rows(), reading.unreadable
 
 
 def _check_gp(office: Virksomhet, query: str) -> None:

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.benchmarks import data
@@ -174,6 +175,118 @@ def bench_status_all(work: Path) -> list[Result]:
     return results
 
 
+def history_store(work: Path, offices: int, years: int) -> Path:
+    """offices × 50 fravær in the benchmark's year, with years of past fravær behind (50 a year)."""
+    store = work / f"store-{offices}x50-history-{years}"
+    if not store.exists():
+        history, current = work / f"history-{offices}-{years}.csv", work / f"now-{offices}.csv"
+        data.write_history_csv(history, offices=offices, years=years)
+        data.write_csv(current, offices=offices, per_office=50)
+        for path in (history, current):
+            subprocess.run(
+                [FRAVAER, "--data-dir", str(store), "import", "--allow-past", str(path)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    return store
+
+
+def calendar_export(store: str, *where: str) -> list[str]:
+    """The calendar of the four weeks around the benchmark's ordinary day, as an iCalendar file."""
+    return [
+        FRAVAER,
+        *store.split(" ", 1),
+        "calendar",
+        *where,
+        "--format",
+        "ics",
+        "--fra",
+        "21.01.2030",
+        "--til",
+        "17.02.2030",
+    ]
+
+
+def bench_calendar(work: Path) -> list[Result]:
+    """A calendar export reads the days it shows, not the years behind them."""
+    plain, old = filled_store(work, 500, 50), history_store(work, 500, 10)
+    orgnr = data.orgnrs(1)[0]
+    return [
+        compare(
+            "files, 500 × 50: calendar --all --format ics, 10 years of history vs none",
+            calendar_export(f"--data-dir {old}", "--all"),
+            calendar_export(f"--data-dir {plain}", "--all"),
+            1.3,
+            runs=5,
+        ),
+        compare(
+            "files: calendar --virksomhet X --format ics, 10 years of history vs none",
+            calendar_export(f"--data-dir {old}", "--virksomhet", orgnr),
+            calendar_export(f"--data-dir {plain}", "--virksomhet", orgnr),
+            1.3,
+            runs=11,
+        ),
+    ]
+
+
+def bench_output_memory(work: Path) -> list[Result]:
+    """Output written as it is made: memory stays flat however large the answer."""
+    results = []
+    for name, args in (
+        ("list --all --json", ["list", "--all", "--json"]),
+        ("list --all --format csv", ["list", "--all", "--format", "csv"]),
+        ("list --all (a table)", ["list", "--all"]),
+        ("status --all (a table)", ["status", "--all", "--date", "2030-02-04", "--until-workday"]),
+        (
+            "calendar --all --format ics",
+            ["calendar", "--all", "--format", "ics", "--fra", "1.1.2030", "--til", "31.12.2030"],
+        ),
+    ):
+        peaks = {}
+        for offices in (1800, 18000):
+            store = filled_store(work, offices, 10)
+            peaks[offices] = max(run_once([FRAVAER, "--data-dir", str(store), *args])[1] for _ in range(2))
+        name = f"peak memory, {name}"
+        results.append(Result(f"{name}: 18,000 vs 1,800 offices", peaks[18000], peaks[1800], 1.5, peaks[18000], "MiB"))
+        # The peak against 100 MiB: at most 1.
+        results.append(Result(f"{name}, 18,000 offices, vs 100 MiB", peaks[18000], 100, 1, peaks[18000], "MiB"))
+    return results
+
+
+def bench_big_office(work: Path) -> list[Result]:
+    """add and edit in an office of 20,000 fravær against one of 2,000, on files: a change must
+    not cost in proportion to the office (its cache entry keeps it ready)."""
+    stores = {}
+    for size in (2000, 20000):
+        stores[size] = work / f"big-{size}"
+        shutil.rmtree(stores[size], ignore_errors=True)
+        shutil.copytree(filled_store(work, 1, size), stores[size])
+    orgnr = data.orgnrs(1)[0]
+    times: dict[tuple[str, int], list[float]] = {}
+    peaks = []
+    for n in range(11):
+        for size, store in stores.items():
+            fra = date(2100, 1, 1) + timedelta(days=3 * n)
+            add = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr, "--behandler", "Vikar Lege"]
+            add += ["--fra", fra.strftime("%d.%m.%Y"), "--til", fra.strftime("%d.%m.%Y"), "--tjeneste", "alle"]
+            edit = [FRAVAER, "--data-dir", str(store), "edit", "5", "--virksomhet", orgnr, "--kommentar", f"Endret {n}"]
+            for what, command in (("add", add), ("edit", edit)):
+                seconds, peak = run_once(command)
+                times.setdefault((what, size), []).append(seconds)
+                peaks.append(peak)
+    return [
+        Result(
+            f"files: {what} in an office of 20,000 fravær vs 2,000",
+            statistics.median(times[(what, 20000)]),
+            statistics.median(times[(what, 2000)]),
+            1.5,
+            max(peaks),
+        )
+        for what in ("add", "edit")
+    ]
+
+
 PYTHON_PASS = [sys.executable, "-c", "pass"]
 
 
@@ -274,6 +387,32 @@ def bench_add_loop(work: Path) -> list[Result]:
             1.1,
             peak,
         ),
+    ]
+
+
+def bench_christmas(work: Path) -> list[Result]:
+    """adds whose days hold public holidays, in a loop, as bench_add_loop's summer weeks: each
+    checks its working days without a GP and its reopening day against Norway's holidays."""
+    orgnr = data.orgnrs(1)[0]
+    store = work / "add-christmas"
+    shutil.rmtree(store, ignore_errors=True)
+    adds, floors = [], []
+    for n in range(60):
+        # Ten GPs, each away over a Christmas and New Year, back on 2. juledag, year after year.
+        year = 2030 + n // 10
+        floors.append(run_once(PYTHON_PASS)[0])
+        command = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr]
+        command += ["--behandler", f"Lege {n % 10} Testesen", "--fra", f"18.12.{year}", "--til", f"25.12.{year}"]
+        command += ["--tjeneste", "alle", "--kommentar", "Jul"]
+        adds.append(run_once(command))
+    return [
+        Result(
+            "fravaer add across Christmas, one of 60 in a loop",
+            statistics.median(t for t, _ in adds),
+            statistics.median(floors),
+            8,
+            max(p for _, p in adds),
+        )
     ]
 
 
@@ -433,6 +572,15 @@ def bench_database(work: Path) -> list[Result]:
                 runs=7,
             )
         )
+        results.append(
+            compare(
+                "database, 500 × 50: calendar --all --format ics with 6 years of history vs without",
+                calendar_export(f"--database {old}", "--all"),
+                calendar_export(f"--database {plain}", "--all"),
+                1.3,
+                runs=7,
+            )
+        )
         csv_path = work / "import.csv"
         rows = data.write_csv(csv_path, offices=2000, per_office=50)
         files = work / "import-files"
@@ -461,8 +609,12 @@ BENCHMARKS = {
     "start-up": bench_start_up,
     "framework share": bench_framework,
     "add loop": bench_add_loop,
+    "add across Christmas": bench_christmas,
     "status --all": bench_status_all,
     "import": bench_import,
+    "calendar export": bench_calendar,
+    "output memory": bench_output_memory,
+    "big office": bench_big_office,
     "database": bench_database,
 }
 

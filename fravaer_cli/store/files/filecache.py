@@ -11,8 +11,10 @@ wrote. A hand edit, another user's write or another program's changes the hash,
 and the file is parsed as always. A fravær read from an entry and not changed is
 written back as the same bytes it was read from.
 
-The entry is JSON: reading it runs no code whatever it holds (pickle and marshal
-are not made for data that may have been tampered with). Its first line is the
+The entry is JSON lines: the office's fields, then one line per fravær, headed by its first
+and last day as ISO text, so that a report about some days (iter_offices' days) decodes only
+the fravær that meet them, not the years of history around them. Reading it runs no code
+whatever it holds (pickle and marshal are not made for data that may have been tampered with). Its first line is the
 hash of the rest, checked before anything in it is believed: an entry changed by
 hand, damaged on disk or cut short is not used, whatever fields it keeps. Where each fravær's
 table starts is checked against the file's bytes too, and the file must have
@@ -23,8 +25,11 @@ time loses nothing.
 """
 
 import os
+from collections.abc import Callable
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import Any, cast
 
 from fravaer_cli import __version__
 from fravaer_cli.domain.model import Fravaer, RosterEntry
@@ -38,7 +43,11 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 SMALLEST = 16 * 1024
 # The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
 # change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
-_FORMAT = 2
+_FORMAT = 3
+_TABLE = b"\n[[fravaer]]\n"
+_FRA, _TIL = Fravaer.FIELDS.index("fra"), Fravaer.FIELDS.index("til")
+# A fravær's line: "2030-01-01 2030-01-07 [start, values...]" (an ISO date is always 10 characters).
+_VALUES_AT = 22
 
 
 def _digest(data: bytes) -> str:
@@ -65,6 +74,9 @@ class OfficeCache:
 
     def __init__(self, store_folder: Path):
         self.store_folder = store_folder
+        # Offices read with keep: {orgnr: {id(fravær): (the fravær, its line's days, the rest of
+        # its line after its start)}}.
+        self._lines_read: dict[str, dict[int, tuple[Fravaer, bytes, bytes]]] = {}
 
     @cached_property
     def folder(self) -> Path | None:
@@ -74,9 +86,15 @@ class OfficeCache:
         # A folder per store, named by its path: two stores may hold the same office.
         return root / "kontorer" / _digest(os.path.abspath(self.store_folder).encode("utf-8", "surrogateescape"))[:16]
 
-    def load(self, orgnr: str, raw: bytes) -> tuple[Virksomhet, list[int]] | None:
+    def load(
+        self, orgnr: str, raw: bytes, days: tuple[date, date | None] | None = None, keep: bool = False
+    ) -> tuple[Virksomhet, list[int]] | None:
         """The office in raw, and where each fravær's table starts in it; None when the
-        entry is missing, unreadable, of another fravaer or not of exactly these bytes."""
+        entry is missing, unreadable, of another fravaer or not of exactly these bytes.
+        days: (first, last or None): only the fravær that meet them, and those that make one
+        stretch with them (Store.iter_offices), and the starts of those. keep: the office is
+        read for a change; its next save writes the lines of fravær it leaves as they were
+        as the same bytes (a big office's add re-encodes one fravær, not 20,000)."""
         if len(raw) < SMALLEST or self.folder is None:
             return None
         try:
@@ -89,8 +107,9 @@ class OfficeCache:
         checksum, _, body = text.partition(b"\n")
         if checksum != _digest(body).encode():
             return None  # changed or damaged since fravaer wrote it: none of it is believed
+        head, *lines = body.split(b"\n")
         try:
-            entry = json.loads(body)
+            entry = json.loads(head)
             if (
                 entry["format"] != _FORMAT
                 or entry["version"] != __version__
@@ -101,23 +120,30 @@ class OfficeCache:
             stored_orgnr, navn, info, next_id = entry["virksomhet"]
             # A text never holds a line break as it is (TOML strings escape it), so every
             # "\n[[fravaer]]\n" in the file starts a table.
-            if stored_orgnr != orgnr or raw.count(b"\n[[fravaer]]\n") != len(entry["fravaer"]):
+            if stored_orgnr != orgnr or raw.count(_TABLE) != len(lines):
                 return None
-            starts, fravaer, after = [], [], 0
-            for start, *values in entry["fravaer"]:
-                # Where the entry says this fravær's table is, the file has a table with its id.
-                # (Ids are letters, digits, _ and -: written in quotes as they are.)
-                if (
-                    type(start) is not int
-                    or start < after
-                    or not raw.startswith(f'\n[[fravaer]]\nid = "{values[0]}"\n'.encode(), start)
-                ):
+            if days is None:
+                found = _all_of(lines, raw)
+                if found is None:
                     return None
-                after = start + 1
-                starts.append(start)
-                fravaer.append(Fravaer.from_text_values(values))
+                fravaer, starts, rests = found
+                if keep:
+                    self._lines_read[orgnr] = {
+                        id(f): (f, line[:_VALUES_AT], rest) for f, line, rest in zip(fravaer, lines, rests, strict=True)
+                    }
+            else:
+                read = _Lines(lines, raw)
+                starts, fravaer = [], []
+                for i in read.meeting(*days):
+                    one = read.fravaer(i)
+                    if one is None:
+                        return None
+                    starts.append(read.starts[i])
+                    fravaer.append(one)
+            if any(a >= b for a, b in zip(starts, starts[1:], strict=False)):
+                return None
             roster = [RosterEntry(*values) for values in entry["behandlere"]]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
         return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
 
@@ -141,7 +167,6 @@ class OfficeCache:
             "blake2b": _digest(data),
             "virksomhet": [office.orgnr, office.navn, office.info, office.next_id],
             "behandlere": [list(e.values()) for e in office.roster],
-            "fravaer": [[start, *f.text_values()] for start, f in zip(starts, office.fravaer, strict=True)],
         }
         path = self.folder / f"{office.orgnr}.json"
         tmp = path.with_name(f".{office.orgnr}.{os.getpid()}.tmp")
@@ -149,7 +174,17 @@ class OfficeCache:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Private to the user, as the rest of their cache: the store's own files may be shared wider.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+            known = self._lines_read.pop(office.orgnr, {})
+            lines = [json.dumps(entry, ensure_ascii=False).encode("utf-8")]
+            for start, one in zip(starts, office.fravaer, strict=True):
+                hit = known.get(id(one))
+                # The same object, not only the same id(): a Fravaer is frozen, so its line still holds.
+                if hit is not None and hit[0] is one:
+                    lines.append(b"%s[%d, %s" % (hit[1], start, hit[2]))
+                    continue
+                values = json.dumps([start, *one.text_values()], ensure_ascii=False)
+                lines.append(f"{one.fra.isoformat()} {one.til.isoformat()} {values}".encode())
+            body = b"\n".join(lines)
             with os.fdopen(fd, "wb") as f:
                 f.write(_digest(body).encode() + b"\n" + body)
             os.replace(tmp, path)  # a reader sees the old entry or the new one, never half of one
@@ -158,3 +193,106 @@ class OfficeCache:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _maker() -> Callable[[list[Any]], Fravaer]:
+    """Fravaer.from_text_values for a cache line's row ([start, *values]), written out field by
+    field from the declarations as model.py writes its codec: a big office has 20,000 of them."""
+    args = []
+    for i, name in enumerate(Fravaer.FIELDS, start=1):
+        if name in Fravaer.DATES:
+            args.append(f"day(row[{i}])")
+        elif name in Fravaer.KEYS:
+            args.append(f"tuple(row[{i}])")
+        else:
+            args.append(f"row[{i}]")
+    source = f"def make(row):\n    return F({', '.join(args)})\n"
+    made: dict[str, Any] = {}
+    exec(compile(source, "<cache row>", "exec"), {"F": Fravaer, "day": date.fromisoformat}, made)
+    return cast(Callable[[list[Any]], Fravaer], made["make"])
+
+
+_make = _maker()
+
+
+def _all_of(lines: list[bytes], raw: bytes) -> tuple[list[Fravaer], list[int], list[bytes]] | None:
+    """Every fravær of an entry's lines, decoded at once, with where each starts in the file and
+    the rest of its line after its start; None when a line does not fit the file."""
+    import json
+
+    rows = json.loads(b"[" + b",".join([line[_VALUES_AT:] for line in lines]) + b"]")
+    fravaer, starts, rests = [], [], []
+    width = len(Fravaer.FIELDS) + 1
+    for row, line in zip(rows, lines, strict=True):
+        start = row[0]
+        # Where the entry says this fravær's table is, the file has a table with its id.
+        # (Ids are letters, digits, _ and -: written in quotes as they are.)
+        if (
+            len(row) != width
+            or type(start) is not int
+            or not raw.startswith(b'\n[[fravaer]]\nid = "%s"\n' % row[1].encode(), start)
+            or line[:_VALUES_AT] != b"%s %s " % (row[_FRA + 1].encode(), row[_TIL + 1].encode())
+        ):
+            return None  # (a line dated otherwise would mislead a report about some days)
+        fravaer.append(_make(row))
+        starts.append(start)
+        rests.append(line[line.index(b", ", _VALUES_AT) + 2 :])
+    return fravaer, starts, rests
+
+
+class _Lines:
+    """An entry's fravær lines, each decoded when first asked for and checked against the file."""
+
+    def __init__(self, lines: list[bytes], raw: bytes) -> None:
+        self.lines, self.raw = lines, raw
+        self.starts: dict[int, int] = {}
+        self._read: dict[int, Fravaer | None] = {}
+
+    def fravaer(self, i: int) -> Fravaer | None:
+        """The i-th fravær, or None when its line does not fit the file (the entry is not used)."""
+        if i not in self._read:
+            self._read[i] = self._decode(i)
+        return self._read[i]
+
+    def _decode(self, i: int) -> Fravaer | None:
+        import json
+
+        line = self.lines[i]
+        start, *values = json.loads(line[_VALUES_AT:])
+        # Where the entry says this fravær's table is, the file has a table with its id.
+        # (Ids are letters, digits, _ and -: written in quotes as they are.)
+        if type(start) is not int or not self.raw.startswith(f'{_TABLE.decode()}id = "{values[0]}"\n'.encode(), start):
+            return None
+        if line[:_VALUES_AT] != f"{values[_FRA]} {values[_TIL]} ".encode():
+            return None
+        self.starts[i] = start
+        return Fravaer.from_text_values(values)
+
+    def meeting(self, first: date, last: date | None) -> list[int]:
+        """The lines of the fravær that end on or after first and start on or before last, and of
+        those back to back with them for the same GP and a shared service (one stretch)."""
+        low, high = first.isoformat().encode(), last.isoformat().encode() if last is not None else b"~"
+        chosen = {i for i, line in enumerate(self.lines) if line[11:21] >= low and line[:10] <= high}
+        if not chosen:
+            return []
+        by_til: dict[bytes, list[int]] = {}
+        by_fra: dict[bytes, list[int]] = {}
+        for i, line in enumerate(self.lines):
+            by_til.setdefault(line[11:21], []).append(i)
+            by_fra.setdefault(line[:10], []).append(i)
+        todo = list(chosen)
+        while todo:
+            f = self.fravaer(todo.pop())
+            if f is None:
+                continue  # the caller finds it unusable
+            nearby = []
+            if f.fra > date.min:
+                nearby += by_til.get((f.fra - timedelta(days=1)).isoformat().encode(), [])
+            if f.til < date.max:
+                nearby += by_fra.get((f.til + timedelta(days=1)).isoformat().encode(), [])
+            for j in nearby:
+                g = self.fravaer(j)
+                if j not in chosen and g is not None and g.key == f.key and set(g.tjenester) & set(f.tjenester):
+                    chosen.add(j)
+                    todo.append(j)
+        return sorted(chosen)

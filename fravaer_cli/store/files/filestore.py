@@ -162,12 +162,13 @@ class FileStore(Store):
     def load(self, orgnr: str) -> Virksomhet:
         return self._load(orgnr)
 
-    def _load(self, orgnr: str, for_change: bool = False) -> Virksomhet:
-        """for_change: the bytes read are kept, so that the write can reuse those of unchanged fravær."""
+    def _load(self, orgnr: str, for_change: bool = False, days: Days | None = None) -> Virksomhet:
+        """for_change: the bytes read are kept, so that the write can reuse those of unchanged fravær.
+        days: at least the fravær that meet them (iter_offices)."""
         path = self.path_of(orgnr)
         if path is None:
             raise self.not_found(orgnr)
-        return self._read(path, orgnr, for_change)
+        return self._read(path, orgnr, for_change, days)
 
     def not_found(self, orgnr: str) -> StoreError | NotFoundError:
         """What to say of an office that is not stored: that the folder itself is missing, if it is."""
@@ -188,11 +189,12 @@ class FileStore(Store):
     def iter_offices(
         self, orgnrs: Iterable[str] | None = None, behandler: str | None = None, days: Days | None = None
     ) -> Reading[Virksomhet]:
-        # days: an office file is read whole anyway (the cache keeps a large one ready).
+        # days: a file is read whole, but a large office's cache entry decodes only the fravær
+        # that meet them (years of history are not made into fravær for a report about a month).
         def read() -> Iterator[Virksomhet | StoreError]:
             for orgnr in self.orgnrs() if orgnrs is None else sorted(set(orgnrs)):
                 try:
-                    office = self.load(orgnr)
+                    office = self._load(orgnr, days=days)
                 except StoreError as e:
                     yield e
                     continue
@@ -201,12 +203,15 @@ class FileStore(Store):
 
         return Reading(read())
 
-    def _read(self, path: Path, orgnr: str, for_change: bool = False) -> Virksomhet:
+    def _read(self, path: Path, orgnr: str, for_change: bool = False, days: Days | None = None) -> Virksomhet:
         with open_regular(path) as f:
             raw = f.read(MAX_STORE_FILE + 1)
         if len(raw) > MAX_STORE_FILE:
             raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
-        if path.suffix == ".toml" and (cached := self._cache.load(orgnr, raw)) is not None:
+        if (
+            path.suffix == ".toml"
+            and (cached := self._cache.load(orgnr, raw, None if for_change else days, keep=for_change)) is not None
+        ):
             office, starts = cached
             if for_change:
                 self._read_as[orgnr] = (list(office.fravaer), raw, starts)
