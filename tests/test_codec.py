@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fravaer_cli.domain.catalogue import catalogue
-from fravaer_cli.domain.model import Fravaer, RosterEntry
+from fravaer_cli.domain.model import Draft, Fravaer, RosterEntry
 
 KEYS = list(catalogue())
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)
@@ -99,8 +99,9 @@ def test_every_store_names_the_fields_the_codec_has():
     from fravaer_cli.store.postgres import pgschema, rows
 
     assert documents._FRAVAER_KEYS == set(Fravaer.FIELDS)
-    # Every migration in order: the last definition of each thing is the one in force.
-    sql = "".join(path.read_text() for path in pgschema.MIGRATIONS.values())
+    # Every migration in order, then the interface (from schema 8): the last definition of each
+    # thing is the one in force.
+    sql = "".join(path.read_text() for path in pgschema.MIGRATIONS.values()) + pgschema.INTERFACE.read_text()
 
     def defined(what: str) -> str:
         """The text from the last CREATE [OR REPLACE] of what on."""
@@ -111,14 +112,15 @@ def test_every_store_names_the_fields_the_codec_has():
     returned = kontorer[kontorer.index("RETURNS TABLE (") + len("RETURNS TABLE (") :].split(")")[0]
     columns = [column.split()[0] for column in returned.split(",")]
     assert columns[rows.FIRST_FIELD :] == [("hpr_nr" if name == "hpr" else name) for name in Fravaer.FIELDS]
-    # The server writes a fravær into its log entries itself, as a row of the type logg_fravaer
-    # (frozen SQL): a new field needs a new migration that names it there, in som_json(), and in
-    # the type a new fravær is sent as.
-    logged = defined("TYPE logg_fravaer AS (").split("(", 1)[1].split(";")[0]
+    # The server writes a fravær into its log entries itself, as a row of the type logg_fravaer:
+    # a new field is named there, in som_json(), and (one a user gives) in the type a request
+    # asks for a fravær as (onsket).
+    logged = defined("TYPE fravaer_intern.logg_fravaer AS (").split("(", 1)[1].split(";")[0]
     assert [column.split()[0] for column in logged.split(",")] == list(Fravaer.FIELDS)
-    as_json = defined("FUNCTION som_json(").split("$$")[1]
-    sent = defined("TYPE ny_fravaer ").split(";")[0]
-    assert [name for name in Fravaer.FIELDS if f"f.{name}" not in as_json or f" {name} " not in sent] == []
+    as_json = defined("FUNCTION fravaer_intern.som_json(").split("$$")[1]
+    asked = defined("TYPE fravaer_intern.onsket AS (").split("(", 1)[1].split(";")[0]
+    assert [name for name in Fravaer.FIELDS if f"f.{name}" not in as_json] == []
+    assert [column.split()[0] for column in asked.split(",")] == list(Draft.FIELDS)
 
 
 def test_records_are_frozen():

@@ -333,3 +333,43 @@ def test_the_program_refuses_a_roster_past_a_thousand_as_the_server_does(fravaer
     assert refused.exit_code == 2 and "1000 navn" in refused.stderr, refused.stderr
     listed = json.loads(fravaer("roster", "list", "--virksomhet", ORGNR, "--json").stdout)
     assert len(listed) == MAX_ROSTER
+
+
+def test_a_rename_remembers_the_old_spelling_so_the_same_file_imports_nothing_twice(fravaer, tmp_path):
+    """Issue 31, item 7: after the rename the note advised, the file with the typo imports again
+    without storing the typo's row a second time, and an add with the old spelling is the GP as
+    named now, and says so; a rename back makes the old spelling the GP's own again."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "virksomhet;behandler;fra;til;tjenester\n"
+        f"{ORGNR};Ingrid Solberg;1.7.2030;5.7.2030;alle\n{ORGNR};Ingrid Solbeg;1.8.2030;5.8.2030;alle\n"
+    )
+    first = fravaer("import", str(plan))
+    assert first.exit_code == 0, first.stderr
+    assert 'roster rename --virksomhet 974760673 --behandler "Ingrid Solbeg" --til-navn "Ingrid Solberg"' in (
+        first.stderr
+    )
+    renamed = fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Ingrid Solbeg", "--til-navn",
+                      "Ingrid Solberg")  # fmt: skip
+    assert renamed.exit_code == 0, renamed.stderr
+    again = fravaer("import", str(plan), "--json")
+    assert again.exit_code == 0, again.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json", "--include-past").stdout)
+    assert [(f["behandler"], f["fra"]) for f in listed] == [
+        ("Ingrid Solberg", "2030-07-01"),
+        ("Ingrid Solberg", "2030-08-01"),
+    ]
+
+    added = fravaer(*add_args(behandler="Ingrid Solbeg", fra="01.09.2030", til="02.09.2030"))
+    assert added.exit_code == 0, added.stderr
+    assert "Merk: «Ingrid Solbeg» heter nå «Ingrid Solberg»" in added.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert {f["behandler"] for f in listed} == {"Ingrid Solberg"}
+
+    back = fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Ingrid Solberg", "--til-navn",
+                   "Ingrid Solbeg")  # fmt: skip
+    assert back.exit_code == 0, back.stderr
+    added = fravaer(*add_args(behandler="Ingrid Solberg", fra="01.10.2030", til="02.10.2030"))
+    assert added.exit_code == 0 and "heter nå «Ingrid Solbeg»" in added.stderr, added.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert {f["behandler"] for f in listed} == {"Ingrid Solbeg"}

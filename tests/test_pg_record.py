@@ -150,7 +150,9 @@ def commands(tmp_path) -> list[list[str]]:
 
 def replayed(entries: list[dict]) -> dict:
     """An office as its log tells it, from nothing; each entry's before must be what the log had."""
-    office: dict = {"navn": "", "info": "", "behandlere": [], "fravaer": {}}
+    from fravaer_cli.domain.virksomhet import former_names
+
+    office: dict = {"navn": "", "info": "", "behandlere": [], "fravaer": {}, "tidligere": {}}
     roster = office["behandlere"]
     for e in entries:
         handling, f = e["handling"], e.get("fravaer")
@@ -190,6 +192,7 @@ def replayed(entries: list[dict]) -> dict:
                 del roster[i]
             elif i is not None:
                 roster[i] = {**roster[i], "behandler": target}
+            office["tidligere"] = former_names(office["tidligere"], e["behandler"]["fra"], target)
         else:
             raise AssertionError(f"an entry the program does not know: {e}")
     return office
@@ -213,10 +216,12 @@ def texts_of(value):
 def stored(pg_server, database: str) -> dict:
     """Every office as the tables have it, and its log: (av column, entry)."""
     offices = {}
-    for orgnr, navn, info, behandlere, neste_id in pg_server.sql(
-        database, "SELECT orgnr, navn, info, behandlere, neste_id FROM fravaer.virksomhet ORDER BY orgnr"
+    for orgnr, navn, info, behandlere, neste_id, tidligere in pg_server.sql(
+        database,
+        "SELECT orgnr, navn, info, behandlere, neste_id, tidligere_navn FROM fravaer.virksomhet ORDER BY orgnr",
     ):
-        offices[orgnr] = {"navn": navn, "info": info, "behandlere": behandlere, "neste_id": neste_id}
+        offices[orgnr] = {"navn": navn, "info": info, "behandlere": behandlere, "neste_id": neste_id,
+                          "tidligere": tidligere}  # fmt: skip
     for orgnr, row in pg_server.sql(
         database, "SELECT orgnr, fravaer_intern.som_json(f) FROM fravaer.fravaer f ORDER BY orgnr, length(id), id"
     ):
@@ -235,8 +240,8 @@ def check_record(pg_server, database: str, logins: dict[int, str]) -> dict:
         entries = [entry for _, _, entry in office.get("logg", [])]
         again = replayed(entries)
         assert again["fravaer"] == office.get("fravaer", {}), orgnr
-        assert (again["navn"], again["info"], again["behandlere"]) == (
-            office["navn"], office["info"], office["behandlere"]), orgnr  # fmt: skip
+        assert (again["navn"], again["info"], again["behandlere"], again["tidligere"]) == (
+            office["navn"], office["info"], office["behandlere"], office["tidligere"]), orgnr  # fmt: skip
         assert all(int(i) < office["neste_id"] for i in office.get("fravaer", {}))
         for nr, av, entry in office.get("logg", []):
             maker = logins[max(n for n in logins if n <= nr)]

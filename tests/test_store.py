@@ -90,7 +90,7 @@ def test_example_store_loads():
 CORRUPT = {
     "not toml": b"schema = 1\n[virksomhet\n",
     "not utf-8": b'schema = 1\nnavn = "\xff"\n',
-    "newer schema": b'schema = 3\nneste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
+    "newer schema": b'schema = 4\nneste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
     "no schema": b'neste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
     "schema as text": b'schema = "1"\nneste_id = 1\n[virksomhet]\norgnr = "974760673"\n',
     "wrong orgnr": b'schema = 1\nneste_id = 1\n[virksomhet]\norgnr = "988077917"\n',
@@ -133,7 +133,7 @@ def test_unusable_file_is_named_and_never_overwritten(tmp_path, case):
 
 def test_newer_schema_says_so(tmp_path):
     (tmp_path / f"{ORGNR}.toml").write_bytes(CORRUPT["newer schema"])
-    with pytest.raises(StoreError, match="schema 3 er nyere"):
+    with pytest.raises(StoreError, match="schema 4 er nyere"):
         FileStore(tmp_path).load(ORGNR)
 
 

@@ -10,7 +10,7 @@ from tests.test_store import CORRUPT
 PROBLEMS = {
     "not toml": "ugyldig TOML",
     "not utf-8": "UTF-8",
-    "newer schema": "schema 3 er nyere",
+    "newer schema": "schema 4 er nyere",
     "no schema": "mangler «schema»",
     "schema as text": "schema skal være et heltall",
     "wrong orgnr": "virksomhet.orgnr er 988077917",

@@ -44,6 +44,22 @@ MAX_ROSTER = 1000
 NEAR_SHOWN = 3
 
 
+MAX_FORMER_NAMES = 1000  # spellings an office remembers, far beyond what renames make
+
+
+def former_names(tidligere: dict[str, str], old_name: str, target: str) -> dict[str, str]:
+    """The spellings an office remembers after old_name is renamed target: old_name's (unless it
+    is target's own key), and those that meant old_name now mean target; none for target's key
+    (renamed back, the name is the GP's own again). The database makes the same (interface.sql)."""
+    old_key, new_key = behandler_key(old_name), behandler_key(target)
+    kept = {k: (target if behandler_key(v) == old_key else v) for k, v in tidligere.items() if k != new_key}
+    if old_key != new_key:
+        kept[old_key] = target
+    if len(kept) > MAX_FORMER_NAMES:
+        raise InputError(f"Virksomheten husker alt {MAX_FORMER_NAMES} tidligere navn på leger; flere godtas ikke.")
+    return kept
+
+
 def surname_last(name: str) -> str:
     """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
     surname, _, given = name.partition(",")
@@ -62,10 +78,12 @@ def office_label(orgnr: str, navn: str) -> str:
 
 
 class Virksomhet(Record):
-    """An office: its name and note, its fravær, the next id to give, and its roster
-    (empty: the office keeps no list of its GPs)."""
+    """An office: its name and note, its fravær, the next id to give, its roster (empty: the
+    office keeps no list of its GPs), and the spellings its GPs had before a rename (tidligere: the
+    old spelling's GP key -> the name the GP has now), so that a file typed before the rename still
+    names the same GP."""
 
-    FIELDS = ("orgnr", "navn", "info", "next_id", "fravaer", "roster")
+    FIELDS = ("orgnr", "navn", "info", "next_id", "fravaer", "roster", "tidligere")
 
     def __init__(
         self,
@@ -75,10 +93,12 @@ class Virksomhet(Record):
         next_id: int = 1,
         fravaer: list[Fravaer] | None = None,
         roster: list[RosterEntry] | None = None,
+        tidligere: dict[str, str] | None = None,
     ):
         self.orgnr, self.navn, self.info, self.next_id = orgnr, navn, info, next_id
         self.fravaer = [] if fravaer is None else fravaer
         self.roster = [] if roster is None else roster
+        self.tidligere = {} if tidligere is None else tidligere
         self._indexed = False
         self._near_index: NearIndex | None = None
 
@@ -199,6 +219,21 @@ class Virksomhet(Record):
         return entry.behandler if entry is not None else self._names.get(behandler_key(name), name)
 
     def as_known(self, name: str) -> str:
+        """The name as the office knows the GP (_as_known), or, a spelling the GP had before a
+        rename, the name the GP has now."""
+        known = self._as_known(name)
+        if known == name and self.tidligere and not self.knows(name):
+            now = self.tidligere.get(behandler_key(name))
+            if now is not None and self.knows(now):
+                return now
+        return known
+
+    def renamed_to(self, name: str) -> str | None:
+        """The name the GP has now, when name is a spelling it had before a rename."""
+        known = self.as_known(name)
+        return known if known != name and behandler_key(name) in self.tidligere else None
+
+    def _as_known(self, name: str) -> str:
         """«Hansen, Per», surname first with one comma, is «Per Hansen» when the office knows that GP
         (on its roster or with fravær stored), and «Per Hansen» is a known «Hansen, Per»: one GP,
         not two, for the overlap rule, preview and the calendar. It is the stored name that makes
@@ -413,6 +448,7 @@ class Virksomhet(Record):
             check._remember(after)
         renamed = {id(before): after for before, after in changed}
         self.fravaer = [renamed.get(id(f), f) for f in self.fravaer]
+        self.tidligere = former_names(self.tidligere, old_name, target)
         if entry is not None:
             existing = self.roster_entry(known_as) if merging else None
             if existing is not None and existing is not entry:

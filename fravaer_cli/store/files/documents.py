@@ -13,7 +13,9 @@ from fravaer_cli.domain.model import MAX_ID_LENGTH, Fravaer, RosterEntry
 from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import Virksomhet
 
-SCHEMA = 2  # 2: the office may keep its roster (behandlere); files without one are still written as 1
+# 2: the office may keep its roster (behandlere); 3: and its GPs' spellings before a rename
+# (tidligere_navn). A file is written with the lowest schema that holds what it has.
+SCHEMA = 3
 # Far beyond any real office (50 fravær take about 10 KiB), and small enough
 # that a planted huge file cannot exhaust memory.
 MAX_STORE_FILE = 64 * 1024 * 1024
@@ -21,6 +23,7 @@ MAX_LOG_LINE = 1024 * 1024
 
 _TOP_KEYS = {"schema", "virksomhet", "neste_id", "fravaer"}
 _TOP_KEYS_2 = _TOP_KEYS | {"behandlere"}
+_TOP_KEYS_3 = _TOP_KEYS_2 | {"tidligere_navn"}
 _OFFICE_KEYS = {"orgnr", "navn", "info"}
 _ROSTER_KEYS = {"behandler", "hpr"}
 _FRAVAER_KEYS = set(Fravaer.FIELDS)
@@ -165,7 +168,7 @@ def office_from(doc: dict[str, Any], orgnr: str) -> Virksomhet:
         )
     if schema < 1:
         raise Invalid(f"ukjent schema {schema}")
-    _unknown(doc, _TOP_KEYS_2 if schema >= 2 else _TOP_KEYS, "dokumentet")
+    _unknown(doc, _TOP_KEYS_3 if schema >= 3 else _TOP_KEYS_2 if schema >= 2 else _TOP_KEYS, "dokumentet")
     office = _expect(doc.get("virksomhet"), dict, "[virksomhet]")
     _unknown(office, _OFFICE_KEYS, "[virksomhet]")
     stored_orgnr = _expect(office.get("orgnr"), str, "virksomhet.orgnr")
@@ -194,7 +197,20 @@ def office_from(doc: dict[str, Any], orgnr: str) -> Virksomhet:
         next_id=next_id,
         fravaer=fravaer,
         roster=_roster_checked(doc.get("behandlere", [])),
+        tidligere=_former_names_checked(doc.get("tidligere_navn", {})),
     )
+
+
+def _former_names_checked(table: Any) -> dict[str, str]:
+    """Each old spelling's GP key, with the name the GP has now: a key that is not one is not read
+    as one (a hand-edited «Ingrid Solbeg» would otherwise never match)."""
+    former = {}
+    for key, name in _expect(table, dict, "tidligere_navn").items():
+        _expect(name, str, f"tidligere_navn.{key}")
+        if key != behandler_key(key) or not key or not name.strip():
+            raise Invalid(f"tidligere_navn har «{key}» = «{name}»: nøkkelen skal være navnet med små bokstaver")
+        former[key] = name
+    return former
 
 
 def _roster_checked(records: Any) -> list[RosterEntry]:

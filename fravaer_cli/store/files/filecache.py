@@ -43,7 +43,7 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 SMALLEST = 16 * 1024
 # The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
 # change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
-_FORMAT = 3
+_FORMAT = 4
 _TABLE = b"\n[[fravaer]]\n"
 _FRA, _TIL = Fravaer.FIELDS.index("fra"), Fravaer.FIELDS.index("til")
 # A fravær's line: "2030-01-01 2030-01-07 [start, values...]" (an ISO date is always 10 characters).
@@ -143,9 +143,12 @@ class OfficeCache:
             if any(a >= b for a, b in zip(starts, starts[1:], strict=False)):
                 return None
             roster = [RosterEntry(*values) for values in entry["behandlere"]]
+            former = entry["tidligere_navn"]
+            if type(former) is not dict or not all(type(k) is str and type(v) is str for k, v in former.items()):
+                return None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
-        return Virksomhet(orgnr, navn, info, next_id, fravaer, roster), starts
+        return Virksomhet(orgnr, navn, info, next_id, fravaer, roster, former), starts
 
     def wants(self, data: bytes, starts: list[int] | None) -> bool:
         """Whether a file written as data gets an entry: a TOML file (starts is where its
@@ -167,6 +170,7 @@ class OfficeCache:
             "blake2b": _digest(data),
             "virksomhet": [office.orgnr, office.navn, office.info, office.next_id],
             "behandlere": [list(e.values()) for e in office.roster],
+            "tidligere_navn": office.tidligere,
         }
         path = self.folder / f"{office.orgnr}.json"
         tmp = path.with_name(f".{office.orgnr}.{os.getpid()}.tmp")

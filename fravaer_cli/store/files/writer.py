@@ -24,14 +24,16 @@ def document_of(office: Virksomhet) -> dict[str, Any]:
 def _head_of(office: Virksomhet) -> dict[str, Any]:
     """The document but its fravær."""
     document = {
-        # A file is written as schema 2 only when it holds what schema 1 has no place for,
-        # so that an older fravaer still reads every office without a roster.
-        "schema": SCHEMA if office.roster else 1,
+        # A file is written as schema 2 or 3 only when it holds what the one before has no place
+        # for, so that an older fravaer still reads every office without a roster or a rename.
+        "schema": SCHEMA if office.tidligere else 2 if office.roster else 1,
         "virksomhet": {"orgnr": office.orgnr, "navn": office.navn, "info": office.info},
         "neste_id": office.next_id,
     }
     if office.roster:
         document["behandlere"] = [e.to_record() for e in office.roster]
+    if office.tidligere:
+        document["tidligere_navn"] = dict(office.tidligere)
     return document
 
 

@@ -70,7 +70,16 @@ CREATE FUNCTION fravaer_intern.behandlere_ok(b jsonb) RETURNS boolean LANGUAGE s
            OR NOT fravaer_intern.navn_ok(e ->> 'behandler')
            OR (e ? 'hpr' AND (jsonb_typeof(e -> 'hpr') <> 'string' OR e ->> 'hpr' !~ '^[0-9]{0,10}$')))
     $$;
+-- The spellings an office's GPs had before a rename: old spelling's key -> a name (at most 1,000).
+CREATE FUNCTION fravaer_intern.tidligere_ok(t jsonb) RETURNS boolean LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT jsonb_typeof(t) = 'object' AND (SELECT count(*) FROM jsonb_object_keys(t)) <= 1000 AND NOT EXISTS (
+        SELECT 1 FROM jsonb_each(t) e
+        WHERE jsonb_typeof(e.value) <> 'string' OR NOT fravaer_intern.navn_ok(e.value #>> '{}')
+           OR NOT fravaer_intern.navn_ok(e.key))
+    $$;
 ALTER TABLE virksomhet
+    ADD CONSTRAINT virksomhet_tidligere_ok CHECK (fravaer_intern.tidligere_ok(tidligere_navn)) NOT VALID,
     ADD CONSTRAINT virksomhet_navn_ok CHECK (navn = '' OR fravaer_intern.navn_ok(navn)) NOT VALID,
     ADD CONSTRAINT virksomhet_info_ok CHECK (fravaer_intern.tekst_ok(info, 200)) NOT VALID,
     ADD CONSTRAINT virksomhet_behandlere_ok CHECK (fravaer_intern.behandlere_ok(behandlere)) NOT VALID;
@@ -678,7 +687,14 @@ BEGIN
             nye := ARRAY(SELECT endret_fravaer(o, g.id, ROW(maal, g.fra, g.til, g.tjenester, g.vikar, g.kommentar, g.hpr)::onsket)
                          FROM unnest(gamle) g WHERE g.behandler <> maal ORDER BY length(g.id), g.id);
             IF cardinality(nye) > 0 OR liste <> foer THEN
-                UPDATE virksomhet v SET behandlere = liste WHERE v.orgnr = o;
+                -- The old spelling is remembered as the GP it is now (and spellings that meant fra
+                -- mean maal); maal's own key is no former spelling of anyone (former_names()).
+                UPDATE virksomhet v SET behandlere = liste, tidligere_navn = (
+                        SELECT coalesce(jsonb_object_agg(e.key, CASE WHEN gp_nokkel(e.value #>> '{}') = fk
+                                                                    THEN to_jsonb(maal) ELSE e.value END), '{}')
+                        FROM jsonb_each(v.tidligere_navn) e WHERE e.key <> gp_nokkel(maal))
+                        || CASE WHEN fk <> gp_nokkel(maal) THEN jsonb_build_object(fk, maal) ELSE '{}' END
+                    WHERE v.orgnr = o;
                 PERFORM logg_inn(o, tid, pa, h, NULL,
                     json_build_object('behandler', json_build_object('fra', a ->> 'fra', 'til', a ->> 'til')));
                 RETURN NEXT ROW(o, h, NULL, NULL)::skrevet;
@@ -823,8 +839,9 @@ $$;
 -- for a day reads neither history nor the years ahead, but whole the stretches it shows.
 CREATE FUNCTION fravaer_api.kontorer(orgnrs text[] DEFAULT NULL, ord text[] DEFAULT NULL, hpr text DEFAULT NULL,
         fra_og_med date DEFAULT NULL, til_og_med date DEFAULT NULL)
-    -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, versjon renamed hpr as hpr_nr
-    RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, versjon bigint,
+    -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon renamed hpr as hpr_nr
+    RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, tidligere_navn jsonb,
+        versjon bigint,
         id text, behandler text, fra date, til date, tjenester text[], vikar text[], kommentar text,
         hpr_nr text, registrert_av text, registrert text)
     -- PL/pgSQL, not SQL: its statements are planned with the call's values (an SQL function's are
@@ -855,6 +872,7 @@ BEGIN
             -- fields: Fravaer also orgnr, CASE
             SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
                 CASE WHEN row_number() OVER w = 1 THEN v.neste_id END, CASE WHEN row_number() OVER w = 1 THEN v.behandlere END,
+                CASE WHEN row_number() OVER w = 1 THEN v.tidligere_navn END,
                 CASE WHEN row_number() OVER w = 1 THEN v.versjon END,
                 f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
             FROM virksomhet v LEFT JOIN fravaer f ON f.orgnr = v.orgnr
@@ -894,6 +912,7 @@ BEGIN
         -- fields: Fravaer also orgnr, CASE
         SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
             CASE WHEN row_number() OVER w = 1 THEN v.neste_id END, CASE WHEN row_number() OVER w = 1 THEN v.behandlere END,
+                CASE WHEN row_number() OVER w = 1 THEN v.tidligere_navn END,
             CASE WHEN row_number() OVER w = 1 THEN v.versjon END,
             f.id, f.behandler, f.fra, f.til, f.tjenester, f.vikar, f.kommentar, f.hpr, f.registrert_av, f.registrert
         FROM virksomhet v LEFT JOIN alle f ON f.orgnr = v.orgnr
@@ -907,8 +926,8 @@ $$;
 -- opprett. Returns each office it may write, with whether this call created it; one it may read
 -- but not write is an error (42501); one it may not read, or not stored and not created, is left out.
 CREATE FUNCTION fravaer_api.laas(orgnrs text[], opprett boolean)
-    RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, versjon bigint,
-        opprettet boolean)
+    RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, tidligere_navn jsonb,
+        versjon bigint, opprettet boolean)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
 #variable_conflict use_column
 DECLARE
@@ -931,7 +950,7 @@ BEGIN
                    ON CONFLICT DO NOTHING RETURNING virksomhet.orgnr)
             SELECT coalesce(array_agg(n.orgnr), '{}') INTO nye FROM n;
     END IF;
-    RETURN QUERY SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, v.versjon, v.orgnr = ANY(nye)
+    RETURN QUERY SELECT v.orgnr, v.navn, v.info, v.neste_id, v.behandlere, v.tidligere_navn, v.versjon, v.orgnr = ANY(nye)
         FROM virksomhet v WHERE v.orgnr = ANY(lov) ORDER BY v.orgnr FOR UPDATE;
 END
 $$;
@@ -1005,7 +1024,7 @@ CREATE FUNCTION fravaer_api.tilganger(orgnr text DEFAULT NULL, login text DEFAUL
 $$;
 
 -- database load (admins): offices, fravær and logs as they were, sent as rows of tabell 'kontor'
--- (orgnr, navn, info, neste_id, behandlere), 'fravaer' (orgnr, then Fravaer's fields) and 'logg'
+-- (orgnr, navn, info, neste_id, behandlere, tidligere_navn), 'fravaer' (orgnr, then Fravaer's fields) and 'logg'
 -- (orgnr, tid, av, handling, oppforing, place). An office already stored is left as it is. The one
 -- call in which a login sends a record rather than a request: a copy of a store as it was, history
 -- and all, into offices the database has not had; only an admin may, and the search keys are the
@@ -1018,8 +1037,8 @@ BEGIN
     IF NOT skriver_alt() THEN
         RAISE EXCEPTION 'bare fravaer_admin laster inn' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    WITH n AS (INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere)
-               SELECT c0, c1, c2, c3::integer, c4::jsonb FROM innsendt('kontor') ORDER BY c0
+    WITH n AS (INSERT INTO virksomhet (orgnr, navn, info, neste_id, behandlere, tidligere_navn)
+               SELECT c0, c1, c2, c3::integer, c4::jsonb, coalesce(c5::jsonb, '{}') FROM innsendt('kontor') ORDER BY c0
                ON CONFLICT DO NOTHING RETURNING virksomhet.orgnr)
         SELECT coalesce(array_agg(n.orgnr ORDER BY n.orgnr), '{}') INTO nye FROM n;
     -- fields: Fravaer also orgnr, behandler_sok

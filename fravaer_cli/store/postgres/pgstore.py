@@ -21,6 +21,7 @@ from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver, login_of
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
+    OFFICE_COLUMNS,
     VERSION,
     Logged,
     copy_rows,
@@ -446,12 +447,12 @@ class PgStore(Store):
         if lock:
             cur.execute("SELECT * FROM fravaer_api.laas(%s, %s)", (orgnrs, create))
             for row in cur.fetchall():
-                rows[row[0]] = row[1:6]
-                if row[6]:
+                rows[row[0]] = row[1:7]
+                if row[7]:
                     created.add(row[0])
         else:
             cur.execute(  # (an office's own columns are on its first row only)
-                "SELECT orgnr, navn, info, neste_id, behandlere, versjon FROM fravaer_api.kontorer(%s) "
+                "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon FROM fravaer_api.kontorer(%s) "
                 "WHERE behandlere IS NOT NULL",
                 (orgnrs,),
             )
@@ -465,7 +466,7 @@ class PgStore(Store):
             checked, stamp = prepared.get(orgnr) or (None, None)
             if row is None:  # a dry run: the new office, as it would be
                 changes[orgnr] = Change(Virksomhet(orgnr), created_office=True)
-            elif checked is not None and stamp is not None and stamp == row[4]:
+            elif checked is not None and stamp is not None and stamp == row[VERSION - 1]:
                 # Unchanged since it was checked: the checked office is used.
                 changes[orgnr] = Change(checked, reused=True)
             elif checked is not None and stamp is None and orgnr in created:
@@ -512,7 +513,7 @@ def _read_office(row: Sequence[Any]) -> Virksomhet | StoreError:
     """The office of a row of fravaer_api.kontorer(), or why it cannot be read: a value stored past
     the database's rules (by hand, or before migration 6) is reported, and the other offices go on."""
     try:
-        return office_of_row(row[0], row[1:5])
+        return office_of_row(row[0], row[1 : 1 + OFFICE_COLUMNS])
     except (TypeError, ValueError, KeyError, AttributeError):
         return StoreError(f"Virksomhet {row[0]} kan ikke leses: lista over behandlere i databasen er ugyldig.")
 

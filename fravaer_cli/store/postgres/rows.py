@@ -10,10 +10,11 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import Change, log_value
 
 # What fravaer_api.kontorer() gives a row: the orgnr, the office's own columns (navn, info, neste_id,
-# behandlere: office_of_row reads them), its version (at VERSION), then a fravær's fields in
-# Fravaer.FIELDS' order from FIRST_FIELD on (None when the office has none).
-VERSION = 5
-FIRST_FIELD = 6
+# behandlere, tidligere_navn: office_of_row reads them), its version (at VERSION), then a fravær's
+# fields in Fravaer.FIELDS' order from FIRST_FIELD on (None when the office has none).
+OFFICE_COLUMNS = 5
+VERSION = 6
+FIRST_FIELD = 7
 
 
 def _texts(f: Fravaer, arrays: dict[tuple[str, ...], str]) -> list[str]:
@@ -73,7 +74,20 @@ def log_rows(entries: list[tuple[str, dict[str, Any]]]) -> "_Rows":
 
 
 def office_rows(offices: list[Virksomhet]) -> "_Rows":
-    return _Rows([("kontor", o.orgnr, o.navn, o.info, str(o.next_id), roster_json(o)) for o in offices])
+    return _Rows(
+        [
+            (
+                "kontor",
+                o.orgnr,
+                o.navn,
+                o.info,
+                str(o.next_id),
+                roster_json(o),
+                json.dumps(o.tidligere, ensure_ascii=False),
+            )
+            for o in offices
+        ]
+    )
 
 
 class _Rows:
@@ -119,8 +133,11 @@ def roster_json(office: Virksomhet) -> str:
 
 
 def office_of_row(orgnr: str, row: Sequence[Any], fravaer: list[Fravaer] | None = None) -> Virksomhet:
-    """The office from a row that starts with navn, info, neste_id, behandlere (its fravær are read apart)."""
-    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], [RosterEntry.from_record(e) for e in row[3] or []])
+    """The office from a row that starts with navn, info, neste_id, behandlere, tidligere_navn (its
+    fravær are read apart)."""
+    roster = [RosterEntry.from_record(e) for e in row[3] or []]
+    former = {str(k): str(v) for k, v in (row[4] or {}).items()}
+    return Virksomhet(orgnr, row[0], row[1], row[2], fravaer or [], roster, former)
 
 
 def like_escaped(text: str) -> str:
