@@ -24,6 +24,18 @@ def binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def as_server_user(command: list[str], folder: Path, user: str | None) -> list[str]:
+    """command as the server's user (user: None when the tests do not run as root), with folder and
+    its files given to that user: PgBouncer does not run as root."""
+    if not user:
+        return command
+    entry = pwd.getpwnam(user)
+    os.chmod(folder, 0o755)
+    for path in [folder, *folder.iterdir()]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    return ["runuser", "-u", user, "--", *command]
+
+
 def free_port() -> int:
     import socket
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.benchmarks import data
 from tests.helpers import EXECUTABLE, NO_SKIP, ORGNR, add_args, run_database
+from tests.pg import as_server_user
 
 A = ORGNR
 
@@ -43,12 +44,7 @@ def bouncer(pg_server, pg_dsn):
         "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 100\n"
         f"logfile = {base}/log\npidfile = {base}/pid\n"
     )
-    command = [binary, "-q", str(base / "pgbouncer.ini")]
-    if pg_server.user:  # PgBouncer does not run as root
-        os.chmod(base, 0o777)
-        for path in base.iterdir():
-            os.chmod(path, 0o644)
-        command = ["runuser", "-u", pg_server.user, "--", *command]
+    command = as_server_user([binary, "-q", str(base / "pgbouncer.ini")], base, pg_server.user)
     proc = subprocess.Popen(command)
     deadline = time.monotonic() + 10
     while not (base / ".s.PGSQL.6432").exists():

@@ -534,3 +534,28 @@ def test_a_login_whose_name_is_no_name_writes_nothing(offices, pg_server):
     with pytest.raises(psycopg2.errors.CheckViolation):  # and given by hand, it writes nothing
         _endre(login_dsn, [{"orgnr": A, "handling": "delete", "id": "1"}])
     assert pg_server.sql(database, "SELECT count(*) FROM fravaer.logg") == before
+
+
+def test_an_imports_rows_keep_the_roster_rule_on_the_server(offices):
+    """Rows staged by hand for a GP not on the office's roster are refused whole, as the program's
+    import refuses them; rows of GPs on it (in any case and spacing) are taken."""
+    conn = psycopg2.connect(as_login(offices, "kari"))
+    try:
+        for name, taken in (("Ukjent Person", False), ("LEGE  a", True)):
+            with conn.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO fravaer_inn.rader (tabell, c0, c1, c2, c3, c4, c5, c6, c7, c8) VALUES "
+                    "('fravaer', %(o)s, 'Lege A', '2032-01-01', '2032-01-01', '{timebestilling}', '{}', '', '', '0'), "
+                    "('fravaer', %(o)s, %(navn)s, '2032-02-01', '2032-02-01', '{timebestilling}', '{}', '', '', '1')",
+                    {"o": A, "navn": name},
+                )
+                if taken:
+                    cur.execute("SELECT fravaer_api.skriv_rader('import', NULL)")
+                else:
+                    with pytest.raises(psycopg2.errors.CheckViolation, match="Ukjent Person står ikke på listen"):
+                        cur.execute("SELECT fravaer_api.skriv_rader('import', NULL)")
+            conn.commit() if taken else conn.rollback()
+    finally:
+        conn.close()
+    listed = json.loads(run_database(offices, "list", "--virksomhet", A, "--json", "--include-past").stdout)
+    assert [f["behandler"] for f in listed if f["fra"] >= "2032"] == ["Lege A", "LEGE  a"]

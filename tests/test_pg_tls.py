@@ -10,6 +10,7 @@ import pytest
 
 from tests import certs, pg
 from tests.helpers import EXECUTABLE, NO_SKIP, ORGNR, OTHER_ORGNR, add_args, run_database
+from tests.pg import as_server_user
 
 A, B = ORGNR, OTHER_ORGNR
 KONTOR_A, KONTOR_B = f"kontor_{A}", f"kontor_{B}"
@@ -321,15 +322,7 @@ def tls_bouncer(pg_server, pg_dsn, tls):
         f"client_tls_key_file = {base}/server.key\n"
         f"logfile = {base}/log\npidfile = {base}/pid\n"
     )
-    command = [binary, "-q", str(base / "pgbouncer.ini")]
-    if pg_server.user:  # PgBouncer does not run as root
-        import pwd
-
-        entry = pwd.getpwnam(pg_server.user)
-        os.chmod(base, 0o755)
-        for path in [base, *base.iterdir()]:
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-        command = ["runuser", "-u", pg_server.user, "--", *command]
+    command = as_server_user([binary, "-q", str(base / "pgbouncer.ini")], base, pg_server.user)
     proc = subprocess.Popen(command)
     database = pg_dsn.split("dbname=")[1].split()[0]
     dsn = f"host=db.fravaer.test hostaddr=127.0.0.1 port={port} dbname={database} user=eier password=pw-eier"
@@ -586,15 +579,7 @@ def _the_guides_pgbouncer(server, etc, openssl: list[str], helpdesk, env: dict) 
         if not line.startswith("server_tls_"):
             ini.append(line)
     (here / "pgbouncer.ini").write_text("\n".join(ini) + "\n")
-    command = [binary, "-q", str(here / "pgbouncer.ini")]
-    if server.user:  # PgBouncer does not run as root
-        import pwd
-
-        entry = pwd.getpwnam(server.user)
-        os.chmod(here, 0o755)
-        for path in [here, *here.iterdir()]:
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-        command = ["runuser", "-u", server.user, "--", *command]
+    command = as_server_user([binary, "-q", str(here / "pgbouncer.ini")], here, server.user)
     services = helpdesk / "pg_service.conf"
     services.write_text(
         services.read_text() + f"\n[fravaer-pgbouncer]\nhost=pgbouncer.fravaer.helsenett.no\nhostaddr=127.0.0.1\n"

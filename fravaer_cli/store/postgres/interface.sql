@@ -369,14 +369,26 @@ CREATE FUNCTION fravaer_intern.i_katalogens_orden(k text[]) RETURNS text[] LANGU
         ORDER BY t.plass NULLS LAST, u.n) END
 $$;
 
--- The program's rule of the roster: with a roster, a fravær's GP is one on it (by the GP key).
-CREATE FUNCTION fravaer_intern.pa_listen_ok(o text, hvem text) RETURNS void LANGUAGE plpgsql
+-- The program's rule of the roster: with a roster, a fravær's GP is one on it (by the GP key). For
+-- the GPs hvem[i] of the offices orgnrs[i]: each roster's keys made once, and each name's (an
+-- import's batch names thousands of pairs, of rosters of a few GPs).
+CREATE FUNCTION fravaer_intern.pa_listen_ok(orgnrs text[], hvem text[]) RETURNS void LANGUAGE plpgsql
     SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp AS $$
+DECLARE
+    utenfor record;
 BEGIN
-    IF EXISTS (SELECT 1 FROM virksomhet v WHERE v.orgnr = o AND jsonb_array_length(v.behandlere) > 0
-               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v.behandlere) e
-                               WHERE gp_nokkel(e ->> 'behandler') = gp_nokkel(hvem))) THEN
-        RAISE EXCEPTION '% står ikke på listen over fastleger hos %', left(hvem, 100), o USING ERRCODE = 'check_violation';
+    WITH par AS MATERIALIZED (SELECT p.o, p.navn, gp_nokkel(p.navn) AS k
+                              FROM (SELECT DISTINCT x.o, x.navn FROM unnest(orgnrs, hvem) AS x (o, navn)) p),
+         listene AS MATERIALIZED (SELECT v.orgnr, gp_nokkel(e ->> 'behandler') AS k
+                                  FROM virksomhet v, jsonb_array_elements(v.behandlere) e
+                                  WHERE v.orgnr IN (SELECT par.o FROM par))
+    SELECT par.o, par.navn INTO utenfor FROM par
+        WHERE par.o IN (SELECT l.orgnr FROM listene l)
+          AND NOT EXISTS (SELECT 1 FROM listene l WHERE l.orgnr = par.o AND l.k = par.k)
+        LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '% står ikke på listen over fastleger hos %', left(utenfor.navn, 100), utenfor.o
+            USING ERRCODE = 'check_violation';
     END IF;
 END
 $$;
@@ -543,7 +555,7 @@ BEGIN
         WHEN 'add', 'import' THEN
             PERFORM nokler(a, '{orgnr, handling, fravaer}', h);
             ny := ny_fravaer(o, onske(a -> 'fravaer', NULL), tid);
-            PERFORM pa_listen_ok(o, ny.behandler);
+            PERFORM pa_listen_ok(ARRAY[o], ARRAY[ny.behandler]);
             PERFORM logg_inn(o, tid, pa, h, som_json(ny));
             RETURN NEXT ROW(o, h, ny.id, ny.behandler)::skrevet;
         WHEN 'edit' THEN
@@ -557,7 +569,7 @@ BEGIN
                 RAISE EXCEPTION 'fravær % er ikke endret', gammel.id USING ERRCODE = 'check_violation';
             END IF;
             IF ny.behandler <> gammel.behandler THEN
-                PERFORM pa_listen_ok(o, ny.behandler);
+                PERFORM pa_listen_ok(ARRAY[o], ARRAY[ny.behandler]);
             END IF;
             PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
             RETURN NEXT ROW(o, h, ny.id, ny.behandler)::skrevet;
@@ -585,7 +597,7 @@ BEGIN
                 PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', som_json(gammel)));
             ELSIF gammel.id IS NULL AND siste ->> 'handling' = 'delete' THEN
                 ny := ny_fravaer(o, onske_lagret(siste -> 'fravaer'), tid);
-                PERFORM pa_listen_ok(o, ny.behandler);
+                PERFORM pa_listen_ok(ARRAY[o], ARRAY[ny.behandler]);
                 PERFORM logg_inn(o, tid, pa, h, som_json(ny), json_build_object('forrige', siste -> 'fravaer'));
             ELSE
                 RAISE EXCEPTION 'loggen har ingen endring av fravær % å gjenopprette', left(a ->> 'id', 20)
@@ -780,7 +792,7 @@ BEGIN
     rader := ARRAY(SELECT r FROM innsendt('fravaer') r);
     orgnrs := ARRAY(SELECT DISTINCT r.c0 FROM unnest(rader) r);
     PERFORM skrivbare(orgnrs);
-    PERFORM pa_listen_ok(x.c0, x.c1) FROM (SELECT DISTINCT r.c0, r.c1 FROM unnest(rader) r) x;
+    PERFORM pa_listen_ok(ARRAY(SELECT r.c0 FROM unnest(rader) r), ARRAY(SELECT r.c1 FROM unnest(rader) r));
     -- Each office's next ids, in the rows' places' order; each GP's search key once.
     WITH r AS (
             -- fields: Draft also c0, c8, row_number numbered from c1

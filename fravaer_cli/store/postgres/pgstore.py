@@ -40,6 +40,7 @@ T = TypeVar("T")
 
 class PgStore(Store):
     streams_imports = True
+    REQUESTS_A_CALL = 5000  # requests sent to fravaer_api.endre() at once: the server takes 10,000
 
     def __init__(self, dsn: str, av: object = None, clock: Callable[[], str] | None = None) -> None:
         """av: the --av given (kept as pa_vegne_av beside the login), or anything not a string."""
@@ -505,8 +506,6 @@ class PgStore(Store):
                 f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
                 f"{described(done)}; ventet: {described(expected)}). Ingenting er lagret; meld fra om dette."
             )
-
-    REQUESTS_A_CALL = 5000  # the server takes at most 10,000 a call
 
 
 def _read_office(row: Sequence[Any]) -> Virksomhet | StoreError:
