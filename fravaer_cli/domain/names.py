@@ -1,12 +1,15 @@
 """GP names: the same GP whatever the spelling of case and spaces (behandler_key), found by any
 words of the name (search_key, name_matches), and names one or two letters apart found through
-an index (NearIndex), for «Mente du …?» and the look-alike note on import."""
+an index (NearIndex), for «Mente du …?» and the look-alike note on import; a name written
+surname first («Hansen, Per»), and the spellings an office remembers after a rename (former_names)."""
 
 import unicodedata
 from collections.abc import Collection
 from functools import lru_cache
 from heapq import merge
 from itertools import repeat
+
+from fravaer_cli.domain.errors import InputError
 
 
 @lru_cache(maxsize=8192)
@@ -243,3 +246,31 @@ class NearIndex:
                 if len(found) == limit:
                     break
         return found
+
+
+def surname_last(name: str) -> str:
+    """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
+    surname, _, given = name.partition(",")
+    return f"{given.strip()} {surname.strip()}" if surname.strip() and given.strip() else name
+
+
+def surname_first(name: str) -> bool:
+    """«Hansen, Per»: one comma, a name on each side (as a list of names or an EPJ writes it)."""
+    surname, _, given = name.partition(",")
+    return name.count(",") == 1 and bool(surname.strip()) and bool(given.strip())
+
+
+MAX_FORMER_NAMES = 1000  # spellings an office remembers, far beyond what renames make
+
+
+def former_names(tidligere: dict[str, str], old_name: str, target: str) -> dict[str, str]:
+    """The spellings an office remembers after old_name is renamed target: old_name's (unless it
+    is target's own key), and those that meant old_name now mean target; none for target's key
+    (renamed back, the name is the GP's own again). The database makes the same (interface.sql)."""
+    old_key, new_key = behandler_key(old_name), behandler_key(target)
+    kept = {k: (target if behandler_key(v) == old_key else v) for k, v in tidligere.items() if k != new_key}
+    if old_key != new_key:
+        kept[old_key] = target
+    if len(kept) > MAX_FORMER_NAMES:
+        raise InputError(f"Virksomheten husker alt {MAX_FORMER_NAMES} tidligere navn på leger; flere godtas ikke.")
+    return kept

@@ -28,9 +28,12 @@ from fravaer_cli.domain.names import (
     NearIndex,
     behandler_key,
     edit_distance,
+    former_names,
     name_matches,
     norwegian_order,
     search_key,
+    surname_first,
+    surname_last,
 )
 from fravaer_cli.domain.record import Record
 
@@ -44,46 +47,39 @@ MAX_ROSTER = 1000
 NEAR_SHOWN = 3
 
 
-MAX_FORMER_NAMES = 1000  # spellings an office remembers, far beyond what renames make
-
-
-def former_names(tidligere: dict[str, str], old_name: str, target: str) -> dict[str, str]:
-    """The spellings an office remembers after old_name is renamed target: old_name's (unless it
-    is target's own key), and those that meant old_name now mean target; none for target's key
-    (renamed back, the name is the GP's own again). The database makes the same (interface.sql)."""
-    old_key, new_key = behandler_key(old_name), behandler_key(target)
-    kept = {k: (target if behandler_key(v) == old_key else v) for k, v in tidligere.items() if k != new_key}
-    if old_key != new_key:
-        kept[old_key] = target
-    if len(kept) > MAX_FORMER_NAMES:
-        raise InputError(f"Virksomheten husker alt {MAX_FORMER_NAMES} tidligere navn på leger; flere godtas ikke.")
-    return kept
-
-
-def surname_last(name: str) -> str:
-    """«Hansen, Per» as «Per Hansen»: a name written surname first, with a comma, turned round."""
-    surname, _, given = name.partition(",")
-    return f"{given.strip()} {surname.strip()}" if surname.strip() and given.strip() else name
-
-
-def surname_first(name: str) -> bool:
-    """«Hansen, Per»: one comma, a name on each side (as a list of names or an EPJ writes it)."""
-    surname, _, given = name.partition(",")
-    return name.count(",") == 1 and bool(surname.strip()) and bool(given.strip())
-
-
 def office_label(orgnr: str, navn: str) -> str:
     """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
     return f"{navn} ({orgnr})" if navn else orgnr
+
+
+class GpDirectory(Record):
+    """An office's GPs, as a store gives them with only some of the office's fravær (a partial
+    office, Virksomhet.directory): what the office knows of every GP with fravær stored, which
+    the fravær read would otherwise tell it. names: each GP's key -> the name stored on its first
+    fravær, in the order the office keeps its fravær; hprs: each HPR number on a fravær -> the key
+    of the GP of the first fravær that has it."""
+
+    FIELDS = __slots__ = ("names", "hprs")
+
+    def __init__(self, names: dict[str, str], hprs: dict[str, str]):
+        self.names, self.hprs = names, hprs
 
 
 class Virksomhet(Record):
     """An office: its name and note, its fravær, the next id to give, its roster (empty: the
     office keeps no list of its GPs), and the spellings its GPs had before a rename (tidligere: the
     old spelling's GP key -> the name the GP has now), so that a file typed before the rename still
-    names the same GP."""
+    names the same GP.
 
-    FIELDS = ("orgnr", "navn", "info", "next_id", "fravaer", "roster", "tidligere")
+    directory: None for an office read whole. A change that concerns some days (add, edit, an
+    import) may be given a partial office instead (Scope): every fravær that meets those days
+    (and those whose ids it names), and the directory of every GP with fravær stored. Each rule
+    of add and edit is about one GP's fravær on shared days, and every note about the GPs there
+    are or the days without one, so the partial office decides as the whole one would; the store
+    writes back what it did not read as it was. Changes that concern every fravær (rename,
+    delete, restore, the roster) read the office whole."""
+
+    FIELDS = ("orgnr", "navn", "info", "next_id", "fravaer", "roster", "tidligere", "directory")
 
     def __init__(
         self,
@@ -94,17 +90,29 @@ class Virksomhet(Record):
         fravaer: list[Fravaer] | None = None,
         roster: list[RosterEntry] | None = None,
         tidligere: dict[str, str] | None = None,
+        directory: GpDirectory | None = None,
     ):
         self.orgnr, self.navn, self.info, self.next_id = orgnr, navn, info, next_id
         self.fravaer = [] if fravaer is None else fravaer
         self.roster = [] if roster is None else roster
         self.tidligere = {} if tidligere is None else tidligere
+        self.directory = directory
         self._indexed = False
         self._near_index: NearIndex | None = None
 
     @property
     def label(self) -> str:
         return office_label(self.orgnr, self.navn)
+
+    @property
+    def partial(self) -> bool:
+        """Only some of the office's fravær are read (see the class)."""
+        return self.directory is not None
+
+    def _whole(self, what: str) -> None:
+        # A store's bug, not a user's: a change over every fravær was given some of them.
+        if self.directory is not None:
+            raise AssertionError(f"{what} needs the whole office, and {self.orgnr} was read in part")
 
     # Indexes keep add and import linear: an identical registration is one dict
     # look-up, and an overlap is a binary search among the fravær of one
@@ -124,6 +132,15 @@ class Virksomhet(Record):
         for e in self.roster:
             if "," in e.behandler and surname_first(e.behandler):
                 self._swapped.setdefault(behandler_key(surname_last(e.behandler)), e.key)
+        if self.directory is not None:
+            # Every GP of the office, also those with no fravær among those read, as the whole
+            # office's fravær would give them (first stored first).
+            self._names.update(self.directory.names)
+            for hpr, key in self.directory.hprs.items():
+                self._hprs.setdefault(hpr, key)
+            for key, name in self.directory.names.items():
+                if "," in name and surname_first(name):
+                    self._swapped.setdefault(behandler_key(surname_last(name)), key)
         self._indexed = True
         for f in self.fravaer:
             self._remember(f)
@@ -422,6 +439,7 @@ class Virksomhet(Record):
         """Give a GP another name everywhere in the office: the roster and every fravær.
         Into a GP that exists already, the two are merged, under the overlap rule.
         Returns the GP's name now, and (before, after) for each fravær changed."""
+        self._whole("rename")
         new_name = clean_name(new_name, "Nytt navn")
         old_key = behandler_key(old_name)
         moved = [f for f in self.fravaer if f.key == old_key]
@@ -547,6 +565,7 @@ class Virksomhet(Record):
         return old, new
 
     def delete(self, fravaer_id: str) -> Fravaer:
+        self._whole("delete")
         old = self.get(fravaer_id)
         self.fravaer.remove(old)
         self._forget()

@@ -105,10 +105,23 @@ class Change(Record):
         return bool(self.entries)
 
 
+class Scope(Record):
+    """What a change needs of an office (change(scope=), change_many(scope=)): the fravær that meet
+    the days from days[0] to days[1] or those of a fravær named in ids, whichever of them a fravær
+    it reads has (an edit names its fravær, and may move it to other days). A store may give the
+    office whole instead; given part of it, the office is partial (Virksomhet.directory) and the
+    store writes back what it did not read as it was."""
+
+    FIELDS = __slots__ = ("days", "ids")
+
+    def __init__(self, days: tuple[date, date] | None = None, ids: tuple[str, ...] = ()):
+        self.days, self.ids = days, ids
+
+
 class ChangeRequest(Record):
     """How change_many was asked to change its offices (its keyword arguments)."""
 
-    FIELDS = __slots__ = ("create", "dry_run", "prepared", "progress", "stream")
+    FIELDS = __slots__ = ("create", "dry_run", "prepared", "progress", "stream", "scope")
 
     def __init__(
         self,
@@ -117,9 +130,10 @@ class ChangeRequest(Record):
         prepared: dict[str, tuple[Virksomhet, object]],
         progress: Callable[[int, int], None] | None,
         stream: bool,
+        scope: Scope | None = None,
     ):
         self.create, self.dry_run, self.prepared = create, dry_run, prepared
-        self.progress, self.stream = progress, stream
+        self.progress, self.stream, self.scope = progress, stream, scope
 
 
 class Changes(dict[str, Change]):
@@ -236,10 +250,11 @@ class Store(ABC):
     # -- writing -----------------------------------------------------------------
 
     @abstractmethod
-    def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
+    def load_for_change(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, object]:
         """The office (a new empty one if not stored) and a stamp of what was read, before any
         lock: an import checks its rows against it, and change_many(prepared=) takes the checked
-        office under the lock while the stamp still holds. The stamp is None for an office not stored."""
+        office under the lock while the stamp still holds. The stamp is None for an office not stored.
+        scope: as change_many's."""
 
     def change_many(
         self,
@@ -249,6 +264,7 @@ class Store(ABC):
         prepared: dict[str, tuple[Virksomhet, object]] | None = None,
         progress: Callable[[int, int], None] | None = None,
         stream: bool = False,
+        scope: Scope | None = None,
     ) -> AbstractContextManager[Changes]:
         """Read-modify-write of several offices, all or nothing: each is locked (in orgnr order, so
         two writers never deadlock), read, and given to the caller as a Change; when the block ends
@@ -256,8 +272,9 @@ class Store(ABC):
         written. create: an office not stored starts empty, else NotFoundError. prepared: offices
         checked before the lock (load_for_change), used as they are if their stamp still holds.
         progress(done, total) is called while writing. stream: new fravær may be sent while the
-        block goes on (a store with streams_imports); one that cannot stream writes at the end."""
-        request = ChangeRequest(create, dry_run, prepared or {}, progress, stream)
+        block goes on (a store with streams_imports); one that cannot stream writes at the end.
+        scope: what the change needs of each office (Scope); None: each office whole."""
+        request = ChangeRequest(create, dry_run, prepared or {}, progress, stream, scope)
         return self._change_many(sorted(set(map(checked_orgnr, orgnrs))), request)
 
     @abstractmethod
@@ -271,9 +288,11 @@ class Store(ABC):
         return None
 
     @contextmanager
-    def change(self, orgnr: str, create: bool = False, dry_run: bool = False) -> Iterator[Change]:
+    def change(
+        self, orgnr: str, create: bool = False, dry_run: bool = False, scope: Scope | None = None
+    ) -> Iterator[Change]:
         """Read-modify-write of one office. Nothing is written on an exception or dry run."""
-        with self.change_many([orgnr], create, dry_run) as changes:
+        with self.change_many([orgnr], create, dry_run, scope=scope) as changes:
             yield changes[orgnr]
 
     @abstractmethod

@@ -15,7 +15,7 @@ from fravaer_cli.domain.model import Draft, Fravaer, check_info, check_navn, mat
 from fravaer_cli.domain.names import behandler_key, name_matches, norwegian_order
 from fravaer_cli.domain.record import Record
 from fravaer_cli.domain.virksomhet import Virksomhet, office_label
-from fravaer_cli.store.base import Days, Reading, Store
+from fravaer_cli.store.base import Days, Reading, Scope, Store
 from fravaer_cli.usecases.notes import gp_warnings, near_name_note, open_without_vikar_note
 
 # importer and schedule are imported where they are used: a call of fravaer
@@ -38,7 +38,9 @@ class Added(Record):
 
 
 def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, now: str, dry_run: bool = False):
-    with store.change(orgnr, create=True, dry_run=dry_run) as change:
+    # The rules and notes of an add are about its days: a big office's years of history are not read.
+    scope = Scope(days=(draft.fra, draft.til))
+    with store.change(orgnr, create=True, dry_run=dry_run, scope=scope) as change:
         office = change.office
         near = office.near_names(draft.behandler)
         renamed = office.renamed_to(draft.behandler)
@@ -56,7 +58,10 @@ def add(store: Store, orgnr: str, draft: Draft, today: date, allow_past: bool, n
 
 def edit(store: Store, orgnr: str, fravaer_id: str, today: date, allow_past: bool, dry_run: bool = False, **changes):
     """Returns (before, after, the office's label, warnings)."""
-    with store.change(orgnr, dry_run=dry_run) as change:
+    # The fravær and the days it is moved to (it keeps those not given): what its rules and notes are about.
+    given = [d for d in (changes.get("fra"), changes.get("til")) if d is not None]
+    scope = Scope(days=(min(given), max(given)) if given else None, ids=(fravaer_id,))
+    with store.change(orgnr, dry_run=dry_run, scope=scope) as change:
         office = change.office
         name = changes.get("behandler")
         near = office.near_names(name) if name is not None else []

@@ -28,6 +28,7 @@ from fravaer_cli.store.base import (
     Changes,
     Days,
     Reading,
+    Scope,
     Store,
     checked_orgnr,
     lock_timeout,
@@ -237,7 +238,7 @@ class FileStore(Store):
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
+    def load_for_change(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, object]:
         """The office (new if not stored) and its stamp, for a later change_many(prepared=...)."""
         stamp = self.stamp(orgnr)
         return self._load_or_new(orgnr, create=True), stamp
@@ -253,7 +254,7 @@ class FileStore(Store):
         file has not changed since is used as it is instead of being read again.
         progress(done, total) is called as each office is written.
         """
-        create, dry_run, prepared, progress, _ = how.values()  # files cannot stream
+        create, dry_run, prepared, progress, _, scope = how.values()  # files cannot stream
         if dry_run:
             yield Changes((orgnr, self._change_of(orgnr, create)) for orgnr in orgnrs)
             return

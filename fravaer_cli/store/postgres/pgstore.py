@@ -16,7 +16,7 @@ from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store import base
-from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Store, checked_orgnr
+from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Scope, Store, checked_orgnr
 from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver, login_of
 from fravaer_cli.store.postgres.rows import (
@@ -361,7 +361,7 @@ class PgStore(Store):
             self._rollback()
             raise
 
-    def load_for_change(self, orgnr: str) -> tuple[Virksomhet, object]:
+    def load_for_change(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, object]:
         checked_orgnr(orgnr)
         if self._stored is None:  # an import asks for many offices: one query says which exist at all
             self._stored = set(self.orgnrs())
@@ -383,7 +383,7 @@ class PgStore(Store):
         stream: the changes send what the domain adds while it goes on (streaming.py)."""
         import psycopg2
 
-        create, dry_run, prepared, progress, stream = how.values()
+        create, dry_run, prepared, progress, stream, scope = how.values()
         conn = self.connection()
         self.login  # noqa: B018 - asked before the transaction, for the messages
         current = orgnrs[0] if len(orgnrs) == 1 else None
