@@ -58,6 +58,20 @@ def summer(fravaer) -> dict[str, str]:
     return ids
 
 
+def kari_at_the_other_office(fravaer) -> None:
+    fravaer.add(
+        "--behandler",
+        "Kari Nordmann",
+        "--fra",
+        "20.07.2027",
+        "--til",
+        "25.07.2027",
+        "--tjeneste",
+        "alle",
+        orgnr=OTHER_ORGNR,
+    )
+
+
 def ics(fravaer, *args: str) -> str:
     result = fravaer("calendar", "--format", "ics", *args)
     assert result.exit_code == 0, result.stderr
@@ -120,17 +134,7 @@ def test_ics_written_an_event_at_a_time_is_the_text_the_library_makes_of_the_who
     from icalendar import Calendar
 
     summer(fravaer)
-    fravaer.add(
-        "--behandler",
-        "Kari Nordmann",
-        "--fra",
-        "20.07.2027",
-        "--til",
-        "25.07.2027",
-        "--tjeneste",
-        "alle",
-        orgnr=OTHER_ORGNR,
-    )
+    kari_at_the_other_office(fravaer)
     for scope in (["--virksomhet", ORGNR], ["--all"], ["--virksomhet", OTHER_ORGNR, "--fra", "1.1.2020"]):
         text = ics(fravaer, *scope, *(JULY if scope[-1] != "1.1.2020" else []))
         assert Calendar.from_ical(text).to_ical().decode("utf-8") == text, scope
@@ -151,17 +155,7 @@ def test_ics_uids_stay_from_one_export_to_the_next_and_through_an_edit(fravaer):
 
 def test_ics_range_takes_whole_periods_that_meet_it_and_all_takes_every_office(fravaer):
     ids = summer(fravaer)
-    fravaer.add(
-        "--behandler",
-        "Kari Nordmann",
-        "--fra",
-        "20.07.2027",
-        "--til",
-        "25.07.2027",
-        "--tjeneste",
-        "alle",
-        orgnr=OTHER_ORGNR,
-    )
+    kari_at_the_other_office(fravaer)
     week = events(ics(fravaer, "--virksomhet", ORGNR, "--fra", "16.07.2027", "--til", "16.07.2027"))
     assert sorted(str(e["uid"]) for e in week) == sorted(
         [

@@ -4,7 +4,7 @@ an index (NearIndex), for «Mente du …?» and the look-alike note on import; a
 surname first («Hansen, Per»), and the spellings an office remembers after a rename (former_names)."""
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from functools import lru_cache
 from heapq import merge
 from itertools import repeat
@@ -210,42 +210,44 @@ class NearIndex:
         if not rests:
             return []
         folded_of = self._folded
-        found: list[tuple[int, str]] = []
+        ordered: Iterable[str]
         if limit is not None and among is None:
             # Each remainder's names are in the order added (add appends), so merging the lists
             # gives the sharing names in that order, lazily: the comparing stops at the first
             # limit look-alikes, and the hundreds of names after them («Lege 0001» … «Lege 2000»
             # share a remainder with hundreds) are neither gathered nor compared.
             lists = [there if isinstance(there, list) else [there] for there in map(by_rest.__getitem__, rests)]
-            seen: set[str] = set()
-            for key in merge(*lists, key=lambda k: folded_of[k][0]) if len(lists) > 1 else lists[0]:
-                if key in seen:
-                    continue
-                seen.add(key)
-                distance = near_distance(wanted, folded_of[key][1])
-                if distance <= NEAR:
-                    found.append((distance, key))
-                    if len(found) == limit:
-                        break
-            return found
-        # The names that share a remainder with it, each once (a GP's colleagues "Lege 1" and
-        # "Lege 2" share most of theirs), then each compared by near_distance, which is cheap.
-        candidates: set[str] = set()
-        for rest in rests:
-            there = by_rest[rest]
-            if isinstance(there, list):
-                candidates.update(there)
-            else:
-                candidates.add(there)
-        if among is not None:
-            candidates &= among if isinstance(among, set | frozenset) else set(among)
-        for key in sorted(candidates, key=folded_of.__getitem__) if len(candidates) > 1 else candidates:
+            ordered = _once(merge(*lists, key=lambda k: folded_of[k][0])) if len(lists) > 1 else lists[0]
+        else:
+            # The names that share a remainder with it, each once (a GP's colleagues "Lege 1" and
+            # "Lege 2" share most of theirs), in the order added.
+            candidates: set[str] = set()
+            for rest in rests:
+                there = by_rest[rest]
+                if isinstance(there, list):
+                    candidates.update(there)
+                else:
+                    candidates.add(there)
+            if among is not None:
+                candidates &= among if isinstance(among, set | frozenset) else set(among)
+            ordered = sorted(candidates, key=folded_of.__getitem__) if len(candidates) > 1 else candidates
+        found: list[tuple[int, str]] = []
+        for key in ordered:  # each compared by near_distance, which is cheap
             distance = near_distance(wanted, folded_of[key][1])
             if distance <= NEAR:
                 found.append((distance, key))
                 if len(found) == limit:
                     break
         return found
+
+
+def _once(keys: Iterable[str]) -> Iterator[str]:
+    """keys without those met before (a name shares several remainders with another)."""
+    seen: set[str] = set()
+    for key in keys:
+        if key not in seen:
+            seen.add(key)
+            yield key
 
 
 def surname_last(name: str) -> str:
