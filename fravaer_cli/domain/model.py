@@ -431,3 +431,24 @@ def matches_behandler(fravaer: Fravaer, wanted: str | None) -> bool:
         return True
     text = wanted.strip()
     return name_matches(text, fravaer.behandler) or (text.isdigit() and text == fravaer.hpr)
+
+
+class GpDirectory(Record):
+    """An office's GPs, as a store gives them with only some of the office's fravær (a partial
+    office, Virksomhet.directory): what the office knows of every GP with fravær stored, which
+    the fravær read would otherwise tell it. names: each GP's key -> the name stored on its first
+    fravær, in the order the office keeps its fravær; hprs: each HPR number on a fravær -> the key
+    of the GP of the first fravær that has it. Both of every fravær, those read included.
+
+    without_named: for a Scope naming fravær by id (an edit), the directory of the office without
+    them, made when asked: once an edit gives one of them another GP, name or HPR number, it may
+    have been the first (or only) fravær of its GP or number, and what comes next is in the
+    fravær not read. After that the fravær read come after the directory's in the order (which
+    no note after an edit depends on: the GPs there are, sorted, decide them)."""
+
+    FIELDS = __slots__ = ("names", "hprs", "without_named")
+
+    def __init__(
+        self, names: dict[str, str], hprs: dict[str, str], without_named: Callable[[], "GpDirectory"] | None = None
+    ):
+        self.names, self.hprs, self.without_named = names, hprs, without_named

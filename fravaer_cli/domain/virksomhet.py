@@ -13,6 +13,7 @@ from fravaer_cli.domain.model import (
     MAX_ID_LENGTH,
     Draft,
     Fravaer,
+    GpDirectory,
     RosterEntry,
     check_dates,
     check_not_past,
@@ -50,19 +51,6 @@ NEAR_SHOWN = 3
 def office_label(orgnr: str, navn: str) -> str:
     """'DDFL Test (974760673)', or the orgnr alone for an office without a name."""
     return f"{navn} ({orgnr})" if navn else orgnr
-
-
-class GpDirectory(Record):
-    """An office's GPs, as a store gives them with only some of the office's fravær (a partial
-    office, Virksomhet.directory): what the office knows of every GP with fravær stored, which
-    the fravær read would otherwise tell it. names: each GP's key -> the name stored on its first
-    fravær, in the order the office keeps its fravær; hprs: each HPR number on a fravær -> the key
-    of the GP of the first fravær that has it."""
-
-    FIELDS = __slots__ = ("names", "hprs")
-
-    def __init__(self, names: dict[str, str], hprs: dict[str, str]):
-        self.names, self.hprs = names, hprs
 
 
 class Virksomhet(Record):
@@ -561,6 +549,10 @@ class Virksomhet(Record):
             raise _vikar_error(new, clashes)
         position = self.fravaer.index(old)
         self.fravaer[position] = new
+        if self.directory is not None and (old.key, old.behandler, old.hpr) != (new.key, new.behandler, new.hpr):
+            # old may have been its GP's (or number's) first or only fravær: the directory of the rest.
+            assert self.directory.without_named is not None, "an edit's fravær is named by its Scope"
+            self.directory = self.directory.without_named()
         self._forget()
         return old, new
 
