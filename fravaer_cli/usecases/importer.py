@@ -505,7 +505,9 @@ def _surely_lines(raw: bytes, encoding: str, start: int) -> bool:
     """Whether the text is no one JSON value, found without decoding it whole: its first line is a
     whole value and something follows it, so json.loads(text) would fail ('Extra data')."""
     first = _NOT_BLANK.search(raw, start)
-    end = raw.find(b"\n", first.start()) if first else -1
+    if first is None:
+        return False
+    end = raw.find(b"\n", first.start())
     if end < 0 or not _NOT_BLANK.search(raw, end):
         return False
     try:
