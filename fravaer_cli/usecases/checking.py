@@ -3,6 +3,7 @@ error of every row (with its line), and the plan of what each office gets."""
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,7 +125,6 @@ class _RowChecker:
         self.offices: dict[str, OfficePlan] = {}
         self.errors: list[str] = []
         self.notes: list[str] = []  # rows skipped as a spreadsheet's sum row
-        self.new_lines: dict[tuple[str, str], str] = {}  # (orgnr, new id) -> where in the file
         self.fields_of = _FieldParser(today)
 
     def check(self, row: Row) -> list[str]:
@@ -172,7 +172,7 @@ class _RowChecker:
             fravaer, created = office.add(draft, self.today, self.allow_past, self.av, self.now)
         except ConflictError as e:
             existing = getattr(e, "existing", None)  # none when the office has run out of ids
-            other = self.new_lines.get((orgnr, existing.id)) if existing is not None else None
+            other = _where_made(plan, existing) if existing is not None else None
             if other and e.vikar:
                 return [
                     f": stenger en tjeneste som {other} i filen har vikar for, eller omvendt (samme behandler og dag)."
@@ -183,7 +183,6 @@ class _RowChecker:
         except InputError as e:
             return [f": {e}"]
         if created:
-            self.new_lines[(orgnr, fravaer.id)] = row.where
             plan.added.append((row.where, fravaer))
             if self.added is not None:
                 self.added(orgnr, fravaer)
@@ -192,6 +191,16 @@ class _RowChecker:
         else:
             plan.skipped.append((row.where, fravaer))
         return []
+
+
+def _where_made(plan: OfficePlan, fravaer: Fravaer) -> str | None:
+    """Where in the file a new fravær was made (None: a stored one). The new ones are in plan.added
+    in the order their ids were given, which rise: found by bisection, rather than by a map of
+    every row's place that a big import would hold to the end."""
+    if not fravaer.id.isdecimal():
+        return None
+    at = bisect_left(plan.added, int(fravaer.id), key=lambda made: int(made[1].id))
+    return plan.added[at][0] if at < len(plan.added) and plan.added[at][1] is fravaer else None
 
 
 class _FieldParser:

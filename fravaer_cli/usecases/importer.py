@@ -7,11 +7,13 @@ office, and writes the checked plan afterwards.
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from fravaer_cli.domain.errors import InputError
+from fravaer_cli.usecases import textfile
 
 REQUIRED = ("virksomhet", "behandler", "fra", "til", "tjenester")
 OPTIONAL = ("vikar", "kommentar", "hpr", "navn")  # navn: the office's name, for offices the import creates
@@ -48,43 +50,27 @@ class Row:
     values: dict
 
 
+class Rows:
+    """A file's rows, made as they are iterated and not held: each pass makes them anew from
+    what is held (the file's bytes, or a parsed JSON document or sheet), so that an import
+    that reads them twice (the offices to lock, then the check) holds no more than one row."""
+
+    def __init__(self, make: Callable[[], Iterator[Row]]):
+        self._make = make
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._make()
+
+
 @dataclass
 class Source:
     name: str
-    rows: Iterable[Row]  # CSV rows are read as they are checked, not held all at once
+    rows: Iterable[Row]  # Rows: made as they are checked, never all held at once
     kind: str  # "CSV (semikolon)", "JSON", "JSON Lines"
     notes: list[str] = field(default_factory=list)
 
 
 # -- reading -------------------------------------------------------------------
-
-
-# A UTF-8 multi-byte sequence (lead byte and its continuation bytes).
-_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-
-
-def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
-    """UTF-8 (a byte-order mark ignored), else Windows-1252 as Excel writes it, else refused."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8"), []
-    except UnicodeDecodeError as e:
-        bad = e
-    if _UTF8_SEQUENCE.search(raw):
-        # Mostly UTF-8 with a stray byte: read as Windows-1252, «Åse» would become «Ã…se», a new GP.
-        line = raw.count(b"\n", 0, bad.start) + 1
-        raise InputError(
-            f"{name}, linje {line}: byte 0x{raw[bad.start]:02X} (byte {bad.start} i filen) er ikke gyldig UTF-8, "
-            "men resten av filen er UTF-8. Rett tegnet på den linjen, eller lagre filen som «CSV UTF-8»."
-        )
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError as e:
-        raise InputError(
-            f"{name} er verken UTF-8 eller Windows-1252 (byte {e.start}). Lagre filen som «CSV UTF-8» og prøv igjen."
-        ) from None
-    return text, [f"Merk: {name} er ikke UTF-8; den er lest som Windows-1252."]
 
 
 # How spreadsheet files begin, whatever they are named.
@@ -119,7 +105,8 @@ def read(raw: bytes, name: str, sheet: str | None = None, virksomhet: str | None
             )
         source = _read_text(raw, name, required)
     if virksomhet is not None:
-        source.rows = _with_office(source.rows, virksomhet)
+        rows = source.rows
+        source.rows = Rows(lambda: _with_office(rows, virksomhet))
     return source
 
 
@@ -150,17 +137,17 @@ def _total_label(values: dict) -> str | None:
 
 
 def _read_text(raw: bytes, name: str, required) -> Source:
-    text, notes = decode(raw, name)
-    if not text.strip():
+    chosen, start, notes, first = textfile.encoding(raw, name)
+    if not first:
         raise InputError(f"{name} er tom: ingen rader å importere.")
     lower = name.lower()
     if lower.endswith((".json", ".jsonl", ".ndjson")) or (
-        not lower.endswith((".csv", ".tsv", ".txt")) and text.lstrip()[:1] in ("[", "{")
+        not lower.endswith((".csv", ".tsv", ".txt")) and first in ("[", "{")
     ):
-        source = _read_json(text, raw, name, required)
+        source = _read_json(raw, chosen, start, name, required)
     else:
         _check_line_lengths(raw, name)
-        source = _read_csv(text, name, required)
+        source = _read_csv(raw, chosen, start, name, required)
     source.notes[:0] = notes
     return source
 
@@ -185,23 +172,33 @@ def _read_spreadsheet(raw: bytes, name: str, kind: str, sheet: str | None, requi
         raise
     except Exception as e:  # a damaged file: calamine's errors have no common base
         raise InputError(f"{name} ser ut som et {kind}, men kan ikke leses ({type(e).__name__}).") from None
-    numbered = [(number, [_cell(v) for v in row]) for number, row in enumerate(cells, start=1)]
-    numbered = [(number, row) for number, row in numbered if any(c.strip() for c in row)]
+    # The sheet is held as calamine gives it (it reads a sheet whole); its rows are made from it as they are checked.
+    numbered = list(islice(_sheet_rows(cells), HEADER_WITHIN))
     if not numbered:
         raise InputError(f"{name}: arket «{chosen}» er tomt; ingen rader å importere.")
-    at = next((n for n, (_, row) in enumerate(numbered[:HEADER_WITHIN]) if _is_header(row, required)), None)
+    at = next((n for n, (_, row) in enumerate(numbered) if _is_header(row, required)), None)
     if at is None:  # no header: the row most like one, and what it lacks
-        at = _likeliest_header([row for _, row in numbered[:HEADER_WITHIN]])
+        at = _likeliest_header([row for _, row in numbered])
     _, header = numbered[at]
     _check_width(len(header), name, "kolonner")
     columns = [_column(h) for h in header]
     _check_columns(columns, [h.strip() for h in header], name, required)
     wanted = [(i, c) for i, c in enumerate(columns) if c in REQUIRED + OPTIONAL]
-    rows = [
-        Row(f"ark «{chosen}», rad {number}", {c: row[i] for i, c in wanted if i < len(row)})
-        for number, row in numbered[at + 1 :]
-    ]
+    rows = Rows(
+        lambda: (
+            Row(f"ark «{chosen}», rad {number}", {c: row[i] for i, c in wanted if i < len(row)})
+            for number, row in islice(_sheet_rows(cells), at + 1, None)
+        )
+    )
     return Source(name, rows, kind, _above_note(f"{name}, ark «{chosen}»", [row for _, row in numbered[:at]]))
+
+
+def _sheet_rows(cells: list[list]) -> Iterator[tuple[int, list[str]]]:
+    """(the row's number, its cells as text) of each row of a sheet that is not empty."""
+    for number, values in enumerate(cells, start=1):
+        row = [_cell(v) for v in values]
+        if any(c.strip() for c in row):
+            yield number, row
 
 
 def _column_letters(number: int) -> str:
@@ -340,19 +337,25 @@ def _column(header: str) -> str:
     return ALIASES.get(name, name)
 
 
-def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
+def _read_csv(raw: bytes, encoding: str, start: int, name: str, required=REQUIRED) -> Source:
     import csv
 
     # The delimiter of the header: a title line above it may have none (or a stray comma).
-    first_lines = text.lstrip("\r\n").split("\n", HEADER_WITHIN + 1)[: HEADER_WITHIN + 1]
+    first_lines = textfile.head(raw, encoding, start, HEADER_WITHIN + 1).split("\n")[: HEADER_WITHIN + 1]
     counts = [(line.count(d), d) for line in first_lines for d in DELIMITERS]
     delimiter = max(counts)[1] if max(counts)[0] > 0 else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+
+    def reader():
+        return csv.reader(textfile.stream(raw, encoding, start), delimiter=delimiter, strict=False)
+
+    first_pass = reader()
     # The header is the first row with the required columns, within the first HEADER_WITHIN rows:
     # what stands above it (a title, "Sommerplan 2027 – Legesenteret") is skipped.
     above, header = [], None
+    read = 0  # the records up to and with the header: each pass over the rows skips them
     try:
-        for cells in reader:
+        for cells in first_pass:
+            read += 1
             if not "".join(cells).strip():
                 continue
             if _is_header(cells, required):
@@ -362,7 +365,7 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
             if len(above) >= HEADER_WITHIN:
                 break
     except csv.Error as e:
-        raise _csv_error(name, reader.line_num, e) from None
+        raise _csv_error(name, first_pass.line_num, e) from None
     if header is None:
         if not above:
             raise InputError(f"{name} er tom: ingen rader å importere.")
@@ -378,7 +381,14 @@ def _read_csv(text: str, name: str, required=REQUIRED) -> Source:
     if len(unused) > MAX_NOTES:
         notes.append(f"Merk: … og {len(unused) - MAX_NOTES} kolonner til brukes ikke.")
     kind = {";": "CSV (semikolon)", ",": "CSV (komma)", "\t": "CSV (tabulator)"}[delimiter]
-    return Source(name, _csv_rows(reader, columns, name), kind, notes)
+
+    def rows():
+        again = reader()
+        for _ in islice(again, read):
+            pass  # read before without an error: the title rows and the header
+        return _csv_rows(again, columns, name)
+
+    return Source(name, Rows(rows), kind, notes)
 
 
 def _likeliest_header(rows: list[list[str]]) -> int:
@@ -458,45 +468,83 @@ def _check_columns(columns: list[str], shown: list[str], name: str, required=REQ
         raise InputError(f"{name} har kolonnen(e) {', '.join(doubled)} mer enn én gang.")
 
 
-def _read_json(text: str, raw: bytes, name: str, required=REQUIRED) -> Source:
+def _read_json(raw: bytes, encoding: str, start: int, name: str, required=REQUIRED) -> Source:
+    """A JSON array is parsed whole (json has no other way) and held; its rows are made from it as
+    they are checked. Anything else is tried as JSON Lines."""
+    if _surely_lines(raw, encoding, start):
+        _check_line_lengths(raw, name)
+        return _read_json_lines(raw, encoding, start, name, required)
+    text = str(memoryview(raw)[start:], encoding)
     try:
         document = json.loads(text)
     except RecursionError:
         raise _too_deep(name) from None
     except ValueError:
+        del text  # JSON Lines are read a line at a time
         _check_line_lengths(raw, name)
-        return _read_json_lines(text, name, required)
+        return _read_json_lines(raw, encoding, start, name, required)
     if isinstance(document, dict) and "\n" not in text.strip():
         document = [document]  # JSON Lines with one line
+    del text
     if not isinstance(document, list):
         raise InputError(f"{name} er JSON, men ikke en liste av objekter (eller JSON Lines: ett objekt per linje).")
-    rows = []
     for number, item in enumerate(document, start=1):
         if not isinstance(item, dict):
             raise InputError(
                 f"{name}: element {number} i lista er ikke et objekt, men {json.dumps(item, ensure_ascii=False)[:40]}."
             )
-        rows.append(Row(f"objekt {number}", _json_values(item)))
-    _check_json_columns(rows, name, required)
+    _check_json_columns(document, name, required)
+    rows = Rows(lambda: (Row(f"objekt {number}", _json_values(item)) for number, item in enumerate(document, start=1)))
     return Source(name, rows, "JSON")
 
 
-def _read_json_lines(text: str, name: str, required=REQUIRED) -> Source:
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except RecursionError:
-            raise _too_deep(name, number) from None
-        except ValueError as e:
-            raise InputError(f"{name}, linje {number}: ugyldig JSON ({e.args[0].split(':')[0]}).") from None
-        if not isinstance(item, dict):
-            raise InputError(f"{name}, linje {number}: ikke et JSON-objekt.")
-        rows.append(Row(f"linje {number}", _json_values(item)))
-    _check_json_columns(rows, name, required)
+_NOT_BLANK = re.compile(rb"[^ \t\n\r]")  # what JSON does not take as blank
+
+
+def _surely_lines(raw: bytes, encoding: str, start: int) -> bool:
+    """Whether the text is no one JSON value, found without decoding it whole: its first line is a
+    whole value and something follows it, so json.loads(text) would fail ('Extra data')."""
+    first = _NOT_BLANK.search(raw, start)
+    if first is None:
+        return False
+    end = raw.find(b"\n", first.start())
+    if end < 0 or not _NOT_BLANK.search(raw, end):
+        return False
+    try:
+        json.loads(str(memoryview(raw)[first.start() : end], encoding))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _read_json_lines(raw: bytes, encoding: str, start: int, name: str, required=REQUIRED) -> Source:
+    """Every line is parsed first, for its errors and the columns; the rows are parsed again as
+    they are checked, and not held."""
+    _check_json_columns((item for _, item in _json_lines(raw, encoding, start, name)), name, required)
+    rows = Rows(
+        lambda: (Row(f"linje {number}", _json_values(item)) for number, item in _json_lines(raw, encoding, start, name))
+    )
     return Source(name, rows, "JSON Lines")
+
+
+def _json_lines(raw: bytes, encoding: str, start: int, name: str) -> Iterator[tuple[int, dict]]:
+    """(the line's number, its object) of each line that is not blank. The lines are those of
+    str.splitlines (also \\v, \\f, \\x85 and others end one), found in each line the stream gives."""
+    number = 0
+    for piece in textfile.stream(raw, encoding, start):
+        for line in piece.splitlines():
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except RecursionError:
+                raise _too_deep(name, number) from None
+            except ValueError as e:
+                raise InputError(f"{name}, linje {number}: ugyldig JSON ({e.args[0].split(':')[0]}).") from None
+            if not isinstance(item, dict):
+                raise InputError(f"{name}, linje {number}: ikke et JSON-objekt.")
+            yield number, item
 
 
 def _too_deep(name: str, line: int | None = None) -> InputError:
@@ -508,8 +556,8 @@ def _json_values(item: dict) -> dict:
     return {_column(str(k)): v for k, v in item.items()}
 
 
-def _check_json_columns(rows: list[Row], name: str, required=REQUIRED) -> None:
-    present = {c for row in rows for c in row.values}
+def _check_json_columns(items: Iterable[dict], name: str, required=REQUIRED) -> None:
+    present = {_column(str(k)) for item in items for k in item}
     _check_width(len(present), name, "ulike nøkler")
     _check_columns(list(present), sorted(present), name, required)
 

@@ -273,7 +273,7 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
     those locks, and each new fravær goes to the server while the rows after it are checked."""
     from fravaer_cli.usecases import checking
 
-    source.rows = list(source.rows)  # read twice: first for which offices to lock
+    # The rows are read twice, first for which offices to lock: each pass makes them anew (importer.Rows).
     orgnrs = checking.office_numbers(source.rows)
     try:
         with store.change_many(orgnrs, create=True, progress=progress, stream=True) as changes:
