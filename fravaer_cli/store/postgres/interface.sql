@@ -934,6 +934,40 @@ BEGIN
 END
 $$;
 
+-- What a change reads of an office beside the fravær it concerns (Virksomhet.directory, a partial
+-- office: pgstore.py): for each office in orgnrs this login may read, one row (behandler) for the
+-- first fravær of each spelling of a GP's name, and one (behandler and hpr) for the first fravær of
+-- each HPR number, first stored first (length(id), id: the order kontorer() gives); the program
+-- folds the names into GP keys itself. And one row (fra and til) for each fravær named in ider: the
+-- days an edit reads around the fravær it changes. Per office a few rows, not its history. Each
+-- spelling's first fravær is found by a hash aggregate, with no sort of the offices' fravær: ids
+-- padded to one length compare as (length(id), id) does (an id has at most 8 characters: the
+-- table's check).
+CREATE FUNCTION fravaer_api.leger(orgnrs text[], ider text[] DEFAULT NULL)
+    RETURNS TABLE (orgnr text, behandler text, hpr text, fra date, til date)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
+    WITH leses AS MATERIALIZED (
+        SELECT v.orgnr FROM virksomhet v
+        WHERE ((SELECT leser_alt()) OR v.orgnr IN (SELECT t.orgnr FROM tilgang t WHERE t.login = session_user))
+          AND v.orgnr = ANY(orgnrs)
+    ), forste AS (
+        SELECT f.orgnr, f.behandler, NULL::text AS hpr, min(lpad(f.id, 20) COLLATE "C") AS plass
+        FROM fravaer f WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l))
+        GROUP BY f.orgnr, f.behandler
+        UNION ALL
+        (SELECT DISTINCT ON (h.orgnr, h.hpr) h.orgnr, h.behandler, h.hpr, h.plass FROM (
+            SELECT f.orgnr, f.hpr, lpad(f.id, 20) COLLATE "C" AS plass, f.behandler
+            FROM fravaer f WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.hpr <> '') h
+        ORDER BY h.orgnr, h.hpr, h.plass)
+    )
+    SELECT u.orgnr, u.behandler, u.hpr, u.fra, u.til FROM (
+        SELECT x.orgnr, x.behandler, x.hpr, NULL::date AS fra, NULL::date AS til, x.plass FROM forste x
+        UNION ALL
+        SELECT f.orgnr, NULL, NULL, f.fra, f.til, NULL FROM fravaer f
+        WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.id = ANY(ider)) u
+    ORDER BY u.orgnr, u.plass
+$$;
+
 -- Lock the offices in orgnrs for a change, and create those missing that this login may write when
 -- opprett. Returns each office it may write, with whether this call created it; one it may read
 -- but not write is an error (42501); one it may not read, or not stored and not created, is left out.
@@ -1070,6 +1104,7 @@ $$;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_intern FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_api FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date),
+    fravaer_api.leger(text[], text[]),
     fravaer_api.logg(text), fravaer_api.skjema(), fravaer_api.status(), fravaer_api.tilganger(text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION fravaer_api.endre(json), fravaer_api.skriv_rader(text, text),
     fravaer_api.laas(text[], boolean) TO fravaer_kontor, fravaer_admin;

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer
-from fravaer_cli.domain.virksomhet import Virksomhet
+from fravaer_cli.domain.names import behandler_key
+from fravaer_cli.domain.virksomhet import GpDirectory, Virksomhet
 from fravaer_cli.store import base
 from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Scope, Store, checked_orgnr
 from fravaer_cli.store.postgres import faults, pgschema
@@ -216,15 +217,19 @@ class PgStore(Store):
     def load(self, orgnr: str) -> Virksomhet:
         return self._office(orgnr)[0]
 
-    def _office(self, orgnr: str) -> tuple[Virksomhet, int]:
-        """The office with its fravær, and its version."""
+    def _office(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, int]:
+        """The office with its fravær (those scope needs, and its directory), and its version."""
         checked_orgnr(orgnr)
-        rows = self.query_all("SELECT * FROM fravaer_api.kontorer(%s)", ([orgnr],))
+        directories, days = (
+            _scoped(self.query_all(LEGER, ([orgnr], list(scope.ids))), [orgnr], scope) if scope else ({}, None)
+        )
+        rows = self.query_all("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s)", ([orgnr], *_bounds(days)))
         if not rows:
             raise self.not_found(orgnr)
         office = _read_office(rows[0])
         if isinstance(office, StoreError):
             raise office
+        office.directory = directories.get(orgnr)
         for row in rows:
             if row[FIRST_FIELD] is not None:
                 office.fravaer.append(_read_fravaer(row, office.orgnr))
@@ -368,7 +373,7 @@ class PgStore(Store):
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
         try:
-            office, version = self._office(orgnr)
+            office, version = self._office(orgnr, scope)
         except NotFoundError:
             return Virksomhet(orgnr), None
         # The stamp: the office's version, which every change raises.
@@ -392,7 +397,7 @@ class PgStore(Store):
                 self._begin(cur)
                 if dry_run:
                     self._may_write(cur, orgnrs, create)
-                changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
+                changes = self._locked(cur, orgnrs, create, prepared, scope, lock=not dry_run)
                 if stream and not dry_run:
                     changes = Streaming(changes, conn, self.on_behalf_of)
                     with changes.sending():
@@ -439,10 +444,17 @@ class PgStore(Store):
             raise self.not_found(missing[0])
 
     def _locked(
-        self, cur: Any, orgnrs: list[str], create: bool, prepared: dict[str, tuple[Virksomhet, Any]], lock: bool
+        self,
+        cur: Any,
+        orgnrs: list[str],
+        create: bool,
+        prepared: dict[str, tuple[Virksomhet, Any]],
+        scope: Scope | None,
+        lock: bool,
     ) -> Changes:
         """Every office's row, locked by the server (in orgnr order, so writers never wait in a circle),
-        as Changes. A dry run locks and creates nothing: it reads."""
+        as Changes, with the fravær scope needs (all of them without one). A dry run locks and creates
+        nothing: it reads."""
         rows: dict[str, tuple[Any, ...]] = {}
         created: set[str] = set()
         if lock:
@@ -451,11 +463,17 @@ class PgStore(Store):
                 rows[row[0]] = row[1:7]
                 if row[7]:
                     created.add(row[0])
-        else:
+        # Read under the locks, so that what the change decides on is what it writes over.
+        directories: dict[str, GpDirectory] = {}
+        days: tuple[date, date] | None = None
+        if scope is not None:
+            cur.execute(LEGER, (orgnrs, list(scope.ids)))
+            directories, days = _scoped(cur.fetchall(), orgnrs, scope)
+        if not lock:
             cur.execute(  # (an office's own columns are on its first row only)
-                "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon FROM fravaer_api.kontorer(%s) "
-                "WHERE behandlere IS NOT NULL",
-                (orgnrs,),
+                "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon "
+                "FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s) WHERE behandlere IS NOT NULL",
+                (orgnrs, *_bounds(days)),
             )
             rows = {row[0]: row[1:] for row in cur.fetchall()}
         missing = [o for o in orgnrs if o not in rows]
@@ -477,10 +495,11 @@ class PgStore(Store):
                 office = _read_office((orgnr, *row))
                 if isinstance(office, StoreError):
                     raise office
+                office.directory = directories.get(orgnr)
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
-            cur.execute("SELECT * FROM fravaer_api.kontorer(%s)", (to_read,))
+            cur.execute("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s)", (to_read, *_bounds(days)))
             for row in cur.fetchall():
                 if row[FIRST_FIELD] is not None:
                     changes[row[0]].office.fravaer.append(_read_fravaer(row, row[0]))
@@ -506,6 +525,37 @@ class PgStore(Store):
                 f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
                 f"{described(done)}; ventet: {described(expected)}). Ingenting er lagret; meld fra om dette."
             )
+
+
+LEGER = "SELECT orgnr, behandler, hpr, fra, til FROM fravaer_api.leger(%s, %s)"
+
+
+def _scoped(
+    rows: list[Any], orgnrs: list[str], scope: Scope
+) -> tuple[dict[str, GpDirectory], tuple[date, date] | None]:
+    """What a change reads of offices in part (Scope): each office's directory of GPs, made by the
+    server from the first fravær of each name and HPR number (fravaer_api.leger), and the days whose
+    fravær to read: the scope's, widened to those of the fravær it names. ({}, None): read them whole,
+    as when there are no days to read by (an edit of an id not stored, with no days given).
+    rows: fravaer_api.leger()'s (LEGER)."""
+    directories: dict[str, GpDirectory] = {}
+    days = scope.days
+    for orgnr, behandler, hpr, fra, til in rows:
+        if fra is not None:  # a fravær the scope names: its days too
+            days = (min(days[0], fra), max(days[1], til)) if days else (fra, til)
+            continue
+        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
+        if hpr is None:  # the first fravær of each spelling, first stored first: a GP's first is its first
+            directory.names.setdefault(behandler_key(behandler), behandler)
+        else:
+            directory.hprs[hpr] = behandler_key(behandler)
+    if days is None:
+        return {}, None
+    return {orgnr: directories.get(orgnr) or GpDirectory({}, {}) for orgnr in orgnrs}, days
+
+
+def _bounds(days: tuple[date, date] | None) -> tuple[date | None, date | None]:
+    return days if days is not None else (None, None)
 
 
 def _read_office(row: Sequence[Any]) -> Virksomhet | StoreError:
