@@ -12,6 +12,8 @@ import pytest
 from fravaer_cli.store.postgres import pgstore
 from tests.helpers import ORGNR, OTHER_ORGNR, Fravaer
 
+ALONE = "900000006"  # an office of its own GPs
+
 HISTORY = """virksomhet;behandler;fra;til;tjenester;vikar;hpr
 {o};Ingrid Solberg;01.03.2021;05.03.2021;alle;;9144889
 {o};Per Hansen;10.05.2022;12.05.2022;timebestilling;;
@@ -135,6 +137,17 @@ def test_an_edit_reads_its_fravaer_and_the_days_it_moves_to(pair):
     pair("edit", ola, "--virksomhet", ORGNR, "--hpr", "9144889", code=None)
     pair("edit", "999", "--virksomhet", ORGNR, "--kommentar", "Borte", code=None)
     pair("edit", ola, "--virksomhet", ORGNR, "--kommentar", "Ferie", "--dry-run")
+    pair.stored()
+
+
+def test_an_edit_that_gives_a_gps_only_fravaer_to_another(pair):
+    # Without a roster the office's GPs are those with fravær: once Eva Enste's one fravær is Eva
+    # Eneste's, Eva Eneste is the only GP, and the warning says so, as when read whole.
+    add(pair, "Eva Eneste", "01.11.2030", "05.11.2030", orgnr=ALONE)
+    add(pair, "Eva Enste", "10.11.2030", "11.11.2030", orgnr=ALONE)
+    misspelt = pair.ids(ALONE)[("Eva Enste", "2030-11-10")]
+    result = pair("edit", misspelt, "--virksomhet", ALONE, "--behandler", "Eva Eneste")
+    assert "eneste legen" in result.stdout + result.stderr
     pair.stored()
 
 

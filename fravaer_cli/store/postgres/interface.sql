@@ -938,8 +938,10 @@ $$;
 -- office: pgstore.py): for each office in orgnrs this login may read, one row (behandler) for the
 -- first fravær of each spelling of a GP's name, and one (behandler and hpr) for the first fravær of
 -- each HPR number, first stored first (length(id), id: the order kontorer() gives); the program
--- folds the names into GP keys itself. And one row (fra and til) for each fravær named in ider: the
--- days an edit reads around the fravær it changes. Per office a few rows, not its history. Each
+-- folds the names into GP keys itself. The fravær named in ider are not counted there: the change
+-- reads them, and they tell what they are after it (an edit may give a GP's only fravær to another
+-- GP: the first is then no GP of the office). And one row (fra and til) for each of them:
+-- the days an edit reads around the fravær it changes. Per office a few rows, not its history. Each
 -- spelling's first fravær is found by a hash aggregate, with no sort of the offices' fravær: ids
 -- padded to one length compare as (length(id), id) does (an id has at most 8 characters: the
 -- table's check).
@@ -952,12 +954,13 @@ CREATE FUNCTION fravaer_api.leger(orgnrs text[], ider text[] DEFAULT NULL)
           AND v.orgnr = ANY(orgnrs)
     ), forste AS (
         SELECT f.orgnr, f.behandler, NULL::text AS hpr, min(lpad(f.id, 20) COLLATE "C") AS plass
-        FROM fravaer f WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l))
+        FROM fravaer f WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.id <> ALL(coalesce(ider, '{}'))
         GROUP BY f.orgnr, f.behandler
         UNION ALL
         (SELECT DISTINCT ON (h.orgnr, h.hpr) h.orgnr, h.behandler, h.hpr, h.plass FROM (
             SELECT f.orgnr, f.hpr, lpad(f.id, 20) COLLATE "C" AS plass, f.behandler
-            FROM fravaer f WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.hpr <> '') h
+            FROM fravaer f
+            WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.hpr <> '' AND f.id <> ALL(coalesce(ider, '{}'))) h
         ORDER BY h.orgnr, h.hpr, h.plass)
     )
     SELECT u.orgnr, u.behandler, u.hpr, u.fra, u.til FROM (
