@@ -19,6 +19,7 @@ HISTORY = """virksomhet;behandler;fra;til;tjenester;vikar;hpr
 {o};Per Hansen;10.05.2022;12.05.2022;timebestilling;;
 {o};Kari Nordmann;01.06.2022;10.06.2022;timebestilling;reseptfornyelse;
 {o};Ola Framtid;01.08.2030;05.08.2030;alle;;
+{o};Ola Framtid;06.08.2030;10.08.2030;alle;;
 {filler}{r};Anne Liste;01.03.2021;05.03.2021;alle;;
 {r};Bo Liste;01.09.2030;05.09.2030;alle;;
 """
@@ -99,6 +100,9 @@ def test_an_add_reads_its_days_and_knows_the_gps_of_the_office_history(pair):
     result = add(pair, "Ola Framtid", "03.08.2030", "09.08.2030", code=None)
     assert result.exit_code != 0
     assert pair.fetched >= 1
+    # Back to back after his August: one stretch with it, which an add needs no more of than its days.
+    add(pair, "Ola Framtid", "11.08.2030", "12.08.2030")
+    assert pair.fetched == 0
     pair.stored()
 
 

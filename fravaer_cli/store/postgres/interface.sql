@@ -848,9 +848,11 @@ $$;
 -- fravær, or on the roster) is hpr, and only those fravær; fra_og_med and
 -- til_og_med: only fravær that end on or after the one and start on or before the other, and
 -- those that make one stretch with them (the same GP and a shared service, back to back): a report
--- for a day reads neither history nor the years ahead, but whole the stretches it shows.
+-- for a day reads neither history nor the years ahead, but whole the stretches it shows. strekk
+-- false: without the stretches, only the fravær that meet the days (what a change reads of an office
+-- in part: its rules are about shared days, and a GP's years of fravær back to back are one stretch).
 CREATE FUNCTION fravaer_api.kontorer(orgnrs text[] DEFAULT NULL, ord text[] DEFAULT NULL, hpr text DEFAULT NULL,
-        fra_og_med date DEFAULT NULL, til_og_med date DEFAULT NULL)
+        fra_og_med date DEFAULT NULL, til_og_med date DEFAULT NULL, strekk boolean DEFAULT true)
     -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon renamed hpr as hpr_nr
     RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, tidligere_navn jsonb,
         versjon bigint,
@@ -912,14 +914,14 @@ BEGIN
             SELECT g.* FROM bakover k, LATERAL (
                 SELECT * FROM fravaer g WHERE g.orgnr = k.orgnr AND g.til = k.fra - 1 AND g.nokkel = k.nokkel
                     AND g.tjenester && k.tjenester OFFSET 0) g
-            WHERE fra_og_med IS NOT NULL
+            WHERE fra_og_med IS NOT NULL AND strekk
         ), fremover AS (  -- and after them: its end
             SELECT * FROM valgte
             UNION
             SELECT g.* FROM fremover k, LATERAL (
                 SELECT * FROM fravaer g WHERE g.orgnr = k.orgnr AND g.fra = k.til + 1 AND g.til > k.til AND g.nokkel = k.nokkel
                     AND g.tjenester && k.tjenester OFFSET 0) g
-            WHERE til_og_med IS NOT NULL
+            WHERE til_og_med IS NOT NULL AND strekk
         ), alle AS (SELECT * FROM bakover UNION SELECT * FROM fremover)
         -- fields: Fravaer also orgnr, CASE
         SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
@@ -1106,7 +1108,7 @@ $$;
 -- logins and the admins, each call checked office by office. Access: the admins.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_intern FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_api FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date),
+GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date, boolean),
     fravaer_api.leger(text[], text[]),
     fravaer_api.logg(text), fravaer_api.skjema(), fravaer_api.status(), fravaer_api.tilganger(text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION fravaer_api.endre(json), fravaer_api.skriv_rader(text, text),

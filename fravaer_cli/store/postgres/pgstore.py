@@ -223,7 +223,9 @@ class PgStore(Store):
         directories, days = (
             _scoped(self.query_all(LEGER, ([orgnr], list(scope.ids))), [orgnr], scope) if scope else ({}, None)
         )
-        rows = self.query_all("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s)", ([orgnr], *_bounds(days)))
+        rows = self.query_all(
+            "SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false)", ([orgnr], *_bounds(days))
+        )
         if not rows:
             raise self.not_found(orgnr)
         office = _read_office(rows[0])
@@ -472,7 +474,7 @@ class PgStore(Store):
         if not lock:
             cur.execute(  # (an office's own columns are on its first row only)
                 "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon "
-                "FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s) WHERE behandlere IS NOT NULL",
+                "FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false) WHERE behandlere IS NOT NULL",
                 (orgnrs, *_bounds(days)),
             )
             rows = {row[0]: row[1:] for row in cur.fetchall()}
@@ -499,7 +501,7 @@ class PgStore(Store):
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
-            cur.execute("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s)", (to_read, *_bounds(days)))
+            cur.execute("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false)", (to_read, *_bounds(days)))
             for row in cur.fetchall():
                 if row[FIRST_FIELD] is not None:
                     changes[row[0]].office.fravaer.append(_read_fravaer(row, row[0]))
@@ -545,7 +547,7 @@ def _scoped(
             days = (min(days[0], fra), max(days[1], til)) if days else (fra, til)
             continue
         directory = directories.setdefault(orgnr, GpDirectory({}, {}))
-        if hpr is None:  # the first fravær of each spelling, first stored first: a GP's first is its first
+        if hpr is None:  # each spelling's first fravær, first stored first: a GP's first spelling met is its own
             directory.names.setdefault(behandler_key(behandler), behandler)
         else:
             directory.hprs[hpr] = behandler_key(behandler)
