@@ -6,10 +6,13 @@ meets known only from the office's history."""
 
 import json
 import re
+from datetime import date
 
 import pytest
 
+from fravaer_cli.store.base import Scope
 from fravaer_cli.store.postgres import pgstore
+from fravaer_cli.store.postgres.pgstore import PgStore
 from tests.helpers import ORGNR, OTHER_ORGNR, Fravaer
 
 ALONE = "900000006"  # an office of its own GPs
@@ -170,3 +173,22 @@ def test_an_import_meets_the_history_its_days_reach(pair):
     assert pair.fetched < 5  # February to May 2022: not the office's 24 fravær
     pair.importing(rows.format(o=ORGNR), "--allow-past", "--dry-run")
     pair.stored()
+
+
+def test_the_directory_is_what_the_whole_office_tells(pair):
+    store = PgStore(pair.part.database)
+    try:
+        part, stamp = store.load_for_change(ORGNR, Scope(days=(date(2030, 8, 2), date(2030, 8, 3))))
+        whole, whole_stamp = store.load_for_change(ORGNR)
+    finally:
+        store.close()
+    assert stamp == whole_stamp and whole.directory is None and len(whole.fravaer) == 25
+    assert [(f.behandler, f.fra) for f in part.fravaer] == [("Ola Framtid", date(2030, 8, 1))]
+    names: dict[str, str] = {}
+    hprs: dict[str, str] = {}
+    for f in whole.fravaer:  # the first fravær of each GP and HPR number, in the office's order
+        names.setdefault(f.key, f.behandler)
+        if f.hpr:
+            hprs.setdefault(f.hpr, f.key)
+    assert list(part.directory.names.items()) == list(names.items()) and part.directory.hprs == hprs
+    assert hprs == {"9144889": "ingrid solberg"}
