@@ -15,7 +15,7 @@ TABLES = ("rader", "rader_kontor", "rader_logg", "virksomhet", "fravaer", "tilga
           "tjeneste", "fravaer_schema", "innsendt")  # fmt: skip
 FUNCTIONS = ("skriver_alt", "leser_alt", "tidspunkt", "innsendt", "skrivbare", "ny_fravaer", "endret_fravaer", "onske",
              "som_json", "logg_inn", "nokler", "sokenokkel", "gp_nokkel", "casefold", "plass", "post", "now",
-             "session_user", "pg_current_xact_id", "unnest", "lower", "normalize", "translate")  # fmt: skip
+             "session_user", "pg_current_xact_id", "unnest", "lower", "normalize", "translate", "lpad")  # fmt: skip
 
 
 def as_login(dsn: str, login: str) -> str:
@@ -56,6 +56,9 @@ CALLS = [
     ("SELECT fravaer_api.skriv_rader('import', NULL)", True),
     ("SELECT count(*) FROM fravaer_api.kontorer()", False),
     ("SELECT count(*) FROM fravaer_api.kontorer(NULL, ARRAY['%lege%'], NULL, '2030-01-01', '2031-01-01')", False),
+    (f"SELECT count(*) FROM fravaer_api.kontorer(ARRAY['{A}'], NULL, NULL, '2030-01-01', '2031-01-01', false)", False),
+    (f"SELECT count(*) FROM fravaer_api.leger(ARRAY['{A}'], ARRAY['1'])", False),
+    (f"SELECT count(*) FROM fravaer_api.leger(ARRAY['{A}'], ARRAY['1'], true)", False),
     ("SELECT count(*) FROM fravaer_api.virksomheter()", False),
     (f"SELECT count(*) FROM fravaer_api.laas(ARRAY['{A}'], false)", False),
     (f"SELECT count(*) FROM fravaer_api.logg('{A}')", False),

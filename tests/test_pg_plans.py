@@ -80,7 +80,7 @@ def test_the_overlap_rules_plan_made_on_an_empty_table_still_reads_the_index(pg_
         assert "Nested Loop" in plan, plan
 
 
-@pytest.mark.parametrize("reset", [None, "fravaer_api.kontorer(text[], text[], text, date, date) RESET jit"])
+@pytest.mark.parametrize("reset", [None, "fravaer_api.kontorer(text[], text[], text, date, date, boolean) RESET jit"])
 def test_a_national_report_for_a_day_is_not_compiled(pg_server, pg_dsn, reset):
     """kontorer()'s recursive query looks costly to the planner (its guess of the stretches' rows), which
     then compiles it (JIT): a second for a query of milliseconds. jit = off keeps it from that."""

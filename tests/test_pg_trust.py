@@ -75,7 +75,11 @@ def _plan_counts(dsn: str, statement: str) -> list[str]:
 
 
 def test_explain_analyze_counts_nothing_of_another_office(store):
-    queries = ["SELECT * FROM fravaer_api.kontorer()", f"SELECT * FROM fravaer_api.logg('{B}')"]
+    queries = [
+        "SELECT * FROM fravaer_api.kontorer()",
+        f"SELECT * FROM fravaer_api.logg('{B}')",
+        f"SELECT * FROM fravaer_api.leger(ARRAY['{A}', '{B}'], ARRAY['1', '2'])",
+    ]
     before = [_plan_counts(store["kari"], q) for q in queries]
     for day in range(1, 8):  # B gains fravær and log entries
         args = add_args(orgnr=B, behandler=f"Ny {day}", fra=f"0{day}.10.2030", til=f"0{day}.10.2030")

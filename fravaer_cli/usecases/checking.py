@@ -99,12 +99,18 @@ def check(
     return Plan(checker.offices, checker.errors, count, bad_rows, checker.notes)
 
 
-def office_numbers(rows: Iterable[Row]) -> list[str]:
+def office_numbers(rows: Iterable[Row], today: date) -> tuple[list[str], tuple[date, date] | None]:
     """The valid organisasjonsnumre the rows name, each once and in order: the offices an
-    import may write, to be locked before its rows are checked. Bad ones are the check's to report."""
-    seen, found = set(), set()
+    import may write, to be locked before its rows are checked; and the days from the earliest
+    date of the rows to the latest (None: no date parses), those whose fravær a row can meet.
+    Bad values are the check's to report."""
+    seen, found, days = set(), set(), set()
     for row in rows:
-        value = row.values.get("virksomhet")
+        values = row.values
+        for cell in (values.get("fra"), values.get("til")):
+            if type(cell) is str or type(cell) is int:  # (any other value is an error of the row: _text)
+                days.add(cell)
+        value = values.get("virksomhet")
         try:
             if value in seen:
                 continue
@@ -115,7 +121,13 @@ def office_numbers(rows: Iterable[Row]) -> list[str]:
             found.add(_orgnr(value))
         except FravaerError:
             pass
-    return sorted(found)
+    parsed = []
+    for cell in days:  # each distinct text once, as _FieldParser parses it
+        try:
+            parsed.append(_date(cell, today, "dato"))
+        except FravaerError:
+            pass
+    return sorted(found), ((min(parsed), max(parsed)) if parsed else None)
 
 
 class _RowChecker:

@@ -274,9 +274,12 @@ def _import_streaming(store: Store, source, today: date, allow_past: bool, now: 
     from fravaer_cli.usecases import checking
 
     # The rows are read twice, first for which offices to lock: each pass makes them anew (importer.Rows).
-    orgnrs = checking.office_numbers(source.rows)
+    orgnrs, days = checking.office_numbers(source.rows, today)
+    # Each row is about its own days (as an add): the fravær that can overlap or repeat one are
+    # read, not the offices' years of history.
+    scope = Scope(days=days) if days is not None else None
     try:
-        with store.change_many(orgnrs, create=True, progress=progress, stream=True) as changes:
+        with store.change_many(orgnrs, create=True, progress=progress, stream=True, scope=scope) as changes:
 
             def load(orgnr: str):
                 change = changes[orgnr]

@@ -135,6 +135,7 @@ def bench_import(work: Path) -> list[Result]:
         reset=clear,
     )
     clear()
+
     return [result, per_row, names]
 
 
@@ -262,22 +263,27 @@ def bench_big_office(work: Path) -> list[Result]:
         stores[size] = work / f"big-{size}"
         shutil.rmtree(stores[size], ignore_errors=True)
         shutil.copytree(filled_store(work, 1, size), stores[size])
+    return big_office_changes("files", {size: ["--data-dir", str(store)] for size, store in stores.items()})
+
+
+def big_office_changes(where: str, stores: dict[int, list[str]]) -> list[Result]:
+    """add and edit, alternating, in the office of each store (its size -> the store's options)."""
     orgnr = data.orgnrs(1)[0]
     times: dict[tuple[str, int], list[float]] = {}
     peaks = []
     for n in range(11):
         for size, store in stores.items():
             fra = date(2100, 1, 1) + timedelta(days=3 * n)
-            add = [FRAVAER, "--data-dir", str(store), "add", "--virksomhet", orgnr, "--behandler", "Vikar Lege"]
+            add = [FRAVAER, *store, "add", "--virksomhet", orgnr, "--behandler", "Vikar Lege"]
             add += ["--fra", fra.strftime("%d.%m.%Y"), "--til", fra.strftime("%d.%m.%Y"), "--tjeneste", "alle"]
-            edit = [FRAVAER, "--data-dir", str(store), "edit", "5", "--virksomhet", orgnr, "--kommentar", f"Endret {n}"]
+            edit = [FRAVAER, *store, "edit", "5", "--virksomhet", orgnr, "--kommentar", f"Endret {n}"]
             for what, command in (("add", add), ("edit", edit)):
                 seconds, peak = run_once(command)
                 times.setdefault((what, size), []).append(seconds)
                 peaks.append(peak)
     return [
         Result(
-            f"files: {what} in an office of 20,000 fravær vs 2,000",
+            f"{where}: {what} in an office of 20,000 fravær vs 2,000",
             statistics.median(times[(what, 20000)]),
             statistics.median(times[(what, 2000)]),
             1.5,
@@ -285,6 +291,21 @@ def bench_big_office(work: Path) -> list[Result]:
         )
         for what in ("add", "edit")
     ]
+
+
+def import_into_history(work: Path, stores: dict[int, list[str]], reset) -> Result:
+    """The import of 50 new fravær to each of 1,800 offices, with 10 years of history behind them
+    (store 10) vs none (store 0): an import reads the days its rows meet, not the offices' past."""
+    csv_path = work / "import-1800.csv"
+    rows = data.write_csv(csv_path, offices=1800, per_office=50)
+    return compare(
+        f"database: import, {rows:,} rows, 1,800 offices, 10 years of history vs none",
+        [FRAVAER, *stores[10], "import", str(csv_path)],
+        [FRAVAER, *stores[0], "import", str(csv_path)],
+        1.3,
+        runs=3,
+        reset=reset,
+    )
 
 
 PYTHON_PASS = [sys.executable, "-c", "pass"]
@@ -451,9 +472,9 @@ def bench_database(work: Path) -> list[Result]:
             [FRAVAER, "--database", server.dsn(database="mal"), "database", "init"], check=True, capture_output=True
         )
 
-        def database(name: str, folder: Path | None = None) -> str:
+        def database(name: str, folder: Path | None = None, template: str = "mal") -> str:
             server.sql("postgres", f"DROP DATABASE IF EXISTS {name}")
-            server.sql("postgres", f"CREATE DATABASE {name} TEMPLATE mal OWNER eier")
+            server.sql("postgres", f"CREATE DATABASE {name} TEMPLATE {template} OWNER eier")
             dsn = server.dsn(database=name)
             if folder is not None:
                 subprocess.run(
@@ -600,6 +621,26 @@ def bench_database(work: Path) -> list[Result]:
                 reset=fresh,
             )
         )
+        # A change reads the days it concerns, not the office's years (issue 32): a big office,
+        # and an import into offices with history, each store loaded once from the file store.
+        big = {size: ["--database", database(f"stor_{size}", filled_store(work, 1, size))] for size in (2000, 20000)}
+        results += big_office_changes("database", big)
+        # The history by the real import, a year at a time (each reads only its own year: flat),
+        # which is faster than `database load` of a file store of 900,000 fravær and their log.
+        past = database("fortid")
+        for years_back in range(10, 0, -1):
+            year = work / f"past-{years_back}.csv"
+            data.write_csv(year, offices=1800, per_office=50, first_day=date(date.today().year - years_back, 1, 1))
+            subprocess.run(
+                [FRAVAER, "--database", past, "import", "--allow-past", str(year)], check=True, capture_output=True
+            )
+
+        def into_history():
+            database("fortid_0")
+            database("fortid_10", template="fortid")
+
+        stores = {years: ["--database", server.dsn(database=f"fortid_{years}")] for years in (0, 10)}
+        results.append(import_into_history(work, stores, into_history))
         return results
     finally:
         server.stop()

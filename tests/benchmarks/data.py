@@ -62,12 +62,14 @@ def rows(offices: int, per_office: int, first_day: date = FIRST_DAY, distinct_gp
             ]
 
 
-def write_csv(path: Path, offices: int, per_office: int, distinct_gps: bool = False) -> int:
+def write_csv(
+    path: Path, offices: int, per_office: int, distinct_gps: bool = False, first_day: date = FIRST_DAY
+) -> int:
     count = 0
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, delimiter=";")
         writer.writerow(["virksomhet", "behandler", "fra", "til", "tjenester", "kommentar"])
-        for row in rows(offices, per_office, distinct_gps=distinct_gps):
+        for row in rows(offices, per_office, first_day, distinct_gps=distinct_gps):
             writer.writerow(row)
             count += 1
     return count

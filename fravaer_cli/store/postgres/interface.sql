@@ -848,9 +848,11 @@ $$;
 -- fravær, or on the roster) is hpr, and only those fravær; fra_og_med and
 -- til_og_med: only fravær that end on or after the one and start on or before the other, and
 -- those that make one stretch with them (the same GP and a shared service, back to back): a report
--- for a day reads neither history nor the years ahead, but whole the stretches it shows.
+-- for a day reads neither history nor the years ahead, but whole the stretches it shows. strekk
+-- false: without the stretches, only the fravær that meet the days (what a change reads of an office
+-- in part: its rules are about shared days, and a GP's years of fravær back to back are one stretch).
 CREATE FUNCTION fravaer_api.kontorer(orgnrs text[] DEFAULT NULL, ord text[] DEFAULT NULL, hpr text DEFAULT NULL,
-        fra_og_med date DEFAULT NULL, til_og_med date DEFAULT NULL)
+        fra_og_med date DEFAULT NULL, til_og_med date DEFAULT NULL, strekk boolean DEFAULT true)
     -- fields: Fravaer also orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon renamed hpr as hpr_nr
     RETURNS TABLE (orgnr text, navn text, info text, neste_id integer, behandlere jsonb, tidligere_navn jsonb,
         versjon bigint,
@@ -912,14 +914,14 @@ BEGIN
             SELECT g.* FROM bakover k, LATERAL (
                 SELECT * FROM fravaer g WHERE g.orgnr = k.orgnr AND g.til = k.fra - 1 AND g.nokkel = k.nokkel
                     AND g.tjenester && k.tjenester OFFSET 0) g
-            WHERE fra_og_med IS NOT NULL
+            WHERE fra_og_med IS NOT NULL AND strekk
         ), fremover AS (  -- and after them: its end
             SELECT * FROM valgte
             UNION
             SELECT g.* FROM fremover k, LATERAL (
                 SELECT * FROM fravaer g WHERE g.orgnr = k.orgnr AND g.fra = k.til + 1 AND g.til > k.til AND g.nokkel = k.nokkel
                     AND g.tjenester && k.tjenester OFFSET 0) g
-            WHERE til_og_med IS NOT NULL
+            WHERE til_og_med IS NOT NULL AND strekk
         ), alle AS (SELECT * FROM bakover UNION SELECT * FROM fremover)
         -- fields: Fravaer also orgnr, CASE
         SELECT v.orgnr, CASE WHEN row_number() OVER w = 1 THEN v.navn END, CASE WHEN row_number() OVER w = 1 THEN v.info END,
@@ -932,6 +934,45 @@ BEGIN
         WINDOW w AS (PARTITION BY v.orgnr ORDER BY length(f.id), f.id)
         ORDER BY v.orgnr, length(f.id), f.id;
 END
+$$;
+
+-- What a change reads of an office beside the fravær it concerns (Virksomhet.directory, a partial
+-- office: pgstore.py): for each office in orgnrs this login may read, one row (behandler) for the
+-- first fravær of each spelling of a GP's name, and one (behandler and hpr) for the first fravær of
+-- each HPR number, first stored first (length(id), id: the order kontorer() gives); the program
+-- folds the names into GP keys itself. With uten_ider, the fravær named in ider are not counted
+-- there: once an edit gives one of them to another GP (or name, or HPR number), it may have been
+-- its GP's first or only fravær (GpDirectory.without_named). And one row (fra and til) for each of
+-- them: the days an edit reads around the fravær it changes. Per office a few rows, not its history. Each
+-- spelling's first fravær is found by a hash aggregate, with no sort of the offices' fravær: ids
+-- padded to one length compare as (length(id), id) does (an id has at most 8 characters: the
+-- table's check).
+CREATE FUNCTION fravaer_api.leger(orgnrs text[], ider text[] DEFAULT NULL, uten_ider boolean DEFAULT false)
+    RETURNS TABLE (orgnr text, behandler text, hpr text, fra date, til date)
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = fravaer, fravaer_intern, pg_catalog, pg_temp SET jit = off AS $$
+    WITH leses AS MATERIALIZED (
+        SELECT v.orgnr FROM virksomhet v
+        WHERE ((SELECT leser_alt()) OR v.orgnr IN (SELECT t.orgnr FROM tilgang t WHERE t.login = session_user))
+          AND v.orgnr = ANY(orgnrs)
+    ), forste AS (
+        SELECT f.orgnr, f.behandler, NULL::text AS hpr, min(lpad(f.id, 20) COLLATE "C") AS plass
+        FROM fravaer f
+        WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND NOT (uten_ider AND f.id = ANY(coalesce(ider, '{}')))
+        GROUP BY f.orgnr, f.behandler
+        UNION ALL
+        (SELECT DISTINCT ON (h.orgnr, h.hpr) h.orgnr, h.behandler, h.hpr, h.plass FROM (
+            SELECT f.orgnr, f.hpr, lpad(f.id, 20) COLLATE "C" AS plass, f.behandler
+            FROM fravaer f
+            WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.hpr <> ''
+              AND NOT (uten_ider AND f.id = ANY(coalesce(ider, '{}')))) h
+        ORDER BY h.orgnr, h.hpr, h.plass)
+    )
+    SELECT u.orgnr, u.behandler, u.hpr, u.fra, u.til FROM (
+        SELECT x.orgnr, x.behandler, x.hpr, NULL::date AS fra, NULL::date AS til, x.plass FROM forste x
+        UNION ALL
+        SELECT f.orgnr, NULL, NULL, f.fra, f.til, NULL FROM fravaer f
+        WHERE f.orgnr = ANY(ARRAY(SELECT l.orgnr FROM leses l)) AND f.id = ANY(ider)) u
+    ORDER BY u.orgnr, u.plass
 $$;
 
 -- Lock the offices in orgnrs for a change, and create those missing that this login may write when
@@ -1069,7 +1110,8 @@ $$;
 -- logins and the admins, each call checked office by office. Access: the admins.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_intern FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA fravaer_api FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date),
+GRANT EXECUTE ON FUNCTION fravaer_api.virksomheter(text[]), fravaer_api.kontorer(text[], text[], text, date, date, boolean),
+    fravaer_api.leger(text[], text[], boolean),
     fravaer_api.logg(text), fravaer_api.skjema(), fravaer_api.status(), fravaer_api.tilganger(text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION fravaer_api.endre(json), fravaer_api.skriv_rader(text, text),
     fravaer_api.laas(text[], boolean) TO fravaer_kontor, fravaer_admin;

@@ -10,10 +10,12 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 
 from fravaer_cli.domain.errors import NotFoundError, StoreError
-from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.model import Fravaer, GpDirectory
+from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store import base
 from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Scope, Store, checked_orgnr
@@ -216,19 +218,36 @@ class PgStore(Store):
     def load(self, orgnr: str) -> Virksomhet:
         return self._office(orgnr)[0]
 
-    def _office(self, orgnr: str) -> tuple[Virksomhet, int]:
-        """The office with its fravær, and its version."""
+    def _office(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, int]:
+        """The office with its fravær (those scope needs, and its directory), and its version."""
         checked_orgnr(orgnr)
-        rows = self.query_all("SELECT * FROM fravaer_api.kontorer(%s)", ([orgnr],))
+        directories, days = (
+            _scoped(self.query_all(LEGER, ([orgnr], list(scope.ids), False)), [orgnr], scope, self._without(scope))
+            if scope
+            else ({}, None)
+        )
+        rows = self.query_all(
+            "SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false)", ([orgnr], *_bounds(days))
+        )
         if not rows:
             raise self.not_found(orgnr)
         office = _read_office(rows[0])
         if isinstance(office, StoreError):
             raise office
+        office.directory = directories.get(orgnr)
         for row in rows:
             if row[FIRST_FIELD] is not None:
                 office.fravaer.append(_read_fravaer(row, office.orgnr))
         return office, rows[0][VERSION]
+
+    def _without(self, scope: Scope) -> Callable[[str], GpDirectory]:
+        """An office's directory without the fravær scope names, read in the change's transaction."""
+
+        def without_named(orgnr: str) -> GpDirectory:
+            rows = self.query_all(LEGER, ([orgnr], list(scope.ids), True))
+            return _directories(rows).get(orgnr) or GpDirectory({}, {})
+
+        return without_named
 
     def office_names(self, must_exist: bool = False) -> Reading[Virksomhet]:
         """Orgnr and name of every office the login can read, without their fravær (a name search)."""
@@ -368,7 +387,7 @@ class PgStore(Store):
         if orgnr not in self._stored:
             return Virksomhet(orgnr), None
         try:
-            office, version = self._office(orgnr)
+            office, version = self._office(orgnr, scope)
         except NotFoundError:
             return Virksomhet(orgnr), None
         # The stamp: the office's version, which every change raises.
@@ -392,7 +411,7 @@ class PgStore(Store):
                 self._begin(cur)
                 if dry_run:
                     self._may_write(cur, orgnrs, create)
-                changes = self._locked(cur, orgnrs, create, prepared, lock=not dry_run)
+                changes = self._locked(cur, orgnrs, create, prepared, scope, lock=not dry_run)
                 if stream and not dry_run:
                     changes = Streaming(changes, conn, self.on_behalf_of)
                     with changes.sending():
@@ -439,10 +458,17 @@ class PgStore(Store):
             raise self.not_found(missing[0])
 
     def _locked(
-        self, cur: Any, orgnrs: list[str], create: bool, prepared: dict[str, tuple[Virksomhet, Any]], lock: bool
+        self,
+        cur: Any,
+        orgnrs: list[str],
+        create: bool,
+        prepared: dict[str, tuple[Virksomhet, Any]],
+        scope: Scope | None,
+        lock: bool,
     ) -> Changes:
         """Every office's row, locked by the server (in orgnr order, so writers never wait in a circle),
-        as Changes. A dry run locks and creates nothing: it reads."""
+        as Changes, with the fravær scope needs (all of them without one). A dry run locks and creates
+        nothing: it reads."""
         rows: dict[str, tuple[Any, ...]] = {}
         created: set[str] = set()
         if lock:
@@ -451,11 +477,17 @@ class PgStore(Store):
                 rows[row[0]] = row[1:7]
                 if row[7]:
                     created.add(row[0])
-        else:
+        # Read under the locks, so that what the change decides on is what it writes over.
+        directories: dict[str, GpDirectory] = {}
+        days: tuple[date, date] | None = None
+        if scope is not None:
+            cur.execute(LEGER, (orgnrs, list(scope.ids), False))
+            directories, days = _scoped(cur.fetchall(), orgnrs, scope, self._without(scope))
+        if not lock:
             cur.execute(  # (an office's own columns are on its first row only)
-                "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon FROM fravaer_api.kontorer(%s) "
-                "WHERE behandlere IS NOT NULL",
-                (orgnrs,),
+                "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon "
+                "FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false) WHERE behandlere IS NOT NULL",
+                (orgnrs, *_bounds(days)),
             )
             rows = {row[0]: row[1:] for row in cur.fetchall()}
         missing = [o for o in orgnrs if o not in rows]
@@ -477,10 +509,11 @@ class PgStore(Store):
                 office = _read_office((orgnr, *row))
                 if isinstance(office, StoreError):
                     raise office
+                office.directory = directories.get(orgnr)
                 changes[orgnr] = Change(office, created_office=orgnr in created)
                 to_read.append(orgnr)
         if to_read:
-            cur.execute("SELECT * FROM fravaer_api.kontorer(%s)", (to_read,))
+            cur.execute("SELECT * FROM fravaer_api.kontorer(%s, NULL, NULL, %s, %s, false)", (to_read, *_bounds(days)))
             for row in cur.fetchall():
                 if row[FIRST_FIELD] is not None:
                     changes[row[0]].office.fravaer.append(_read_fravaer(row, row[0]))
@@ -506,6 +539,50 @@ class PgStore(Store):
                 f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
                 f"{described(done)}; ventet: {described(expected)}). Ingenting er lagret; meld fra om dette."
             )
+
+
+LEGER = "SELECT orgnr, behandler, hpr, fra, til FROM fravaer_api.leger(%s, %s, %s)"
+
+
+def _scoped(
+    rows: list[Any], orgnrs: list[str], scope: Scope, without_named: Callable[[str], GpDirectory]
+) -> tuple[dict[str, GpDirectory], tuple[date, date] | None]:
+    """What a change reads of offices in part (Scope): each office's directory of GPs, made by the
+    server from the first fravær of each name and HPR number (fravaer_api.leger), and the days whose
+    fravær to read: the scope's, widened to those of the fravær it names. ({}, None): read them whole,
+    as when there are no days to read by (an edit of an id not stored, with no days given).
+    rows: fravaer_api.leger()'s (LEGER). without_named(orgnr): the office's directory without the
+    fravær the scope names, asked of the server when an edit needs it (GpDirectory.without_named)."""
+    directories = _directories(rows)
+    days = scope.days
+    for _, _, _, fra, til in rows:
+        if fra is not None:  # a fravær the scope names: its days too
+            days = (min(days[0], fra), max(days[1], til)) if days else (fra, til)
+    if days is None:
+        return {}, None
+    for orgnr in orgnrs:
+        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
+        if scope.ids:
+            directory.without_named = partial(without_named, orgnr)
+    return directories, days
+
+
+def _directories(rows: list[Any]) -> dict[str, GpDirectory]:
+    """The directories in rows of fravaer_api.leger() (LEGER), by orgnr."""
+    directories: dict[str, GpDirectory] = {}
+    for orgnr, behandler, hpr, fra, _ in rows:
+        if fra is not None:
+            continue  # the days of a fravær named
+        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
+        if hpr is None:  # each spelling's first fravær, first stored first: a GP's first spelling met is its own
+            directory.names.setdefault(behandler_key(behandler), behandler)
+        else:
+            directory.hprs[hpr] = behandler_key(behandler)
+    return directories
+
+
+def _bounds(days: tuple[date, date] | None) -> tuple[date | None, date | None]:
+    return days if days is not None else (None, None)
 
 
 def _read_office(row: Sequence[Any]) -> Virksomhet | StoreError:
