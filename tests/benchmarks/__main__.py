@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tests.benchmarks import data
+from tests.benchmarks.import_memory import bench_import_memory
 
 BIN = Path(sys.executable).parent
 FRAVAER = str(BIN / "fravaer")
@@ -657,6 +658,7 @@ BENCHMARKS = {
     "output memory": bench_output_memory,
     "big office": bench_big_office,
     "database": bench_database,
+    "import memory": bench_import_memory,
 }
 
 
