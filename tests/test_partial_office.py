@@ -19,7 +19,7 @@ from fravaer_cli.store.files import documents, filecache
 from fravaer_cli.store.files.filestore import FileStore
 from fravaer_cli.store.files.writer import toml_office
 from fravaer_cli.usecases import operations
-from tests.helpers import ORGNR, OTHER_ORGNR, Fravaer, snapshot
+from tests.helpers import ORGNR, OTHER_ORGNR, Fravaer, add_args, snapshot
 
 TODAY = date(2030, 1, 2)
 NOW = "2030-01-02T09:00:00+01:00"
@@ -60,7 +60,7 @@ def history(store: FileStore, orgnr: str = ORGNR) -> None:
     add("Kari Nordmann", date(2026, 1, 5), hpr="9144880")
     add("Hansen, Ola", date(2026, 1, 12))
     for i in range(120):
-        fravaer_id, fra, til, tjenester = planned(i)
+        _, fra, _, tjenester = planned(i)
         add(GPS[i % 10], fra, 5, tjenester, kommentar=f'Ferie «{i}» "sommer"')
 
 
@@ -151,68 +151,56 @@ def twins(tmp_path, own_cache, reads) -> Twins:
     return made
 
 
-def add(*more: str, behandler: str, fra: str, til: str, tjeneste: str = "alle", orgnr: str = ORGNR):
-    return (
-        "add",
-        "--virksomhet",
-        orgnr,
-        "--behandler",
-        behandler,
-        "--fra",
-        fra,
-        "--til",
-        til,
-        "--tjeneste",
-        tjeneste,
-        *more,
-    )
-
-
 def test_a_new_gp_whose_name_is_like_one_known_only_from_old_fravaer_is_noted(twins):
-    result = twins(*add(behandler="Per Hanssen", fra="01.06.2032", til="04.06.2032"))
+    result = twins(*add_args(behandler="Per Hanssen", fra="01.06.2032", til="04.06.2032"))
     assert "Per Hansen" in result.stdout + result.stderr
     # Now known: the same again is identical, and the GP is the one stored.
-    twins(*add(behandler="Per Hanssen", fra="01.06.2032", til="04.06.2032"))
-    twins(*add(behandler="Per Hanssen", fra="03.06.2032", til="08.06.2032"))
+    twins(*add_args(behandler="Per Hanssen", fra="01.06.2032", til="04.06.2032"))
+    twins(*add_args(behandler="Per Hanssen", fra="03.06.2032", til="08.06.2032"))
 
 
 def test_a_gp_known_only_from_history_by_another_spelling_or_an_old_name(twins):
-    result = twins(*add(behandler="Hansen, Per", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args(behandler="Hansen, Per", fra="01.06.2032", til="02.06.2032"))
     assert result.exit_code == 0
     assert 'behandler = "Per Hansen"' in (twins.part_dir / f"{ORGNR}.toml").read_text().rsplit("[[fravaer]]", 1)[1]
-    twins(*add(behandler="Ola Hansen", fra="01.06.2032", til="02.06.2032"))
-    result = twins(*add(behandler="Lege 9 Østby", fra="01.06.2032", til="02.06.2032"))
+    twins(*add_args(behandler="Ola Hansen", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args(behandler="Lege 9 Østby", fra="01.06.2032", til="02.06.2032"))
     assert "Lege Ni Østby" in result.stdout + result.stderr
-    twins(*add(behandler="Lege 11 Østby", fra="01.06.2032", til="02.06.2032"))  # look-alikes, in the office's order
+    twins(
+        *add_args(behandler="Lege 11 Østby", fra="01.06.2032", til="02.06.2032")
+    )  # look-alikes, in the office's order
 
 
 def test_an_hpr_number_another_gp_has_only_on_an_old_fravaer_is_refused(twins):
-    result = twins(*add("--hpr", "9144880", behandler="Ny Lege", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args("--hpr", "9144880", behandler="Ny Lege", fra="01.06.2032", til="02.06.2032"))
     assert result.exit_code != 0 and "Kari Nordmann" in result.stderr
-    assert twins(*add("--hpr", "9144880", behandler="Kari Nordmann", fra="01.06.2032", til="02.06.2032")).exit_code == 0
+    assert (
+        twins(*add_args("--hpr", "9144880", behandler="Kari Nordmann", fra="01.06.2032", til="02.06.2032")).exit_code
+        == 0
+    )
 
 
 def test_an_identical_add_an_overlap_and_a_vikar_clash(twins):
     fravaer_id, fra, til, tjenester = planned(101)  # Lege 1 Østby's, in March 2030
     assert tjenester == ("timebestilling", "reseptfornyelse") and fra > TODAY
     same = ("--tjeneste", "reseptfornyelse", "--kommentar", 'Ferie «101» "sommer"')
-    result = twins(*add(*same, behandler="Lege 1 Østby", fra=day(fra), til=day(til), tjeneste="timebestilling"))
+    result = twins(*add_args(*same, behandler="Lege 1 Østby", fra=day(fra), til=day(til), tjeneste="timebestilling"))
     assert result.exit_code == 0 and fravaer_id in result.stdout + result.stderr
     later = {"fra": day(fra + timedelta(days=3)), "til": day(til + timedelta(days=3))}
-    result = twins(*add(behandler="Lege 1 Østby", tjeneste="reseptfornyelse", **later))
+    result = twins(*add_args(behandler="Lege 1 Østby", tjeneste="reseptfornyelse", **later))
     assert result.exit_code == 4 and f"Overlapper med fravær {fravaer_id}" in result.stderr
-    result = twins(*add("--vikar", "timebestilling", behandler="Lege 1 Østby", tjeneste="e-konsultasjon", **later))
+    result = twins(*add_args("--vikar", "timebestilling", behandler="Lege 1 Østby", tjeneste="e-konsultasjon", **later))
     assert result.exit_code == 4 and "vikar" in result.stderr
-    assert twins(*add(behandler="Kari Nordmann", **later)).exit_code == 0
-    assert twins(*add("--dry-run", behandler="Per Hansen", **later)).exit_code == 0
+    assert twins(*add_args(behandler="Kari Nordmann", **later)).exit_code == 0
+    assert twins(*add_args("--dry-run", behandler="Per Hansen", **later)).exit_code == 0
 
 
 def test_no_gp_at_work_counts_the_gps_known_only_from_history(twins):
     days = {"fra": "06.01.2033", "til": "07.01.2033"}
     for name in [*GPS[:9], "Lege Ni Østby", "Kari Nordmann", "Hansen, Ola"]:
-        result = twins(*add(behandler=name, **days))
+        result = twins(*add_args(behandler=name, **days))
         assert "ingen fastlege" not in result.stdout + result.stderr
-    result = twins(*add(behandler="Per Hansen", **days))
+    result = twins(*add_args(behandler="Per Hansen", **days))
     assert "ingen fastlege" in result.stdout + result.stderr
 
 
@@ -228,17 +216,20 @@ def test_edits_of_comment_days_gp_and_hpr(twins):
     # Per Hansen's only fravær given to another GP: he is no GP here any more, and it is the
     # first of Lege Ni Østby now.
     assert twins("edit", "1", "--virksomhet", ORGNR, "--behandler", "Lege Ni Østby").exit_code == 0
-    result = twins(*add(behandler="Per Hanssen", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args(behandler="Per Hanssen", fra="01.06.2032", til="02.06.2032"))
     assert "Per Hansen" not in result.stdout + result.stderr
     # Lege 0 Østby's first fravær given to Kari Nordmann: a later one is Lege 0's first.
     assert twins("edit", "4", "--virksomhet", ORGNR, "--behandler", "Kari Nordmann").exit_code == 0
-    result = twins(*add(behandler="Lege 12 Østby", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args(behandler="Lege 12 Østby", fra="01.06.2032", til="02.06.2032"))
     assert "Lege 1 Østby" in result.stdout + result.stderr  # the look-alikes, in the office's order
     assert twins("edit", "43", "--virksomhet", ORGNR, "--hpr", "9144999").exit_code == 0
-    result = twins(*add("--hpr", "9144999", behandler="Lege 5 Østby", fra="01.06.2032", til="02.06.2032"))
+    result = twins(*add_args("--hpr", "9144999", behandler="Lege 5 Østby", fra="01.06.2032", til="02.06.2032"))
     assert result.exit_code != 0 and "Lege Ni Østby" in result.stderr
     assert twins("edit", "2", "--virksomhet", ORGNR, "--hpr", "").exit_code == 0  # 9144880 is nobody's now
-    assert twins(*add("--hpr", "9144880", behandler="Lege 5 Østby", fra="01.06.2032", til="02.06.2032")).exit_code == 0
+    assert (
+        twins(*add_args("--hpr", "9144880", behandler="Lege 5 Østby", fra="01.06.2032", til="02.06.2032")).exit_code
+        == 0
+    )
     assert twins("edit", "9999", "--virksomhet", ORGNR, "--kommentar", "x").exit_code != 0
     assert twins("edit", "44", "--virksomhet", ORGNR, "--kommentar", "y", "--dry-run").exit_code == 0
     path = twins.part_dir / f"{ORGNR}.toml"
@@ -246,14 +237,14 @@ def test_edits_of_comment_days_gp_and_hpr(twins):
 
 
 def test_a_hand_edit_between_calls_is_read_whole(twins):
-    twins(*add(behandler="Lege 3 Østby", fra="01.06.2032", til="02.06.2032"))
+    twins(*add_args(behandler="Lege 3 Østby", fra="01.06.2032", til="02.06.2032"))
     for folder in (twins.part_dir, twins.whole_dir):
         path = folder / f"{ORGNR}.toml"
         path.write_bytes(
             path.read_bytes().replace(b'kommentar = "Ferie \xc2\xab7\xc2\xbb', b'kommentar = "Ferje \xc2\xab7\xc2\xbb')
         )
-    twins(*add(behandler="Lege 3 Østby", fra="03.06.2032", til="04.06.2032"), in_part=False)
-    twins(*add(behandler="Lege 3 Østby", fra="05.06.2032", til="06.06.2032"))  # its entry fits again
+    twins(*add_args(behandler="Lege 3 Østby", fra="03.06.2032", til="04.06.2032"), in_part=False)
+    twins(*add_args(behandler="Lege 3 Østby", fra="05.06.2032", til="06.06.2032"))  # its entry fits again
 
 
 def test_an_entry_of_the_old_format_is_not_used(twins):
@@ -264,8 +255,8 @@ def test_an_entry_of_the_old_format_is_not_used(twins):
     del old["directory"]
     body = json.dumps(old, ensure_ascii=False).encode() + b"\n" + rest
     entry.write_bytes(filecache._digest(body).encode() + b"\n" + body)
-    twins(*add(behandler="Lege 3 Østby", fra="01.06.2032", til="02.06.2032"), in_part=False)
-    twins(*add(behandler="Lege 3 Østby", fra="03.06.2032", til="04.06.2032"))
+    twins(*add_args(behandler="Lege 3 Østby", fra="01.06.2032", til="02.06.2032"), in_part=False)
+    twins(*add_args(behandler="Lege 3 Østby", fra="03.06.2032", til="04.06.2032"))
 
 
 def test_an_office_with_a_roster(twins):
@@ -274,12 +265,12 @@ def test_an_office_with_a_roster(twins):
     assert twins.part("roster", "add", "--virksomhet", OTHER_ORGNR, *roster).exit_code == 0
     twins.copy()
     days = {"fra": "06.01.2033", "til": "07.01.2033", "orgnr": OTHER_ORGNR}
-    result = twins(*add(behandler="Lege 0 Østbye", **days))
+    result = twins(*add_args(behandler="Lege 0 Østbye", **days))
     assert result.exit_code != 0 and "Lege 0 Østby" in result.stderr
-    assert twins(*add(behandler="Per Hansen", **days)).exit_code != 0  # known from history, not on the roster
+    assert twins(*add_args(behandler="Per Hansen", **days)).exit_code != 0  # known from history, not on the roster
     for name in GPS[:9]:
-        assert "ingen fastlege" not in twins(*add(behandler=name, **days)).stderr
-    result = twins(*add(behandler=GPS[9], **days))
+        assert "ingen fastlege" not in twins(*add_args(behandler=name, **days)).stderr
+    result = twins(*add_args(behandler=GPS[9], **days))
     assert "ingen fastlege" in result.stdout + result.stderr
 
 
@@ -327,3 +318,11 @@ def test_an_import_changes_offices_read_in_part_from_its_prepared_check(twins):
                 NOW,
             )
     assert snapshot(twins.part_dir) == snapshot(twins.whole_dir)
+
+
+def test_a_json_store_is_read_whole(tmp_path, own_cache, reads):
+    made = Twins(tmp_path, own_cache, reads)
+    history(FileStore(made.part_dir, new_format="json", av="ola"))
+    made.copy()
+    made(*add_args(behandler="Per Hanssen", fra="01.06.2032", til="02.06.2032"), in_part=False)
+    assert entry_of(own_cache, ORGNR) is None

@@ -13,7 +13,9 @@ written back as the same bytes it was read from.
 
 The entry is JSON lines: the office's fields, then one line per fravær, headed by its first
 and last day as ISO text, so that a report about some days (iter_offices' days) decodes only
-the fravær that meet them, not the years of history around them. Reading it runs no code
+the fravær that meet them, not the years of history around them; the office's line keeps the
+directory of its GPs too (GpDirectory), so that an add or an edit (a Scope) reads only the lines
+of its days, and its write splices the rest back as they were (partial.py). Reading it runs no code
 whatever it holds (pickle and marshal are not made for data that may have been tampered with). Its first line is the
 hash of the rest, checked before anything in it is believed: an entry changed by
 hand, damaged on disk or cut short is not used, whatever fields it keeps. Where each fravær's
