@@ -276,23 +276,26 @@ def test_an_office_with_a_roster(twins):
 
 def test_an_import_changes_offices_read_in_part_from_its_prepared_check(twins):
     """As the import does it (load_for_change, then change_many with prepared= and the same
-    scope): the office checked before the lock is written while its stamp holds, read again
-    under the lock when it does not."""
+    scope): the office checked before the lock is written while its stamp holds, also after a dry
+    run read it again; it is read again under the lock when the stamp does not hold."""
     scope = Scope(days=(date(2032, 6, 1), date(2032, 6, 30)))
+
+    def added(office, name: str):
+        draft = make_draft(name, date(2032, 6, 1), date(2032, 6, 2), ["timebestilling"], [], "", None)
+        new, created = office.add(draft, TODAY, False, "ola", NOW)
+        assert created
+        return new
+
     for folder, part in ((twins.part_dir, True), (twins.whole_dir, False)):
         store = FileStore(folder, av="ola")
         if not part:
             store._cache.folder = None  # read whole
         office, stamp = store.load_for_change(ORGNR, scope)
         assert office.partial is part
-        new, created = office.add(
-            make_draft("Lege 4 Østby", date(2032, 6, 1), date(2032, 6, 2), ["alle"], [], "", None),
-            TODAY,
-            False,
-            "ola",
-            NOW,
-        )
-        assert created
+        new = added(office, "Lege 4 Østby")
+        with store.change_many([ORGNR], dry_run=True, scope=scope) as changes:
+            assert changes[ORGNR].office.partial is part
+            added(changes[ORGNR].office, "Prøve Lege")
         with store.change_many([ORGNR], create=True, prepared={ORGNR: (office, stamp)}, scope=scope) as changes:
             assert changes[ORGNR].reused
             changes[ORGNR].record("import", new)
@@ -300,24 +303,10 @@ def test_an_import_changes_offices_read_in_part_from_its_prepared_check(twins):
         office, stamp = store.load_for_change(ORGNR, scope)
         with store.change_many([ORGNR], create=True, prepared={ORGNR: (office, None)}, scope=scope) as changes:
             assert not changes[ORGNR].reused and changes[ORGNR].office.partial is part
-            new, _ = changes[ORGNR].office.add(
-                make_draft("Lege 5 Østby", date(2032, 6, 1), date(2032, 6, 2), ["alle"], [], "", None),
-                TODAY,
-                False,
-                "ola",
-                NOW,
-            )
-            changes[ORGNR].record("import", new)
-        with store.change_many([ORGNR], dry_run=True, scope=scope) as changes:
-            assert changes[ORGNR].office.partial is part
-            changes[ORGNR].office.add(
-                make_draft("Lege 6 Østby", date(2032, 6, 1), date(2032, 6, 2), ["alle"], [], "", None),
-                TODAY,
-                False,
-                "ola",
-                NOW,
-            )
+            changes[ORGNR].record("import", added(changes[ORGNR].office, "Lege 5 Østby"))
     assert snapshot(twins.part_dir) == snapshot(twins.whole_dir)
+    path = twins.part_dir / f"{ORGNR}.toml"
+    assert path.read_bytes() == whole_bytes(path) and "Prøve".encode() not in path.read_bytes()
 
 
 def test_a_json_store_is_read_whole(tmp_path, own_cache, reads):

@@ -96,9 +96,11 @@ class FileStore(Store):
         self.location = str(folder)
         self._cache = filecache.OfficeCache(folder)
         # Offices read for a change from the cache: {orgnr: (their fravær, the file's bytes,
-        # where each fravær starts)}, so that the write keeps the bytes of those not changed;
-        # or, read in part (a Scope), what the write splices the rest back from.
-        self._read_as: dict[str, tuple[list[Fravaer], bytes, list[int]] | PartialRead] = {}
+        # where each fravær starts)}, so that the write keeps the bytes of those not changed.
+        self._read_as: dict[str, tuple[list[Fravaer], bytes, list[int]]] = {}
+        # Offices read in part (a Scope): {id(office): what its write splices the rest back from}.
+        # By the office, not its orgnr: an import may read an office again and write the first read.
+        self._parts: dict[int, PartialRead] = {}
 
     def no_offices(self) -> StoreError:
         return StoreError(
@@ -221,9 +223,10 @@ class FileStore(Store):
             )
         ):
             office, starts = cached
-            if for_change:
-                whole = not isinstance(starts, PartialRead)
-                self._read_as[orgnr] = (list(office.fravaer), raw, starts) if whole else starts
+            if isinstance(starts, PartialRead):
+                self._parts[id(office)] = starts  # it holds the office: the id stays its own
+            elif for_change:
+                self._read_as[orgnr] = (list(office.fravaer), raw, starts)
             return office
         try:
             document = parse_document(raw, path.suffix)
@@ -481,13 +484,13 @@ class FileStore(Store):
         read in part, the lines of its cache entry)."""
         read_as = self._read_as.pop(office.orgnr, None)
         if office.partial:
-            # Spliced only from what it was read from (splice checks that it is this office's).
-            if not isinstance(read_as, PartialRead):
+            part = self._parts.pop(id(office), None)
+            if part is None:
                 raise AssertionError(f"{office.orgnr} was read in part, and what it was read from is not kept")
-            return splice(office, read_as)
+            return splice(office, part)  # (which checks that part is this office's)
         if suffix != ".toml":
             return serialise(document_of(office), suffix), None
-        return toml_office(office, read_as if isinstance(read_as, tuple) else None)
+        return toml_office(office, read_as)
 
     def _stage(self, path: Path, data: bytes, sync: bool) -> Path:
         """data in a temporary file beside path (flushed to disk with sync); returns it.
