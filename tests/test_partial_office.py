@@ -213,6 +213,9 @@ def test_edits_of_comment_days_gp_and_hpr(twins):
     onto, fra, _, _ = planned(108)  # Lege 8 Østby's of 2030, closing every service
     result = twins("edit", "42", "--virksomhet", ORGNR, "--fra", day(fra), "--til", day(fra + timedelta(days=1)))
     assert result.exit_code == 4 and f"fravær {onto}" in result.stderr, result.stdout
+    # A name and a comment JSON escapes, in a line the directory is made again from below.
+    quoted = ("--kommentar", 'sier "hei", \\ og [ferie]', "--hpr", "9144777")
+    assert twins(*add_args(*quoted, behandler='Anne "Bø" Li\\', fra="01.06.2032", til="02.06.2032")).exit_code == 0
     # Per Hansen's only fravær given to another GP: he is no GP here any more, and it is the
     # first of Lege Ni Østby now.
     assert twins("edit", "1", "--virksomhet", ORGNR, "--behandler", "Lege Ni Østby").exit_code == 0
