@@ -171,7 +171,7 @@ class OfficeCache:
         part.office = office  # its write splices into this office only
         return office, part
 
-    def wants(self, data: bytes, starts: list[int] | None) -> bool:
+    def wants(self, data: bytes, starts: list[int] | Spliced | None) -> bool:
         """Whether a file written as data gets an entry: a TOML file (starts is where its
         fravær are; None for JSON) large enough to gain by one, and a cache to keep it in."""
         return starts is not None and len(data) >= SMALLEST and self.folder is not None

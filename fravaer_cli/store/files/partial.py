@@ -16,7 +16,7 @@ from typing import Any
 from fravaer_cli.domain.model import Fravaer
 from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import GpDirectory, Virksomhet
-from fravaer_cli.store.files.writer import _head_of, _toml_head, fravaer_toml
+from fravaer_cli.store.files.writer import fravaer_toml, head_of, toml_head
 
 # A fravær's line in a cache entry: "2030-01-01 2030-01-07 [start, values...]" (an ISO date is
 # always 10 characters), its values text_values() as JSON.
@@ -78,7 +78,13 @@ class PartialRead:
     __slots__ = ("office", "lines", "raw", "picked", "read", "head_end", "spans")
 
     def __init__(
-        self, lines: list[bytes], raw: bytes, picked: list[int], read: list[Fravaer], head_end: int, spans: list
+        self,
+        lines: list[bytes],
+        raw: bytes,
+        picked: list[int],
+        read: list[Fravaer],
+        head_end: int,
+        spans: list[tuple[int, int]],
     ) -> None:
         self.office: Virksomhet | None = None
         self.lines, self.raw, self.picked, self.read = lines, raw, picked, read
@@ -118,10 +124,10 @@ def splice(office: Virksomhet, part: PartialRead) -> tuple[bytes, Spliced]:
         # A store's bug: bytes spliced into the wrong office would lose fravær.
         raise AssertionError(f"{office.orgnr} was not read in part as it is to be written")
     lines, raw = part.lines, part.raw
-    document = _head_of(office)
+    document = head_of(office)
     if not lines and not office.fravaer:
         document["fravaer"] = []  # written as tomli-w writes an empty array (writer.toml_office)
-    head = _toml_head(document).encode("utf-8")
+    head = toml_head(document).encode("utf-8")
     parts, out, at = [head], [], len(head)
     done, old_at = 0, part.head_end  # lines before done are written; old_at: where line done started
     changed = []
