@@ -133,7 +133,7 @@ class OfficeCache:
             if stored_orgnr != orgnr or raw.count(_TABLE) != len(lines):
                 return None
             if scope is not None:
-                part = _part(lines, raw, scope)
+                part = _part(body, lines, raw, scope)
                 if part is None:
                     return None
                 fravaer, starts = part.read, [start for start, _ in part.spans]
@@ -343,21 +343,12 @@ def _directory(stored: Any) -> GpDirectory:
     return GpDirectory(names, hprs)
 
 
-def _part(lines: list[bytes], raw: bytes, scope: Scope) -> PartialRead | None:
+def _part(body: bytes, lines: list[bytes], raw: bytes, scope: Scope) -> PartialRead | None:
     """The fravær a change with scope needs (Scope): those named by its ids, and those that meet
-    the hull of its days and theirs (and make one stretch with them); None when a line does not
-    fit the file."""
-    import json
-
+    the hull of its days and theirs; None when a line does not fit the file. body: the entry's
+    lines after its checksum (lines: those of its fravær)."""
     read = _Lines(lines, raw)
-    named = set()
-    for fid in scope.ids:
-        # The line of the fravær with that id: "... [start, "id", ..." (ids are unique).
-        quoted = json.dumps(fid, ensure_ascii=False).encode() + b", "
-        for i, line in enumerate(lines):
-            if line.startswith(quoted, line.index(b", ", VALUES_AT) + 2):
-                named.add(i)
-                break
+    named = {i for fid in scope.ids if (i := _line_of(body, fid)) is not None}
     hull = [scope.days] if scope.days is not None else []
     for i in named:
         f = read.fravaer(i)
@@ -388,3 +379,23 @@ def _start_of(lines: list[bytes], raw: bytes, i: int) -> int | None:
         return len(raw)
     start = line_start(lines[i])[0]
     return start if raw.startswith(_TABLE, start) else None
+
+
+def _line_of(body: bytes, fravaer_id: str) -> int | None:
+    """The line (among the fravær's) of the fravær with that id, found where its line has it:
+    "2030-01-01 2030-01-07 [start, "id", ..." (ids are unique). Searched for in the entry's bytes,
+    not a line at a time."""
+    import json
+
+    needle = b", %s, " % json.dumps(fravaer_id, ensure_ascii=False).encode()
+    at = body.find(needle)
+    while at != -1:
+        begin = body.rfind(b"\n", 0, at) + 1  # 0: the office's line, no fravær's
+        if (
+            begin
+            and body[begin + VALUES_AT : begin + VALUES_AT + 1] == b"["
+            and body[begin + VALUES_AT + 1 : at].isdigit()
+        ):
+            return body.count(b"\n", 0, begin) - 1
+        at = body.find(needle, at + 1)
+    return None
