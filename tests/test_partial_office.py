@@ -192,6 +192,11 @@ def test_an_identical_add_an_overlap_and_a_vikar_clash(twins):
     result = twins(*add_args("--vikar", "timebestilling", behandler="Lege 1 Østby", tjeneste="e-konsultasjon", **later))
     assert result.exit_code == 4 and "vikar" in result.stderr
     assert twins(*add_args(behandler="Kari Nordmann", **later)).exit_code == 0
+    # Back to back with Lege 1's (one stretch for citizens), and a day before another of its own.
+    after = {"fra": day(til + timedelta(days=1)), "til": day(til + timedelta(days=2))}
+    assert twins(*add_args(behandler="Lege 1 Østby", tjeneste="timebestilling", **after)).exit_code == 0
+    before = {"fra": day(fra - timedelta(days=2)), "til": day(fra - timedelta(days=1))}
+    assert twins(*add_args(behandler="Lege 1 Østby", tjeneste="timebestilling", **before)).exit_code == 0
     assert twins(*add_args("--dry-run", behandler="Per Hansen", **later)).exit_code == 0
 
 
