@@ -13,7 +13,9 @@ written back as the same bytes it was read from.
 
 The entry is JSON lines: the office's fields, then one line per fravær, headed by its first
 and last day as ISO text, so that a report about some days (iter_offices' days) decodes only
-the fravær that meet them, not the years of history around them. Reading it runs no code
+the fravær that meet them, not the years of history around them; the office's line keeps the
+directory of its GPs too (GpDirectory), so that an add or an edit (a Scope) reads only the lines
+of its days, and its write splices the rest back as they were (partial.py). Reading it runs no code
 whatever it holds (pickle and marshal are not made for data that may have been tampered with). Its first line is the
 hash of the rest, checked before anything in it is believed: an entry changed by
 hand, damaged on disk or cut short is not used, whatever fields it keeps. Where each fravær's
@@ -33,7 +35,9 @@ from typing import Any, cast
 
 from fravaer_cli import __version__
 from fravaer_cli.domain.model import Fravaer, RosterEntry
-from fravaer_cli.domain.virksomhet import Virksomhet
+from fravaer_cli.domain.virksomhet import GpDirectory, Virksomhet
+from fravaer_cli.store.base import Scope
+from fravaer_cli.store.files.partial import VALUES_AT, PartialRead, Spliced, cache_line, directory_of, line_start
 
 # json and blake2b are imported only when a large file is read or written: a status of
 # small offices imports neither.
@@ -43,11 +47,9 @@ from fravaer_cli.domain.virksomhet import Virksomhet
 SMALLEST = 16 * 1024
 # The entry's layout. An entry of another layout, or of another version of fravaer, is not used:
 # change _FORMAT whenever what a read makes of a file (or what a write makes of an office) changes.
-_FORMAT = 4
+_FORMAT = 5
 _TABLE = b"\n[[fravaer]]\n"
 _FRA, _TIL = Fravaer.FIELDS.index("fra"), Fravaer.FIELDS.index("til")
-# A fravær's line: "2030-01-01 2030-01-07 [start, values...]" (an ISO date is always 10 characters).
-_VALUES_AT = 22
 
 
 def _digest(data: bytes) -> str:
@@ -87,14 +89,21 @@ class OfficeCache:
         return root / "kontorer" / _digest(os.path.abspath(self.store_folder).encode("utf-8", "surrogateescape"))[:16]
 
     def load(
-        self, orgnr: str, raw: bytes, days: tuple[date, date | None] | None = None, keep: bool = False
-    ) -> tuple[Virksomhet, list[int]] | None:
+        self,
+        orgnr: str,
+        raw: bytes,
+        days: tuple[date, date | None] | None = None,
+        keep: bool = False,
+        scope: Scope | None = None,
+    ) -> tuple[Virksomhet, list[int] | PartialRead] | None:
         """The office in raw, and where each fravær's table starts in it; None when the
         entry is missing, unreadable, of another fravaer or not of exactly these bytes.
         days: (first, last or None): only the fravær that meet them, and those that make one
         stretch with them (Store.iter_offices), and the starts of those. keep: the office is
         read for a change; its next save writes the lines of fravær it leaves as they were
-        as the same bytes (a big office's add re-encodes one fravær, not 20,000)."""
+        as the same bytes (a big office's add re-encodes one fravær, not 20,000).
+        scope: the office read for a change in part (partial.py): the fravær in scope and the
+        directory of its GPs, with the PartialRead its write splices the rest back from."""
         if len(raw) < SMALLEST or self.folder is None:
             return None
         try:
@@ -108,6 +117,7 @@ class OfficeCache:
         if checksum != _digest(body).encode():
             return None  # changed or damaged since fravaer wrote it: none of it is believed
         head, *lines = body.split(b"\n")
+        part = None
         try:
             entry = json.loads(head)
             if (
@@ -122,14 +132,19 @@ class OfficeCache:
             # "\n[[fravaer]]\n" in the file starts a table.
             if stored_orgnr != orgnr or raw.count(_TABLE) != len(lines):
                 return None
-            if days is None:
+            if scope is not None:
+                part = _part(body, lines, raw, scope)
+                if part is None:
+                    return None
+                fravaer, starts = part.read, [start for start, _ in part.spans]
+            elif days is None:
                 found = _all_of(lines, raw)
                 if found is None:
                     return None
                 fravaer, starts, rests = found
                 if keep:
                     self._lines_read[orgnr] = {
-                        id(f): (f, line[:_VALUES_AT], rest) for f, line, rest in zip(fravaer, lines, rests, strict=True)
+                        id(f): (f, line[:VALUES_AT], rest) for f, line, rest in zip(fravaer, lines, rests, strict=True)
                     }
             else:
                 read = _Lines(lines, raw)
@@ -146,22 +161,34 @@ class OfficeCache:
             former = entry["tidligere_navn"]
             if type(former) is not dict or not all(type(k) is str and type(v) is str for k, v in former.items()):
                 return None
+            directory = _directory(entry["directory"]) if part is not None else None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
-        return Virksomhet(orgnr, navn, info, next_id, fravaer, roster, former), starts
+        # A list of its own: part.read stays what was read while the change appends to the office.
+        office = Virksomhet(orgnr, navn, info, next_id, list(fravaer), roster, former, directory)
+        if part is None:
+            return office, starts
+        part.office = office  # its write splices into this office only
+        return office, part
 
-    def wants(self, data: bytes, starts: list[int] | None) -> bool:
+    def wants(self, data: bytes, starts: list[int] | Spliced | None) -> bool:
         """Whether a file written as data gets an entry: a TOML file (starts is where its
         fravær are; None for JSON) large enough to gain by one, and a cache to keep it in."""
         return starts is not None and len(data) >= SMALLEST and self.folder is not None
 
-    def save(self, office: Virksomhet, data: bytes, starts: list[int] | None) -> None:
-        """The entry for office as just written (data), if wants() it.
+    def save(self, office: Virksomhet, data: bytes, starts: list[int] | Spliced | None) -> None:
+        """The entry for office as just written (data), if wants() it. starts: where each fravær's
+        table starts in data, or, for an office written from a PartialRead, the Spliced lines.
 
         Best effort: a cache that cannot be written only makes the next read parse the file."""
         if starts is None or self.folder is None or not self.wants(data, starts):
             return
         import json
+
+        if isinstance(starts, Spliced):
+            directory = starts.directory
+        else:
+            directory = directory_of((f.key, f.behandler, f.hpr) for f in office.fravaer)
 
         entry = {
             "format": _FORMAT,
@@ -171,6 +198,8 @@ class OfficeCache:
             "virksomhet": [office.orgnr, office.navn, office.info, office.next_id],
             "behandlere": [list(e.values()) for e in office.roster],
             "tidligere_navn": office.tidligere,
+            # Of every fravær, for a change that reads only some of them (partial.py).
+            "directory": {"names": directory.names, "hprs": directory.hprs},
         }
         path = self.folder / f"{office.orgnr}.json"
         tmp = path.with_name(f".{office.orgnr}.{os.getpid()}.tmp")
@@ -180,14 +209,16 @@ class OfficeCache:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
             known = self._lines_read.pop(office.orgnr, {})
             lines = [json.dumps(entry, ensure_ascii=False).encode("utf-8")]
-            for start, one in zip(starts, office.fravaer, strict=True):
-                hit = known.get(id(one))
-                # The same object, not only the same id(): a Fravaer is frozen, so its line still holds.
-                if hit is not None and hit[0] is one:
-                    lines.append(b"%s[%d, %s" % (hit[1], start, hit[2]))
-                    continue
-                values = json.dumps([start, *one.text_values()], ensure_ascii=False)
-                lines.append(f"{one.fra.isoformat()} {one.til.isoformat()} {values}".encode())
+            if isinstance(starts, Spliced):
+                lines += starts.lines
+            else:
+                for start, one in zip(starts, office.fravaer, strict=True):
+                    hit = known.get(id(one))
+                    # The same object, not only the same id(): a Fravaer is frozen, so its line still holds.
+                    if hit is not None and hit[0] is one:
+                        lines.append(b"%s[%d, %s" % (hit[1], start, hit[2]))
+                    else:
+                        lines.append(cache_line(start, one))
             body = b"\n".join(lines)
             with os.fdopen(fd, "wb") as f:
                 f.write(_digest(body).encode() + b"\n" + body)
@@ -224,7 +255,7 @@ def _all_of(lines: list[bytes], raw: bytes) -> tuple[list[Fravaer], list[int], l
     the rest of its line after its start; None when a line does not fit the file."""
     import json
 
-    rows = json.loads(b"[" + b",".join([line[_VALUES_AT:] for line in lines]) + b"]")
+    rows = json.loads(b"[" + b",".join([line[VALUES_AT:] for line in lines]) + b"]")
     fravaer, starts, rests = [], [], []
     width = len(Fravaer.FIELDS) + 1
     for row, line in zip(rows, lines, strict=True):
@@ -235,12 +266,12 @@ def _all_of(lines: list[bytes], raw: bytes) -> tuple[list[Fravaer], list[int], l
             len(row) != width
             or type(start) is not int
             or not raw.startswith(b'\n[[fravaer]]\nid = "%s"\n' % row[1].encode(), start)
-            or line[:_VALUES_AT] != b"%s %s " % (row[_FRA + 1].encode(), row[_TIL + 1].encode())
+            or line[:VALUES_AT] != b"%s %s " % (row[_FRA + 1].encode(), row[_TIL + 1].encode())
         ):
             return None  # (a line dated otherwise would mislead a report about some days)
         fravaer.append(_make(row))
         starts.append(start)
-        rests.append(line[line.index(b", ", _VALUES_AT) + 2 :])
+        rests.append(line[line.index(b", ", VALUES_AT) + 2 :])
     return fravaer, starts, rests
 
 
@@ -262,23 +293,24 @@ class _Lines:
         import json
 
         line = self.lines[i]
-        start, *values = json.loads(line[_VALUES_AT:])
+        start, *values = json.loads(line[VALUES_AT:])
         # Where the entry says this fravær's table is, the file has a table with its id.
         # (Ids are letters, digits, _ and -: written in quotes as they are.)
         if type(start) is not int or not self.raw.startswith(f'{_TABLE.decode()}id = "{values[0]}"\n'.encode(), start):
             return None
-        if line[:_VALUES_AT] != f"{values[_FRA]} {values[_TIL]} ".encode():
+        if line[:VALUES_AT] != f"{values[_FRA]} {values[_TIL]} ".encode():
             return None
         self.starts[i] = start
         return Fravaer.from_text_values(values)
 
-    def meeting(self, first: date, last: date | None) -> list[int]:
-        """The lines of the fravær that end on or after first and start on or before last, and of
-        those back to back with them for the same GP and a shared service (one stretch)."""
+    def meeting(self, first: date, last: date | None, stretches: bool = True) -> list[int]:
+        """The lines of the fravær that end on or after first and start on or before last, and
+        (stretches) of those back to back with them for the same GP and a shared service (one
+        stretch: a report's; a change's Scope asks for the days alone)."""
         low, high = first.isoformat().encode(), last.isoformat().encode() if last is not None else b"~"
         chosen = {i for i, line in enumerate(self.lines) if line[11:21] >= low and line[:10] <= high}
-        if not chosen:
-            return []
+        if not chosen or not stretches:
+            return sorted(chosen)
         by_til: dict[bytes, list[int]] = {}
         by_fra: dict[bytes, list[int]] = {}
         for i, line in enumerate(self.lines):
@@ -300,3 +332,70 @@ class _Lines:
                     chosen.add(j)
                     todo.append(j)
         return sorted(chosen)
+
+
+def _directory(stored: Any) -> GpDirectory:
+    """The entry's directory; TypeError when it is not two maps of texts."""
+    names, hprs = stored["names"], stored["hprs"]
+    for part in (names, hprs):
+        if type(part) is not dict or not all(type(k) is str and type(v) is str for k, v in part.items()):
+            raise TypeError("not a directory")
+    return GpDirectory(names, hprs)
+
+
+def _part(body: bytes, lines: list[bytes], raw: bytes, scope: Scope) -> PartialRead | None:
+    """The fravær a change with scope needs (Scope): those named by its ids, and those that meet
+    the hull of its days and theirs; None when a line does not fit the file. body: the entry's
+    lines after its checksum (lines: those of its fravær)."""
+    read = _Lines(lines, raw)
+    named = {i for fid in scope.ids if (i := _line_of(body, fid)) is not None}
+    hull = [scope.days] if scope.days is not None else []
+    for i in named:
+        f = read.fravaer(i)
+        if f is None:
+            return None
+        hull.append((f.fra, f.til))
+    picked = set(named)
+    if hull:
+        picked.update(read.meeting(min(h[0] for h in hull), max(h[1] for h in hull), stretches=False))
+    fravaer, spans = [], []
+    for i in sorted(picked):
+        f = read.fravaer(i)
+        end = _start_of(lines, raw, i + 1)
+        if f is None or end is None or end <= read.starts[i]:
+            return None
+        fravaer.append(f)
+        spans.append((read.starts[i], end))
+    head_end = _start_of(lines, raw, 0)
+    if head_end is None:
+        return None
+    return PartialRead(lines, raw, sorted(picked), fravaer, head_end, spans)
+
+
+def _start_of(lines: list[bytes], raw: bytes, i: int) -> int | None:
+    """Where the i-th fravær's table starts in the file (the file's end after the last); None when
+    its line says a place where no table starts."""
+    if i == len(lines):
+        return len(raw)
+    start = line_start(lines[i])[0]
+    return start if raw.startswith(_TABLE, start) else None
+
+
+def _line_of(body: bytes, fravaer_id: str) -> int | None:
+    """The line (among the fravær's) of the fravær with that id, found where its line has it:
+    "2030-01-01 2030-01-07 [start, "id", ..." (ids are unique). Searched for in the entry's bytes,
+    not a line at a time."""
+    import json
+
+    needle = b", %s, " % json.dumps(fravaer_id, ensure_ascii=False).encode()
+    at = body.find(needle)
+    while at != -1:
+        begin = body.rfind(b"\n", 0, at) + 1  # 0: the office's line, no fravær's
+        if (
+            begin
+            and body[begin + VALUES_AT : begin + VALUES_AT + 1] == b"["
+            and body[begin + VALUES_AT + 1 : at].isdigit()
+        ):
+            return body.count(b"\n", 0, begin) - 1
+        at = body.find(needle, at + 1)
+    return None

@@ -51,6 +51,7 @@ from fravaer_cli.store.files.osfiles import (
     remove,
     write_all,
 )
+from fravaer_cli.store.files.partial import PartialRead, Spliced, splice
 from fravaer_cli.store.files.writer import document_of, file_order, log_lines, serialise, toml_office
 
 FORMATS = ("toml", "json")
@@ -97,6 +98,9 @@ class FileStore(Store):
         # Offices read for a change from the cache: {orgnr: (their fravær, the file's bytes,
         # where each fravær starts)}, so that the write keeps the bytes of those not changed.
         self._read_as: dict[str, tuple[list[Fravaer], bytes, list[int]]] = {}
+        # Offices read in part (a Scope): {id(office): what its write splices the rest back from}.
+        # By the office, not its orgnr: an import may read an office again and write the first read.
+        self._parts: dict[int, PartialRead] = {}
 
     def no_offices(self) -> StoreError:
         return StoreError(
@@ -163,13 +167,15 @@ class FileStore(Store):
     def load(self, orgnr: str) -> Virksomhet:
         return self._load(orgnr)
 
-    def _load(self, orgnr: str, for_change: bool = False, days: Days | None = None) -> Virksomhet:
+    def _load(
+        self, orgnr: str, for_change: bool = False, days: Days | None = None, scope: Scope | None = None
+    ) -> Virksomhet:
         """for_change: the bytes read are kept, so that the write can reuse those of unchanged fravær.
-        days: at least the fravær that meet them (iter_offices)."""
+        days: at least the fravær that meet them (iter_offices). scope: a change's (partial.py)."""
         path = self.path_of(orgnr)
         if path is None:
             raise self.not_found(orgnr)
-        return self._read(path, orgnr, for_change, days)
+        return self._read(path, orgnr, for_change, days, scope)
 
     def not_found(self, orgnr: str) -> StoreError | NotFoundError:
         """What to say of an office that is not stored: that the folder itself is missing, if it is."""
@@ -204,17 +210,22 @@ class FileStore(Store):
 
         return Reading(read())
 
-    def _read(self, path: Path, orgnr: str, for_change: bool = False, days: Days | None = None) -> Virksomhet:
+    def _read(
+        self, path: Path, orgnr: str, for_change: bool = False, days: Days | None = None, scope: Scope | None = None
+    ) -> Virksomhet:
         with open_regular(path) as f:
             raw = f.read(MAX_STORE_FILE + 1)
         if len(raw) > MAX_STORE_FILE:
             raise StoreError(f"{path} er større enn {MAX_STORE_FILE // 2**20} MiB; det er ingen fravaer-fil.")
-        if (
-            path.suffix == ".toml"
-            and (cached := self._cache.load(orgnr, raw, None if for_change else days, keep=for_change)) is not None
+        if path.suffix == ".toml" and (
+            cached := self._cache.load(
+                orgnr, raw, None if for_change else days, keep=for_change, scope=scope if for_change else None
+            )
         ):
             office, starts = cached
-            if for_change:
+            if isinstance(starts, PartialRead):
+                self._parts[id(office)] = starts  # it holds the office: the id stays its own
+            elif for_change:
                 self._read_as[orgnr] = (list(office.fravaer), raw, starts)
             return office
         try:
@@ -241,7 +252,7 @@ class FileStore(Store):
     def load_for_change(self, orgnr: str, scope: Scope | None = None) -> tuple[Virksomhet, object]:
         """The office (new if not stored) and its stamp, for a later change_many(prepared=...)."""
         stamp = self.stamp(orgnr)
-        return self._load_or_new(orgnr, create=True), stamp
+        return self._load_or_new(orgnr, create=True, scope=scope), stamp
 
     @contextmanager
     def _change_many(self, orgnrs: list[str], how: ChangeRequest) -> Iterator[Changes]:
@@ -256,7 +267,7 @@ class FileStore(Store):
         """
         create, dry_run, prepared, progress, _, scope = how.values()  # files cannot stream
         if dry_run:
-            yield Changes((orgnr, self._change_of(orgnr, create)) for orgnr in orgnrs)
+            yield Changes((orgnr, self._change_of(orgnr, create, scope)) for orgnr in orgnrs)
             return
         self.av  # noqa: B018 - who the log records is checked before anything is touched
         with ExitStack() as locks:
@@ -268,7 +279,7 @@ class FileStore(Store):
                 if orgnr in prepared and self.stamp(orgnr) == prepared[orgnr][1]:
                     changes[orgnr] = Change(prepared[orgnr][0], reused=True)
                 else:
-                    changes[orgnr] = self._change_of(orgnr, create)
+                    changes[orgnr] = self._change_of(orgnr, create, scope)
             yield changes
             self._commit([(orgnr, change) for orgnr, change in changes.items() if change.changed], progress)
 
@@ -357,10 +368,10 @@ class FileStore(Store):
                 os.close(fd)
             os.close(folder)
 
-    def _change_of(self, orgnr: str, create: bool) -> Change:
+    def _change_of(self, orgnr: str, create: bool, scope: Scope | None = None) -> Change:
         if create and not self.exists(orgnr):
             return Change(Virksomhet(orgnr), created_office=True)
-        return Change(self._load(orgnr, for_change=True))
+        return Change(self._load(orgnr, for_change=True, scope=scope))
 
     def write_copies(self, copies: Iterable[tuple[Virksomhet, list[dict[str, Any]]]]) -> list[str]:
         """Store offices as they are, with their audit logs (database dump, a copy between stores).
@@ -388,10 +399,10 @@ class FileStore(Store):
             os.close(folder)
         return written
 
-    def _load_or_new(self, orgnr: str, create: bool) -> Virksomhet:
+    def _load_or_new(self, orgnr: str, create: bool, scope: Scope | None = None) -> Virksomhet:
         if create and not self.exists(orgnr):
             return Virksomhet(orgnr)
-        return self._load(orgnr, for_change=True)
+        return self._load(orgnr, for_change=True, scope=scope)
 
     @contextmanager
     def _locked(self, orgnr: str) -> Iterator[None]:
@@ -468,9 +479,15 @@ class FileStore(Store):
         self._replace(self._stage(path, data, sync=True), path)
         self._cache.save(office, data, starts)
 
-    def _bytes_of(self, office: Virksomhet, suffix: str) -> tuple[bytes, list[int] | None]:
-        """The office's file, and for TOML where each fravær's table starts in it."""
+    def _bytes_of(self, office: Virksomhet, suffix: str) -> tuple[bytes, list[int] | Spliced | None]:
+        """The office's file, and for TOML where each fravær's table starts in it (or, an office
+        read in part, the lines of its cache entry)."""
         read_as = self._read_as.pop(office.orgnr, None)
+        if office.partial:
+            part = self._parts.pop(id(office), None)
+            if part is None:
+                raise AssertionError(f"{office.orgnr} was read in part, and what it was read from is not kept")
+            return splice(office, part)  # (which checks that part is this office's)
         if suffix != ".toml":
             return serialise(document_of(office), suffix), None
         return toml_office(office, read_as)

@@ -18,10 +18,10 @@ def file_order(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def document_of(office: Virksomhet) -> dict[str, Any]:
-    return {**_head_of(office), "fravaer": [f.to_record() for f in office.fravaer]}
+    return {**head_of(office), "fravaer": [f.to_record() for f in office.fravaer]}
 
 
-def _head_of(office: Virksomhet) -> dict[str, Any]:
+def head_of(office: Virksomhet) -> dict[str, Any]:
     """The document but its fravær."""
     document = {
         # A file is written as schema 2 or 3 only when it holds what the one before has no place
@@ -69,10 +69,10 @@ def _toml(document: dict[str, Any]) -> str:
     """tomli-w writes the head; the fravær, the bulk of a file, have a fixed
     shape and are written directly, several times faster (tests check that
     both read back the same)."""
-    return _toml_head(document) + "".join(map(_toml_record, document["fravaer"]))
+    return toml_head(document) + "".join(map(_toml_record, document["fravaer"]))
 
 
-def _toml_head(document: dict[str, Any]) -> str:
+def toml_head(document: dict[str, Any]) -> str:
     import tomli_w
 
     return tomli_w.dumps({k: v for k, v in document.items() if k != "fravaer" or not v})
@@ -165,10 +165,10 @@ def toml_office(
     if read_as is not None:
         listed, raw, starts = read_as
         known = {id(f): (f, start, end) for f, start, end in zip(listed, starts, [*starts[1:], len(raw)], strict=True)}
-    document = _head_of(office)
+    document = head_of(office)
     if not office.fravaer:
         document["fravaer"] = []  # written as tomli-w writes an empty array
-    head = _toml_head(document).encode("utf-8")
+    head = toml_head(document).encode("utf-8")
     parts, starts, at = [head], [], len(head)
     for f in office.fravaer:
         hit = known.get(id(f))
