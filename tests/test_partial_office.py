@@ -323,3 +323,22 @@ def test_a_json_store_is_read_whole(tmp_path, own_cache, reads):
     made.copy()
     made(*add_args(behandler="Per Hanssen", fra="01.06.2032", til="02.06.2032"), in_part=False)
     assert entry_of(own_cache, ORGNR) is None
+
+
+def test_an_edit_that_gives_a_gps_only_fravaer_to_another_counts_the_gps_after_it(tmp_path, own_cache, reads):
+    # Without a roster the office's GPs are those with fravær: once Eva Enste's one fravær is Eva
+    # Eneste's, Eva Eneste is the only GP, and the same call's note says so, as when read whole
+    # (the directory read counts Eva Enste: the edit asks for the one without its fravær).
+    twins = Twins(tmp_path, own_cache, reads)
+    store = FileStore(twins.part_dir, av="ola")
+    for n in range(100):
+        fra = date(2026, 1, 5) + timedelta(days=10 * n)
+        draft = make_draft("Eva Eneste", fra, fra + timedelta(days=2), ["timebestilling"], [], "", None)
+        operations.add(store, OTHER_ORGNR, draft, TODAY, True, NOW)
+    assert (twins.part_dir / f"{OTHER_ORGNR}.toml").stat().st_size > filecache.SMALLEST
+    twins.copy()
+    days = {"fra": "10.11.2033", "til": "11.11.2033"}
+    assert twins(*add_args(orgnr=OTHER_ORGNR, behandler="Eva Enste", **days)).exit_code == 0
+    misspelt = str(101)
+    result = twins("edit", misspelt, "--virksomhet", OTHER_ORGNR, "--behandler", "Eva Eneste")
+    assert "eneste legen" in result.stdout + result.stderr

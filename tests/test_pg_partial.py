@@ -45,7 +45,7 @@ class Pair:
             m.setattr(pgstore, "_read_fravaer", lambda row, orgnr: fetched.append(1) or read(row, orgnr))
             part = self.part(*args)
         with self.monkeypatch.context() as m:
-            m.setattr(pgstore, "_scoped", lambda rows, orgnrs, scope, without_named: ({}, None))
+            m.setattr(pgstore, "scoped", lambda rows, orgnrs, scope, without_named: ({}, None))
             whole = self.whole(*args)
         assert (part.stdout, part.stderr, part.exit_code) == (whole.stdout, whole.stderr, whole.exit_code)
         if code is not None:

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from fravaer_cli import __version__
-from fravaer_cli.domain.model import Fravaer, RosterEntry
-from fravaer_cli.domain.virksomhet import GpDirectory, Virksomhet
+from fravaer_cli.domain.model import Fravaer, GpDirectory, RosterEntry
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.base import Scope
 from fravaer_cli.store.files.partial import VALUES_AT, PartialRead, Spliced, cache_line, directory_of, line_start
 
@@ -161,7 +161,10 @@ class OfficeCache:
             former = entry["tidligere_navn"]
             if type(former) is not dict or not all(type(k) is str and type(v) is str for k, v in former.items()):
                 return None
-            directory = _directory(entry["directory"]) if part is not None else None
+            directory = None
+            if part is not None:
+                directory = _directory(entry["directory"])
+                directory.without_named = part.without_named if part.named else None
         except (ValueError, KeyError, TypeError, AttributeError, IndexError):
             return None
         # A list of its own: part.read stays what was read while the change appends to the office.
@@ -369,7 +372,7 @@ def _part(body: bytes, lines: list[bytes], raw: bytes, scope: Scope) -> PartialR
     head_end = _start_of(lines, raw, 0)
     if head_end is None:
         return None
-    return PartialRead(lines, raw, sorted(picked), fravaer, head_end, spans)
+    return PartialRead(lines, raw, sorted(picked), fravaer, head_end, spans, named)
 
 
 def _start_of(lines: list[bytes], raw: bytes, i: int) -> int | None:

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fravaer_cli.domain.model import Fravaer
+from fravaer_cli.domain.model import Fravaer, GpDirectory
 from fravaer_cli.domain.names import behandler_key
-from fravaer_cli.domain.virksomhet import GpDirectory, Virksomhet
+from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store.files.writer import fravaer_toml, head_of, toml_head
 
 # A fravær's line in a cache entry: "2030-01-01 2030-01-07 [start, values...]" (an ISO date is
@@ -75,7 +75,7 @@ class PartialRead:
     them (read), where the first fravær's table starts (head_end), and where each line read starts
     and ends in the file."""
 
-    __slots__ = ("office", "lines", "raw", "picked", "read", "head_end", "spans")
+    __slots__ = ("office", "lines", "raw", "picked", "read", "head_end", "spans", "named")
 
     def __init__(
         self,
@@ -85,10 +85,24 @@ class PartialRead:
         read: list[Fravaer],
         head_end: int,
         spans: list[tuple[int, int]],
+        named: set[int],
     ) -> None:
         self.office: Virksomhet | None = None
         self.lines, self.raw, self.picked, self.read = lines, raw, picked, read
         self.head_end, self.spans = head_end, spans
+        self.named = named  # the lines of the fravær the scope names by id
+
+    def without_named(self) -> GpDirectory:
+        """The directory of every fravær but those the scope names (GpDirectory.without_named)."""
+        keys: dict[bytes, tuple[str, str]] = {}
+
+        def gps() -> Iterable[tuple[str, str, str]]:
+            for i, line in enumerate(self.lines):
+                if i not in self.named:
+                    name, hpr = _gp_of_line(line, keys)
+                    yield keys[name][0], keys[name][1], hpr
+
+        return directory_of(gps())
 
 
 class Spliced:

@@ -10,12 +10,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
-from functools import partial
 from typing import Any, TypeVar
 
 from fravaer_cli.domain.errors import NotFoundError, StoreError
 from fravaer_cli.domain.model import Fravaer, GpDirectory
-from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import Virksomhet
 from fravaer_cli.store import base
 from fravaer_cli.store.base import Change, ChangeRequest, Changes, Days, Reading, Scope, Store, checked_orgnr
@@ -23,17 +21,20 @@ from fravaer_cli.store.postgres import faults, pgschema
 from fravaer_cli.store.postgres.connect import connect_defaults, connection_error, describe, driver, login_of
 from fravaer_cli.store.postgres.rows import (
     FIRST_FIELD,
+    LEGER,
     OFFICE_COLUMNS,
     VERSION,
     Logged,
     copy_rows,
     described,
+    directories_of,
     fravaer_of_row,
     like_escaped,
     log_rows,
     office_of_row,
     office_rows,
     requests_of,
+    scoped,
 )
 from fravaer_cli.store.postgres.streaming import Streaming
 
@@ -222,7 +223,7 @@ class PgStore(Store):
         """The office with its fravær (those scope needs, and its directory), and its version."""
         checked_orgnr(orgnr)
         directories, days = (
-            _scoped(self.query_all(LEGER, ([orgnr], list(scope.ids), False)), [orgnr], scope, self._without(scope))
+            scoped(self.query_all(LEGER, ([orgnr], list(scope.ids), False)), [orgnr], scope, self._without(scope))
             if scope
             else ({}, None)
         )
@@ -245,7 +246,7 @@ class PgStore(Store):
 
         def without_named(orgnr: str) -> GpDirectory:
             rows = self.query_all(LEGER, ([orgnr], list(scope.ids), True))
-            return _directories(rows).get(orgnr) or GpDirectory({}, {})
+            return directories_of(rows).get(orgnr) or GpDirectory({}, {})
 
         return without_named
 
@@ -482,7 +483,7 @@ class PgStore(Store):
         days: tuple[date, date] | None = None
         if scope is not None:
             cur.execute(LEGER, (orgnrs, list(scope.ids), False))
-            directories, days = _scoped(cur.fetchall(), orgnrs, scope, self._without(scope))
+            directories, days = scoped(cur.fetchall(), orgnrs, scope, self._without(scope))
         if not lock:
             cur.execute(  # (an office's own columns are on its first row only)
                 "SELECT orgnr, navn, info, neste_id, behandlere, tidligere_navn, versjon "
@@ -539,46 +540,6 @@ class PgStore(Store):
                 f"{faults.sentence(self.location)} førte en annen endring enn fravaer ventet (loggen: "
                 f"{described(done)}; ventet: {described(expected)}). Ingenting er lagret; meld fra om dette."
             )
-
-
-LEGER = "SELECT orgnr, behandler, hpr, fra, til FROM fravaer_api.leger(%s, %s, %s)"
-
-
-def _scoped(
-    rows: list[Any], orgnrs: list[str], scope: Scope, without_named: Callable[[str], GpDirectory]
-) -> tuple[dict[str, GpDirectory], tuple[date, date] | None]:
-    """What a change reads of offices in part (Scope): each office's directory of GPs, made by the
-    server from the first fravær of each name and HPR number (fravaer_api.leger), and the days whose
-    fravær to read: the scope's, widened to those of the fravær it names. ({}, None): read them whole,
-    as when there are no days to read by (an edit of an id not stored, with no days given).
-    rows: fravaer_api.leger()'s (LEGER). without_named(orgnr): the office's directory without the
-    fravær the scope names, asked of the server when an edit needs it (GpDirectory.without_named)."""
-    directories = _directories(rows)
-    days = scope.days
-    for _, _, _, fra, til in rows:
-        if fra is not None:  # a fravær the scope names: its days too
-            days = (min(days[0], fra), max(days[1], til)) if days else (fra, til)
-    if days is None:
-        return {}, None
-    for orgnr in orgnrs:
-        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
-        if scope.ids:
-            directory.without_named = partial(without_named, orgnr)
-    return directories, days
-
-
-def _directories(rows: list[Any]) -> dict[str, GpDirectory]:
-    """The directories in rows of fravaer_api.leger() (LEGER), by orgnr."""
-    directories: dict[str, GpDirectory] = {}
-    for orgnr, behandler, hpr, fra, _ in rows:
-        if fra is not None:
-            continue  # the days of a fravær named
-        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
-        if hpr is None:  # each spelling's first fravær, first stored first: a GP's first spelling met is its own
-            directory.names.setdefault(behandler_key(behandler), behandler)
-        else:
-            directory.hprs[hpr] = behandler_key(behandler)
-    return directories
 
 
 def _bounds(days: tuple[date, date] | None) -> tuple[date | None, date | None]:

@@ -2,12 +2,15 @@
 becomes the domain's objects, and many new rows go to the server in one COPY."""
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from functools import partial
 from typing import Any
 
-from fravaer_cli.domain.model import Draft, Fravaer, RosterEntry
+from fravaer_cli.domain.model import Draft, Fravaer, GpDirectory, RosterEntry
+from fravaer_cli.domain.names import behandler_key
 from fravaer_cli.domain.virksomhet import Virksomhet
-from fravaer_cli.store.base import Change, log_value
+from fravaer_cli.store.base import Change, Scope, log_value
 
 # What fravaer_api.kontorer() gives a row: the orgnr, the office's own columns (navn, info, neste_id,
 # behandlere, tidligere_navn: office_of_row reads them), its version (at VERSION), then a fravær's
@@ -198,3 +201,43 @@ def described(entries: list[Logged]) -> str:
         for orgnr, handling, fravaer_id, gp in entries[:5]
     ]
     return ", ".join(shown) + (" …" if len(entries) > 5 else "") if shown else "ingenting"
+
+
+LEGER = "SELECT orgnr, behandler, hpr, fra, til FROM fravaer_api.leger(%s, %s, %s)"
+
+
+def scoped(
+    rows: list[Any], orgnrs: list[str], scope: Scope, without_named: Callable[[str], GpDirectory]
+) -> tuple[dict[str, GpDirectory], tuple[date, date] | None]:
+    """What a change reads of offices in part (Scope): each office's directory of GPs, made by the
+    server from the first fravær of each name and HPR number (fravaer_api.leger), and the days whose
+    fravær to read: the scope's, widened to those of the fravær it names. ({}, None): read them whole,
+    as when there are no days to read by (an edit of an id not stored, with no days given).
+    rows: fravaer_api.leger()'s (LEGER). without_named(orgnr): the office's directory without the
+    fravær the scope names, asked of the server when an edit needs it (GpDirectory.without_named)."""
+    directories = directories_of(rows)
+    days = scope.days
+    for _, _, _, fra, til in rows:
+        if fra is not None:  # a fravær the scope names: its days too
+            days = (min(days[0], fra), max(days[1], til)) if days else (fra, til)
+    if days is None:
+        return {}, None
+    for orgnr in orgnrs:
+        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
+        if scope.ids:
+            directory.without_named = partial(without_named, orgnr)
+    return directories, days
+
+
+def directories_of(rows: list[Any]) -> dict[str, GpDirectory]:
+    """The directories in rows of fravaer_api.leger() (LEGER), by orgnr."""
+    directories: dict[str, GpDirectory] = {}
+    for orgnr, behandler, hpr, fra, _ in rows:
+        if fra is not None:
+            continue  # the days of a fravær named
+        directory = directories.setdefault(orgnr, GpDirectory({}, {}))
+        if hpr is None:  # each spelling's first fravær, first stored first: a GP's first spelling met is its own
+            directory.names.setdefault(behandler_key(behandler), behandler)
+        else:
+            directory.hprs[hpr] = behandler_key(behandler)
+    return directories
