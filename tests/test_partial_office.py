@@ -317,6 +317,29 @@ def test_an_import_changes_offices_read_in_part_from_its_prepared_check(twins):
     assert path.read_bytes() == whole_bytes(path) and "Prøve".encode() not in path.read_bytes()
 
 
+def test_an_import_reads_its_days_of_a_big_office(twins, tmp_path):
+    """fravaer import: each office read for the days of the file's rows, as add reads its own."""
+    _, fra, til, _ = planned(101)  # Lege 1 Østby's, in 2030, closing Timebestilling and Reseptfornyelse
+    rows = [
+        "virksomhet;behandler;fra;til;tjenester",
+        f"{ORGNR};Lege 1 Østby;{day(fra)};{day(til)};timebestilling,reseptfornyelse",  # stored: skipped
+        f"{ORGNR};Per Hanssen;{day(til)};{day(til)};alle",  # a look-alike of a GP of 2026 only
+        f"{ORGNR};Ola Hansen;{day(til)};{day(til)};alle",  # «Hansen, Ola» of 2026
+        f"{ORGNR};Lege 9 Østby;{day(til + timedelta(days=1))};{day(til + timedelta(days=1))};alle",  # renamed since
+    ]
+    path = tmp_path / "rader.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = twins("import", "--dry-run", str(path))
+    assert "Per Hansen" in result.stdout + result.stderr
+    assert twins("import", str(path)).exit_code == 0
+    clash = tmp_path / "kollisjon.csv"
+    clash.write_text(f"{rows[0]}\n{ORGNR};Lege 1 Østby;{day(til)};{day(til)};alle\n", encoding="utf-8")
+    refused = twins("import", str(clash))
+    assert refused.exit_code == 2 and "Overlapper med fravær" in refused.stderr
+    path = twins.part_dir / f"{ORGNR}.toml"
+    assert path.read_bytes() == whole_bytes(path)
+
+
 def test_a_json_store_is_read_whole(tmp_path, own_cache, reads):
     made = Twins(tmp_path, own_cache, reads)
     history(FileStore(made.part_dir, new_format="json", av="ola"))

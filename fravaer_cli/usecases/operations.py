@@ -253,14 +253,18 @@ def _import_rows(store, raw, name, today, allow_past, now, dry_run, progress, sh
     source = importer.read(raw, name, sheet, virksomhet)
     if store.streams_imports and not dry_run:
         return source, _import_streaming(store, source, today, allow_past, now, progress, meanwhile)
-    plan = checking.check(source, store.load_for_change, today, allow_past, store.av, now)
+    # The rows' days, found in a first pass (the rows are made again for the check): each office
+    # is read for them, not for its years of history (a big office's cache entry, the database).
+    _, days = checking.office_numbers(source.rows, today)
+    scope = Scope(days=days) if days is not None else None
+    plan = checking.check(source, lambda orgnr: store.load_for_change(orgnr, scope), today, allow_past, store.av, now)
     if plan.errors:
         return source, plan
     if dry_run:
         # The real run would lock every office the rows name first: what the login may not do fails there.
         store.check_writable(plan.offices, create=True)
         return source, plan
-    _write_plan(store, plan, today, now, progress)
+    _write_plan(store, plan, today, now, progress, scope)
     return source, plan
 
 
@@ -309,13 +313,13 @@ def _record_name(change, office_plan) -> None:
         )
 
 
-def _write_plan(store: Store, plan, today: date, now: str, progress) -> None:
+def _write_plan(store: Store, plan, today: date, now: str, progress, scope: Scope | None) -> None:
     """Every office of the import under its lock at once: nothing is written until
     every lock is had, every log is open and every row still fits."""
     todo = {orgnr: p for orgnr, p in plan.offices.items() if p.added}
     prepared = {orgnr: (p.office, p.stamp) for orgnr, p in todo.items()}
     try:
-        with store.change_many(todo, create=True, prepared=prepared, progress=progress) as changes:
+        with store.change_many(todo, create=True, prepared=prepared, progress=progress, scope=scope) as changes:
             for orgnr, change in changes.items():
                 office_plan = todo[orgnr]
                 if not change.reused:
