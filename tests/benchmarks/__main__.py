@@ -210,6 +210,37 @@ def calendar_export(store: str, *where: str) -> list[str]:
     ]
 
 
+def bench_import_history(work: Path) -> list[Result]:
+    """As the database's row (bench_database), on files, over 500 offices, for comparison (no
+    target): each office is read for the days of the import's rows (a big office's cache entry),
+    but a file store writes every office's whole file, ten times the bytes with ten years behind."""
+    from fravaer_cli.store.files.filecache import OfficeCache
+
+    store = {0: work / "history-files-0", 10: work / "history-files-10"}
+    caches = {years: OfficeCache(path).folder for years, path in store.items()}
+    for year in past_years(work, 500):
+        subprocess.run(
+            [FRAVAER, "--data-dir", str(store[10]), "import", "--allow-past", str(year)],
+            check=True,
+            capture_output=True,
+        )
+    # The store is run where it was made, so that its cache entries (kept by the store's path, and
+    # used only for files exactly as fravaer wrote them) hold: both are put back before each run.
+    pristine, kept = work / "history-files-pristine", work / "history-files-cache"
+    shutil.copytree(store[10], pristine)
+    shutil.copytree(caches[10], kept)
+
+    def reset():
+        for years, path in store.items():
+            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(caches[years], ignore_errors=True)
+        shutil.copytree(pristine, store[10])
+        shutil.copytree(kept, caches[10])
+
+    options = {years: ["--data-dir", str(path)] for years, path in store.items()}
+    return [import_into_history(work, options, reset, "files (for comparison)", 500, target=1000)]
+
+
 def bench_calendar(work: Path) -> list[Result]:
     """A calendar export reads the days it shows, not the years behind them."""
     plain, old = filled_store(work, 500, 50), history_store(work, 500, 10)
@@ -294,16 +325,28 @@ def big_office_changes(where: str, stores: dict[int, list[str]]) -> list[Result]
     ]
 
 
-def import_into_history(work: Path, stores: dict[int, list[str]], reset) -> Result:
-    """The import of 50 new fravær to each of 1,800 offices, with 10 years of history behind them
-    (store 10) vs none (store 0): an import reads the days its rows meet, not the offices' past."""
-    csv_path = work / "import-1800.csv"
-    rows = data.write_csv(csv_path, offices=1800, per_office=50)
+def past_years(work: Path, offices: int) -> list[Path]:
+    """Ten years of 50 fravær an office, a file a year, oldest first."""
+    years = []
+    for years_back in range(10, 0, -1):
+        years.append(work / f"past-{offices}-{years_back}.csv")
+        first_day = date(date.today().year - years_back, 1, 1)
+        data.write_csv(years[-1], offices=offices, per_office=50, first_day=first_day)
+    return years
+
+
+def import_into_history(
+    work: Path, stores: dict[int, list[str]], reset, where: str, offices: int, target: float = 1.3
+) -> Result:
+    """The import of 50 new fravær to each office, with 10 years of history behind them (store
+    10) vs none (store 0): an import reads the days its rows meet, not the offices' past."""
+    csv_path = work / f"import-{offices}.csv"
+    rows = data.write_csv(csv_path, offices=offices, per_office=50)
     return compare(
-        f"database: import, {rows:,} rows, 1,800 offices, 10 years of history vs none",
+        f"{where}: import, {rows:,} rows, {offices:,} offices, 10 years of history vs none",
         [FRAVAER, *stores[10], "import", str(csv_path)],
         [FRAVAER, *stores[0], "import", str(csv_path)],
-        1.3,
+        target,
         runs=3,
         reset=reset,
     )
@@ -629,9 +672,7 @@ def bench_database(work: Path) -> list[Result]:
         # The history by the real import, a year at a time (each reads only its own year: flat),
         # which is faster than `database load` of a file store of 900,000 fravær and their log.
         past = database("fortid")
-        for years_back in range(10, 0, -1):
-            year = work / f"past-{years_back}.csv"
-            data.write_csv(year, offices=1800, per_office=50, first_day=date(date.today().year - years_back, 1, 1))
+        for year in past_years(work, 1800):
             subprocess.run(
                 [FRAVAER, "--database", past, "import", "--allow-past", str(year)], check=True, capture_output=True
             )
@@ -641,7 +682,7 @@ def bench_database(work: Path) -> list[Result]:
             database("fortid_10", template="fortid")
 
         stores = {years: ["--database", server.dsn(database=f"fortid_{years}")] for years in (0, 10)}
-        results.append(import_into_history(work, stores, into_history))
+        results.append(import_into_history(work, stores, into_history, "database", 1800))
         return results
     finally:
         server.stop()
@@ -657,6 +698,7 @@ BENCHMARKS = {
     "calendar export": bench_calendar,
     "output memory": bench_output_memory,
     "big office": bench_big_office,
+    "import history": bench_import_history,
     "database": bench_database,
     "import memory": bench_import_memory,
 }
