@@ -373,3 +373,18 @@ def test_a_rename_remembers_the_old_spelling_so_the_same_file_imports_nothing_tw
     assert added.exit_code == 0 and "heter nå «Ingrid Solbeg»" in added.stderr, added.stderr
     listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
     assert {f["behandler"] for f in listed} == {"Ingrid Solbeg"}
+
+
+def test_the_old_spelling_written_surname_first_is_the_gp_renamed(fravaer):
+    """«Hansen, Per» after «Per Hansen» was renamed «Per Hansen-Berg»: the same GP, as «Per
+    Hansen» is (found by a tester: it became a new GP, and «Per Hansen» then meant it)."""
+    assert fravaer(*add_args(behandler="Per Hansen", fra="01.09.2030", til="02.09.2030")).exit_code == 0
+    renamed = fravaer("roster", "rename", "--virksomhet", ORGNR, "--behandler", "Per Hansen", "--til-navn",
+                      "Per Hansen-Berg")  # fmt: skip
+    assert renamed.exit_code == 0, renamed.stderr
+    added = fravaer(*add_args(behandler="Hansen, Per", fra="03.09.2030", til="04.09.2030"))
+    assert added.exit_code == 0 and "Merk: «Hansen, Per» heter nå «Per Hansen-Berg»" in added.stderr, added.stderr
+    added = fravaer(*add_args(behandler="Per Hansen", fra="05.09.2030", til="06.09.2030"))
+    assert added.exit_code == 0 and "heter nå «Per Hansen-Berg»" in added.stderr, added.stderr
+    listed = json.loads(fravaer("list", "--virksomhet", ORGNR, "--json").stdout)
+    assert {f["behandler"] for f in listed} == {"Per Hansen-Berg"}

@@ -225,10 +225,10 @@ class Virksomhet(Record):
 
     def as_known(self, name: str) -> str:
         """The name as the office knows the GP (_as_known), or, a spelling the GP had before a
-        rename, the name the GP has now."""
+        rename (also written surname first), the name the GP has now."""
         known = self._as_known(name)
         if known == name and self.tidligere and not self.knows(name):
-            now = self.tidligere.get(behandler_key(name))
+            now = self._renamed(name)
             if now is not None and self.knows(now):
                 return now
         return known
@@ -236,7 +236,15 @@ class Virksomhet(Record):
     def renamed_to(self, name: str) -> str | None:
         """The name the GP has now, when name is a spelling it had before a rename."""
         known = self.as_known(name)
-        return known if known != name and behandler_key(name) in self.tidligere else None
+        return known if known != name and self._renamed(name) is not None else None
+
+    def _renamed(self, name: str) -> str | None:
+        """What the office remembers for a spelling from before a rename: as written, or «Hansen,
+        Per» for a remembered «Per Hansen»."""
+        now = self.tidligere.get(behandler_key(name))
+        if now is None and surname_first(name):
+            now = self.tidligere.get(behandler_key(surname_last(name)))
+        return now
 
     def _as_known(self, name: str) -> str:
         """«Hansen, Per», surname first with one comma, is «Per Hansen» when the office knows that GP
