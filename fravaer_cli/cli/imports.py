@@ -71,34 +71,84 @@ def import_result(plan, dry_run: bool, notes: list[str], warnings: list[str]) ->
     return formats.Result(document, csv, lambda: import_text(plan, offices, dry_run))
 
 
-def import_text(plan, offices, dry_run: bool) -> str:
+# The dry run's table: a line for each row of the file, and its services where there is room.
+ROW_HEADERS = ["Rad", "Behandler", "Fravær", "Handling"]
+
+
+def import_text(plan, offices, dry_run: bool):
     """The dry run's rows and the summary, each in the output's width (80 in a pipe): the rows
     under their office's name when there are several, the services by their short names and cut
-    to fit, a long GP's or office's name cut."""
-    from fravaer_cli.domain.plan import stretch_text
-
+    to fit, a long GP's or office's name cut. Given a line at a time (a big file's rows are many)."""
     room = formats.width()
-    parts = []
     if dry_run:
+        yield "Tørrkjøring: ingenting er lagret."
+        yield ""
         several = len(offices) > 1
-        rows, services, labels = [], [], []
-        for p in offices:
-            for action, pairs in (("legges til", p.added), ("finnes", p.skipped)):
-                for where, f in pairs:
-                    doing = action if action != "finnes" else f"finnes ({f.id})"
-                    rows.append([where, formats.clipped(f.behandler, 22), stretch_text(f.fra, f.til), doing])
-                    vikar = f" (vikar: {catalogue.short_names(f.vikar)})" if f.vikar else ""
-                    services.append((catalogue.short_names(f.tjenester) or "ingen stengt") + vikar)
-                    labels.append(p.office.label)
-        parts.append("Tørrkjøring: ingenting er lagret.\n")
-        if rows:
-            headers = ["Rad", "Behandler", "Fravær", "Handling"]
-            text = formats.table_with_rest(headers, rows, "Tjenester", services, room - (2 if several else 0))
-            parts.append((formats.grouped(text, labels) if several else text) + "\n")
+        lines = dry_run_lines if formats.lines_match_table() else dry_run_table
+        made = yield from lines(offices, room - (2 if several else 0), several)
+        if made:
+            yield ""
     added = "Legges til" if dry_run else "Lagt til"
     headers = ["Virksomhet", added, "Fantes fra før"]
     label_room = max(room - sum(len(h) + 4 for h in headers[1:]), 20)  # tabulate pads a header by 2
     summary = [[formats.clipped(p.office.label, label_room), len(p.added), len(p.skipped)] for p in offices]
     summary.append(["Totalt", plan.added, plan.skipped])
-    parts.append(formats.table(headers, summary))
-    return "\n".join(parts)
+    yield formats.table(headers, summary)
+
+
+def dry_run_rows(offices):
+    """Each row of the dry run as (its office's label, its cells, its services' text), made anew
+    from the plan on each pass over the table, so that every row's cells are never held at once."""
+    from fravaer_cli.domain.plan import stretch_text
+
+    for p in offices:
+        for action, pairs in (("legges til", p.added), ("finnes", p.skipped)):
+            for where, f in pairs:
+                doing = action if action != "finnes" else f"finnes ({f.id})"
+                vikar = f" (vikar: {catalogue.short_names(f.vikar)})" if f.vikar else ""
+                services = (catalogue.short_names(f.tjenester) or "ingen stengt") + vikar
+                yield (
+                    p.office.label,
+                    [where, formats.clipped(f.behandler, 22), stretch_text(f.fra, f.til), doing],
+                    services,
+                )
+
+
+def dry_run_table(offices, room: int, several: bool):
+    """The rows' table made whole (formats.table_with_rest, grouped by office when several): where
+    tabulate measures wide characters (wcwidth installed), which SimpleTable does not. Gives
+    whether there were rows."""
+    made = list(dry_run_rows(offices))
+    if made:
+        labels, rows, services = (list(column) for column in zip(*made, strict=True))
+        text = formats.table_with_rest(ROW_HEADERS, rows, "Tjenester", services, room)
+        yield formats.grouped(text, labels) if several else text
+    return bool(made)
+
+
+def dry_run_lines(offices, room: int, several: bool):
+    """dry_run_table's text a line at a time: the columns' widths from a pass over the rows (and,
+    when the services fit, their cut texts' from another), then the lines from a last one."""
+    longest, any_services, count = [0] * len(ROW_HEADERS), False, 0
+    for _, cells, services in dry_run_rows(offices):
+        longest = [max(n, len(formats.cell_text(c))) for n, c in zip(longest, cells, strict=True)]
+        any_services, count = any_services or bool(services), count + 1
+    if not count:
+        return False
+    table = formats.SimpleTable(ROW_HEADERS, longest)
+    space = room - table.width() - 2
+    rest = any_services and space >= 10  # table_with_rest's column, as wide as its longest cut text
+    if rest:
+        cut = max(
+            len(formats.cell_text(formats.clipped(formats.printable(s), space))) for *_, s in dry_run_rows(offices)
+        )
+        table = formats.SimpleTable([*ROW_HEADERS, "Tjenester"], [*table.widths, cut])
+    indent = "  " if several else ""  # grouped's: each office's name stands above its rows
+    yield from (indent + line for line in table.head())
+    label = None
+    for office, cells, services in dry_run_rows(offices):
+        if several and office != label:
+            label = office
+            yield formats.printable(office)
+        yield indent + table.line([*cells, formats.clipped(formats.printable(services), space)] if rest else cells)
+    return True
